@@ -1,0 +1,1 @@
+namespace Expt.Cli; internal static class Placeholder { }

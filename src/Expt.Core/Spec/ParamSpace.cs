@@ -1,0 +1,139 @@
+using Expt.Expressions;
+using Expt.Trials;
+
+namespace Expt.Spec;
+
+/// <summary>
+/// A parameter space: the cartesian product of its axes (in order, the last axis varying fastest), plus
+/// explicit points, times <see cref="Samples"/> random draws of its distributions, less the points that an
+/// <see cref="Exclude"/> rule matches or <see cref="Where"/> rejects. Identical points are kept once.
+/// </summary>
+public sealed record ParamSpace
+{
+    /// <summary>The grid axes, fixed parameters included (one row each).</summary>
+    public IReadOnlyList<ParamAxis> Axes { get; init; } = [];
+
+    /// <summary>Explicit points; each is laid over the fixed parameters.</summary>
+    public IReadOnlyList<ParamSet> Points { get; init; } = [];
+
+    /// <summary>Random-search parameters.</summary>
+    public IReadOnlyList<KeyValuePair<string, Distribution>> Random { get; init; } = [];
+
+    /// <summary>Random draws per grid point (only with <see cref="Random"/>).</summary>
+    public int Samples { get; init; } = 1;
+
+    /// <summary>Rules that drop a point when every name in a rule matches (a list value matches any of its items).</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, IReadOnlyList<object?>>> Exclude { get; init; } = [];
+
+    /// <summary>Keeps only the points for which this expression is true.</summary>
+    public WhereExpression? Where { get; init; }
+
+    /// <summary>Every parameter name, in declaration order.</summary>
+    public IReadOnlyList<string> Names =>
+        Axes.SelectMany(a => a.Names).Concat(Random.Select(r => r.Key)).Concat(Points.SelectMany(p => p.Names)).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>True when at least one axis has more than one row.</summary>
+    public bool HasSweep => Axes.Any(a => a.Rows.Count > 1);
+
+    /// <summary>The number of points before conditions and de-duplication (a cheap upper bound).</summary>
+    public double EstimatedSize
+    {
+        get
+        {
+            var grid = Points.Count > 0 && !HasSweep ? 0 : Axes.Aggregate(1.0, (n, a) => n * a.Rows.Count);
+            return (grid + Points.Count) * (Random.Count > 0 ? Samples : 1);
+        }
+    }
+
+    /// <summary>Expands the space into its points, in the documented deterministic order.</summary>
+    /// <param name="studySeed">Seeds the random draws, so the same study always gives the same points.</param>
+    public IReadOnlyList<ParamSet> Expand(long studySeed)
+    {
+        var order = Names;
+        var bases = new List<Dictionary<string, object?>>();
+        if (Points.Count == 0 || HasSweep)
+        {
+            foreach (var point in Grid())
+            {
+                bases.Add(point);
+            }
+        }
+        var fixedValues = Axes.Where(a => a.Rows.Count == 1).SelectMany(a => a.Names.Select((n, i) => KeyValuePair.Create(n, a.Rows[0][i]))).ToList();
+        foreach (var point in Points)
+        {
+            var values = new Dictionary<string, object?>(fixedValues, StringComparer.Ordinal);
+            foreach (var (key, value) in point)
+            {
+                values[key] = value;
+            }
+            bases.Add(values);
+        }
+
+        var random = new SeededRandom(studySeed ^ 0x5A3D_1E4F_7C2B_9A61L);
+        var result = new List<ParamSet>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var basePoint in bases)
+        {
+            var draws = Random.Count > 0 ? Samples : 1;
+            for (var s = 0; s < draws; s++)
+            {
+                var values = new Dictionary<string, object?>(basePoint, StringComparer.Ordinal);
+                foreach (var (name, distribution) in Random)
+                {
+                    values[name] = distribution.Sample(random);
+                }
+                var set = new ParamSet(order.Where(values.ContainsKey).Select(n => KeyValuePair.Create(n, values[n])));
+                if (Keep(set) && seen.Add(set.ToCanonicalJson()))
+                {
+                    result.Add(set);
+                }
+            }
+        }
+        return result;
+    }
+
+    private IEnumerable<Dictionary<string, object?>> Grid()
+    {
+        var index = new int[Axes.Count];
+        if (Axes.Any(a => a.Rows.Count == 0))
+        {
+            yield break;
+        }
+        while (true)
+        {
+            var point = new Dictionary<string, object?>(StringComparer.Ordinal);
+            for (var a = 0; a < Axes.Count; a++)
+            {
+                var row = Axes[a].Rows[index[a]];
+                for (var n = 0; n < Axes[a].Names.Count; n++)
+                {
+                    point[Axes[a].Names[n]] = row[n];
+                }
+            }
+            yield return point;
+            var k = Axes.Count - 1;
+            while (k >= 0 && ++index[k] == Axes[k].Rows.Count)
+            {
+                index[k] = 0;
+                k--;
+            }
+            if (k < 0)
+            {
+                yield break;
+            }
+        }
+    }
+
+    private bool Keep(ParamSet point)
+    {
+        foreach (var rule in Exclude)
+        {
+            var matches = rule.All(r => point.TryGetValue(r.Key, out var v) && r.Value.Any(x => ParamValues.AreEqual(v, x)));
+            if (matches)
+            {
+                return false;
+            }
+        }
+        return Where is null || Where.Evaluate(point.TryGetValue);
+    }
+}

@@ -1,0 +1,41 @@
+namespace Expt.Spec;
+
+/// <summary>Reads, overrides and validates a study file in one call.</summary>
+public static class StudyLoader
+{
+    /// <summary>Loads a study file.</summary>
+    /// <exception cref="SpecException">Any problem, each with file, line, key and what was expected.</exception>
+    public static StudySpec LoadFile(string path, IEnumerable<string> overrides, BindOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(options);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            var reason = ex is FileNotFoundException or DirectoryNotFoundException ? "no such file" : ex.Message;
+            throw new SpecException(new SpecError(new SourceLocation(path, 0), string.Empty, $"cannot read the study file: {reason}"));
+        }
+        var root = YamlConfigReader.Parse(text, path);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var spec = StudySpecBinder.Bind(ConfigOverrides.Apply(root, overrides), options with { BaseDirectory = directory });
+        return spec with { SourceFile = Path.GetFullPath(path) };
+    }
+
+    /// <summary>Builds a study with no file: a command line plus <c>--set</c> sweeps.</summary>
+    public static StudySpec FromCommand(string name, IReadOnlyList<string> commandArgs, IEnumerable<string> overrides, BindOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(commandArgs);
+        ArgumentNullException.ThrowIfNull(options);
+        var command = string.Join(' ', commandArgs.Select(a => a.Contains('{', StringComparison.Ordinal) && !a.Any(char.IsWhiteSpace) ? a : CommandTemplate.QuoteForShell(a)));
+        var root = new ConfigMapping(
+        [
+            new ConfigEntry("name", SourceLocation.CommandLine, new ConfigScalar(name, true, SourceLocation.CommandLine)),
+            new ConfigEntry("command", SourceLocation.CommandLine, new ConfigScalar(command, true, SourceLocation.CommandLine)),
+        ], SourceLocation.CommandLine);
+        return StudySpecBinder.Bind(ConfigOverrides.Apply(root, overrides), options);
+    }
+}

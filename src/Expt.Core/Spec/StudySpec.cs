@@ -1,0 +1,124 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Expt.Spec;
+
+/// <summary>A validated study definition: what to run, over which parameter space, how many times.</summary>
+public sealed record StudySpec
+{
+    /// <summary>The study name, unique in a store.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Free text.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>Labels for filtering.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>The command each trial runs, when trials are commands.</summary>
+    public CommandTemplate? Command { get; init; }
+
+    /// <summary>The name of a C# experiment registered with the host, when trials are C# code.</summary>
+    public string? Experiment { get; init; }
+
+    /// <summary>The directory command trials run in (absolute).</summary>
+    public string WorkDir { get; init; } = Directory.GetCurrentDirectory();
+
+    /// <summary>The parameter space.</summary>
+    public ParamSpace Space { get; init; } = new();
+
+    /// <summary>Runs of each parameter point, each with its own seed.</summary>
+    public int Replications { get; init; } = 1;
+
+    /// <summary>The study seed; every trial seed derives from it.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Worker slots; 0 means one per core.</summary>
+    public int Parallel { get; init; }
+
+    /// <summary>Per-trial time limit.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Extra attempts after a failure or timeout.</summary>
+    public int Retries { get; init; }
+
+    /// <summary>Extra environment variables for command trials.</summary>
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The file the study came from, if any.</summary>
+    public string? SourceFile { get; init; }
+
+    /// <summary>The number of worker slots to use on this machine.</summary>
+    public int EffectiveParallel => Parallel > 0 ? Parallel : Environment.ProcessorCount;
+
+    /// <summary>
+    /// What makes stored trials comparable with new ones: the seed, what runs and the parameter names. A study may
+    /// grow (new points, more replications) but not change these.
+    /// </summary>
+    public string Fingerprint
+    {
+        get
+        {
+            var text = string.Join('\n', "seed=" + Seed, "command=" + Command?.Text, "shell=" + Command?.Shell, "experiment=" + Experiment,
+                "params=" + string.Join(',', Space.Names.Order(StringComparer.Ordinal)));
+            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
+        }
+    }
+
+    /// <summary>The resolved definition as JSON, stored with the study for provenance.</summary>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("name", Name);
+            w.WriteString("description", Description);
+            w.WritePropertyName("tags");
+            JsonSerializer.Serialize(w, Tags);
+            w.WriteString("command", Command?.Text);
+            w.WriteBoolean("shell", Command?.Shell ?? false);
+            w.WriteString("experiment", Experiment);
+            w.WriteString("workdir", WorkDir);
+            w.WriteNumber("replications", Replications);
+            w.WriteNumber("seed", Seed);
+            w.WriteNumber("parallel", Parallel);
+            if (Timeout is { } timeout)
+            {
+                w.WriteNumber("timeout_seconds", timeout.TotalSeconds);
+            }
+            w.WriteNumber("retries", Retries);
+            w.WriteStartObject("axes");
+            foreach (var axis in Space.Axes)
+            {
+                for (var n = 0; n < axis.Names.Count; n++)
+                {
+                    w.WriteStartArray(axis.Names[n]);
+                    foreach (var row in axis.Rows)
+                    {
+                        ParamValues.WriteJson(w, row[n]);
+                    }
+                    w.WriteEndArray();
+                }
+            }
+            w.WriteEndObject();
+            w.WriteStartArray("points");
+            foreach (var point in Space.Points)
+            {
+                w.WriteRawValue(point.ToFlatJson());
+            }
+            w.WriteEndArray();
+            w.WriteStartObject("random");
+            foreach (var (name, distribution) in Space.Random)
+            {
+                w.WriteString(name, distribution.ToString());
+            }
+            w.WriteEndObject();
+            w.WriteNumber("samples", Space.Samples);
+            w.WriteString("where", Space.Where?.Text);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}

@@ -1,0 +1,570 @@
+using System.Text.RegularExpressions;
+using Expt.Expressions;
+
+namespace Expt.Spec;
+
+/// <summary>
+/// Validates a configuration tree and builds a <see cref="StudySpec"/>. Every problem is collected, so the user
+/// sees all of them at once, each with file, line, key and what was expected.
+/// </summary>
+public sealed partial class StudySpecBinder
+{
+    /// <summary>The top-level keys a study file may have.</summary>
+    public static readonly IReadOnlyList<string> TopLevelKeys =
+    [
+        "name", "description", "tags", "command", "shell", "workdir", "experiment", "params", "linked", "points",
+        "exclude", "where", "samples", "replications", "seed", "parallel", "timeout", "retries", "env",
+    ];
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z_][A-Za-z0-9_\-]*)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex ParamNamePattern();
+
+    private readonly List<SpecError> _errors = [];
+    private readonly BindOptions _options;
+
+    private StudySpecBinder(BindOptions options) => _options = options;
+
+    /// <summary>Builds the spec or throws a <see cref="SpecException"/> listing every problem.</summary>
+    public static StudySpec Bind(ConfigMapping root, BindOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(options);
+        var binder = new StudySpecBinder(options);
+        var spec = binder.BindRoot(root);
+        if (binder._errors.Count > 0)
+        {
+            throw new SpecException(binder._errors);
+        }
+        return spec!;
+    }
+
+    /// <summary>True when <paramref name="name"/> is a valid study name (it names directories, so it is restricted).</summary>
+    public static bool IsValidStudyName(string name) => NamePattern().IsMatch(name);
+
+    private void Error(SourceLocation location, string key, string message) => _errors.Add(new SpecError(location, key, message));
+
+    private StudySpec? BindRoot(ConfigMapping root)
+    {
+        foreach (var entry in root.Entries.Where(e => !TopLevelKeys.Contains(e.Key)))
+        {
+            var suggestion = Suggest(entry.Key, TopLevelKeys);
+            Error(entry.KeyLocation, entry.Key, $"unknown key{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; expected one of: {string.Join(", ", TopLevelKeys)}");
+        }
+
+        var name = String(root, "name") ?? _options.DefaultName;
+        if (name is null)
+        {
+            Error(root.Location, "name", "missing; expected a study name such as 'lr-sweep'");
+        }
+        else if (!IsValidStudyName(name))
+        {
+            Error(root.Find("name")?.Value.Location ?? root.Location, "name", $"'{name}' is not a valid study name; expected letters, digits, '.', '_' or '-' (at most 128, starting with a letter or digit)");
+        }
+
+        var space = BindSpace(root, out var seed);
+        var replications = Int(root, "replications", 1, min: 1);
+        var samples = space.Samples;
+        var retries = Int(root, "retries", 0, min: 0);
+        var parallel = Parallel(root);
+        var timeout = Duration(root, "timeout");
+        var shell = Bool(root, "shell") ?? false;
+        var workdir = String(root, "workdir");
+        var experiment = String(root, "experiment") ?? _options.DefaultExperiment;
+        var commandText = String(root, "command");
+        CommandTemplate? command = null;
+        if (commandText is not null)
+        {
+            var location = root.Find("command")!.Value.Location;
+            try
+            {
+                command = new CommandTemplate(commandText, shell);
+                var known = space.Names.Concat(CommandTemplate.BuiltIns).ToHashSet(StringComparer.Ordinal);
+                foreach (var placeholder in command.Placeholders.Where(p => !known.Contains(p)))
+                {
+                    var suggestion = Suggest(placeholder, known);
+                    Error(location, "command", $"unknown placeholder {{{placeholder}}}{(suggestion is null ? string.Empty : $" (did you mean {{{suggestion}}}?)")}; expected a parameter name or one of {string.Join(", ", CommandTemplate.BuiltIns.Select(b => "{" + b + "}"))}");
+                }
+            }
+            catch (FormatException ex)
+            {
+                Error(location, "command", ex.Message);
+            }
+        }
+        if (root.Find("experiment") is { } experimentEntry && _options.KnownExperiments is { } knownExperiments && experiment is not null && !knownExperiments.Contains(experiment))
+        {
+            Error(experimentEntry.Value.Location, "experiment", $"no experiment named '{experiment}'; this program has: {(knownExperiments.Count == 0 ? "none" : string.Join(", ", knownExperiments))}");
+        }
+        if (commandText is null && experiment is null)
+        {
+            Error(root.Location, "command", "missing; expected 'command' (the command line each trial runs) or 'experiment' (a C# experiment of the hosting program)");
+        }
+        if (commandText is not null && root.Find("experiment") is not null)
+        {
+            Error(root.Find("experiment")!.KeyLocation, "experiment", "a study runs either a 'command' or a C# 'experiment', not both");
+        }
+        if (space.EstimatedSize > _options.PointLimit && !_options.AllowLarge)
+        {
+            Error(root.Find("params")?.KeyLocation ?? root.Location, "params", $"the space has {space.EstimatedSize:N0} points, more than the limit of {_options.PointLimit:N0}; pass --yes to run it anyway");
+        }
+
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (root.Find("env") is { } envEntry)
+        {
+            if (envEntry.Value is ConfigMapping envMap)
+            {
+                foreach (var e in envMap.Entries)
+                {
+                    if (e.Value is ConfigScalar s)
+                    {
+                        env[e.Key] = s.Text;
+                    }
+                    else
+                    {
+                        Error(e.Value.Location, "env." + e.Key, "expected a scalar value");
+                    }
+                }
+            }
+            else
+            {
+                Error(envEntry.Value.Location, "env", "expected a mapping of variable names to values");
+            }
+        }
+
+        if (_errors.Count > 0)
+        {
+            return null;
+        }
+        return new StudySpec
+        {
+            Name = name!,
+            Description = String(root, "description"),
+            Tags = Tags(root),
+            Command = command,
+            Experiment = commandText is null ? experiment : null,
+            WorkDir = Path.GetFullPath(workdir ?? ".", _options.BaseDirectory),
+            Space = space with { Samples = samples },
+            Replications = replications,
+            Seed = seed,
+            Parallel = parallel,
+            Timeout = timeout,
+            Retries = retries,
+            Env = env,
+        };
+    }
+
+    private ParamSpace BindSpace(ConfigMapping root, out long seed)
+    {
+        seed = Long(root, "seed", 0);
+        var axes = new List<ParamAxis>();
+        var random = new List<KeyValuePair<string, Distribution>>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (root.Find("params") is { } paramsEntry)
+        {
+            if (paramsEntry.Value is ConfigMapping map)
+            {
+                BindParams(map, string.Empty, axes, random, names);
+            }
+            else if (!(paramsEntry.Value is ConfigScalar { Text: "" }))
+            {
+                Error(paramsEntry.Value.Location, "params", "expected a mapping of parameter names to values, lists or sweep expressions");
+            }
+        }
+
+        if (root.Find("linked") is { } linkedEntry)
+        {
+            var groups = linkedEntry.Value switch
+            {
+                ConfigSequence seq => seq.Items,
+                ConfigMapping m => [m],
+                _ => null,
+            };
+            if (groups is null)
+            {
+                Error(linkedEntry.Value.Location, "linked", "expected a list of groups, each a mapping of names to lists of equal length");
+            }
+            else
+            {
+                for (var g = 0; g < groups.Count; g++)
+                {
+                    BindLinked(groups[g], $"linked[{g}]", axes, names);
+                }
+            }
+        }
+
+        var points = new List<ParamSet>();
+        if (root.Find("points") is { } pointsEntry)
+        {
+            if (pointsEntry.Value is ConfigSequence seq && seq.Items.Count > 0)
+            {
+                for (var i = 0; i < seq.Items.Count; i++)
+                {
+                    if (seq.Items[i] is ConfigMapping pm)
+                    {
+                        var values = new List<KeyValuePair<string, object?>>();
+                        FlattenScalars(pm, string.Empty, $"points[{i}]", values);
+                        points.Add(new ParamSet(values));
+                    }
+                    else
+                    {
+                        Error(seq.Items[i].Location, $"points[{i}]", "expected a mapping of parameter names to values, e.g. {lr: 0.1, bs: 16}");
+                    }
+                }
+            }
+            else
+            {
+                Error(pointsEntry.Value.Location, "points", "expected a non-empty list of points, e.g. [{lr: 0.1, bs: 16}]");
+            }
+        }
+
+        var allNames = names.Concat(points.SelectMany(p => p.Names)).ToHashSet(StringComparer.Ordinal);
+        var exclude = new List<IReadOnlyDictionary<string, IReadOnlyList<object?>>>();
+        if (root.Find("exclude") is { } excludeEntry)
+        {
+            var rules = excludeEntry.Value switch
+            {
+                ConfigSequence seq => seq.Items,
+                ConfigMapping m => [m],
+                _ => null,
+            };
+            if (rules is null)
+            {
+                Error(excludeEntry.Value.Location, "exclude", "expected a list of rules, each a mapping such as {optimizer: sgd, lr: 0.1}");
+            }
+            else
+            {
+                for (var r = 0; r < rules.Count; r++)
+                {
+                    if (rules[r] is not ConfigMapping rule)
+                    {
+                        Error(rules[r].Location, $"exclude[{r}]", "expected a mapping such as {optimizer: sgd, lr: 0.1}");
+                        continue;
+                    }
+                    var values = new Dictionary<string, IReadOnlyList<object?>>(StringComparer.Ordinal);
+                    foreach (var e in rule.Entries)
+                    {
+                        if (!allNames.Contains(e.Key))
+                        {
+                            Error(e.KeyLocation, $"exclude[{r}].{e.Key}", $"not a parameter; expected one of: {string.Join(", ", allNames)}");
+                        }
+                        values[e.Key] = e.Value switch
+                        {
+                            ConfigScalar s => [s.Value],
+                            ConfigSequence s => s.Items.OfType<ConfigScalar>().Select(i => i.Value).ToList(),
+                            _ => [],
+                        };
+                    }
+                    exclude.Add(values);
+                }
+            }
+        }
+
+        WhereExpression? where = null;
+        if (String(root, "where") is { } whereText)
+        {
+            var location = root.Find("where")!.Value.Location;
+            try
+            {
+                where = WhereExpression.Parse(whereText);
+                foreach (var unknown in where.Names.Where(n => !allNames.Contains(n)))
+                {
+                    Error(location, "where", $"'{unknown}' is not a parameter; expected one of: {string.Join(", ", allNames)}");
+                }
+            }
+            catch (FormatException ex)
+            {
+                Error(location, "where", ex.Message);
+            }
+        }
+
+        var samples = 1;
+        if (root.Find("samples") is { } samplesEntry)
+        {
+            samples = Int(root, "samples", 1, min: 1);
+            if (random.Count == 0)
+            {
+                Error(samplesEntry.KeyLocation, "samples", "random search needs at least one parameter with a distribution (uniform, loguniform, normal, int or choice)");
+            }
+        }
+        else if (random.Count > 0)
+        {
+            Error(root.Find("params")!.KeyLocation, "samples", $"missing; parameters with distributions ({string.Join(", ", random.Select(r => r.Key))}) need 'samples: N' draws");
+        }
+        return new ParamSpace { Axes = axes, Points = points, Random = random, Samples = samples, Exclude = exclude, Where = where };
+    }
+
+    private void BindParams(ConfigMapping map, string prefix, List<ParamAxis> axes, List<KeyValuePair<string, Distribution>> random, HashSet<string> names)
+    {
+        foreach (var entry in map.Entries)
+        {
+            var name = prefix + entry.Key;
+            var key = "params." + name;
+            if (entry.Value is ConfigMapping nested)
+            {
+                BindParams(nested, name + ".", axes, random, names);
+                continue;
+            }
+            if (!ParamNamePattern().IsMatch(name))
+            {
+                Error(entry.KeyLocation, key, "not a valid parameter name; expected letters, digits, '_' or '-', with '.' between parts");
+                continue;
+            }
+            if (!names.Add(name))
+            {
+                Error(entry.KeyLocation, key, "parameter defined twice");
+                continue;
+            }
+            var values = Values(entry.Value, key, out var distribution);
+            if (distribution is not null)
+            {
+                random.Add(new(name, distribution));
+            }
+            else if (values is not null)
+            {
+                axes.Add(ParamAxis.Single(name, values));
+            }
+        }
+    }
+
+    private void BindLinked(ConfigNode node, string key, List<ParamAxis> axes, HashSet<string> names)
+    {
+        if (node is not ConfigMapping group || group.Entries.Count == 0)
+        {
+            Error(node.Location, key, "expected a mapping of names to lists of equal length, e.g. {lr: [0.1, 0.01], warmup: [10, 100]}");
+            return;
+        }
+        var columns = new List<(string Name, IReadOnlyList<object?> Values, ConfigEntry Entry)>();
+        foreach (var entry in group.Entries)
+        {
+            if (!names.Add(entry.Key))
+            {
+                Error(entry.KeyLocation, $"{key}.{entry.Key}", "parameter defined twice (it is also in params or another linked group)");
+                continue;
+            }
+            var values = Values(entry.Value, $"{key}.{entry.Key}", out var distribution);
+            if (distribution is not null)
+            {
+                Error(entry.Value.Location, $"{key}.{entry.Key}", "linked parameters take lists, not distributions");
+            }
+            else if (values is not null)
+            {
+                columns.Add((entry.Key, values, entry));
+            }
+        }
+        if (columns.Count == 0)
+        {
+            return;
+        }
+        var length = columns[0].Values.Count;
+        foreach (var column in columns.Where(c => c.Values.Count != length))
+        {
+            Error(column.Entry.Value.Location, $"{key}.{column.Name}", $"has {column.Values.Count} values but {columns[0].Name} has {length}; linked lists must have the same length");
+        }
+        if (columns.All(c => c.Values.Count == length))
+        {
+            var rows = Enumerable.Range(0, length).Select(i => (IReadOnlyList<object?>)columns.Select(c => ParamValues.Normalize(c.Values[i])).ToList()).ToList();
+            axes.Add(new ParamAxis(columns.Select(c => c.Name).ToList(), rows));
+        }
+    }
+
+    private IReadOnlyList<object?>? Values(ConfigNode node, string key, out Distribution? distribution)
+    {
+        distribution = null;
+        switch (node)
+        {
+            case ConfigScalar { Quoted: false } s when SweepExpression.IsExpression(s.Text):
+                if (SweepExpression.TryParse(s.Text, out var values, out distribution, out var error))
+                {
+                    return values;
+                }
+                Error(s.Location, key, error!);
+                return null;
+            case ConfigScalar s:
+                return [s.Value];
+            case ConfigSequence seq when seq.Items.Count == 0:
+                Error(seq.Location, key, "empty list; expected at least one value");
+                return null;
+            case ConfigSequence seq:
+                var list = new List<object?>();
+                foreach (var item in seq.Items)
+                {
+                    if (item is ConfigScalar s)
+                    {
+                        list.Add(s.Value);
+                    }
+                    else
+                    {
+                        Error(item.Location, key, "expected a list of scalar values (numbers, strings, booleans)");
+                        return null;
+                    }
+                }
+                return list;
+            default:
+                Error(node.Location, key, "expected a value, a list or a sweep expression");
+                return null;
+        }
+    }
+
+    private void FlattenScalars(ConfigMapping map, string prefix, string key, List<KeyValuePair<string, object?>> values)
+    {
+        foreach (var entry in map.Entries)
+        {
+            var name = prefix + entry.Key;
+            switch (entry.Value)
+            {
+                case ConfigMapping nested: FlattenScalars(nested, name + ".", key, values); break;
+                case ConfigScalar s: values.Add(new(name, s.Value)); break;
+                default: Error(entry.Value.Location, $"{key}.{name}", "expected a single value in an explicit point"); break;
+            }
+        }
+    }
+
+    private ConfigScalar? Scalar(ConfigMapping root, string key)
+    {
+        var entry = root.Find(key);
+        if (entry is null)
+        {
+            return null;
+        }
+        if (entry.Value is ConfigScalar scalar)
+        {
+            return scalar;
+        }
+        Error(entry.Value.Location, key, "expected a single value, not a list or mapping");
+        return null;
+    }
+
+    private string? String(ConfigMapping root, string key)
+    {
+        var scalar = Scalar(root, key);
+        if (scalar is null)
+        {
+            return null;
+        }
+        if (scalar.Text.Length == 0 && !scalar.Quoted)
+        {
+            Error(scalar.Location, key, "empty; expected a value");
+            return null;
+        }
+        return scalar.Text;
+    }
+
+    private bool? Bool(ConfigMapping root, string key)
+    {
+        var scalar = Scalar(root, key);
+        if (scalar is null)
+        {
+            return null;
+        }
+        if (scalar.Value is bool b)
+        {
+            return b;
+        }
+        Error(scalar.Location, key, $"expected true or false, got '{scalar.Text}'");
+        return null;
+    }
+
+    private long Long(ConfigMapping root, string key, long fallback)
+    {
+        var scalar = Scalar(root, key);
+        if (scalar is null)
+        {
+            return fallback;
+        }
+        if (scalar.Value is long l)
+        {
+            return l;
+        }
+        Error(scalar.Location, key, $"expected an integer, got {ParamValues.TypeName(scalar.Value)} '{scalar.Text}'");
+        return fallback;
+    }
+
+    private int Int(ConfigMapping root, string key, int fallback, int min)
+    {
+        var scalar = Scalar(root, key);
+        if (scalar is null)
+        {
+            return fallback;
+        }
+        if (scalar.Value is long l && l >= min && l <= int.MaxValue)
+        {
+            return (int)l;
+        }
+        Error(scalar.Location, key, $"expected an integer of at least {min}, got '{scalar.Text}'");
+        return fallback;
+    }
+
+    private int Parallel(ConfigMapping root)
+    {
+        var scalar = Scalar(root, "parallel");
+        if (scalar is null || scalar.Text == "auto")
+        {
+            return 0;
+        }
+        if (scalar.Value is long l and >= 1 and <= 4096)
+        {
+            return (int)l;
+        }
+        Error(scalar.Location, "parallel", $"expected 'auto' or a number of worker slots from 1 to 4096, got '{scalar.Text}'");
+        return 0;
+    }
+
+    private TimeSpan? Duration(ConfigMapping root, string key)
+    {
+        var scalar = Scalar(root, key);
+        if (scalar is null || scalar.Value is null)
+        {
+            return null;
+        }
+        if (DurationParser.TryParse(scalar.Text, out var d) && d > TimeSpan.Zero)
+        {
+            return d;
+        }
+        Error(scalar.Location, key, $"expected a positive duration such as 30s, 10m or 2h, got '{scalar.Text}'");
+        return null;
+    }
+
+    private List<string> Tags(ConfigMapping root)
+    {
+        var entry = root.Find("tags");
+        return entry?.Value switch
+        {
+            null => [],
+            ConfigScalar s when s.Text.Length > 0 => [s.Text],
+            ConfigSequence seq => seq.Items.OfType<ConfigScalar>().Select(s => s.Text).ToList(),
+            _ => [],
+        };
+    }
+
+    /// <summary>The closest candidate by edit distance, when it is close enough to be a likely typo.</summary>
+    public static string? Suggest(string word, IEnumerable<string> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        ArgumentNullException.ThrowIfNull(candidates);
+        var best = candidates.Select(c => (c, d: Distance(word, c))).OrderBy(x => x.d).FirstOrDefault();
+        return best.c is not null && best.d <= Math.Max(1, word.Length / 3) ? best.c : null;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+        }
+        return d[a.Length, b.Length];
+    }
+}

@@ -1,0 +1,260 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Expt.Spec;
+
+/// <summary>
+/// Parses the sweep and distribution expressions allowed as parameter values:
+/// <c>range(stop)</c>, <c>range(a, b)</c>, <c>range(a, b, step)</c>, <c>linspace(a, b, n)</c>, <c>logspace(e1, e2, n)</c>
+/// (all expand to lists), and <c>uniform(a, b)</c>, <c>loguniform(a, b)</c>, <c>normal(mu, sigma)</c>,
+/// <c>int(a, b)</c>, <c>choice(x, y, ...)</c> (random-search distributions).
+/// </summary>
+public static partial class SweepExpression
+{
+    /// <summary>The largest list one expression may expand to.</summary>
+    public const int MaxValues = 10_000_000;
+
+    [GeneratedRegex(@"^\s*([a-z_]+)\s*\((.*)\)\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex CallPattern();
+
+    private static readonly HashSet<string> Functions = ["range", "linspace", "logspace", "uniform", "loguniform", "normal", "int", "randint", "choice"];
+
+    /// <summary>True when the text looks like a call of one of the known functions.</summary>
+    public static bool IsExpression(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var match = CallPattern().Match(text);
+        return match.Success && Functions.Contains(match.Groups[1].Value);
+    }
+
+    /// <summary>
+    /// Parses an expression. Returns either the expanded values (sweeps) or a distribution; sets
+    /// <paramref name="error"/> to a message saying what was expected when the text is not valid.
+    /// </summary>
+    public static bool TryParse(string text, out IReadOnlyList<object?>? values, out Distribution? distribution, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        values = null;
+        distribution = null;
+        error = null;
+        var match = CallPattern().Match(text);
+        if (!match.Success || !Functions.Contains(match.Groups[1].Value))
+        {
+            error = $"'{text}' is not a sweep expression; expected range(...), linspace(...), logspace(...), uniform(...), loguniform(...), normal(...), int(...) or choice(...)";
+            return false;
+        }
+        var name = match.Groups[1].Value;
+        var args = SplitArguments(match.Groups[2].Value);
+        try
+        {
+            switch (name)
+            {
+                case "range": values = Range(args); break;
+                case "linspace": values = Linspace(args); break;
+                case "logspace": values = Logspace(args); break;
+                case "uniform": (var a, var b) = TwoNumbers(name, args); distribution = new Distribution.Uniform(a, b); break;
+                case "normal": (var mu, var sigma) = TwoNumbers(name, args, ordered: false); distribution = sigma > 0 ? new Distribution.Normal(mu, sigma) : throw new FormatException("normal(mean, std): std must be positive"); break;
+                case "loguniform":
+                    (var lo, var hi) = TwoNumbers(name, args);
+                    distribution = lo > 0 ? new Distribution.LogUniform(lo, hi) : throw new FormatException("loguniform(a, b): a and b must be positive");
+                    break;
+                case "int" or "randint":
+                    var ints = args.Select(ParseArg).ToList();
+                    if (ints.Count != 2 || ints[0] is not long il || ints[1] is not long ih)
+                    {
+                        throw new FormatException($"{name}(a, b) takes two integers");
+                    }
+                    distribution = il <= ih ? new Distribution.IntUniform(il, ih) : throw new FormatException($"{name}(a, b): a must not exceed b");
+                    break;
+                case "choice":
+                    var options = args.Select(ParseArg).ToList();
+                    distribution = options.Count > 0 ? new Distribution.Choice(options) : throw new FormatException("choice(...) needs at least one option");
+                    break;
+            }
+            return true;
+        }
+        catch (FormatException ex)
+        {
+            error = ex.Message;
+            return false;
+        }
+    }
+
+    private static List<string> SplitArguments(string text)
+    {
+        var args = new List<string>();
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return args;
+        }
+        var current = new System.Text.StringBuilder();
+        char? quote = null;
+        foreach (var c in text)
+        {
+            if (quote is not null)
+            {
+                current.Append(c);
+                if (c == quote)
+                {
+                    quote = null;
+                }
+            }
+            else if (c is '\'' or '"')
+            {
+                quote = c;
+                current.Append(c);
+            }
+            else if (c == ',')
+            {
+                args.Add(current.ToString().Trim());
+                current.Clear();
+            }
+            else
+            {
+                current.Append(c);
+            }
+        }
+        args.Add(current.ToString().Trim());
+        return args;
+    }
+
+    /// <summary>An argument: a number, a quoted string, true/false/null, or a bare word.</summary>
+    private static object? ParseArg(string arg)
+    {
+        if (arg.Length >= 2 && (arg[0] == '\'' || arg[0] == '"') && arg[^1] == arg[0])
+        {
+            return arg[1..^1];
+        }
+        return ScalarResolver.Resolve(arg);
+    }
+
+    private static object ParseNumberArg(string function, string arg)
+    {
+        var value = ParseArg(arg);
+        return value is long or decimal or double ? value : throw new FormatException($"{function}(...): '{arg}' is not a number");
+    }
+
+    private static (double, double) TwoNumbers(string name, List<string> args, bool ordered = true)
+    {
+        if (args.Count != 2)
+        {
+            throw new FormatException($"{name}(a, b) takes two numbers, got {args.Count}");
+        }
+        var a = ParamValues.ToDouble(ParseNumberArg(name, args[0]));
+        var b = ParamValues.ToDouble(ParseNumberArg(name, args[1]));
+        if (ordered && !(a < b))
+        {
+            throw new FormatException($"{name}(a, b): a must be less than b");
+        }
+        return (a, b);
+    }
+
+    private static List<object?> Range(List<string> args)
+    {
+        if (args.Count is < 1 or > 3)
+        {
+            throw new FormatException($"range takes 1 to 3 arguments (stop | start, stop | start, stop, step), got {args.Count}");
+        }
+        var numbers = args.Select(a => ParseNumberArg("range", a)).ToList();
+        var allIntegers = numbers.All(n => n is long);
+        var start = numbers.Count == 1 ? 0m : ToDecimal(numbers[0]);
+        var stop = ToDecimal(numbers.Count == 1 ? numbers[0] : numbers[1]);
+        var step = numbers.Count == 3 ? ToDecimal(numbers[2]) : 1m;
+        if (step == 0)
+        {
+            throw new FormatException("range: step must not be zero");
+        }
+        if ((stop - start) * step <= 0)
+        {
+            throw new FormatException($"range({string.Join(", ", args)}) is empty: the step goes the wrong way or start equals stop");
+        }
+        var count = Math.Ceiling((stop - start) / step);
+        if (count > MaxValues)
+        {
+            throw new FormatException($"range({string.Join(", ", args)}) has {count} values, more than the {MaxValues} allowed");
+        }
+        var values = new List<object?>((int)count);
+        // i * step, not repeated addition: each value is exact in decimal, so 0.1 steps never drift.
+        for (var i = 0; i < (int)count; i++)
+        {
+            var v = start + (i * step);
+            values.Add(allIntegers ? (long)v : ParamValues.NormalizeDecimal(v));
+        }
+        return values;
+    }
+
+    private static List<object?> Linspace(List<string> args)
+    {
+        if (args.Count != 3)
+        {
+            throw new FormatException($"linspace(start, stop, n) takes 3 arguments, got {args.Count}");
+        }
+        var start = ToDecimal(ParseNumberArg("linspace", args[0]));
+        var stop = ToDecimal(ParseNumberArg("linspace", args[1]));
+        if (ParseArg(args[2]) is not long n || n < 1)
+        {
+            throw new FormatException($"linspace: n must be a positive integer, got '{args[2]}'");
+        }
+        if (n > MaxValues)
+        {
+            throw new FormatException($"linspace: n = {n} is more than the {MaxValues} allowed");
+        }
+        var values = new List<object?>((int)n);
+        for (var i = 0; i < n; i++)
+        {
+            values.Add(n == 1 ? ParamValues.NormalizeDecimal(start) : Exactish(start + ((stop - start) * i / (n - 1))));
+        }
+        return values;
+    }
+
+    private static List<object?> Logspace(List<string> args)
+    {
+        if (args.Count != 3)
+        {
+            throw new FormatException($"logspace(e1, e2, n) takes 3 arguments, got {args.Count}");
+        }
+        var start = ToDecimal(ParseNumberArg("logspace", args[0]));
+        var stop = ToDecimal(ParseNumberArg("logspace", args[1]));
+        if (ParseArg(args[2]) is not long n || n < 1 || n > MaxValues)
+        {
+            throw new FormatException($"logspace: n must be a positive integer, got '{args[2]}'");
+        }
+        var values = new List<object?>((int)n);
+        for (var i = 0; i < n; i++)
+        {
+            var exponent = n == 1 ? start : start + ((stop - start) * i / (n - 1));
+            values.Add(exponent == decimal.Truncate(exponent) && Math.Abs(exponent) <= 20
+                ? ParamValues.NormalizeDecimal(PowerOfTen((int)exponent))
+                : ParamValues.NormalizeDouble(Math.Pow(10, (double)exponent)));
+        }
+        return values;
+    }
+
+    private static decimal PowerOfTen(int exponent)
+    {
+        var result = 1m;
+        for (var i = 0; i < Math.Abs(exponent); i++)
+        {
+            result = exponent > 0 ? result * 10 : result / 10;
+        }
+        return result;
+    }
+
+    // A decimal with a non-terminating expansion (1/3) is cut to 15 significant digits, like a double prints.
+    private static decimal Exactish(decimal value)
+    {
+        if (value.Scale <= 15)
+        {
+            return ParamValues.NormalizeDecimal(value);
+        }
+        return ParamValues.NormalizeDecimal(decimal.Parse(((double)value).ToString("G15", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture));
+    }
+
+    private static decimal ToDecimal(object value) => value switch
+    {
+        long l => l,
+        decimal m => m,
+        double d => (decimal)d,
+        _ => throw new FormatException("expected a number"),
+    };
+}

@@ -1,0 +1,8 @@
+namespace Expt.Storage;
+
+/// <summary>What a worker asks for when it claims trials.</summary>
+/// <param name="Worker">Who claims.</param>
+/// <param name="Max">At most this many trials.</param>
+/// <param name="Lease">How long the lease lasts unless renewed.</param>
+/// <param name="StudyId">Only this study; null for any.</param>
+public sealed record ClaimRequest(WorkerIdentity Worker, int Max, TimeSpan Lease, string? StudyId = null);

@@ -1,0 +1,22 @@
+namespace Expt.Storage;
+
+/// <summary>Creates studies and enqueues their trials.</summary>
+public interface IStudyCatalog
+{
+    /// <summary>Creates a study, or returns the existing one of that name unchanged.</summary>
+    /// <returns>The study and whether it was created by this call.</returns>
+    Task<(StudyRecord Study, bool Created)> CreateStudyAsync(StudyDefinition definition, CancellationToken cancellationToken = default);
+
+    /// <summary>Finds a study by name.</summary>
+    Task<StudyRecord?> GetStudyAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds the trials that are not there yet (by key); idempotent and safe to run concurrently.</summary>
+    /// <returns>How many were added.</returns>
+    Task<int> EnqueueAsync(string studyId, IReadOnlyList<NewTrial> trials, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a study with its trials and metrics.</summary>
+    Task DeleteStudyAsync(string studyId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes trials (and their metrics) by id.</summary>
+    Task<int> DeleteTrialsAsync(IReadOnlyList<string> trialIds, CancellationToken cancellationToken = default);
+}

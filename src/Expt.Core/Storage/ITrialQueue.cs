@@ -1,0 +1,35 @@
+using Expt.Trials;
+
+namespace Expt.Storage;
+
+/// <summary>
+/// The worker side of a store: claim trials under a lease, keep leases alive, complete or give them back.
+/// Every method is atomic; completions of a batch are written in one transaction, results before status.
+/// </summary>
+public interface ITrialQueue
+{
+    /// <summary>
+    /// Claims up to <see cref="ClaimRequest.Max"/> pending trials, highest priority then lowest sequence first, and
+    /// leases them. Running trials whose lease expired are first returned to pending (or failed, when they used
+    /// up their attempts).
+    /// </summary>
+    Task<IReadOnlyList<TrialLease>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Extends leases; returns the ids of trials whose lease was lost (expired and taken, cancelled, reset).</summary>
+    Task<IReadOnlyList<string>> HeartbeatAsync(IReadOnlyList<TrialLease> leases, TimeSpan extension, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records outcomes. A completion whose token no longer matches is refused (false). A failed or timed-out
+    /// attempt with attempts left returns the trial to pending.
+    /// </summary>
+    Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<TrialCompletion> completions, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives leases back without an outcome.</summary>
+    Task ReleaseAsync(IReadOnlyList<TrialLease> leases, ReleaseMode mode, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns trials of a study in the given statuses to pending with their attempts reset (ids kept).</summary>
+    Task<int> ResetAsync(string studyId, IReadOnlyList<TrialStatus> statuses, IReadOnlyList<string>? trialIds = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels pending and running trials of a study (or just the given ids); running ones lose their lease.</summary>
+    Task<int> CancelAsync(string? studyId, IReadOnlyList<string>? trialIds = null, CancellationToken cancellationToken = default);
+}

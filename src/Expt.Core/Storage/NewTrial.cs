@@ -1,0 +1,11 @@
+namespace Expt.Storage;
+
+/// <summary>A trial to enqueue. Enqueueing is idempotent on (study, <paramref name="Key"/>).</summary>
+/// <param name="Key">Stable key.</param>
+/// <param name="Seq">Order within the study.</param>
+/// <param name="Replicate">Replicate index.</param>
+/// <param name="ParamsJson">Parameters as a flat JSON object in declaration order.</param>
+/// <param name="Seed">Trial seed.</param>
+/// <param name="MaxAttempts">Attempts allowed (1 + retries).</param>
+/// <param name="Priority">Higher runs first.</param>
+public sealed record NewTrial(string Key, long Seq, int Replicate, string ParamsJson, long Seed, int MaxAttempts, int Priority = 0);

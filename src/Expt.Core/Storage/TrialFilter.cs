@@ -1,0 +1,25 @@
+using Expt.Trials;
+
+namespace Expt.Storage;
+
+/// <summary>Which trials a query returns, in study then sequence order.</summary>
+public sealed record TrialFilter
+{
+    /// <summary>Only this study.</summary>
+    public string? StudyId { get; init; }
+
+    /// <summary>Only these statuses.</summary>
+    public IReadOnlyList<TrialStatus>? Statuses { get; init; }
+
+    /// <summary>Only studies with this tag.</summary>
+    public string? Tag { get; init; }
+
+    /// <summary>Only these trial ids.</summary>
+    public IReadOnlyList<string>? Ids { get; init; }
+
+    /// <summary>At most this many.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>Skip this many.</summary>
+    public int Offset { get; init; }
+}

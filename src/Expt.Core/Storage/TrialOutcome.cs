@@ -1,0 +1,15 @@
+using Expt.Trials;
+
+namespace Expt.Storage;
+
+/// <summary>How an attempt ended.</summary>
+/// <param name="Status">Completed, failed, timeout or cancelled.</param>
+/// <param name="Duration">How long it ran.</param>
+/// <param name="ResultsJson">Final results as a JSON object, if any.</param>
+/// <param name="Error">What went wrong, if anything.</param>
+/// <param name="ExitCode">Exit code of a command trial.</param>
+public sealed record TrialOutcome(TrialStatus Status, TimeSpan Duration, string? ResultsJson = null, string? Error = null, int? ExitCode = null)
+{
+    /// <summary>Step metrics recorded by the attempt, stored in the same transaction as the status.</summary>
+    public IReadOnlyList<MetricPoint> Metrics { get; init; } = [];
+}

@@ -1,0 +1,73 @@
+using Expt.Trials;
+
+namespace Expt.Storage;
+
+/// <summary>A stored trial, as queries return it.</summary>
+public sealed record TrialRecord
+{
+    /// <summary>8-hex-digit id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The study id.</summary>
+    public required string StudyId { get; init; }
+
+    /// <summary>The study name.</summary>
+    public required string StudyName { get; init; }
+
+    /// <summary>Stable key.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>Order within the study.</summary>
+    public long Seq { get; init; }
+
+    /// <summary>Replicate index.</summary>
+    public int Replicate { get; init; }
+
+    /// <summary>Parameters, flat JSON object.</summary>
+    public required string ParamsJson { get; init; }
+
+    /// <summary>Trial seed.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Current status.</summary>
+    public TrialStatus Status { get; init; }
+
+    /// <summary>Attempts started so far.</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>Attempts allowed.</summary>
+    public int MaxAttempts { get; init; }
+
+    /// <summary>When it was enqueued.</summary>
+    public DateTimeOffset Created { get; init; }
+
+    /// <summary>When its last attempt started.</summary>
+    public DateTimeOffset? Started { get; init; }
+
+    /// <summary>When it finished.</summary>
+    public DateTimeOffset? Finished { get; init; }
+
+    /// <summary>How long its last attempt ran.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>The host that ran it.</summary>
+    public string? Host { get; init; }
+
+    /// <summary>The process that ran it.</summary>
+    public int? Pid { get; init; }
+
+    /// <summary>The worker holding its lease, while running.</summary>
+    public string? LeaseOwner { get; init; }
+
+    /// <summary>When the lease runs out, while running.</summary>
+    public DateTimeOffset? LeaseUntil { get; init; }
+
+    /// <summary>Final results, a JSON object.</summary>
+    public string? ResultsJson { get; init; }
+
+    /// <summary>What went wrong: the stderr tail or the exception.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>The exit code of a command trial.</summary>
+    public int? ExitCode { get; init; }
+}

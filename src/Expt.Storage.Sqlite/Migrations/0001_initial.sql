@@ -1,0 +1,56 @@
+-- Expt store, version 1. Times are Unix milliseconds (UTC).
+CREATE TABLE studies (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    description TEXT,
+    tags        TEXT NOT NULL DEFAULT '[]',
+    spec        TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    seed        INTEGER NOT NULL,
+    created     INTEGER NOT NULL,
+    provenance  TEXT
+);
+
+CREATE TABLE trials (
+    id           TEXT PRIMARY KEY,
+    study_id     TEXT NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    key          TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    replicate    INTEGER NOT NULL,
+    params       TEXT NOT NULL,
+    seed         INTEGER NOT NULL,
+    priority     INTEGER NOT NULL DEFAULT 0,
+    status       TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL DEFAULT 1,
+    lease_owner  TEXT,
+    lease_token  INTEGER,
+    lease_until  INTEGER,
+    host         TEXT,
+    pid          INTEGER,
+    created      INTEGER NOT NULL,
+    started      INTEGER,
+    finished     INTEGER,
+    duration_ms  REAL,
+    results      TEXT,
+    error        TEXT,
+    exit_code    INTEGER
+);
+
+-- Idempotent enqueue: one trial per key and study.
+CREATE UNIQUE INDEX trials_study_key ON trials (study_id, key);
+-- Claims: the next pending trials of a study in priority then plan order.
+CREATE INDEX trials_claim ON trials (study_id, status, priority DESC, seq);
+-- Claims across studies.
+CREATE INDEX trials_status ON trials (status, priority DESC, seq);
+-- Expired leases: only running trials are indexed.
+CREATE INDEX trials_leases ON trials (lease_until) WHERE status = 'running';
+
+CREATE TABLE metrics (
+    trial_id TEXT NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+    name     TEXT NOT NULL,
+    step     INTEGER NOT NULL,
+    value    REAL,
+    time     INTEGER NOT NULL
+);
+CREATE INDEX metrics_trial ON metrics (trial_id, name, step);

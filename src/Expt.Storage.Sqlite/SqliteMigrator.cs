@@ -1,0 +1,71 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+
+namespace Expt.Storage.Sqlite;
+
+/// <summary>Applies the embedded, numbered migration scripts (NNNN_name.sql) in order, each in its own transaction.</summary>
+internal static partial class SqliteMigrator
+{
+    [GeneratedRegex(@"\.(\d{4})_[A-Za-z0-9_]+\.sql$", RegexOptions.CultureInvariant)]
+    private static partial Regex ScriptName();
+
+    public static IReadOnlyList<(int Version, string Sql)> Scripts()
+    {
+        var assembly = typeof(SqliteMigrator).Assembly;
+        return assembly.GetManifestResourceNames()
+            .Select(n => (Name: n, Match: ScriptName().Match(n)))
+            .Where(x => x.Match.Success)
+            .Select(x => (int.Parse(x.Match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Read(assembly, x.Name)))
+            .OrderBy(x => x.Item1)
+            .ToList();
+    }
+
+    private static string Read(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    public static void Migrate(SqliteConnection connection)
+    {
+        using (var create = connection.CreateCommand())
+        {
+            create.CommandText = "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)";
+            create.ExecuteNonQuery();
+        }
+        var latest = Scripts();
+        foreach (var (version, sql) in latest)
+        {
+            // The version is read inside the write transaction, so two processes opening a new store at once
+            // cannot both apply the same script.
+            using var transaction = connection.BeginTransaction();
+            using var check = connection.CreateCommand();
+            check.Transaction = transaction;
+            check.CommandText = "SELECT COUNT(*) FROM schema_migrations WHERE version = @v";
+            check.Parameters.AddWithValue("@v", version);
+            if ((long)check.ExecuteScalar()! == 0)
+            {
+                using var apply = connection.CreateCommand();
+                apply.Transaction = transaction;
+                apply.CommandText = sql;
+                apply.ExecuteNonQuery();
+                using var record = connection.CreateCommand();
+                record.Transaction = transaction;
+                record.CommandText = "INSERT INTO schema_migrations (version, applied) VALUES (@v, @t)";
+                record.Parameters.AddWithValue("@v", version);
+                record.Parameters.AddWithValue("@t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                record.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+        using var newest = connection.CreateCommand();
+        newest.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+        var current = (long)newest.ExecuteScalar()!;
+        if (current > (latest.Count == 0 ? 0 : latest[^1].Version))
+        {
+            throw new InvalidOperationException($"the store's schema (version {current}) is newer than this Expt understands; upgrade Expt");
+        }
+    }
+}

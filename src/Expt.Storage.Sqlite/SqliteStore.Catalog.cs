@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Expt.Trials;
+using Microsoft.Data.Sqlite;
+
+namespace Expt.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    private const string StudyColumns = "id, name, description, tags, spec, fingerprint, seed, created, provenance";
+
+    /// <inheritdoc />
+    public Task<(StudyRecord Study, bool Created)> CreateStudyAsync(StudyDefinition definition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return RunAsync(write: true, tx =>
+        {
+            var existing = ReadStudy(definition.Name, tx);
+            if (existing is not null)
+            {
+                return (existing, false);
+            }
+            using var insert = Command($"INSERT INTO studies ({StudyColumns}) VALUES (@id, @name, @description, @tags, @spec, @fingerprint, @seed, @created, @provenance)", tx);
+            var id = TrialIdentity.NewId() + TrialIdentity.NewId();
+            insert.Parameters.AddWithValue("@id", id);
+            insert.Parameters.AddWithValue("@name", definition.Name);
+            insert.Parameters.AddWithValue("@description", (object?)definition.Description ?? DBNull.Value);
+            insert.Parameters.AddWithValue("@tags", JsonSerializer.Serialize(definition.Tags));
+            insert.Parameters.AddWithValue("@spec", definition.SpecJson);
+            insert.Parameters.AddWithValue("@fingerprint", definition.Fingerprint);
+            insert.Parameters.AddWithValue("@seed", definition.Seed);
+            insert.Parameters.AddWithValue("@created", NowMs);
+            insert.Parameters.AddWithValue("@provenance", (object?)definition.ProvenanceJson ?? DBNull.Value);
+            insert.ExecuteNonQuery();
+            return (ReadStudy(definition.Name, tx)!, true);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<StudyRecord?> GetStudyAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return RunAsync(write: false, _ => ReadStudy(name, null), cancellationToken);
+    }
+
+    private StudyRecord? ReadStudy(string name, SqliteTransaction? tx)
+    {
+        using var command = Command($"SELECT {StudyColumns} FROM studies WHERE name = @name", tx);
+        command.Parameters.AddWithValue("@name", name);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadStudy(reader) : null;
+    }
+
+    private StudyRecord ReadStudy(SqliteDataReader r)
+    {
+        var study = new StudyRecord(r.GetString(0), r.GetString(1), Text(r, 2), JsonSerializer.Deserialize<List<string>>(r.GetString(3)) ?? [],
+            r.GetString(4), r.GetString(5), r.GetInt64(6), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)), Text(r, 8));
+        _studyNames[study.Id] = study.Name;
+        return study;
+    }
+
+    /// <inheritdoc />
+    public Task<int> EnqueueAsync(string studyId, IReadOnlyList<NewTrial> trials, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        ArgumentNullException.ThrowIfNull(trials);
+        return RunAsync(write: true, tx =>
+        {
+            // Keys already stored are skipped up front; inside this write transaction nobody else can add any,
+            // so an insert that is still ignored can only be a random-id collision, retried with a new id.
+            var existing = new HashSet<string>(StringComparer.Ordinal);
+            using (var keys = Command("SELECT key FROM trials WHERE study_id = @s", tx))
+            {
+                keys.Parameters.AddWithValue("@s", studyId);
+                using var reader = keys.ExecuteReader();
+                while (reader.Read())
+                {
+                    existing.Add(reader.GetString(0));
+                }
+            }
+            using var insert = Command(
+                "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created) " +
+                "VALUES (@id, @s, @key, @seq, @rep, @params, @seed, @prio, 'pending', 0, @max, @now) ON CONFLICT DO NOTHING", tx);
+            var pId = insert.Parameters.Add("@id", SqliteType.Text);
+            insert.Parameters.AddWithValue("@s", studyId);
+            var pKey = insert.Parameters.Add("@key", SqliteType.Text);
+            var pSeq = insert.Parameters.Add("@seq", SqliteType.Integer);
+            var pRep = insert.Parameters.Add("@rep", SqliteType.Integer);
+            var pParams = insert.Parameters.Add("@params", SqliteType.Text);
+            var pSeed = insert.Parameters.Add("@seed", SqliteType.Integer);
+            var pPrio = insert.Parameters.Add("@prio", SqliteType.Integer);
+            var pMax = insert.Parameters.Add("@max", SqliteType.Integer);
+            insert.Parameters.AddWithValue("@now", NowMs);
+            insert.Prepare();
+            var added = 0;
+            foreach (var trial in trials)
+            {
+                if (!existing.Add(trial.Key))
+                {
+                    continue;
+                }
+                pKey.Value = trial.Key;
+                pSeq.Value = trial.Seq;
+                pRep.Value = trial.Replicate;
+                pParams.Value = trial.ParamsJson;
+                pSeed.Value = trial.Seed;
+                pPrio.Value = trial.Priority;
+                pMax.Value = trial.MaxAttempts;
+                do
+                {
+                    pId.Value = TrialIdentity.NewId();
+                }
+                while (insert.ExecuteNonQuery() == 0);
+                added++;
+            }
+            return added;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task DeleteStudyAsync(string studyId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        return RunAsync(write: true, tx =>
+        {
+            using var metrics = Command("DELETE FROM metrics WHERE trial_id IN (SELECT id FROM trials WHERE study_id = @s)", tx);
+            metrics.Parameters.AddWithValue("@s", studyId);
+            metrics.ExecuteNonQuery();
+            using var trials = Command("DELETE FROM trials WHERE study_id = @s", tx);
+            trials.Parameters.AddWithValue("@s", studyId);
+            trials.ExecuteNonQuery();
+            using var study = Command("DELETE FROM studies WHERE id = @s", tx);
+            study.Parameters.AddWithValue("@s", studyId);
+            return study.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<int> DeleteTrialsAsync(IReadOnlyList<string> trialIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trialIds);
+        if (trialIds.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        return RunAsync(write: true, tx =>
+        {
+            using var metrics = Command(string.Empty, tx);
+            metrics.CommandText = "DELETE FROM metrics WHERE trial_id IN " + InList(metrics, "i", trialIds);
+            metrics.ExecuteNonQuery();
+            using var trials = Command(string.Empty, tx);
+            trials.CommandText = "DELETE FROM trials WHERE id IN " + InList(trials, "i", trialIds);
+            return trials.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+}

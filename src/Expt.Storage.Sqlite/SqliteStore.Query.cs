@@ -1,0 +1,173 @@
+using Expt.Trials;
+using Microsoft.Data.Sqlite;
+
+namespace Expt.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    private const string TrialColumns =
+        "t.id, t.study_id, s.name, t.key, t.seq, t.replicate, t.params, t.seed, t.status, t.attempts, t.max_attempts, t.created, t.started, " +
+        "t.finished, t.duration_ms, t.host, t.pid, t.lease_owner, t.lease_until, t.results, t.error, t.exit_code";
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TrialRecord>> ListTrialsAsync(TrialFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        return RunAsync<IReadOnlyList<TrialRecord>>(write: false, _ =>
+        {
+            using var command = Command(string.Empty);
+            var clauses = new List<string>();
+            if (filter.StudyId is not null)
+            {
+                clauses.Add("t.study_id = @s");
+                command.Parameters.AddWithValue("@s", filter.StudyId);
+            }
+            if (filter.Statuses is { Count: > 0 })
+            {
+                clauses.Add("t.status IN " + InList(command, "st", StatusNames(filter.Statuses)));
+            }
+            if (filter.Ids is not null)
+            {
+                clauses.Add("t.id IN " + InList(command, "i", filter.Ids));
+            }
+            if (filter.Tag is not null)
+            {
+                clauses.Add("EXISTS (SELECT 1 FROM json_each(s.tags) WHERE json_each.value = @tag)");
+                command.Parameters.AddWithValue("@tag", filter.Tag);
+            }
+            command.CommandText = $"SELECT {TrialColumns} FROM trials t JOIN studies s ON s.id = t.study_id" +
+                (clauses.Count > 0 ? " WHERE " + string.Join(" AND ", clauses) : string.Empty) +
+                " ORDER BY s.created, s.name, t.seq LIMIT @limit OFFSET @offset";
+            command.Parameters.AddWithValue("@limit", filter.Limit ?? -1);
+            command.Parameters.AddWithValue("@offset", filter.Offset);
+            return ReadTrials(command);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TrialRecord>> FindTrialsAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return RunAsync<IReadOnlyList<TrialRecord>>(write: false, _ =>
+        {
+            // Range scan on the primary key rather than LIKE, which would not use the index.
+            using var command = Command($"SELECT {TrialColumns} FROM trials t JOIN studies s ON s.id = t.study_id WHERE t.id >= @lo AND t.id < @hi ORDER BY t.id LIMIT 20");
+            var lower = prefix.ToLowerInvariant();
+            command.Parameters.AddWithValue("@lo", lower);
+            command.Parameters.AddWithValue("@hi", lower + "\uffff");
+            return ReadTrials(command);
+        }, cancellationToken);
+    }
+
+    private static List<TrialRecord> ReadTrials(SqliteCommand command)
+    {
+        var trials = new List<TrialRecord>();
+        using var r = command.ExecuteReader();
+        while (r.Read())
+        {
+            trials.Add(new TrialRecord
+            {
+                Id = r.GetString(0),
+                StudyId = r.GetString(1),
+                StudyName = r.GetString(2),
+                Key = r.GetString(3),
+                Seq = r.GetInt64(4),
+                Replicate = r.GetInt32(5),
+                ParamsJson = r.GetString(6),
+                Seed = r.GetInt64(7),
+                Status = TrialStatusNames.Parse(r.GetString(8)),
+                Attempts = r.GetInt32(9),
+                MaxAttempts = r.GetInt32(10),
+                Created = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(11)),
+                Started = Time(r, 12),
+                Finished = Time(r, 13),
+                Duration = r.IsDBNull(14) ? null : TimeSpan.FromMilliseconds(r.GetDouble(14)),
+                Host = Text(r, 15),
+                Pid = r.IsDBNull(16) ? null : r.GetInt32(16),
+                LeaseOwner = Text(r, 17),
+                LeaseUntil = Time(r, 18),
+                ResultsJson = Text(r, 19),
+                Error = Text(r, 20),
+                ExitCode = r.IsDBNull(21) ? null : r.GetInt32(21),
+            });
+        }
+        return trials;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StudySummary>> ListStudiesAsync(CancellationToken cancellationToken = default)
+    {
+        return RunAsync<IReadOnlyList<StudySummary>>(write: false, _ =>
+        {
+            var studies = new List<StudyRecord>();
+            using (var command = Command($"SELECT {StudyColumns} FROM studies ORDER BY created, name"))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    studies.Add(ReadStudy(reader));
+                }
+            }
+            var counts = new Dictionary<string, Dictionary<TrialStatus, int>>();
+            var times = new Dictionary<string, (DateTimeOffset?, DateTimeOffset?)>();
+            using (var command = Command("SELECT study_id, status, COUNT(*), MIN(started), MAX(finished) FROM trials GROUP BY study_id, status"))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var id = reader.GetString(0);
+                    if (!counts.TryGetValue(id, out var byStatus))
+                    {
+                        counts[id] = byStatus = [];
+                    }
+                    byStatus[TrialStatusNames.Parse(reader.GetString(1))] = reader.GetInt32(2);
+                    var (first, last) = times.GetValueOrDefault(id);
+                    var started = Time(reader, 3);
+                    var finished = Time(reader, 4);
+                    times[id] = (Min(first, started), Max(last, finished));
+                }
+            }
+            return studies.Select(s => new StudySummary(s, counts.GetValueOrDefault(s.Id) ?? [], times.GetValueOrDefault(s.Id).Item1, times.GetValueOrDefault(s.Id).Item2)).ToList();
+        }, cancellationToken);
+    }
+
+    private static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
+
+    private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
+    /// <inheritdoc />
+    public Task<IReadOnlyDictionary<TrialStatus, int>> CountAsync(string studyId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        return RunAsync<IReadOnlyDictionary<TrialStatus, int>>(write: false, _ =>
+        {
+            using var command = Command("SELECT status, COUNT(*) FROM trials WHERE study_id = @s GROUP BY status");
+            command.Parameters.AddWithValue("@s", studyId);
+            using var reader = command.ExecuteReader();
+            var counts = new Dictionary<TrialStatus, int>();
+            while (reader.Read())
+            {
+                counts[TrialStatusNames.Parse(reader.GetString(0))] = reader.GetInt32(1);
+            }
+            return counts;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<MetricPoint>> GetMetricsAsync(string trialId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trialId);
+        return RunAsync<IReadOnlyList<MetricPoint>>(write: false, _ =>
+        {
+            using var command = Command("SELECT name, step, value, time FROM metrics WHERE trial_id = @id ORDER BY name, step");
+            command.Parameters.AddWithValue("@id", trialId);
+            using var reader = command.ExecuteReader();
+            var points = new List<MetricPoint>();
+            while (reader.Read())
+            {
+                points.Add(new MetricPoint(reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? double.NaN : reader.GetDouble(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+            }
+            return points;
+        }, cancellationToken);
+    }
+}

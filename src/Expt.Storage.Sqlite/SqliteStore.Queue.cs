@@ -1,0 +1,273 @@
+using System.Security.Cryptography;
+using Expt.Trials;
+using Microsoft.Data.Sqlite;
+
+namespace Expt.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    private const string ClearLease = "lease_owner = NULL, lease_token = NULL, lease_until = NULL";
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TrialLease>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.Max, 1);
+        return RunAsync<IReadOnlyList<TrialLease>>(write: true, tx =>
+        {
+            var now = NowMs;
+            var studyClause = request.StudyId is null ? string.Empty : " AND study_id = @s";
+            ExpireLeases(tx, now, studyClause, request.StudyId);
+
+            var token = RandomNumberGenerator.GetInt32(1, int.MaxValue) * (long)int.MaxValue + RandomNumberGenerator.GetInt32(int.MaxValue);
+            var until = now + (long)request.Lease.TotalMilliseconds;
+            using var claim = Command(
+                $"UPDATE trials SET status = 'running', lease_owner = @w, lease_token = @t, lease_until = @until, attempts = attempts + 1, " +
+                $"started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p " +
+                $"WHERE id IN (SELECT id FROM trials WHERE status = 'pending'{studyClause} ORDER BY priority DESC, seq LIMIT @max) " +
+                "RETURNING id, study_id, key, replicate, params, seed, attempts, seq", tx);
+            claim.Parameters.AddWithValue("@w", request.Worker.Id);
+            claim.Parameters.AddWithValue("@t", token);
+            claim.Parameters.AddWithValue("@until", until);
+            claim.Parameters.AddWithValue("@now", now);
+            claim.Parameters.AddWithValue("@h", request.Worker.Host);
+            claim.Parameters.AddWithValue("@p", request.Worker.Pid);
+            claim.Parameters.AddWithValue("@max", request.Max);
+            if (request.StudyId is not null)
+            {
+                claim.Parameters.AddWithValue("@s", request.StudyId);
+            }
+            var leases = new List<(long Seq, TrialLease Lease)>();
+            using (var reader = claim.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var studyId = reader.GetString(1);
+                    leases.Add((reader.GetInt64(7), new TrialLease(reader.GetString(0), studyId, StudyName(studyId, tx), reader.GetString(2), reader.GetInt32(3),
+                        reader.GetString(4), reader.GetInt64(5), reader.GetInt32(6), token, DateTimeOffset.FromUnixTimeMilliseconds(until))));
+                }
+            }
+            // RETURNING gives no order guarantee; hand trials out in plan order.
+            return leases.OrderBy(l => l.Seq).Select(l => l.Lease).ToList();
+        }, cancellationToken);
+    }
+
+    private void ExpireLeases(SqliteTransaction? tx, long now, string studyClause, string? studyId)
+    {
+        using var requeue = Command(
+            $"UPDATE trials SET status = 'pending', {ClearLease}, error = 'lease expired: its worker stopped renewing it' " +
+            $"WHERE status = 'running' AND lease_until < @now AND attempts < max_attempts{studyClause}", tx);
+        requeue.Parameters.AddWithValue("@now", now);
+        using var fail = Command(
+            $"UPDATE trials SET status = 'failed', {ClearLease}, finished = @now, error = 'lease expired on the last attempt: its worker stopped renewing it (killed or lost)' " +
+            $"WHERE status = 'running' AND lease_until < @now AND attempts >= max_attempts{studyClause}", tx);
+        fail.Parameters.AddWithValue("@now", now);
+        if (studyId is not null)
+        {
+            requeue.Parameters.AddWithValue("@s", studyId);
+            fail.Parameters.AddWithValue("@s", studyId);
+        }
+        requeue.ExecuteNonQuery();
+        fail.ExecuteNonQuery();
+    }
+
+    private string StudyName(string studyId, SqliteTransaction? tx)
+    {
+        if (_studyNames.TryGetValue(studyId, out var name))
+        {
+            return name;
+        }
+        using var command = Command("SELECT name FROM studies WHERE id = @id", tx);
+        command.Parameters.AddWithValue("@id", studyId);
+        name = (string?)command.ExecuteScalar() ?? studyId;
+        _studyNames[studyId] = name;
+        return name;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> HeartbeatAsync(IReadOnlyList<TrialLease> leases, TimeSpan extension, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        if (leases.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<string>>([]);
+        }
+        return RunAsync<IReadOnlyList<string>>(write: true, tx =>
+        {
+            using var command = Command("UPDATE trials SET lease_until = @until WHERE id = @id AND lease_token = @t AND status = 'running'", tx);
+            command.Parameters.AddWithValue("@until", NowMs + (long)extension.TotalMilliseconds);
+            var pId = command.Parameters.Add("@id", SqliteType.Text);
+            var pToken = command.Parameters.Add("@t", SqliteType.Integer);
+            command.Prepare();
+            var lost = new List<string>();
+            foreach (var lease in leases)
+            {
+                pId.Value = lease.TrialId;
+                pToken.Value = lease.Token;
+                if (command.ExecuteNonQuery() == 0)
+                {
+                    lost.Add(lease.TrialId);
+                }
+            }
+            return lost;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<TrialCompletion> completions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        if (completions.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<bool>>([]);
+        }
+        return RunAsync<IReadOnlyList<bool>>(write: true, tx =>
+        {
+            var now = NowMs;
+            // A failed or timed-out attempt with attempts left goes straight back to the queue.
+            using var update = Command(
+                "UPDATE trials SET status = CASE WHEN @st IN ('failed', 'timeout') AND attempts < max_attempts THEN 'pending' ELSE @st END, " +
+                $"results = @r, error = @e, exit_code = @x, finished = @now, duration_ms = @d, {ClearLease} " +
+                "WHERE id = @id AND lease_token = @t AND status = 'running' RETURNING status", tx);
+            var pStatus = update.Parameters.Add("@st", SqliteType.Text);
+            var pResults = update.Parameters.Add("@r", SqliteType.Text);
+            var pError = update.Parameters.Add("@e", SqliteType.Text);
+            var pExit = update.Parameters.Add("@x", SqliteType.Integer);
+            update.Parameters.AddWithValue("@now", now);
+            var pDuration = update.Parameters.Add("@d", SqliteType.Real);
+            var pId = update.Parameters.Add("@id", SqliteType.Text);
+            var pToken = update.Parameters.Add("@t", SqliteType.Integer);
+            update.Prepare();
+            SqliteCommand? metrics = null;
+            try
+            {
+                var accepted = new bool[completions.Count];
+                for (var i = 0; i < completions.Count; i++)
+                {
+                    var (lease, outcome) = (completions[i].Lease, completions[i].Outcome);
+                    pStatus.Value = outcome.Status.ToName();
+                    pResults.Value = (object?)outcome.ResultsJson ?? DBNull.Value;
+                    pError.Value = (object?)outcome.Error ?? DBNull.Value;
+                    pExit.Value = (object?)outcome.ExitCode ?? DBNull.Value;
+                    pDuration.Value = outcome.Duration.TotalMilliseconds;
+                    pId.Value = lease.TrialId;
+                    pToken.Value = lease.Token;
+                    var newStatus = (string?)update.ExecuteScalar();
+                    accepted[i] = newStatus is not null;
+                    // Metrics of an attempt that will be retried are dropped with it.
+                    if (newStatus is not null and not "pending" && outcome.Metrics.Count > 0)
+                    {
+                        metrics ??= PrepareMetricInsert(tx);
+                        InsertMetrics(metrics, lease.TrialId, outcome.Metrics);
+                    }
+                }
+                return accepted;
+            }
+            finally
+            {
+                metrics?.Dispose();
+            }
+        }, cancellationToken);
+    }
+
+    private SqliteCommand PrepareMetricInsert(SqliteTransaction? tx)
+    {
+        var command = Command("INSERT INTO metrics (trial_id, name, step, value, time) VALUES (@id, @n, @s, @v, @t)", tx);
+        command.Parameters.Add("@id", SqliteType.Text);
+        command.Parameters.Add("@n", SqliteType.Text);
+        command.Parameters.Add("@s", SqliteType.Integer);
+        command.Parameters.Add("@v", SqliteType.Real);
+        command.Parameters.Add("@t", SqliteType.Integer);
+        command.Prepare();
+        return command;
+    }
+
+    private static void InsertMetrics(SqliteCommand command, string trialId, IReadOnlyList<MetricPoint> points)
+    {
+        command.Parameters[0].Value = trialId;
+        foreach (var point in points)
+        {
+            command.Parameters[1].Value = point.Name;
+            command.Parameters[2].Value = point.Step;
+            command.Parameters[3].Value = double.IsNaN(point.Value) ? DBNull.Value : point.Value;
+            command.Parameters[4].Value = point.Time.ToUnixTimeMilliseconds();
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <inheritdoc />
+    public Task ReleaseAsync(IReadOnlyList<TrialLease> leases, ReleaseMode mode, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        if (leases.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+        return RunAsync(write: true, tx =>
+        {
+            using var command = Command(mode == ReleaseMode.Requeue
+                ? $"UPDATE trials SET status = 'pending', attempts = MAX(attempts - 1, 0), started = NULL, {ClearLease} WHERE id = @id AND lease_token = @t AND status = 'running'"
+                : $"UPDATE trials SET status = 'cancelled', finished = @now, error = 'cancelled by the user', {ClearLease} WHERE id = @id AND lease_token = @t AND status = 'running'", tx);
+            var pId = command.Parameters.Add("@id", SqliteType.Text);
+            var pToken = command.Parameters.Add("@t", SqliteType.Integer);
+            command.Parameters.AddWithValue("@now", NowMs);
+            foreach (var lease in leases)
+            {
+                pId.Value = lease.TrialId;
+                pToken.Value = lease.Token;
+                command.ExecuteNonQuery();
+            }
+            return 0;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<int> ResetAsync(string studyId, IReadOnlyList<TrialStatus> statuses, IReadOnlyList<string>? trialIds = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        ArgumentNullException.ThrowIfNull(statuses);
+        if (statuses.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        return RunAsync(write: true, tx =>
+        {
+            using var metrics = Command(string.Empty, tx);
+            var where = Where(metrics, studyId, statuses, trialIds);
+            metrics.CommandText = $"DELETE FROM metrics WHERE trial_id IN (SELECT id FROM trials WHERE {where})";
+            metrics.ExecuteNonQuery();
+            using var reset = Command(string.Empty, tx);
+            reset.CommandText = "UPDATE trials SET status = 'pending', attempts = 0, results = NULL, error = NULL, exit_code = NULL, " +
+                $"started = NULL, finished = NULL, duration_ms = NULL, host = NULL, pid = NULL, {ClearLease} WHERE {Where(reset, studyId, statuses, trialIds)}";
+            return reset.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+
+    private static string Where(SqliteCommand command, string? studyId, IReadOnlyList<TrialStatus> statuses, IReadOnlyList<string>? trialIds)
+    {
+        var clauses = new List<string> { "status IN " + InList(command, "st", StatusNames(statuses)) };
+        if (studyId is not null)
+        {
+            command.Parameters.AddWithValue("@s", studyId);
+            clauses.Add("study_id = @s");
+        }
+        if (trialIds is not null)
+        {
+            clauses.Add("id IN " + InList(command, "i", trialIds));
+        }
+        return string.Join(" AND ", clauses);
+    }
+
+    /// <inheritdoc />
+    public Task<int> CancelAsync(string? studyId, IReadOnlyList<string>? trialIds = null, CancellationToken cancellationToken = default)
+    {
+        return RunAsync(write: true, tx =>
+        {
+            using var command = Command(string.Empty, tx);
+            command.Parameters.AddWithValue("@now", NowMs);
+            command.CommandText = $"UPDATE trials SET status = 'cancelled', finished = @now, error = 'cancelled by the user', {ClearLease} " +
+                $"WHERE {Where(command, studyId, [TrialStatus.Pending, TrialStatus.Running], trialIds)}";
+            return command.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+}
