@@ -1,0 +1,223 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Expt.Spec;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Execution;
+
+/// <summary>
+/// Runs a trial as a subprocess (no shell unless asked), in the study's directory, with the trial's parameters as
+/// placeholders and <c>EXPT_*</c> environment variables. stdout and stderr go to files in the trial directory.
+/// Exit code 0 is success; results come from <c>EXPT_RESULTS</c>, step metrics from <c>EXPT_METRICS</c>.
+/// A timeout or an interruption kills the whole process tree.
+/// </summary>
+public sealed class CommandExecutor : ITrialExecutor
+{
+    private readonly CommandTemplate _command;
+    private readonly string _workDir;
+    private readonly IReadOnlyDictionary<string, string> _env;
+    private readonly TimeSpan? _timeout;
+    private readonly TimeProvider _time;
+    private readonly Action<TrialContext, string, bool>? _echo;
+
+    /// <summary>Creates an executor.</summary>
+    /// <param name="command">The command template.</param>
+    /// <param name="workDir">Where trials run.</param>
+    /// <param name="env">Extra environment variables.</param>
+    /// <param name="timeout">Per-trial limit.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="echo">Receives each output line (line, isStderr) while the trial runs, for <c>-v</c>.</param>
+    public CommandExecutor(CommandTemplate command, string workDir, IReadOnlyDictionary<string, string>? env, TimeSpan? timeout, TimeProvider? time = null, Action<TrialContext, string, bool>? echo = null)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(workDir);
+        _command = command;
+        _workDir = workDir;
+        _env = env ?? new Dictionary<string, string>();
+        _timeout = timeout;
+        _time = time ?? TimeProvider.System;
+        _echo = echo;
+    }
+
+    /// <summary>The file names inside a trial directory.</summary>
+    public const string StdoutFile = "stdout.log", StderrFile = "stderr.log", ResultsFile = "results.json", MetricsFileName = "metrics.jsonl";
+
+    /// <inheritdoc />
+    public async Task<TrialOutcome> ExecuteAsync(TrialContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var dir = context.TrialDirectory;
+        Directory.CreateDirectory(dir);
+        var resultsPath = Path.Combine(dir, ResultsFile);
+        var metricsPath = Path.Combine(dir, MetricsFileName);
+        // A retried attempt starts clean.
+        File.Delete(resultsPath);
+        File.Delete(metricsPath);
+        var lease = context.Lease;
+        var paramsJson = context.Params.ToNestedJson();
+        var argv = _command.Render(name => name switch
+        {
+            "seed" => lease.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "trial_id" => lease.TrialId,
+            "replicate" => lease.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "trial_dir" => dir,
+            "study" => lease.StudyName,
+            "params_json" => paramsJson,
+            _ => context.Params.TryGetValue(name, out var v) ? ParamValues.Format(v) : null,
+        });
+
+        var info = new ProcessStartInfo(argv[0])
+        {
+            WorkingDirectory = _workDir,
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in argv.Skip(1))
+        {
+            info.ArgumentList.Add(arg);
+        }
+        foreach (var (key, value) in _env)
+        {
+            info.Environment[key] = value;
+        }
+        info.Environment["EXPT_TRIAL_ID"] = lease.TrialId;
+        info.Environment["EXPT_STUDY"] = lease.StudyName;
+        info.Environment["EXPT_PARAMS"] = paramsJson;
+        info.Environment["EXPT_SEED"] = lease.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["EXPT_REPLICATE"] = lease.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["EXPT_ATTEMPT"] = lease.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["EXPT_TRIAL_DIR"] = dir;
+        info.Environment["EXPT_RESULTS"] = resultsPath;
+        info.Environment["EXPT_METRICS"] = metricsPath;
+        if (!info.Environment.ContainsKey("PYTHONUNBUFFERED"))
+        {
+            info.Environment["PYTHONUNBUFFERED"] = "1";
+        }
+
+        var startedAt = _time.GetTimestamp();
+        using var process = new Process { StartInfo = info };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            return new TrialOutcome(TrialStatus.Failed, _time.GetElapsedTime(startedAt), Error: $"cannot start '{argv[0]}': {ex.Message}");
+        }
+        process.StandardInput.Close();
+        var stdoutFile = new FileStream(Path.Combine(dir, StdoutFile), FileMode.Create, FileAccess.Write, FileShare.Read, 4096, useAsync: false);
+        var stderrFile = new FileStream(Path.Combine(dir, StderrFile), FileMode.Create, FileAccess.Write, FileShare.Read, 4096, useAsync: false);
+        var pumps = Task.WhenAll(
+            PumpAsync(process.StandardOutput.BaseStream, stdoutFile, context, false),
+            PumpAsync(process.StandardError.BaseStream, stderrFile, context, true));
+
+        var status = TrialStatus.Completed;
+        using (var timeout = _timeout is { } t ? new CancellationTokenSource(t, _time) : new CancellationTokenSource())
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token))
+        {
+            try
+            {
+                await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                status = cancellationToken.IsCancellationRequested ? TrialStatus.Cancelled : TrialStatus.Timeout;
+                KillTree(process);
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        // Grandchildren that kept the pipes open are killed with the tree; do not wait forever for their EOF.
+        await Task.WhenAny(pumps, Task.Delay(TimeSpan.FromSeconds(5), _time, CancellationToken.None)).ConfigureAwait(false);
+        await stdoutFile.DisposeAsync().ConfigureAwait(false);
+        await stderrFile.DisposeAsync().ConfigureAwait(false);
+        var duration = _time.GetElapsedTime(startedAt);
+        var exitCode = process.ExitCode;
+
+        var (metrics, problems) = MetricsFile.Parse(metricsPath, _time.GetUtcNow());
+        var warnings = problems.Count > 0 ? "warning: " + string.Join("\nwarning: ", problems) : null;
+        if (status == TrialStatus.Timeout)
+        {
+            return new TrialOutcome(status, duration, Error: Join($"timed out after {DurationParser.Format(_timeout!.Value)}; the process tree was killed", Tail(dir)), ExitCode: exitCode) { Metrics = metrics };
+        }
+        if (status == TrialStatus.Cancelled)
+        {
+            return new TrialOutcome(status, duration, Error: "cancelled; the process tree was killed", ExitCode: exitCode) { Metrics = metrics };
+        }
+        if (exitCode != 0)
+        {
+            return new TrialOutcome(TrialStatus.Failed, duration, Error: Join($"exit code {exitCode}", Tail(dir)), ExitCode: exitCode) { Metrics = metrics };
+        }
+        string? results = null;
+        if (File.Exists(resultsPath))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(resultsPath, CancellationToken.None).ConfigureAwait(false));
+                if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    return new TrialOutcome(TrialStatus.Failed, duration, Error: $"{ResultsFile}: expected a JSON object, got {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}", ExitCode: exitCode);
+                }
+                results = doc.RootElement.GetRawText();
+            }
+            catch (JsonException ex)
+            {
+                return new TrialOutcome(TrialStatus.Failed, duration, Error: $"{ResultsFile}: not valid JSON: {ex.Message}", ExitCode: exitCode);
+            }
+        }
+        return new TrialOutcome(TrialStatus.Completed, duration, results, warnings, exitCode) { Metrics = metrics };
+    }
+
+    private static string? Join(string first, string? second) => string.IsNullOrEmpty(second) ? first : first + "\n" + second;
+
+    private static void KillTree(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+
+    private async Task PumpAsync(Stream source, FileStream target, TrialContext context, bool isStderr)
+    {
+        if (_echo is null)
+        {
+            await source.CopyToAsync(target, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+        using var reader = new StreamReader(source, Encoding.UTF8);
+        while (await reader.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
+        {
+            var bytes = Encoding.UTF8.GetBytes(line + "\n");
+            await target.WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
+            await target.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            _echo(context, line, isStderr);
+        }
+    }
+
+    /// <summary>The last lines of a trial's stderr (at most 20 lines, 4,000 characters).</summary>
+    public static string? Tail(string trialDirectory, string file = StderrFile, int lines = 20)
+    {
+        var path = Path.Combine(trialDirectory, file);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var start = Math.Max(0, stream.Length - 4000);
+        stream.Seek(start, SeekOrigin.Begin);
+        using var reader = new StreamReader(stream);
+        var text = reader.ReadToEnd();
+        var all = text.Split('\n');
+        var tail = string.Join('\n', all.Skip(Math.Max(0, all.Length - lines - 1))).TrimEnd();
+        return tail.Length == 0 ? null : tail;
+    }
+}

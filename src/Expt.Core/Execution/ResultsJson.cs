@@ -1,0 +1,97 @@
+using System.Collections;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Expt.Spec;
+
+namespace Expt.Execution;
+
+/// <summary>Turns what a trial produced (a record, an anonymous object, a dictionary, a scalar) into a results JSON object.</summary>
+public static class ResultsJson
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        PropertyNamingPolicy = null,
+        IncludeFields = true,
+    };
+
+    /// <summary>
+    /// Merges named results with a returned value: a dictionary or object contributes its members, a scalar becomes
+    /// <c>value</c>. Returns null when there is nothing.
+    /// </summary>
+    public static string? Build(IReadOnlyDictionary<string, object?> named, object? returned)
+    {
+        ArgumentNullException.ThrowIfNull(named);
+        var members = new List<KeyValuePair<string, object?>>(named);
+        switch (returned)
+        {
+            case null:
+                break;
+            case IDictionary dictionary:
+                foreach (DictionaryEntry entry in dictionary)
+                {
+                    members.Add(new(Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture)!, entry.Value));
+                }
+                break;
+            case string or bool or IConvertible:
+                members.Add(new("value", returned));
+                break;
+            default:
+                var element = JsonSerializer.SerializeToElement(returned, returned.GetType(), Options);
+                if (element.ValueKind == JsonValueKind.Object)
+                {
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        members.Add(new(property.Name, property.Value.Clone()));
+                    }
+                }
+                else
+                {
+                    members.Add(new("value", element));
+                }
+                break;
+        }
+        if (members.Count == 0)
+        {
+            return null;
+        }
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, value) in members.GroupBy(m => m.Key).Select(g => g.Last()))
+            {
+                writer.WritePropertyName(name);
+                Write(writer, value);
+            }
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void Write(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case JsonElement element:
+                element.WriteTo(writer);
+                break;
+            case double d when !double.IsFinite(d):
+                writer.WriteStringValue(ParamValues.Format(d));
+                break;
+            case float f when !float.IsFinite(f):
+                writer.WriteStringValue(ParamValues.Format((double)f));
+                break;
+            case double d:
+                writer.WriteNumberValue(d);
+                break;
+            case null or bool or string or long or int or decimal:
+                ParamValues.WriteJson(writer, ParamValues.Normalize(value));
+                break;
+            default:
+                JsonSerializer.Serialize(writer, value, value.GetType(), Options);
+                break;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using Expt.Storage;
+
+namespace Expt.Execution;
+
+/// <summary>How a worker pulls and runs trials.</summary>
+public sealed record WorkerOptions
+{
+    /// <summary>Only this study; null for any.</summary>
+    public string? StudyId { get; init; }
+
+    /// <summary>Trials run at once.</summary>
+    public int Slots { get; init; } = 1;
+
+    /// <summary>How long a claim lasts without a heartbeat.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often leases are renewed.</summary>
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Stop after starting this many trials.</summary>
+    public int? MaxTrials { get; init; }
+
+    /// <summary>
+    /// When nothing is left to claim: null to stop at once (a local run), or how long to keep polling for new work
+    /// before stopping.
+    /// </summary>
+    public TimeSpan? IdleExit { get; init; }
+
+    /// <summary>How often an idle worker looks for work.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Who this worker is.</summary>
+    public WorkerIdentity Identity { get; init; } = WorkerIdentity.ForThisProcess();
+
+    /// <summary>The most trials claimed ahead of free slots, when trials are short.</summary>
+    public int MaxPrefetch { get; init; } = 2000;
+}

@@ -1,0 +1,14 @@
+namespace Expt.Execution;
+
+/// <summary>What a worker did.</summary>
+/// <param name="Completed">Trials completed.</param>
+/// <param name="Failed">Attempts that failed (retried ones included).</param>
+/// <param name="TimedOut">Attempts that timed out (retried ones included).</param>
+/// <param name="Cancelled">Trials interrupted.</param>
+/// <param name="Refused">Outcomes the store refused because the lease was lost.</param>
+/// <param name="Elapsed">Wall time.</param>
+public sealed record WorkerReport(int Completed, int Failed, int TimedOut, int Cancelled, int Refused, TimeSpan Elapsed)
+{
+    /// <summary>Every attempt that ended.</summary>
+    public int Total => Completed + Failed + TimedOut + Cancelled;
+}
