@@ -25,7 +25,7 @@ public sealed partial class SqliteStore
                 $"UPDATE trials SET status = 'running', lease_owner = @w, lease_token = @t, lease_until = @until, attempts = attempts + 1, " +
                 $"started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p " +
                 $"WHERE id IN (SELECT id FROM trials WHERE status = 'pending'{studyClause} ORDER BY priority DESC, seq LIMIT @max) " +
-                "RETURNING id, study_id, key, replicate, params, seed, attempts, seq", tx);
+                "RETURNING id, study_id, key, replicate, params, seed, attempts, seq, max_attempts", tx);
             claim.Parameters.AddWithValue("@w", request.Worker.Id);
             claim.Parameters.AddWithValue("@t", token);
             claim.Parameters.AddWithValue("@until", until);
@@ -44,7 +44,7 @@ public sealed partial class SqliteStore
                 {
                     var studyId = reader.GetString(1);
                     leases.Add((reader.GetInt64(7), new TrialLease(reader.GetString(0), studyId, StudyName(studyId, tx), reader.GetString(2), reader.GetInt32(3),
-                        reader.GetString(4), reader.GetInt64(5), reader.GetInt32(6), token, DateTimeOffset.FromUnixTimeMilliseconds(until))));
+                        reader.GetString(4), reader.GetInt64(5), reader.GetInt32(6), reader.GetInt32(8), token, DateTimeOffset.FromUnixTimeMilliseconds(until))));
                 }
             }
             // RETURNING gives no order guarantee; hand trials out in plan order.

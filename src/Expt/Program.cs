@@ -1,1 +1,3 @@
-return 0;
+using Expt.Cli;
+
+return await ExptHost.RunAsync(args).ConfigureAwait(false);

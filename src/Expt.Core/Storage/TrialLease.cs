@@ -12,6 +12,7 @@ namespace Expt.Storage;
 /// <param name="ParamsJson">Parameters.</param>
 /// <param name="Seed">Trial seed.</param>
 /// <param name="Attempt">This attempt's number, from 1.</param>
+/// <param name="MaxAttempts">Attempts allowed; a failed attempt below this is retried.</param>
 /// <param name="Token">Fencing token.</param>
 /// <param name="Until">When the lease runs out unless renewed.</param>
-public sealed record TrialLease(string TrialId, string StudyId, string StudyName, string Key, int Replicate, string ParamsJson, long Seed, int Attempt, long Token, DateTimeOffset Until);
+public sealed record TrialLease(string TrialId, string StudyId, string StudyName, string Key, int Replicate, string ParamsJson, long Seed, int Attempt, int MaxAttempts, long Token, DateTimeOffset Until);

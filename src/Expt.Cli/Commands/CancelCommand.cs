@@ -1,0 +1,48 @@
+using System.CommandLine;
+
+namespace Expt.Cli.Commands;
+
+/// <summary><c>expt cancel STUDY | --id ID</c>: pending and running trials become cancelled; running ones stop at their next heartbeat.</summary>
+internal sealed class CancelCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
+{
+    private readonly Argument<string?> _study = new("study") { Description = "The study", Arity = ArgumentArity.ZeroOrOne };
+    private readonly Option<string[]> _ids = new("--id") { Description = "Only these trials (id prefixes)" };
+
+    public override Command Build()
+    {
+        var command = new Command("cancel", """
+            Cancel pending and running trials. Workers running them stop them at their next heartbeat.
+
+            Examples:
+              expt cancel lr-sweep
+              expt cancel --id 3fa9c1d2
+            """);
+        command.Arguments.Add(_study);
+        command.Options.Add(_ids);
+        return Wire(command);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var name = parseResult.GetValue(_study);
+        var prefixes = parseResult.GetValue(_ids) ?? [];
+        if (name is null && prefixes.Length == 0)
+        {
+            throw new UserException("expected a study name or --id ID");
+        }
+        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        var studyId = name is null ? null : (await Lookup.StudyAsync(store, name, cancellationToken).ConfigureAwait(false)).Id;
+        List<string>? ids = null;
+        if (prefixes.Length > 0)
+        {
+            ids = [];
+            foreach (var prefix in prefixes)
+            {
+                ids.Add((await Lookup.TrialAsync(store, prefix, cancellationToken).ConfigureAwait(false)).Id);
+            }
+        }
+        var count = await store.CancelAsync(studyId, ids, cancellationToken).ConfigureAwait(false);
+        await Env.Error.WriteLineAsync($"cancelled {count} trials").ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,169 @@
+using System.CommandLine;
+using Expt.Cli.Output;
+using Expt.Expressions;
+using Expt.Spec;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Cli.Commands;
+
+/// <summary><c>expt ls</c>: list trials, filtered by study, status, tag and a where-expression.</summary>
+internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
+{
+    private readonly Option<string?> _study = new("--study") { Description = "Only this study" };
+    private readonly Option<string?> _status = new("--status") { Description = "Only these statuses, comma-separated (e.g. failed,timeout)" };
+    private readonly Option<string?> _tag = new("--tag") { Description = "Only studies with this tag" };
+    private readonly Option<string?> _where = new("--where") { Description = "Only trials for which the expression holds, over params, results and fields: 'lr > 0.01 and optimizer == \"adam\"'" };
+    private readonly Option<int?> _limit = new("--limit") { Description = "At most this many trials" };
+    private readonly Option<OutputFormat> _format = GlobalOptions.Format();
+
+    public override Command Build()
+    {
+        var command = new Command("ls", """
+            List trials.
+
+            Examples:
+              expt ls --study lr-sweep --status failed,timeout
+              expt ls --where 'lr > 0.01 and optimizer == "adam"' --format json
+              expt ls --study lr-sweep --format csv > trials.csv
+            """);
+        foreach (var option in new Option[] { _study, _status, _tag, _where, _limit, _format })
+        {
+            command.Options.Add(option);
+        }
+        return Wire(command);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        WhereExpression? where = null;
+        if (parseResult.GetValue(_where) is { } text)
+        {
+            try
+            {
+                where = WhereExpression.Parse(text);
+            }
+            catch (FormatException ex)
+            {
+                throw new UserException($"--where: {ex.Message}");
+            }
+        }
+        var statuses = Lookup.Statuses(parseResult.GetValue(_status), []);
+        var limit = parseResult.GetValue(_limit);
+        if (limit is < 0)
+        {
+            throw new UserException($"--limit: expected a non-negative number, got {limit}");
+        }
+        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        string? studyId = null;
+        if (parseResult.GetValue(_study) is { } studyName)
+        {
+            studyId = (await Lookup.StudyAsync(store, studyName, cancellationToken).ConfigureAwait(false)).Id;
+        }
+        var filter = new TrialFilter { StudyId = studyId, Statuses = statuses, Tag = parseResult.GetValue(_tag), Limit = where is null ? limit : null };
+        IReadOnlyList<TrialRecord> trials = await store.ListTrialsAsync(filter, cancellationToken).ConfigureAwait(false);
+        if (where is not null)
+        {
+            trials = trials.Where(t => Matches(where, t)).Take(limit ?? int.MaxValue).ToList();
+        }
+        Print(trials, parseResult.GetValue(_format));
+        return ExitCodes.Success;
+    }
+
+    private static bool Matches(WhereExpression where, TrialRecord trial)
+    {
+        var parameters = ParamSet.FromJson(trial.ParamsJson);
+        var results = TrialJson.ResultValues(trial.ResultsJson);
+        return where.Evaluate((string name, out object? value) =>
+        {
+            if (parameters.TryGetValue(name, out value))
+            {
+                return true;
+            }
+            var result = results.FirstOrDefault(r => r.Key == name);
+            if (result.Key is not null)
+            {
+                value = result.Value;
+                return true;
+            }
+            value = name switch
+            {
+                "id" => trial.Id,
+                "study" => trial.StudyName,
+                "status" => trial.Status.ToName(),
+                "replicate" => (long)trial.Replicate,
+                "seed" => trial.Seed,
+                "attempts" => (long)trial.Attempts,
+                "duration" => trial.Duration?.TotalSeconds,
+                "host" => trial.Host,
+                "exit_code" => (long?)trial.ExitCode,
+                _ => null,
+            };
+            return value is not null;
+        });
+    }
+
+    private void Print(IReadOnlyList<TrialRecord> trials, OutputFormat format)
+    {
+        if (format == OutputFormat.Json)
+        {
+            JsonOutput.Write(Env, w =>
+            {
+                w.WriteStartArray();
+                foreach (var trial in trials)
+                {
+                    TrialJson.Write(w, trial);
+                }
+                w.WriteEndArray();
+            });
+            return;
+        }
+        var table = format == OutputFormat.Table ? Compact(trials) : Wide(trials);
+        TableRenderer.Write(Env, table, format);
+        if (format == OutputFormat.Table && trials.Count == 0)
+        {
+            Env.Error.WriteLine("no trials match");
+        }
+    }
+
+    // The terminal view: params and results folded into one column each, so any study fits.
+    private static TableData Compact(IReadOnlyList<TrialRecord> trials)
+    {
+        var rows = trials.Select(t => (IReadOnlyList<string>)
+        [
+            t.Id, t.StudyName, t.Status.ToName(), ParamSet.FromJson(t.ParamsJson).ToString(), t.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            string.Join(' ', TrialJson.ResultValues(t.ResultsJson).Take(4).Select(r => $"{r.Key}={TrialJson.Display(r.Value)}")),
+            t.Duration is { } d ? DurationParser.Format(d) : string.Empty,
+            t.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ]).ToList();
+        return new TableData(["id", "study", "status", "params", "rep", "results", "duration", "attempts"], rows) { RightAligned = new HashSet<int> { 4, 6, 7 } };
+    }
+
+    // CSV and Markdown: one column per parameter and result, tidy for pandas, R or a spreadsheet.
+    private static TableData Wide(IReadOnlyList<TrialRecord> trials)
+    {
+        var parameters = trials.Select(t => ParamSet.FromJson(t.ParamsJson)).ToList();
+        var results = trials.Select(t => TrialJson.ResultValues(t.ResultsJson)).ToList();
+        var paramNames = parameters.SelectMany(p => p.Names).Distinct(StringComparer.Ordinal).ToList();
+        var resultNames = results.SelectMany(r => r.Select(x => x.Key)).Distinct(StringComparer.Ordinal).ToList();
+        var rows = new List<IReadOnlyList<string>>();
+        for (var i = 0; i < trials.Count; i++)
+        {
+            var t = trials[i];
+            var row = new List<string> { t.Id, t.StudyName, t.Status.ToName() };
+            row.AddRange(paramNames.Select(n => parameters[i].TryGetValue(n, out var v) ? ParamValues.Format(v) : string.Empty));
+            row.Add(t.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            row.Add(t.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            row.AddRange(resultNames.Select(n => results[i].FirstOrDefault(r => r.Key == n).Value is { } v ? ParamValues.Format(v) : string.Empty));
+            row.Add(t.Duration is { } d ? d.TotalSeconds.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
+            row.Add(t.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            rows.Add(row);
+        }
+        var headers = new List<string> { "id", "study", "status" };
+        headers.AddRange(paramNames);
+        headers.AddRange(["replicate", "seed"]);
+        headers.AddRange(resultNames.Select(n => paramNames.Contains(n) ? "result." + n : n));
+        headers.AddRange(["duration", "attempts"]);
+        return new TableData(headers, rows);
+    }
+}

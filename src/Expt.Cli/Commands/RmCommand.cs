@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Expt.Storage;
+
+namespace Expt.Cli.Commands;
+
+/// <summary><c>expt rm STUDY | --id ID...</c>: delete a study or trials, with their files, after confirmation.</summary>
+internal sealed class RmCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
+{
+    private readonly Argument<string?> _study = new("study") { Description = "The study to delete", Arity = ArgumentArity.ZeroOrOne };
+    private readonly Option<string[]> _ids = new("--id") { Description = "Delete only these trials (id prefixes)" };
+    private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation" };
+
+    public override Command Build()
+    {
+        var command = new Command("rm", """
+            Delete a study (or some trials) from the store, with their trial directories.
+
+            Examples:
+              expt rm lr-sweep
+              expt rm --id 3fa9c1d2 --yes
+            """);
+        command.Arguments.Add(_study);
+        command.Options.Add(_ids);
+        command.Options.Add(_yes);
+        return Wire(command);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var name = parseResult.GetValue(_study);
+        var prefixes = parseResult.GetValue(_ids) ?? [];
+        if ((name is null) == (prefixes.Length == 0))
+        {
+            throw new UserException("expected either a study name or --id ID (not both)");
+        }
+        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        if (name is not null)
+        {
+            var study = await Lookup.StudyAsync(store, name, cancellationToken).ConfigureAwait(false);
+            var counts = await store.CountAsync(study.Id, cancellationToken).ConfigureAwait(false);
+            if (!Confirm(parseResult, $"delete study {study.Name} and its {counts.Values.Sum()} trials?"))
+            {
+                return ExitCodes.UsageError;
+            }
+            await store.DeleteStudyAsync(study.Id, cancellationToken).ConfigureAwait(false);
+            DeleteDirectory(Path.Combine(store.RunsDirectory, study.Name));
+            await Env.Error.WriteLineAsync($"deleted study {study.Name}").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+        var trials = new List<TrialRecord>();
+        foreach (var prefix in prefixes)
+        {
+            trials.Add(await Lookup.TrialAsync(store, prefix, cancellationToken).ConfigureAwait(false));
+        }
+        if (!Confirm(parseResult, $"delete {trials.Count} trials ({string.Join(", ", trials.Select(t => t.Id))})?"))
+        {
+            return ExitCodes.UsageError;
+        }
+        await store.DeleteTrialsAsync(trials.Select(t => t.Id).ToList(), cancellationToken).ConfigureAwait(false);
+        foreach (var trial in trials)
+        {
+            DeleteDirectory(Path.Combine(store.RunsDirectory, trial.StudyName, trial.Id));
+        }
+        await Env.Error.WriteLineAsync($"deleted {trials.Count} trials").ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private bool Confirm(ParseResult parseResult, string question)
+    {
+        if (parseResult.GetValue(_yes))
+        {
+            return true;
+        }
+        if (!Env.CanPrompt)
+        {
+            throw new UserException($"{question} refusing without --yes when there is no terminal to ask");
+        }
+        Env.Error.Write($"{question} [y/N] ");
+        var answer = Env.ReadLine()?.Trim();
+        if (answer is "y" or "Y" or "yes")
+        {
+            return true;
+        }
+        Env.Error.WriteLine("nothing deleted");
+        return false;
+    }
+
+    private static void DeleteDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+}

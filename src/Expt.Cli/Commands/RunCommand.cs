@@ -1,0 +1,301 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Expt.Cli.Isolation;
+using Expt.Cli.Output;
+using Expt.Execution;
+using Expt.Spec;
+using Expt.Storage;
+using Expt.Trials;
+using Spectre.Console;
+
+namespace Expt.Cli.Commands;
+
+/// <summary><c>expt run</c>: define a study (file, C# experiment, or a command after <c>--</c>), enqueue it, run it.</summary>
+internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IReadOnlyList<string> trailingCommand) : ExptCommand(env, globals)
+{
+    private readonly Argument<string?> _target = new("study")
+    {
+        Description = "A study file (YAML), or the name of a C# experiment of the hosting program",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private readonly Option<string[]> _set = new("--set", "-s")
+    {
+        Description = "Override a key: --set lr=0.1, a sweep: --set lr=0.1,0.2 or --set 'lr=range(1,5)'",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private readonly Option<int?> _parallel = new("--parallel", "-j") { Description = "Trials at once (default: the file's 'parallel', else one per core)" };
+    private readonly Option<bool> _dryRun = new("--dry-run", "-n") { Description = "Print the trials that would run; run nothing, write nothing" };
+    private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Accept a space larger than the limit of 1,000,000 points" };
+    private readonly Option<bool> _new = new("--new") { Description = "Start a new version of the study (name-v2, ...) when the file changed incompatibly" };
+    private readonly Option<string?> _name = new("--name") { Description = "Study name (overrides the file's)" };
+    private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "Stream each trial's stdout and stderr" };
+    private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "Print only failures and the final table" };
+    private readonly Option<bool> _isolate = new("--isolate") { Description = "Run C# trials in worker processes (one per slot): crashes and hangs cannot take the study down" };
+    private readonly Option<OutputFormat> _format = GlobalOptions.Format();
+
+    public override Command Build()
+    {
+        var command = new Command("run", """
+            Run a study: create it in the store (or resume it), then run its pending trials in parallel.
+
+            Examples:
+              expt run examples/quickstart/expt.yaml
+              expt run study.yaml --set lr=0.001,0.01 --set replications=3 -j 4
+              expt run study.yaml --dry-run
+              expt run --name echo-sweep --set x=1,2,3 -- python3 -c "print({x})"
+            """);
+        command.Arguments.Add(_target);
+        foreach (var option in new Option[] { _set, _parallel, _dryRun, _yes, _new, _name, _verbose, _quiet, _isolate, _format })
+        {
+            command.Options.Add(option);
+        }
+        return Wire(command);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var spec = LoadSpec(parseResult);
+        if (parseResult.GetValue(_dryRun))
+        {
+            PrintPlan(spec, parseResult.GetValue(_format));
+            return ExitCodes.Success;
+        }
+
+        await using var store = await StoreOpener.OpenAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        if (parseResult.GetValue(_new) && await store.GetStudyAsync(spec.Name, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            spec = spec with { Name = await StudyPreparation.NextVersionNameAsync(store, spec.Name, cancellationToken).ConfigureAwait(false) };
+        }
+        var prepared = await StudyPreparation.PrepareAsync(store, spec, Provenance(parseResult), requeueCancelled: true, cancellationToken).ConfigureAwait(false);
+        var counts = await store.CountAsync(prepared.Study.Id, cancellationToken).ConfigureAwait(false);
+        var total = counts.Values.Sum();
+        var pending = counts.GetValueOrDefault(TrialStatus.Pending);
+        var finished = total - pending - counts.GetValueOrDefault(TrialStatus.Running);
+        var verb = prepared.Created ? "created" : "resumed";
+        await Env.Error.WriteLineAsync(
+            $"study {spec.Name} {verb}: {total} trials ({prepared.Plan.Count / spec.Replications} points × {spec.Replications} replications" +
+            (prepared.Added > 0 && !prepared.Created ? $", {prepared.Added} new" : string.Empty) + $"), {pending} to run, {spec.EffectiveParallel} at once; store {store.Description}").ConfigureAwait(false);
+
+        var executor = CreateExecutor(spec, parseResult.GetValue(_isolate), parseResult.GetValue(_verbose));
+        var progress = new RunProgress(Env, total, finished, parseResult.GetValue(_quiet));
+        var report = await RunWorkerAsync(store, prepared.Study.Id, spec, executor, progress).ConfigureAwait(false);
+        if (executor is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+
+        var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = prepared.Study.Id }, CancellationToken.None).ConfigureAwait(false);
+        if (!parseResult.GetValue(_quiet) || report.Interrupted)
+        {
+            TableRenderer.Write(Env, PointTable.Build(trials), OutputFormat.Table);
+        }
+        var failed = trials.Count(t => t.Status is TrialStatus.Failed or TrialStatus.Timeout);
+        var completed = trials.Count(t => t.Status == TrialStatus.Completed);
+        var left = trials.Count(t => t.Status is TrialStatus.Pending or TrialStatus.Cancelled or TrialStatus.Running);
+        await Env.Error.WriteLineAsync(
+            $"{completed} completed, {failed} failed, {left} not run; this run: {report.Worker.Total} trials in {DurationParser.Format(report.Worker.Elapsed)} ({progress.RateText()} trials/s)").ConfigureAwait(false);
+        if (failed > 0)
+        {
+            await Env.Error.WriteLineAsync($"see the failures with: expt ls --study {spec.Name} --status failed,timeout; re-run them with: expt retry {spec.Name}").ConfigureAwait(false);
+        }
+        if (report.Interrupted)
+        {
+            await Env.Error.WriteLineAsync("interrupted: run the same command again to finish the remaining trials").ConfigureAwait(false);
+            return ExitCodes.Interrupted;
+        }
+        return failed > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
+    }
+
+    private StudySpec LoadSpec(ParseResult parseResult)
+    {
+        var sets = parseResult.GetValue(_set) ?? [];
+        var options = new BindOptions
+        {
+            BaseDirectory = Env.WorkingDirectory,
+            AllowLarge = parseResult.GetValue(_yes),
+            KnownExperiments = Env.Experiments.Names,
+        };
+        var target = parseResult.GetValue(_target);
+        StudySpec spec;
+        if (trailingCommand.Count > 0)
+        {
+            if (target is not null)
+            {
+                throw new UserException($"give either a study file or a command after --, not both ('{target}')");
+            }
+            var name = parseResult.GetValue(_name) ?? "cmd-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0', trailingCommand))))[..8];
+            spec = StudyLoader.FromCommand(name, trailingCommand, sets, options);
+        }
+        else if (target is null)
+        {
+            if (Env.Experiments.Count != 1)
+            {
+                throw new UserException(Env.Experiments.Count == 0
+                    ? "expected a study file, e.g. expt run examples/quickstart/expt.yaml, or a command after --"
+                    : $"expected a study file or one of this program's experiments: {string.Join(", ", Env.Experiments.Names)}");
+            }
+            spec = Env.Experiments.First().ToSpec(sets, options);
+        }
+        else if (File.Exists(Path.Combine(Env.WorkingDirectory, target)))
+        {
+            spec = StudyLoader.LoadFile(Path.Combine(Env.WorkingDirectory, target), sets, options);
+        }
+        else if (Env.Experiments.Find(target) is { } experiment)
+        {
+            spec = experiment.ToSpec(sets, options);
+        }
+        else
+        {
+            throw new UserException(Env.Experiments.Count == 0
+                ? $"{target}: no such study file"
+                : $"{target}: no such study file or experiment; this program's experiments: {string.Join(", ", Env.Experiments.Names)}");
+        }
+        if (parseResult.GetValue(_name) is { } newName && trailingCommand.Count == 0)
+        {
+            if (!StudySpecBinder.IsValidStudyName(newName))
+            {
+                throw new UserException($"--name: '{newName}' is not a valid study name; expected letters, digits, '.', '_' or '-'");
+            }
+            spec = spec with { Name = newName };
+        }
+        if (parseResult.GetValue(_parallel) is { } parallel)
+        {
+            spec = parallel >= 1 ? spec with { Parallel = parallel } : throw new UserException($"--parallel: expected at least 1, got {parallel}");
+        }
+        return spec;
+    }
+
+    private void PrintPlan(StudySpec spec, OutputFormat format)
+    {
+        var plan = TrialPlan.Create(spec);
+        if (format == OutputFormat.Json)
+        {
+            JsonOutput.Write(Env, w =>
+            {
+                w.WriteStartArray();
+                foreach (var t in plan)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("seq", t.Seq);
+                    w.WritePropertyName("params");
+                    w.WriteRawValue(t.Params.ToFlatJson());
+                    w.WriteNumber("replicate", t.Replicate);
+                    w.WriteNumber("seed", t.Seed);
+                    w.WriteString("key", t.Key);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            });
+        }
+        else
+        {
+            var names = spec.Space.Names;
+            var rows = plan.Select(t => (IReadOnlyList<string>)new[] { t.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+                .Concat(names.Select(n => t.Params.TryGetValue(n, out var v) ? ParamValues.Format(v) : string.Empty))
+                .Concat([t.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture), t.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture), t.Key]).ToList()).ToList();
+            TableRenderer.Write(Env, new TableData(["#", .. names, "replicate", "seed", "key"], rows), format);
+        }
+        Env.Error.WriteLine($"dry run: study {spec.Name}, {plan.Count / Math.Max(1, spec.Replications)} points × {spec.Replications} replications = {plan.Count} trials; nothing was run or stored");
+    }
+
+    private ITrialExecutor CreateExecutor(StudySpec spec, bool isolate, bool verbose)
+    {
+        if (spec.Command is { } command)
+        {
+            Action<TrialContext, string, bool>? echo = null;
+            if (verbose)
+            {
+                var gate = new Lock();
+                echo = (context, line, isStderr) =>
+                {
+                    lock (gate)
+                    {
+                        Env.Out.Profile.Out.Writer.WriteLine($"{context.Lease.TrialId} {(isStderr ? "err" : "out")}| {line}");
+                    }
+                };
+            }
+            return new CommandExecutor(command, spec.WorkDir, spec.Env, spec.Timeout, Env.Time, echo);
+        }
+        var experiment = Env.Experiments.Find(spec.Experiment!)
+            ?? throw new UserException($"study {spec.Name} runs the C# experiment '{spec.Experiment}', which this program does not have; run it from the program that defines it (dotnet run -- run ...)");
+        return isolate
+            ? new IsolatedExecutor(Env.SelfCommand, experiment.Name, spec.Timeout, Env.Time)
+            : new InProcessExecutor(experiment.Body, spec.Timeout, Env.Time);
+    }
+
+    private sealed record RunReport(WorkerReport Worker, bool Interrupted);
+
+    private async Task<RunReport> RunWorkerAsync(IExptStore store, string studyId, StudySpec spec, ITrialExecutor executor, RunProgress progress)
+    {
+        using var stop = new CancellationTokenSource();
+        using var abort = new CancellationTokenSource();
+        var interrupts = 0;
+        using var subscription = Env.Interrupts.Subscribe(terminate =>
+        {
+            // First Ctrl+C: stop starting trials and let running ones finish. Second (or SIGTERM): interrupt them.
+            var count = Interlocked.Increment(ref interrupts);
+            if (count == 1 && !terminate)
+            {
+                progress.Status = "stopping: waiting for running trials to finish (Ctrl+C again to interrupt them)";
+                Env.Error.WriteLine(progress.Status);
+                stop.Cancel();
+            }
+            else
+            {
+                progress.Status = "interrupting running trials";
+                Env.Error.WriteLine(progress.Status);
+                stop.Cancel();
+                abort.Cancel();
+            }
+        });
+        var worker = new Worker(store, _ => executor, new WorkerOptions { StudyId = studyId, Slots = spec.EffectiveParallel }, Env.Time, progress);
+        WorkerReport report;
+        if (Env.IsTerminal)
+        {
+            report = await Env.Out.Live(progress.Render()).AutoClear(false).StartAsync(async context =>
+            {
+                var run = worker.RunAsync(stop.Token, abort.Token);
+                while (await Task.WhenAny(run, Task.Delay(250, CancellationToken.None)).ConfigureAwait(false) != run)
+                {
+                    context.UpdateTarget(progress.Render());
+                }
+                context.UpdateTarget(progress.Render());
+                return await run.ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        }
+        else
+        {
+            report = await worker.RunAsync(stop.Token, abort.Token).ConfigureAwait(false);
+        }
+        return new RunReport(report, interrupts > 0);
+    }
+
+    private string Provenance(ParseResult parseResult)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteString("host", Environment.MachineName);
+            w.WriteString("user", Environment.UserName);
+            w.WriteString("os", System.Runtime.InteropServices.RuntimeInformation.OSDescription);
+            w.WriteString("dotnet", Environment.Version.ToString());
+            w.WriteNumber("cores", Environment.ProcessorCount);
+            w.WriteString("cwd", Env.WorkingDirectory);
+            w.WriteString("expt", typeof(RunCommand).Assembly.GetName().Version?.ToString());
+            w.WriteStartArray("argv");
+            foreach (var token in parseResult.Tokens)
+            {
+                w.WriteStringValue(token.Value);
+            }
+            w.WriteEndArray();
+            TrialJson.WriteTime(w, "time", Env.Time.GetUtcNow());
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using Expt.Cli.Output;
+using Expt.Execution;
+using Expt.Spec;
+using Expt.Storage;
+using Expt.Trials;
+using Spectre.Console;
+
+namespace Expt.Cli.Commands;
+
+/// <summary><c>expt show ID</c>: everything about one trial: params, results, metrics, error, where its files are, log tails.</summary>
+internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
+{
+    private readonly Argument<string> _id = new("id") { Description = "Trial id (a unique prefix is enough)" };
+    private readonly Option<OutputFormat> _format = GlobalOptions.Format();
+
+    public override Command Build()
+    {
+        var command = new Command("show", """
+            Show one trial.
+
+            Examples:
+              expt show 3fa9
+              expt show 3fa9c1d2 --format json
+            """);
+        command.Arguments.Add(_id);
+        command.Options.Add(_format);
+        return Wire(command);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        var trial = await Lookup.TrialAsync(store, parseResult.GetValue(_id)!, cancellationToken).ConfigureAwait(false);
+        var metrics = await store.GetMetricsAsync(trial.Id, cancellationToken).ConfigureAwait(false);
+        var directory = Path.Combine(store.RunsDirectory, trial.StudyName, trial.Id);
+        var format = parseResult.GetValue(_format);
+        if (format == OutputFormat.Json)
+        {
+            JsonOutput.Write(Env, w =>
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("trial");
+                TrialJson.Write(w, trial);
+                w.WriteString("directory", Directory.Exists(directory) ? directory : null);
+                w.WriteStartObject("metrics");
+                foreach (var group in metrics.GroupBy(m => m.Name))
+                {
+                    w.WriteStartObject(group.Key);
+                    w.WriteNumber("count", group.Count());
+                    WriteNumber(w, "last", group.Last().Value);
+                    WriteNumber(w, "min", group.Min(m => m.Value));
+                    WriteNumber(w, "max", group.Max(m => m.Value));
+                    w.WriteEndObject();
+                }
+                w.WriteEndObject();
+                w.WriteEndObject();
+            });
+            return ExitCodes.Success;
+        }
+
+        var rows = new List<IReadOnlyList<string>>
+        {
+            Row("id", trial.Id),
+            Row("study", trial.StudyName),
+            Row("status", trial.Status.ToName()),
+            Row("replicate", trial.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            Row("seed", trial.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            Row("attempts", $"{trial.Attempts} of {trial.MaxAttempts}"),
+            Row("started", trial.Started?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-"),
+            Row("finished", trial.Finished?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-"),
+            Row("duration", trial.Duration is { } d ? DurationParser.Format(d) : "-"),
+            Row("host", trial.Host is null ? "-" : $"{trial.Host} (pid {trial.Pid})"),
+        };
+        if (trial.ExitCode is { } code)
+        {
+            rows.Add(Row("exit code", code.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        rows.AddRange(ParamSet.FromJson(trial.ParamsJson).Select(p => Row("param " + p.Key, ParamValues.Format(p.Value))));
+        rows.AddRange(TrialJson.ResultValues(trial.ResultsJson).Select(r => Row("result " + r.Key, TrialJson.Display(r.Value))));
+        foreach (var group in metrics.GroupBy(m => m.Name))
+        {
+            rows.Add(Row("metric " + group.Key, $"{group.Count()} points, last {TrialJson.Display(group.Last().Value)}, min {TrialJson.Display(group.Min(m => m.Value))}, max {TrialJson.Display(group.Max(m => m.Value))}"));
+        }
+        if (Directory.Exists(directory))
+        {
+            rows.Add(Row("directory", directory));
+        }
+        TableRenderer.Write(Env, new TableData(["field", "value"], rows), format);
+        if (format != OutputFormat.Table)
+        {
+            return ExitCodes.Success;
+        }
+        if (trial.Error is { } error)
+        {
+            Section(trial.Status == TrialStatus.Completed ? "warnings" : "error", error);
+        }
+        foreach (var file in new[] { CommandExecutor.StdoutFile, CommandExecutor.StderrFile })
+        {
+            if (CommandExecutor.Tail(directory, file, 10) is { } tail)
+            {
+                Section($"{file} (last lines)", tail);
+            }
+        }
+        return ExitCodes.Success;
+    }
+
+    private static void WriteNumber(System.Text.Json.Utf8JsonWriter w, string name, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            w.WriteNumber(name, value);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    private void Section(string title, string body)
+    {
+        if (Env.IsTerminal)
+        {
+            Env.Out.Write(new Panel(new Text(body)).Header(title).Expand());
+        }
+        else
+        {
+            Env.Out.Profile.Out.Writer.WriteLine($"--- {title} ---\n{body}");
+        }
+    }
+
+    private static IReadOnlyList<string> Row(string field, string value) => [field, value];
+}

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using Expt.Execution;
+using Expt.Spec;
+
+namespace Expt.Cli;
+
+/// <summary>
+/// The base of every command: builds its System.CommandLine <see cref="Command"/> and turns user mistakes into
+/// one-line messages with the right exit code, never a stack trace.
+/// </summary>
+internal abstract class ExptCommand(CliEnvironment env, GlobalOptions globals)
+{
+    protected CliEnvironment Env { get; } = env;
+
+    protected GlobalOptions Globals { get; } = globals;
+
+    public abstract Command Build();
+
+    protected abstract Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken);
+
+    protected Command Wire(Command command)
+    {
+        command.SetAction((parseResult, cancellationToken) => InvokeAsync(parseResult, cancellationToken));
+        return command;
+    }
+
+    private async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ExecuteAsync(parseResult, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SpecException ex)
+        {
+            foreach (var error in ex.Errors)
+            {
+                await Env.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
+            }
+            return ExitCodes.UsageError;
+        }
+        catch (StudyConflictException ex)
+        {
+            await Env.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.UsageError;
+        }
+        catch (UserException ex)
+        {
+            await Env.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return ex.ExitCode;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await Env.Error.WriteLineAsync("interrupted").ConfigureAwait(false);
+            return ExitCodes.Interrupted;
+        }
+    }
+
+    protected string? StoreOption(ParseResult parseResult) => parseResult.GetValue(Globals.Store);
+}

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Reflection;
+using Expt.Cli.Commands;
+using Spectre.Console;
+
+namespace Expt.Cli;
+
+/// <summary>
+/// Hosts the whole <c>expt</c> command line in a program, with that program's C# experiments, the way
+/// <c>BenchmarkSwitcher.FromAssembly(...).Run(args)</c> does:
+/// <code>return await ExptHost.RunAsync(args, typeof(Program).Assembly);</code>
+/// Then <c>dotnet run -- run anneal</c>, <c>dotnet run -- ls</c> and the rest work on the program's own experiments.
+/// </summary>
+public static class ExptHost
+{
+    /// <summary>Runs the command line with the experiments marked <see cref="ExperimentAttribute"/> in an assembly.</summary>
+    public static Task<int> RunAsync(string[] args, Assembly assembly)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        return RunAsync(args, ExperimentCatalog.FromAssembly(assembly));
+    }
+
+    /// <summary>Runs the command line with the given experiments.</summary>
+    public static Task<int> RunAsync(string[] args, params ExperimentDefinition[] experiments) => RunAsync(args, new ExperimentCatalog(experiments));
+
+    /// <summary>Runs the command line with the given experiments.</summary>
+    public static Task<int> RunAsync(string[] args, ExperimentCatalog experiments)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(experiments);
+        var terminal = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not "dumb";
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Out),
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = terminal ? InteractionSupport.Yes : InteractionSupport.No,
+        });
+        var env = new CliEnvironment
+        {
+            Out = console,
+            Error = Console.Error,
+            IsTerminal = terminal,
+            CanPrompt = !Console.IsInputRedirected && !Console.IsErrorRedirected,
+            Experiments = experiments,
+            SelfCommand = SelfCommand(),
+        };
+        return RunAsync(args, env);
+    }
+
+    internal static async Task<int> RunAsync(string[] args, CliEnvironment env, CancellationToken cancellationToken = default)
+    {
+        // Everything after "--" in "expt run ... -- COMMAND ARGS" is the trial command, verbatim.
+        var split = Array.IndexOf(args, "--");
+        var trailing = split >= 0 && args.Length > 0 && args[0] == "run" ? args[(split + 1)..] : [];
+        var parsed = split >= 0 && trailing.Length > 0 ? args[..split] : args;
+        var globals = new GlobalOptions();
+        var root = new RootCommand("""
+            Expt runs computational experiments (parameter sweeps × replications) in parallel, tracks everything they
+            produce in a store, and compares the results.
+
+            Quick start:
+              expt run examples/quickstart/expt.yaml
+              expt studies
+              expt ls --study quickstart --status failed
+            """);
+        root.Options.Add(globals.Store);
+        ExptCommand[] commands =
+        [
+            new RunCommand(env, globals, trailing),
+            new LsCommand(env, globals),
+            new ShowCommand(env, globals),
+            new StudiesCommand(env, globals),
+            new RetryCommand(env, globals),
+            new CancelCommand(env, globals),
+            new RmCommand(env, globals),
+            new TrialHostCommand(env, globals),
+        ];
+        foreach (var command in commands)
+        {
+            root.Subcommands.Add(command.Build());
+        }
+        var parseResult = root.Parse(parsed);
+        var configuration = new InvocationConfiguration
+        {
+            Output = env.Out.Profile.Out.Writer,
+            Error = env.Error,
+            // Commands handle Ctrl+C themselves: the first stops scheduling, the second interrupts trials.
+            ProcessTerminationTimeout = null,
+        };
+        return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string[] SelfCommand()
+    {
+        var process = Environment.ProcessPath;
+        if (process is null)
+        {
+            return [];
+        }
+        // Under "dotnet app.dll" the process is the dotnet host: start it with the app's entry assembly again.
+        if (Path.GetFileNameWithoutExtension(process) == "dotnet" && Assembly.GetEntryAssembly()?.Location is { Length: > 0 } entry)
+        {
+            return [process, entry];
+        }
+        return [process];
+    }
+}

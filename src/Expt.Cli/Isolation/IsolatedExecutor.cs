@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using Expt.Cli.Commands;
+using Expt.Execution;
+using Expt.Spec;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Cli.Isolation;
+
+/// <summary>
+/// Runs C# trials in worker processes: this program started again in trial-host mode, one process per slot, reused
+/// from trial to trial. A crash (even a stack overflow) fails only its trial; a hung trial is killed at its timeout;
+/// the slot's process is started again for the next trial.
+/// </summary>
+internal sealed class IsolatedExecutor : ITrialExecutor, IAsyncDisposable
+{
+    private readonly IReadOnlyList<string> _selfCommand;
+    private readonly string _experiment;
+    private readonly TimeSpan? _timeout;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<int, HostProcess> _hosts = [];
+    private readonly Lock _lock = new();
+
+    public IsolatedExecutor(IReadOnlyList<string> selfCommand, string experiment, TimeSpan? timeout, TimeProvider time)
+    {
+        if (selfCommand.Count == 0)
+        {
+            throw new UserException("--isolate needs to know how to start this program again; it is not available here");
+        }
+        _selfCommand = selfCommand;
+        _experiment = experiment;
+        _timeout = timeout;
+        _time = time;
+    }
+
+    private sealed class HostProcess : IDisposable
+    {
+        private readonly Queue<string> _stderrTail = new();
+        private readonly Lock _lock = new();
+        private StreamWriter? _trialStderr;
+
+        public HostProcess(Process process)
+        {
+            Process = process;
+            Pump = Task.Run(async () =>
+            {
+                while (await process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
+                {
+                    lock (_lock)
+                    {
+                        _stderrTail.Enqueue(line);
+                        if (_stderrTail.Count > 30)
+                        {
+                            _stderrTail.Dequeue();
+                        }
+                        _trialStderr?.WriteLine(line);
+                    }
+                }
+            });
+        }
+
+        public Process Process { get; }
+
+        public Task Pump { get; }
+
+        public void Attach(StreamWriter? writer)
+        {
+            lock (_lock)
+            {
+                _trialStderr?.Flush();
+                _trialStderr = writer;
+                _stderrTail.Clear();
+            }
+        }
+
+        public string Tail()
+        {
+            lock (_lock)
+            {
+                return string.Join('\n', _stderrTail);
+            }
+        }
+
+        public void Kill()
+        {
+            try
+            {
+                Process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+
+        public void Dispose() => Process.Dispose();
+    }
+
+    private HostProcess Start()
+    {
+        var info = new ProcessStartInfo(_selfCommand[0])
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in _selfCommand.Skip(1))
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.ArgumentList.Add(TrialHostCommand.Name);
+        info.ArgumentList.Add(_experiment);
+        info.Environment["TERM"] = "dumb";
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start a worker process");
+        return new HostProcess(process);
+    }
+
+    public async Task<TrialOutcome> ExecuteAsync(TrialContext context, CancellationToken cancellationToken)
+    {
+        HostProcess host;
+        lock (_lock)
+        {
+            if (!_hosts.TryGetValue(context.Slot, out host!) || host.Process.HasExited)
+            {
+                host = _hosts[context.Slot] = Start();
+            }
+        }
+        var startedAt = _time.GetTimestamp();
+        Directory.CreateDirectory(context.TrialDirectory);
+        await using var stderr = new StreamWriter(Path.Combine(context.TrialDirectory, CommandExecutor.StderrFile)) { AutoFlush = true };
+        host.Attach(stderr);
+        try
+        {
+            await host.Process.StandardInput.WriteLineAsync(TrialHostProtocol.Request(context).AsMemory(), cancellationToken).ConfigureAwait(false);
+            await host.Process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
+            using var timeout = _timeout is { } t ? new CancellationTokenSource(t, _time) : new CancellationTokenSource();
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            string? line;
+            try
+            {
+                line = await host.Process.StandardOutput.ReadLineAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The only way to stop code that ignores its token: kill the process. The slot gets a new one.
+                Discard(context.Slot, host);
+                var status = cancellationToken.IsCancellationRequested ? TrialStatus.Cancelled : TrialStatus.Timeout;
+                return new TrialOutcome(status, _time.GetElapsedTime(startedAt),
+                    Error: status == TrialStatus.Timeout ? $"timed out after {DurationParser.Format(_timeout!.Value)}; the worker process was killed" : "cancelled; the worker process was killed");
+            }
+            if (line is null)
+            {
+                await host.Process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                await Task.WhenAny(host.Pump, Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
+                Discard(context.Slot, host);
+                return new TrialOutcome(TrialStatus.Failed, _time.GetElapsedTime(startedAt),
+                    Error: $"the worker process died (exit code {host.Process.ExitCode}){(host.Tail() is { Length: > 0 } tail ? "\n" + tail : string.Empty)}");
+            }
+            return TrialHostProtocol.ParseResponse(line);
+        }
+        catch (IOException ex)
+        {
+            Discard(context.Slot, host);
+            return new TrialOutcome(TrialStatus.Failed, _time.GetElapsedTime(startedAt), Error: $"lost the worker process: {ex.Message}\n{host.Tail()}");
+        }
+        finally
+        {
+            host.Attach(null);
+        }
+    }
+
+    private void Discard(int slot, HostProcess host)
+    {
+        host.Kill();
+        lock (_lock)
+        {
+            if (_hosts.TryGetValue(slot, out var current) && current == host)
+            {
+                _hosts.Remove(slot);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<HostProcess> hosts;
+        lock (_lock)
+        {
+            hosts = [.. _hosts.Values];
+            _hosts.Clear();
+        }
+        foreach (var host in hosts)
+        {
+            try
+            {
+                host.Process.StandardInput.Close(); // end of input: the host exits by itself
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await host.Process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+            {
+                host.Kill();
+            }
+            host.Dispose();
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text;
+using System.Text.Json;
+using Expt.Execution;
+using Expt.Spec;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Cli.Isolation;
+
+/// <summary>
+/// The line protocol between a study process and its isolated worker processes: one JSON request per line on the
+/// worker's stdin (the trial), one JSON response per line on its stdout (the outcome). The worker's own prints go
+/// to its stderr, so they can never corrupt the protocol.
+/// </summary>
+internal static class TrialHostProtocol
+{
+    public static string Request(TrialContext context)
+    {
+        var l = context.Lease;
+        return Json(w =>
+        {
+            w.WriteString("trial_id", l.TrialId);
+            w.WriteString("study_id", l.StudyId);
+            w.WriteString("study", l.StudyName);
+            w.WriteString("key", l.Key);
+            w.WriteNumber("replicate", l.Replicate);
+            w.WriteString("params", l.ParamsJson);
+            w.WriteNumber("seed", l.Seed);
+            w.WriteNumber("attempt", l.Attempt);
+            w.WriteNumber("max_attempts", l.MaxAttempts);
+            w.WriteString("trial_dir", context.TrialDirectory);
+            w.WriteNumber("slot", context.Slot);
+        });
+    }
+
+    public static TrialContext ParseRequest(string line)
+    {
+        using var doc = JsonDocument.Parse(line);
+        var r = doc.RootElement;
+        var lease = new TrialLease(r.GetProperty("trial_id").GetString()!, r.GetProperty("study_id").GetString()!, r.GetProperty("study").GetString()!,
+            r.GetProperty("key").GetString()!, r.GetProperty("replicate").GetInt32(), r.GetProperty("params").GetString()!, r.GetProperty("seed").GetInt64(),
+            r.GetProperty("attempt").GetInt32(), r.GetProperty("max_attempts").GetInt32(), 0, DateTimeOffset.MaxValue);
+        return new TrialContext(lease, ParamSet.FromJson(lease.ParamsJson), r.GetProperty("trial_dir").GetString()!, r.GetProperty("slot").GetInt32());
+    }
+
+    public static string Response(TrialOutcome outcome) => Json(w =>
+    {
+        w.WriteString("status", outcome.Status.ToName());
+        w.WriteNumber("duration_ms", outcome.Duration.TotalMilliseconds);
+        w.WriteString("results", outcome.ResultsJson);
+        w.WriteString("error", outcome.Error);
+        w.WriteStartArray("metrics");
+        foreach (var m in outcome.Metrics)
+        {
+            w.WriteStartArray();
+            w.WriteStringValue(m.Name);
+            w.WriteNumberValue(m.Step);
+            if (double.IsFinite(m.Value))
+            {
+                w.WriteNumberValue(m.Value);
+            }
+            else
+            {
+                w.WriteNullValue();
+            }
+            w.WriteNumberValue(m.Time.ToUnixTimeMilliseconds());
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+    });
+
+    public static TrialOutcome ParseResponse(string line)
+    {
+        using var doc = JsonDocument.Parse(line);
+        var r = doc.RootElement;
+        var metrics = r.GetProperty("metrics").EnumerateArray().Select(m => new MetricPoint(m[0].GetString()!, m[1].GetInt64(),
+            m[2].ValueKind == JsonValueKind.Null ? double.NaN : m[2].GetDouble(), DateTimeOffset.FromUnixTimeMilliseconds(m[3].GetInt64()))).ToList();
+        return new TrialOutcome(TrialStatusNames.Parse(r.GetProperty("status").GetString()!), TimeSpan.FromMilliseconds(r.GetProperty("duration_ms").GetDouble()),
+            r.GetProperty("results").GetString(), r.GetProperty("error").GetString()) { Metrics = metrics };
+    }
+
+    private static string Json(Action<Utf8JsonWriter> body)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}

@@ -1,0 +1,51 @@
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Cli;
+
+/// <summary>Finds what users name on the command line: studies by name, trials by id prefix.</summary>
+internal static class Lookup
+{
+    public static async Task<StudyRecord> StudyAsync(IExptStore store, string name, CancellationToken cancellationToken)
+    {
+        var study = await store.GetStudyAsync(name, cancellationToken).ConfigureAwait(false);
+        if (study is not null)
+        {
+            return study;
+        }
+        var names = (await store.ListStudiesAsync(cancellationToken).ConfigureAwait(false)).Select(s => s.Study.Name).ToList();
+        var suggestion = Spec.StudySpecBinder.Suggest(name, names);
+        throw new UserException($"no study named '{name}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; studies: {(names.Count == 0 ? "none" : string.Join(", ", names))}", ExitCodes.NotFound);
+    }
+
+    public static async Task<TrialRecord> TrialAsync(IExptStore store, string prefix, CancellationToken cancellationToken)
+    {
+        if (prefix.Length == 0 || !prefix.All(char.IsAsciiHexDigit))
+        {
+            throw new UserException($"'{prefix}' is not a trial id; expected hex digits such as 3fa9c1d2 (a unique prefix is enough)");
+        }
+        var matches = await store.FindTrialsAsync(prefix, cancellationToken).ConfigureAwait(false);
+        return matches.Count switch
+        {
+            0 => throw new UserException($"no trial with an id starting '{prefix}'", ExitCodes.NotFound),
+            1 => matches[0],
+            _ => throw new UserException($"'{prefix}' is ambiguous: it starts {string.Join(", ", matches.Take(5).Select(m => m.Id))}{(matches.Count > 5 ? ", ..." : string.Empty)}; give more digits"),
+        };
+    }
+
+    public static IReadOnlyList<TrialStatus> Statuses(string? text, IReadOnlyList<TrialStatus> fallback)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+        var statuses = new List<TrialStatus>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            statuses.Add(TrialStatusNames.TryParse(part, out var status)
+                ? status
+                : throw new UserException($"--status: unknown status '{part}'; expected pending, running, completed, failed, timeout or cancelled"));
+        }
+        return statuses;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text;
+using Spectre.Console;
+
+namespace Expt.Cli.Output;
+
+/// <summary>
+/// Prints a table: boxed with Spectre.Console on a terminal, as plain aligned columns when piped, or as CSV or
+/// Markdown. JSON is written by each command, since it keeps types that a table flattens.
+/// </summary>
+internal static class TableRenderer
+{
+    public static void Write(CliEnvironment env, TableData table, OutputFormat format)
+    {
+        switch (format)
+        {
+            case OutputFormat.Csv:
+                env.Out.Profile.Out.Writer.Write(ToCsv(table));
+                break;
+            case OutputFormat.Markdown:
+                env.Out.Profile.Out.Writer.Write(ToMarkdown(table));
+                break;
+            case OutputFormat.Table when env.IsTerminal:
+                var spectre = new Table().Border(TableBorder.Rounded);
+                for (var i = 0; i < table.Headers.Count; i++)
+                {
+                    var column = new TableColumn(new Markup($"[bold]{Markup.Escape(table.Headers[i])}[/]"));
+                    spectre.AddColumn(table.RightAligned.Contains(i) ? column.RightAligned() : column);
+                }
+                foreach (var row in table.Rows)
+                {
+                    spectre.AddRow(row.Select(c => (Spectre.Console.Rendering.IRenderable)new Markup(Style(c))).ToArray());
+                }
+                env.Out.Write(spectre);
+                break;
+            default:
+                env.Out.Profile.Out.Writer.Write(ToPlain(table));
+                break;
+        }
+        env.Out.Profile.Out.Writer.Flush();
+    }
+
+    private static string Style(string cell) => cell switch
+    {
+        "completed" => "[green]completed[/]",
+        "failed" => "[red]failed[/]",
+        "timeout" => "[darkorange]timeout[/]",
+        "cancelled" => "[grey]cancelled[/]",
+        "running" => "[blue]running[/]",
+        _ => Markup.Escape(cell),
+    };
+
+    public static string ToPlain(TableData table)
+    {
+        var widths = table.Headers.Select((h, i) => Math.Max(h.Length, table.Rows.Count == 0 ? 0 : table.Rows.Max(r => r[i].Length))).ToArray();
+        var sb = new StringBuilder();
+        void Line(IReadOnlyList<string> cells)
+        {
+            var parts = cells.Select((c, i) => i == cells.Count - 1 && !table.RightAligned.Contains(i) ? c : table.RightAligned.Contains(i) ? c.PadLeft(widths[i]) : c.PadRight(widths[i]));
+            sb.Append(string.Join("  ", parts).TrimEnd()).Append('\n');
+        }
+        Line(table.Headers.Select(h => h.ToUpperInvariant()).ToList());
+        foreach (var row in table.Rows)
+        {
+            Line(row);
+        }
+        return sb.ToString();
+    }
+
+    public static string ToCsv(TableData table)
+    {
+        var sb = new StringBuilder();
+        sb.Append(string.Join(',', table.Headers.Select(CsvField))).Append('\n');
+        foreach (var row in table.Rows)
+        {
+            sb.Append(string.Join(',', row.Select(CsvField))).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    private static string CsvField(string value) =>
+        value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
+    public static string ToMarkdown(TableData table)
+    {
+        static string Cell(string c) => c.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+        var sb = new StringBuilder();
+        sb.Append("| ").Append(string.Join(" | ", table.Headers.Select(Cell))).Append(" |\n");
+        sb.Append('|').Append(string.Join('|', table.Headers.Select((_, i) => table.RightAligned.Contains(i) ? "---:" : "---"))).Append("|\n");
+        foreach (var row in table.Rows)
+        {
+            sb.Append("| ").Append(string.Join(" | ", row.Select(Cell))).Append(" |\n");
+        }
+        return sb.ToString();
+    }
+}

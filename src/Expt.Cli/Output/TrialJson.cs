@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Expt.Spec;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Cli.Output;
+
+/// <summary>
+/// The stable JSON shape of a trial (documented in docs/cli.md): id, study, status, params (flat object, dotted
+/// names, types kept), replicate, seed, results (object), attempts, max_attempts, started, finished (ISO 8601 UTC),
+/// duration (seconds), host, pid, exit_code, error, key.
+/// </summary>
+internal static class TrialJson
+{
+    public static void Write(Utf8JsonWriter w, TrialRecord t)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", t.Id);
+        w.WriteString("study", t.StudyName);
+        w.WriteString("status", t.Status.ToName());
+        w.WritePropertyName("params");
+        w.WriteRawValue(t.ParamsJson);
+        w.WriteNumber("replicate", t.Replicate);
+        w.WriteNumber("seed", t.Seed);
+        w.WritePropertyName("results");
+        w.WriteRawValue(t.ResultsJson ?? "{}");
+        w.WriteNumber("attempts", t.Attempts);
+        w.WriteNumber("max_attempts", t.MaxAttempts);
+        WriteTime(w, "created", t.Created);
+        WriteTime(w, "started", t.Started);
+        WriteTime(w, "finished", t.Finished);
+        if (t.Duration is { } d)
+        {
+            w.WriteNumber("duration", Math.Round(d.TotalSeconds, 6));
+        }
+        else
+        {
+            w.WriteNull("duration");
+        }
+        w.WriteString("host", t.Host);
+        if (t.Pid is { } pid)
+        {
+            w.WriteNumber("pid", pid);
+        }
+        else
+        {
+            w.WriteNull("pid");
+        }
+        if (t.ExitCode is { } code)
+        {
+            w.WriteNumber("exit_code", code);
+        }
+        else
+        {
+            w.WriteNull("exit_code");
+        }
+        w.WriteString("error", t.Error);
+        w.WriteString("key", t.Key);
+        w.WriteEndObject();
+    }
+
+    public static void WriteTime(Utf8JsonWriter w, string name, DateTimeOffset? time)
+    {
+        if (time is { } value)
+        {
+            w.WriteString(name, value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    /// <summary>Results as name/value pairs for tables.</summary>
+    public static IReadOnlyList<KeyValuePair<string, object?>> ResultValues(string? resultsJson)
+    {
+        if (resultsJson is null)
+        {
+            return [];
+        }
+        using var doc = JsonDocument.Parse(resultsJson);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return [];
+        }
+        return doc.RootElement.EnumerateObject()
+            .Select(p => KeyValuePair.Create(p.Name, p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? (object?)p.Value.GetRawText() : ParamValues.FromJson(p.Value)))
+            .ToList();
+    }
+
+    /// <summary>A number for display: short, invariant.</summary>
+    public static string Display(object? value) => value switch
+    {
+        double d => d.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
+        decimal m when m.Scale > 6 => ((double)m).ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
+        _ => ParamValues.Format(value),
+    };
+}

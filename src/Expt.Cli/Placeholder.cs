@@ -1,1 +1,0 @@
-namespace Expt.Cli; internal static class Placeholder { }

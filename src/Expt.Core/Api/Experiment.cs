@@ -1,0 +1,150 @@
+using System.Globalization;
+using Expt.Spec;
+
+namespace Expt;
+
+/// <summary>
+/// The fluent way to define a C# experiment:
+/// <code>
+/// var exp = Experiment.Define("anneal")
+///     .Param("cooling", 0.9, 0.95, 0.99)
+///     .Sweep("restarts", "range(1, 4)")
+///     .Replications(5).Seed(42)
+///     .Run(trial =&gt; new { cost = Solve(trial.Get&lt;double&gt;("cooling"), trial.Random) });
+/// </code>
+/// </summary>
+public sealed class Experiment
+{
+    private readonly string _name;
+    private readonly List<ConfigEntry> _top = [];
+    private readonly List<ConfigEntry> _params = [];
+    private readonly List<ConfigNode> _linked = [];
+    private readonly List<ConfigNode> _exclude = [];
+
+    private Experiment(string name) => _name = name;
+
+    /// <summary>Starts defining an experiment.</summary>
+    public static Experiment Define(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new Experiment(name);
+    }
+
+    private static SourceLocation Code => SourceLocation.Code;
+
+    /// <summary>Converts a CLR value to a configuration scalar that resolves back to the same typed value.</summary>
+    internal static ConfigScalar ToScalar(object? value) => ParamValues.Normalize(value) switch
+    {
+        null => new ConfigScalar("null", false, Code),
+        string s => new ConfigScalar(s, true, Code),
+        var v => new ConfigScalar(ParamValues.Format(v) switch { "nan" => ".nan", "inf" => ".inf", "-inf" => "-.inf", var text => text }, false, Code),
+    };
+
+    private Experiment Top(string key, ConfigNode value)
+    {
+        _top.RemoveAll(e => e.Key == key);
+        _top.Add(new ConfigEntry(key, Code, value));
+        return this;
+    }
+
+    /// <summary>A parameter: one value is fixed, several are an axis of the grid.</summary>
+    public Experiment Param(string name, params object?[] values)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(values);
+        _params.RemoveAll(e => e.Key == name);
+        _params.Add(new ConfigEntry(name, Code, values.Length == 1 ? ToScalar(values[0]) : new ConfigSequence(values.Select(v => (ConfigNode)ToScalar(v)).ToList(), Code)));
+        return this;
+    }
+
+    /// <summary>A parameter given by a sweep or distribution expression: <c>range(...)</c>, <c>linspace(...)</c>, <c>loguniform(...)</c>...</summary>
+    public Experiment Sweep(string name, string expression)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(expression);
+        _params.RemoveAll(e => e.Key == name);
+        _params.Add(new ConfigEntry(name, Code, new ConfigScalar(expression, false, Code)));
+        return this;
+    }
+
+    /// <summary>Parameters that vary together (a zip): every list must have the same length.</summary>
+    public Experiment Linked(params (string Name, object?[] Values)[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        _linked.Add(new ConfigMapping(columns.Select(c => new ConfigEntry(c.Name, Code, new ConfigSequence(c.Values.Select(v => (ConfigNode)ToScalar(v)).ToList(), Code))).ToList(), Code));
+        return this;
+    }
+
+    /// <summary>Drops the points where every given parameter has the given value.</summary>
+    public Experiment Exclude(params (string Name, object? Value)[] rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        _exclude.Add(new ConfigMapping(rule.Select(r => new ConfigEntry(r.Name, Code, ToScalar(r.Value))).ToList(), Code));
+        return this;
+    }
+
+    /// <summary>Keeps only the points for which the expression is true, e.g. <c>"lr &lt; 0.1 or opt == 'adam'"</c>.</summary>
+    public Experiment Where(string expression) => Top("where", new ConfigScalar(expression, true, Code));
+
+    /// <summary>Random draws per grid point, for parameters given as distributions.</summary>
+    public Experiment Samples(int samples) => Top("samples", ToScalar(samples));
+
+    /// <summary>Runs of each parameter point, each with its own seed.</summary>
+    public Experiment Replications(int replications) => Top("replications", ToScalar(replications));
+
+    /// <summary>The study seed.</summary>
+    public Experiment Seed(long seed) => Top("seed", ToScalar(seed));
+
+    /// <summary>Worker slots (trials at once); 0 for one per core.</summary>
+    public Experiment Parallel(int slots) => Top("parallel", slots == 0 ? new ConfigScalar("auto", false, Code) : ToScalar(slots));
+
+    /// <summary>Per-trial time limit.</summary>
+    public Experiment Timeout(TimeSpan timeout) => Top("timeout", new ConfigScalar(timeout.TotalSeconds.ToString("R", CultureInfo.InvariantCulture) + "s", false, Code));
+
+    /// <summary>Extra attempts after a failure or timeout.</summary>
+    public Experiment Retries(int retries) => Top("retries", ToScalar(retries));
+
+    /// <summary>A description.</summary>
+    public Experiment Description(string description) => Top("description", new ConfigScalar(description, true, Code));
+
+    /// <summary>Tags.</summary>
+    public Experiment Tags(params string[] tags) => Top("tags", new ConfigSequence(tags.Select(t => (ConfigNode)new ConfigScalar(t, true, Code)).ToList(), Code));
+
+    /// <summary>Finishes the definition with an asynchronous body; its return value becomes the trial's results.</summary>
+    public ExperimentDefinition Run(Func<Trial, Task<object?>> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var entries = new List<ConfigEntry>(_top);
+        if (_params.Count > 0)
+        {
+            entries.Add(new ConfigEntry("params", Code, new ConfigMapping(_params.ToList(), Code)));
+        }
+        if (_linked.Count > 0)
+        {
+            entries.Add(new ConfigEntry("linked", Code, new ConfigSequence(_linked.ToList(), Code)));
+        }
+        if (_exclude.Count > 0)
+        {
+            entries.Add(new ConfigEntry("exclude", Code, new ConfigSequence(_exclude.ToList(), Code)));
+        }
+        return new ExperimentDefinition(_name, new ConfigMapping(entries, Code), body);
+    }
+
+    /// <summary>Finishes the definition with a synchronous body.</summary>
+    public ExperimentDefinition Run(Func<Trial, object?> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return Run(trial => Task.FromResult(body(trial)));
+    }
+
+    /// <summary>Finishes the definition with a body that records results through <see cref="Trial.Result"/>.</summary>
+    public ExperimentDefinition Run(Action<Trial> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return Run(trial =>
+        {
+            body(trial);
+            return Task.FromResult<object?>(null);
+        });
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Expt.Spec;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Execution;
+
+/// <summary>
+/// Creates a study in a store (or finds it, for a resume) and enqueues the trials of its plan that are not there yet.
+/// Running the same study again therefore adds only new points and never re-runs completed trials.
+/// </summary>
+public static class StudyPreparation
+{
+    /// <summary>The largest batch of trials enqueued in one transaction.</summary>
+    public const int EnqueueBatch = 10_000;
+
+    /// <summary>Checks compatibility, creates the study, enqueues its trials, and requeues cancelled ones.</summary>
+    /// <exception cref="StudyConflictException">A study of that name exists with another seed, command or parameter names.</exception>
+    public static async Task<PreparedStudy> PrepareAsync(IExptStore store, StudySpec spec, string? provenanceJson, bool requeueCancelled, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(spec);
+        var plan = TrialPlan.Create(spec);
+        var existing = await store.GetStudyAsync(spec.Name, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && existing.Fingerprint != spec.Fingerprint)
+        {
+            throw new StudyConflictException(Describe(existing, spec));
+        }
+        var definition = new StudyDefinition(spec.Name, spec.Description, spec.Tags, spec.ToJson(), spec.Fingerprint, spec.Seed, provenanceJson);
+        var (study, created) = await store.CreateStudyAsync(definition, cancellationToken).ConfigureAwait(false);
+        if (study.Fingerprint != spec.Fingerprint)
+        {
+            throw new StudyConflictException(Describe(study, spec)); // created concurrently by someone else
+        }
+        var added = 0;
+        foreach (var chunk in plan.Chunk(EnqueueBatch))
+        {
+            added += await store.EnqueueAsync(study.Id, chunk.Select(t => new NewTrial(t.Key, t.Seq, t.Replicate, t.Params.ToFlatJson(), t.Seed, spec.Retries + 1)).ToList(), cancellationToken).ConfigureAwait(false);
+        }
+        var requeued = requeueCancelled ? await store.ResetAsync(study.Id, [TrialStatus.Cancelled], null, cancellationToken).ConfigureAwait(false) : 0;
+        return new PreparedStudy(study, plan, created, added, requeued);
+    }
+
+    /// <summary>The first free name of the form <c>name-v2</c>, <c>name-v3</c>...</summary>
+    public static async Task<string> NextVersionNameAsync(IExptStore store, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(name);
+        for (var version = 2; ; version++)
+        {
+            var candidate = $"{name}-v{version}";
+            if (await store.GetStudyAsync(candidate, cancellationToken).ConfigureAwait(false) is null)
+            {
+                return candidate;
+            }
+        }
+    }
+
+    private static string Describe(StudyRecord stored, StudySpec spec)
+    {
+        var changes = new List<string>();
+        using var doc = JsonDocument.Parse(stored.SpecJson);
+        var root = doc.RootElement;
+        if (stored.Seed != spec.Seed)
+        {
+            changes.Add($"seed {stored.Seed} → {spec.Seed}");
+        }
+        var oldCommand = root.TryGetProperty("command", out var c) ? c.GetString() : null;
+        if (oldCommand != spec.Command?.Text)
+        {
+            changes.Add($"command '{oldCommand}' → '{spec.Command?.Text}'");
+        }
+        var oldExperiment = root.TryGetProperty("experiment", out var e) ? e.GetString() : null;
+        if (oldExperiment != spec.Experiment)
+        {
+            changes.Add($"experiment '{oldExperiment}' → '{spec.Experiment}'");
+        }
+        var oldNames = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var section in new[] { "axes", "random" })
+        {
+            if (root.TryGetProperty(section, out var s))
+            {
+                foreach (var p in s.EnumerateObject())
+                {
+                    oldNames.Add(p.Name);
+                }
+            }
+        }
+        if (root.TryGetProperty("points", out var points))
+        {
+            foreach (var point in points.EnumerateArray())
+            {
+                foreach (var p in point.EnumerateObject())
+                {
+                    oldNames.Add(p.Name);
+                }
+            }
+        }
+        var newNames = new SortedSet<string>(spec.Space.Names, StringComparer.Ordinal);
+        if (!oldNames.SetEquals(newNames))
+        {
+            changes.Add($"parameters [{string.Join(", ", oldNames)}] → [{string.Join(", ", newNames)}]");
+        }
+        if (changes.Count == 0)
+        {
+            changes.Add("its definition");
+        }
+        return $"study '{stored.Name}' already exists in the store with a different {string.Join(", ", changes)}; " +
+            "its trials would not be comparable. Run with --new to start a new version of the study, or give it another name.";
+    }
+}
