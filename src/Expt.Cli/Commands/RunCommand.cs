@@ -96,8 +96,10 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         var failed = trials.Count(t => t.Status is TrialStatus.Failed or TrialStatus.Timeout);
         var completed = trials.Count(t => t.Status == TrialStatus.Completed);
         var left = trials.Count(t => t.Status is TrialStatus.Pending or TrialStatus.Cancelled or TrialStatus.Running);
-        await Env.Error.WriteLineAsync(
-            $"{completed} completed, {failed} failed, {left} not run; this run: {report.Worker.Total} trials in {DurationParser.Format(report.Worker.Elapsed)} ({progress.RateText()} trials/s)").ConfigureAwait(false);
+        var thisRun = report.Worker.Total == 0
+            ? "nothing was left to run (expt retry re-runs failed trials)"
+            : $"this run: {report.Worker.Total} trials in {DurationParser.Format(report.Worker.Elapsed)} ({progress.RateText()} trials/s)";
+        await Env.Error.WriteLineAsync($"{completed} completed, {failed} failed, {left} not run; {thisRun}").ConfigureAwait(false);
         if (failed > 0)
         {
             await Env.Error.WriteLineAsync($"see the failures with: expt ls --study {spec.Name} --status failed,timeout; re-run them with: expt retry {spec.Name}").ConfigureAwait(false);

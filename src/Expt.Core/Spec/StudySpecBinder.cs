@@ -64,7 +64,7 @@ public sealed partial class StudySpecBinder
             Error(root.Find("name")?.Value.Location ?? root.Location, "name", $"'{name}' is not a valid study name; expected letters, digits, '.', '_' or '-' (at most 128, starting with a letter or digit)");
         }
 
-        var space = BindSpace(root, out var seed);
+        var space = BindSpace(root, out var seed, out var declared);
         var replications = Int(root, "replications", 1, min: 1);
         var samples = space.Samples;
         var retries = Int(root, "retries", 0, min: 0);
@@ -81,7 +81,7 @@ public sealed partial class StudySpecBinder
             try
             {
                 command = new CommandTemplate(commandText, shell);
-                var known = space.Names.Concat(CommandTemplate.BuiltIns).ToHashSet(StringComparer.Ordinal);
+                var known = declared.Concat(CommandTemplate.BuiltIns).ToHashSet(StringComparer.Ordinal);
                 foreach (var placeholder in command.Placeholders.Where(p => !known.Contains(p)))
                 {
                     var suggestion = Suggest(placeholder, known);
@@ -155,7 +155,7 @@ public sealed partial class StudySpecBinder
         };
     }
 
-    private ParamSpace BindSpace(ConfigMapping root, out long seed)
+    private ParamSpace BindSpace(ConfigMapping root, out long seed, out IReadOnlySet<string> declared)
     {
         seed = Long(root, "seed", 0);
         var axes = new List<ParamAxis>();
@@ -220,6 +220,7 @@ public sealed partial class StudySpecBinder
         }
 
         var allNames = names.Concat(points.SelectMany(p => p.Names)).ToHashSet(StringComparer.Ordinal);
+        declared = allNames;
         var exclude = new List<IReadOnlyDictionary<string, IReadOnlyList<object?>>>();
         if (root.Find("exclude") is { } excludeEntry)
         {

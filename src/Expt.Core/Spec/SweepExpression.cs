@@ -178,7 +178,7 @@ public static partial class SweepExpression
         for (var i = 0; i < (int)count; i++)
         {
             var v = start + (i * step);
-            values.Add(allIntegers ? (long)v : ParamValues.NormalizeDecimal(v));
+            values.Add(allIntegers ? (object)(long)v : ParamValues.NormalizeDecimal(v));
         }
         return values;
     }

@@ -28,6 +28,11 @@ public static class YamlConfigReader
             }
             throw new SpecException(new SpecError(new SourceLocation(fileName, (int)ex.Start.Line), string.Empty, $"malformed YAML: {message}"));
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner can fail this way on some unterminated flow collections; it gives no position.
+            throw new SpecException(new SpecError(new SourceLocation(fileName, 0), string.Empty, $"malformed YAML: {ex.Message} (look for an unclosed [ or {{)"));
+        }
         if (stream.Documents.Count == 0)
         {
             throw new SpecException(new SpecError(new SourceLocation(fileName, 1), string.Empty, "the file is empty; expected a mapping with at least 'params' or 'command'"));

@@ -1,0 +1,105 @@
+using Expt.Spec;
+using static Expt.Core.Tests.StudyFiles;
+
+namespace Expt.Core.Tests;
+
+public sealed class StudySpecBinderTests
+{
+    [Fact]
+    public void A_full_study_file_binds()
+    {
+        var spec = Parse("""
+            name: lr-sweep
+            description: learning-rate sweep
+            tags: [grid]
+            command: python3 train.py --lr {lr} --bs {batch_size} --seed {seed}
+            params:
+              lr: [0.001, 0.01, 0.1]
+              batch_size: range(16, 64, 16)
+              optimizer: adam
+              model.depth: [2, 4]
+            replications: 5
+            seed: 42
+            parallel: 3
+            timeout: 10m
+            retries: 1
+            """);
+        spec.Name.ShouldBe("lr-sweep");
+        spec.Tags.ShouldBe(["grid"]);
+        spec.Replications.ShouldBe(5);
+        spec.Seed.ShouldBe(42);
+        spec.Parallel.ShouldBe(3);
+        spec.Timeout.ShouldBe(TimeSpan.FromMinutes(10));
+        spec.Retries.ShouldBe(1);
+        spec.Space.Expand(42).Count.ShouldBe(3 * 3 * 2);
+        Parse("name: s\ncommand: x\nparallel: auto\n").Parallel.ShouldBe(0);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once_with_file_line_and_key()
+    {
+        var errors = Errors("""
+            name: s
+            command: run {lrr}
+            params:
+              lr: []
+              bs: range(0, 10, 0)
+            replications: zero
+            bogus: 1
+            """);
+        errors.Select(e => e.ToString()).ShouldBe([
+            "study.yaml:7: bogus: unknown key; expected one of: name, description, tags, command, shell, workdir, experiment, params, linked, points, exclude, where, samples, replications, seed, parallel, timeout, retries, env",
+            "study.yaml:4: params.lr: empty list; expected at least one value",
+            "study.yaml:5: params.bs: range: step must not be zero",
+            "study.yaml:6: replications: expected an integer of at least 1, got 'zero'",
+            "study.yaml:2: command: unknown placeholder {lrr} (did you mean {lr}?); expected a parameter name or one of {seed}, {trial_id}, {replicate}, {trial_dir}, {study}, {params_json}",
+        ], ignoreOrder: true);
+    }
+
+    [Fact]
+    public void Typos_in_keys_get_a_suggestion() =>
+        Errors("name: s\ncommand: x\nreplicatons: 3\n").Single().Message.ShouldStartWith("unknown key (did you mean 'replications'?)");
+
+    [Fact]
+    public void Malformed_yaml_names_the_line()
+    {
+        var error = Should.Throw<SpecException>(() => YamlConfigReader.Parse("name: s\nparams:\n  lr: [0.1, 0.2\ncommand: x\n", "bad.yaml")).Errors.Single();
+        error.Location.File.ShouldBe("bad.yaml");
+        error.Location.File.ShouldBe("bad.yaml");
+        error.Message.ShouldStartWith("malformed YAML");
+    }
+
+    [Fact]
+    public void Malformed_yaml_with_a_position_names_the_line()
+    {
+        var error = Should.Throw<SpecException>(() => YamlConfigReader.Parse("name: s\ncommand: x\n  bad: indentation: here\n", "bad.yaml")).Errors.Single();
+        error.ToString().ShouldStartWith("bad.yaml:3: malformed YAML");
+    }
+
+    [Fact]
+    public void A_grid_over_the_limit_needs_yes()
+    {
+        const string yaml = "name: s\ncommand: x\nparams:\n  a: range(1000)\n  b: range(1001)\n";
+        Errors(yaml).Single().Message.ShouldContain("1,001,000 points, more than the limit of 1,000,000; pass --yes");
+        Parse(yaml, new BindOptions { AllowLarge = true }).Space.EstimatedSize.ShouldBe(1_001_000);
+    }
+
+    [Theory]
+    [InlineData("name: s\nparams:\n  x: 1\n", "command: missing")]
+    [InlineData("name: 'bad name'\ncommand: x\n", "not a valid study name")]
+    [InlineData("name: s\ncommand: x\ntimeout: soon\n", "expected a positive duration")]
+    [InlineData("name: s\ncommand: x\nparallel: 0\n", "expected 'auto' or a number")]
+    [InlineData("name: s\ncommand: x\nseed: 1.5\n", "expected an integer, got float")]
+    [InlineData("name: s\ncommand: x\nlinked:\n  - {a: [1, 2], b: [1]}\n", "linked lists must have the same length")]
+    [InlineData("name: s\ncommand: x\nparams:\n  x: uniform(0, 1)\n", "need 'samples: N' draws")]
+    [InlineData("name: s\ncommand: x\nparams:\n  x: 1\nwhere: 'y > 1'\n", "'y' is not a parameter")]
+    [InlineData("name: s\ncommand: x\nparams:\n  x: 1\nwhere: 'x >'\n", "ends too early")]
+    [InlineData("name: s\ncommand: x\nparams:\n  x: 1\nexclude:\n  - {y: 2}\n", "not a parameter")]
+    [InlineData("name: s\ncommand: \"x 'unbalanced\"\n", "unbalanced single quote")]
+    [InlineData("- a\n- b\n", "expected a mapping")]
+    public void Bad_input_is_explained(string yaml, string expected)
+    {
+        var errors = Should.Throw<SpecException>(() => Parse(yaml)).Errors;
+        errors.ShouldContain(e => e.ToString().Contains(expected), string.Join("\n", errors));
+    }
+}

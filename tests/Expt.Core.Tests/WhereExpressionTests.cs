@@ -1,0 +1,40 @@
+using Expt.Expressions;
+
+namespace Expt.Core.Tests;
+
+public sealed class WhereExpressionTests
+{
+    private static bool Eval(string text, params (string Name, object? Value)[] values)
+    {
+        var map = values.ToDictionary(v => v.Name, v => v.Value);
+        return WhereExpression.Parse(text).Evaluate((string name, out object? value) => map.TryGetValue(name, out value));
+    }
+
+    [Theory]
+    [InlineData("lr > 0.01 and optimizer == \"adam\"", true)]
+    [InlineData("lr > 0.01 and optimizer == 'sgd'", false)]
+    [InlineData("lr > 0.5 or bs >= 32", true)]
+    [InlineData("not (bs in [16, 32])", false)]
+    [InlineData("bs not in [16, 64]", true)]
+    [InlineData("model.depth = 4 && !(lr < 0)", true)]
+    [InlineData("missing == null", true)]
+    [InlineData("missing > 1", false)]
+    [InlineData("bs == 32.0", true)]
+    [InlineData("optimizer < 'b'", true)]
+    [InlineData("lr >= -1e-3", true)]
+    public void Evaluates(string text, bool expected) =>
+        Eval(text, ("lr", 0.1m), ("optimizer", "adam"), ("bs", 32L), ("model.depth", 4L)).ShouldBe(expected);
+
+    [Fact]
+    public void Names_are_collected() =>
+        WhereExpression.Parse("a > 1 and (b == 'x' or c.d in [1])").Names.ShouldBe(["a", "b", "c.d"]);
+
+    [Theory]
+    [InlineData("a >", "ends too early")]
+    [InlineData("a > 1 b", "unexpected 'b' at column 7")]
+    [InlineData("a == 'open", "unterminated string")]
+    [InlineData("a ~ 1", "unexpected character '~'")]
+    [InlineData("(a > 1", "expected ')'")]
+    public void Errors_say_where(string text, string expected) =>
+        Should.Throw<FormatException>(() => WhereExpression.Parse(text)).Message.ShouldContain(expected);
+}
