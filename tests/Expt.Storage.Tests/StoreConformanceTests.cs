@@ -1,0 +1,359 @@
+using System.Collections.Concurrent;
+using Expt.Trials;
+
+namespace Expt.Storage.Tests;
+
+/// <summary>
+/// The behaviour every store backend must have. Each backend gets one sealed subclass; a backend whose server is
+/// absent must fail loudly in CI rather than pass silently.
+/// </summary>
+public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
+    where TFactory : IStoreFactory, new()
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    protected ManualTimeProvider Time { get; } = new();
+
+    protected TFactory Factory { get; } = new();
+
+    protected IExptStore Store { get; private set; } = null!;
+
+    private readonly WorkerIdentity _worker = new("w1", "host-a", 101);
+    private readonly WorkerIdentity _other = new("w2", "host-b", 202);
+
+    public async Task InitializeAsync() => Store = await Factory.CreateAsync(Time);
+
+    public async Task DisposeAsync()
+    {
+        await Store.DisposeAsync();
+        await Factory.DisposeAsync();
+    }
+
+    private static StudyDefinition Definition(string name = "study-a", params string[] tags) =>
+        new(name, "a study", tags, """{"name":"x"}""", "fp1", 42, """{"host":"h"}""");
+
+    private static List<NewTrial> Trials(int count, int maxAttempts = 1, int start = 0) =>
+        Enumerable.Range(start, count).Select(i => new NewTrial($"key{i:D5}", i, i % 3, $$"""{"i":{{i}}}""", 1000 + i, maxAttempts)).ToList();
+
+    private async Task<StudyRecord> StudyWithTrialsAsync(int count, int maxAttempts = 1, string name = "study-a")
+    {
+        var (study, _) = await Store.CreateStudyAsync(Definition(name));
+        await Store.EnqueueAsync(study.Id, Trials(count, maxAttempts));
+        return study;
+    }
+
+    private Task<IReadOnlyList<TrialLease>> ClaimAsync(StudyRecord study, int max, WorkerIdentity? worker = null, TimeSpan? lease = null) =>
+        Store.ClaimAsync(new ClaimRequest(worker ?? _worker, max, lease ?? Lease, study.Id));
+
+    private static TrialCompletion Done(TrialLease lease, TrialStatus status = TrialStatus.Completed, string? results = """{"loss":0.5}""") =>
+        new(lease, new TrialOutcome(status, TimeSpan.FromMilliseconds(1500), results, status == TrialStatus.Completed ? null : "boom", status == TrialStatus.Completed ? 0 : 1));
+
+    private async Task<TrialRecord> TrialAsync(string id) => (await Store.ListTrialsAsync(new TrialFilter { Ids = [id] })).Single();
+
+    [Fact]
+    public async Task Creating_a_study_twice_returns_the_first()
+    {
+        var (first, created) = await Store.CreateStudyAsync(Definition());
+        var (second, createdAgain) = await Store.CreateStudyAsync(Definition() with { Fingerprint = "other" });
+        created.ShouldBeTrue();
+        createdAgain.ShouldBeFalse();
+        second.Id.ShouldBe(first.Id);
+        second.Fingerprint.ShouldBe("fp1");
+        var found = await Store.GetStudyAsync("study-a");
+        found.ShouldNotBeNull();
+        found.Tags.ShouldBeEmpty();
+        found.Seed.ShouldBe(42);
+        found.Created.ShouldBe(Time.GetUtcNow());
+        (await Store.GetStudyAsync("missing")).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Enqueueing_is_idempotent_by_key()
+    {
+        var (study, _) = await Store.CreateStudyAsync(Definition());
+        (await Store.EnqueueAsync(study.Id, Trials(100))).ShouldBe(100);
+        (await Store.EnqueueAsync(study.Id, Trials(150))).ShouldBe(50);
+        (await Store.EnqueueAsync(study.Id, Trials(150))).ShouldBe(0);
+        var counts = await Store.CountAsync(study.Id);
+        counts[TrialStatus.Pending].ShouldBe(150);
+        var trials = await Store.ListTrialsAsync(new TrialFilter { StudyId = study.Id });
+        trials.Select(t => t.Id).Distinct().Count().ShouldBe(150);
+        trials.ShouldAllBe(t => t.Id.Length == 8);
+        trials.Select(t => t.Seq).ShouldBe(Enumerable.Range(0, 150).Select(i => (long)i));
+    }
+
+    [Fact]
+    public async Task Claims_come_in_plan_order_without_overlap_and_write_a_lease()
+    {
+        var study = await StudyWithTrialsAsync(10, maxAttempts: 2);
+        var first = await ClaimAsync(study, 4);
+        var second = await ClaimAsync(study, 4, _other);
+        first.Select(l => l.Key).ShouldBe(["key00000", "key00001", "key00002", "key00003"]);
+        second.Select(l => l.Key).ShouldBe(["key00004", "key00005", "key00006", "key00007"]);
+        first[0].Attempt.ShouldBe(1);
+        first[0].MaxAttempts.ShouldBe(2);
+        first[0].StudyName.ShouldBe("study-a");
+        first[0].Seed.ShouldBe(1000);
+        first[0].ParamsJson.ShouldBe("""{"i":0}""");
+        first[0].Until.ShouldBe(Time.GetUtcNow() + Lease);
+        var record = await TrialAsync(first[0].TrialId);
+        record.Status.ShouldBe(TrialStatus.Running);
+        record.LeaseOwner.ShouldBe("w1");
+        record.Host.ShouldBe("host-a");
+        record.Pid.ShouldBe(101);
+        record.Started.ShouldBe(Time.GetUtcNow());
+        (await ClaimAsync(study, 10)).Count.ShouldBe(2);
+        (await ClaimAsync(study, 10)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Completion_stores_results_metrics_and_status_together()
+    {
+        var study = await StudyWithTrialsAsync(1);
+        var lease = (await ClaimAsync(study, 1)).Single();
+        Time.Advance(TimeSpan.FromSeconds(2));
+        var outcome = new TrialOutcome(TrialStatus.Completed, TimeSpan.FromSeconds(2), """{"loss":0.25,"acc":0.9}""", null, 0)
+        {
+            Metrics = [new("loss", 0, 1.0, Time.GetUtcNow()), new("loss", 1, 0.5, Time.GetUtcNow()), new("acc", 0, double.NaN, Time.GetUtcNow())],
+        };
+        (await Store.CompleteAsync([new TrialCompletion(lease, outcome)])).ShouldBe([true]);
+        var trial = await TrialAsync(lease.TrialId);
+        trial.Status.ShouldBe(TrialStatus.Completed);
+        trial.ResultsJson.ShouldBe("""{"loss":0.25,"acc":0.9}""");
+        trial.Duration.ShouldBe(TimeSpan.FromSeconds(2));
+        trial.Finished.ShouldBe(Time.GetUtcNow());
+        trial.ExitCode.ShouldBe(0);
+        trial.LeaseOwner.ShouldBeNull();
+        var metrics = await Store.GetMetricsAsync(lease.TrialId);
+        metrics.Select(m => (m.Name, m.Step)).ShouldBe([("acc", 0L), ("loss", 0L), ("loss", 1L)]);
+        metrics[0].Value.ShouldBe(double.NaN);
+        metrics[2].Value.ShouldBe(0.5);
+    }
+
+    [Fact]
+    public async Task A_stale_token_cannot_complete_a_trial_twice()
+    {
+        var study = await StudyWithTrialsAsync(1);
+        var lease = (await ClaimAsync(study, 1)).Single();
+        (await Store.CompleteAsync([Done(lease)])).ShouldBe([true]);
+        (await Store.CompleteAsync([Done(lease, TrialStatus.Failed)])).ShouldBe([false]);
+        (await Store.CompleteAsync([Done(lease with { Token = lease.Token + 1 })])).ShouldBe([false]);
+        (await TrialAsync(lease.TrialId)).Status.ShouldBe(TrialStatus.Completed);
+    }
+
+    [Fact]
+    public async Task Failures_are_retried_until_attempts_run_out()
+    {
+        var study = await StudyWithTrialsAsync(1, maxAttempts: 2);
+        var first = (await ClaimAsync(study, 1)).Single();
+        (await Store.CompleteAsync([Done(first, TrialStatus.Failed)])).ShouldBe([true]);
+        (await TrialAsync(first.TrialId)).Status.ShouldBe(TrialStatus.Pending);
+        var second = (await ClaimAsync(study, 1)).Single();
+        second.TrialId.ShouldBe(first.TrialId);
+        second.Attempt.ShouldBe(2);
+        (await Store.CompleteAsync([Done(second, TrialStatus.Timeout)])).ShouldBe([true]);
+        var trial = await TrialAsync(first.TrialId);
+        trial.Status.ShouldBe(TrialStatus.Timeout);
+        trial.Attempts.ShouldBe(2);
+        trial.Error.ShouldBe("boom");
+        (await ClaimAsync(study, 1)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task An_expired_lease_returns_the_trial_and_fences_out_its_old_worker()
+    {
+        var study = await StudyWithTrialsAsync(1, maxAttempts: 3);
+        var lost = (await ClaimAsync(study, 1, lease: TimeSpan.FromSeconds(10))).Single();
+        Time.Advance(TimeSpan.FromSeconds(5));
+        (await ClaimAsync(study, 1, _other)).ShouldBeEmpty();
+        Time.Advance(TimeSpan.FromSeconds(6));
+        var taken = (await ClaimAsync(study, 1, _other)).Single();
+        taken.TrialId.ShouldBe(lost.TrialId);
+        taken.Attempt.ShouldBe(2);
+        (await Store.HeartbeatAsync([lost], Lease)).ShouldBe([lost.TrialId]);
+        (await Store.CompleteAsync([Done(lost)])).ShouldBe([false]);
+        (await Store.CompleteAsync([Done(taken)])).ShouldBe([true]);
+        var trial = await TrialAsync(lost.TrialId);
+        trial.Status.ShouldBe(TrialStatus.Completed);
+        trial.Host.ShouldBe("host-b");
+    }
+
+    [Fact]
+    public async Task An_expired_lease_on_the_last_attempt_fails_the_trial()
+    {
+        var study = await StudyWithTrialsAsync(1, maxAttempts: 1);
+        var lease = (await ClaimAsync(study, 1, lease: TimeSpan.FromSeconds(10))).Single();
+        Time.Advance(TimeSpan.FromSeconds(11));
+        (await ClaimAsync(study, 1, _other)).ShouldBeEmpty();
+        var trial = await TrialAsync(lease.TrialId);
+        trial.Status.ShouldBe(TrialStatus.Failed);
+        trial.Error.ShouldNotBeNull().ShouldContain("lease expired");
+    }
+
+    [Fact]
+    public async Task Heartbeats_keep_a_lease_alive()
+    {
+        var study = await StudyWithTrialsAsync(1);
+        var lease = (await ClaimAsync(study, 1, lease: TimeSpan.FromSeconds(10))).Single();
+        for (var i = 0; i < 5; i++)
+        {
+            Time.Advance(TimeSpan.FromSeconds(8));
+            (await Store.HeartbeatAsync([lease], TimeSpan.FromSeconds(10))).ShouldBeEmpty();
+            (await ClaimAsync(study, 1, _other)).ShouldBeEmpty();
+        }
+        (await Store.CompleteAsync([Done(lease)])).ShouldBe([true]);
+    }
+
+    [Fact]
+    public async Task Released_trials_go_back_to_the_queue_or_are_cancelled()
+    {
+        var study = await StudyWithTrialsAsync(2);
+        var leases = await ClaimAsync(study, 2);
+        await Store.ReleaseAsync([leases[0]], ReleaseMode.Requeue);
+        await Store.ReleaseAsync([leases[1]], ReleaseMode.Cancel);
+        var requeued = await TrialAsync(leases[0].TrialId);
+        requeued.Status.ShouldBe(TrialStatus.Pending);
+        requeued.Attempts.ShouldBe(0);
+        (await TrialAsync(leases[1].TrialId)).Status.ShouldBe(TrialStatus.Cancelled);
+        (await ClaimAsync(study, 5)).Single().TrialId.ShouldBe(leases[0].TrialId);
+        (await Store.CompleteAsync([Done(leases[1])])).ShouldBe([false]);
+    }
+
+    [Fact]
+    public async Task Reset_returns_chosen_statuses_to_pending_in_place()
+    {
+        var study = await StudyWithTrialsAsync(3);
+        var leases = await ClaimAsync(study, 3);
+        var failed = leases[0] with { };
+        await Store.CompleteAsync([
+            new TrialCompletion(leases[0], new TrialOutcome(TrialStatus.Failed, TimeSpan.Zero, null, "x") { Metrics = [new("m", 0, 1, Time.GetUtcNow())] }),
+            Done(leases[1], TrialStatus.Timeout),
+            Done(leases[2]),
+        ]);
+        (await Store.ResetAsync(study.Id, [TrialStatus.Failed])).ShouldBe(1);
+        var trial = await TrialAsync(failed.TrialId);
+        trial.Status.ShouldBe(TrialStatus.Pending);
+        trial.Attempts.ShouldBe(0);
+        trial.Error.ShouldBeNull();
+        (await Store.GetMetricsAsync(failed.TrialId)).ShouldBeEmpty();
+        (await TrialAsync(leases[1].TrialId)).Status.ShouldBe(TrialStatus.Timeout);
+        (await Store.ResetAsync(study.Id, [TrialStatus.Timeout, TrialStatus.Completed], [leases[2].TrialId])).ShouldBe(1);
+        (await TrialAsync(leases[2].TrialId)).Status.ShouldBe(TrialStatus.Pending);
+    }
+
+    [Fact]
+    public async Task Cancel_stops_pending_and_running_trials()
+    {
+        var study = await StudyWithTrialsAsync(3);
+        var running = (await ClaimAsync(study, 1)).Single();
+        (await Store.CancelAsync(study.Id)).ShouldBe(3);
+        (await Store.HeartbeatAsync([running], Lease)).ShouldBe([running.TrialId]);
+        (await Store.CompleteAsync([Done(running)])).ShouldBe([false]);
+        (await Store.CountAsync(study.Id))[TrialStatus.Cancelled].ShouldBe(3);
+        (await ClaimAsync(study, 3)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Queries_filter_page_and_find_by_prefix()
+    {
+        var a = await StudyWithTrialsAsync(5);
+        var (b, _) = await Store.CreateStudyAsync(Definition("study-b", "tagged"));
+        await Store.EnqueueAsync(b.Id, Trials(3));
+        var lease = (await ClaimAsync(a, 1)).Single();
+        await Store.CompleteAsync([Done(lease)]);
+
+        (await Store.ListTrialsAsync(new TrialFilter())).Count.ShouldBe(8);
+        (await Store.ListTrialsAsync(new TrialFilter { StudyId = b.Id })).ShouldAllBe(t => t.StudyName == "study-b");
+        (await Store.ListTrialsAsync(new TrialFilter { Tag = "tagged" })).Count.ShouldBe(3);
+        (await Store.ListTrialsAsync(new TrialFilter { Statuses = [TrialStatus.Completed] })).Single().Id.ShouldBe(lease.TrialId);
+        var page = await Store.ListTrialsAsync(new TrialFilter { StudyId = a.Id, Limit = 2, Offset = 1 });
+        page.Select(t => t.Seq).ShouldBe([1L, 2L]);
+        (await Store.FindTrialsAsync(lease.TrialId[..6])).ShouldContain(t => t.Id == lease.TrialId);
+        (await Store.FindTrialsAsync(lease.TrialId.ToUpperInvariant())).Single().Id.ShouldBe(lease.TrialId);
+        (await Store.FindTrialsAsync("zzzz")).ShouldBeEmpty();
+
+        var studies = await Store.ListStudiesAsync();
+        studies.Select(s => s.Study.Name).ShouldBe(["study-a", "study-b"]);
+        studies[0].Count(TrialStatus.Completed).ShouldBe(1);
+        studies[0].Count(TrialStatus.Pending).ShouldBe(4);
+        studies[0].Total.ShouldBe(5);
+        studies[1].Study.Tags.ShouldBe(["tagged"]);
+    }
+
+    [Fact]
+    public async Task Deleting_removes_trials_and_metrics()
+    {
+        var study = await StudyWithTrialsAsync(4);
+        var leases = await ClaimAsync(study, 1);
+        await Store.CompleteAsync([new TrialCompletion(leases[0], new TrialOutcome(TrialStatus.Completed, TimeSpan.Zero) { Metrics = [new("m", 0, 1, Time.GetUtcNow())] })]);
+        var others = (await Store.ListTrialsAsync(new TrialFilter { StudyId = study.Id, Statuses = [TrialStatus.Pending] })).Take(2).Select(t => t.Id).ToList();
+        (await Store.DeleteTrialsAsync(others)).ShouldBe(2);
+        (await Store.CountAsync(study.Id)).Values.Sum().ShouldBe(2);
+        await Store.DeleteStudyAsync(study.Id);
+        (await Store.GetStudyAsync("study-a")).ShouldBeNull();
+        (await Store.GetMetricsAsync(leases[0].TrialId)).ShouldBeEmpty();
+        (await Store.ListTrialsAsync(new TrialFilter())).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Concurrent_claimers_on_separate_connections_never_share_a_trial()
+    {
+        var study = await StudyWithTrialsAsync(400);
+        var stores = new List<IExptStore>();
+        for (var i = 0; i < 4; i++)
+        {
+            stores.Add(await Factory.OpenAnotherAsync(Time));
+        }
+        var claimed = new ConcurrentBag<string>();
+        await Task.WhenAll(stores.Select((store, i) => Task.Run(async () =>
+        {
+            var worker = new WorkerIdentity($"c{i}", "h", i);
+            while (true)
+            {
+                var leases = await store.ClaimAsync(new ClaimRequest(worker, 7, Lease, study.Id));
+                if (leases.Count == 0)
+                {
+                    return;
+                }
+                foreach (var lease in leases)
+                {
+                    claimed.Add(lease.TrialId);
+                }
+                (await store.CompleteAsync(leases.Select(l => Done(l)).ToList())).ShouldAllBe(ok => ok);
+            }
+        })));
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+        claimed.Count.ShouldBe(400);
+        claimed.Distinct().Count().ShouldBe(400);
+        (await Store.CountAsync(study.Id))[TrialStatus.Completed].ShouldBe(400);
+    }
+
+    [Fact]
+    public async Task Concurrent_fillers_create_each_trial_once()
+    {
+        var stores = new List<IExptStore>();
+        for (var i = 0; i < 4; i++)
+        {
+            stores.Add(await Factory.OpenAnotherAsync(Time));
+        }
+        await Task.WhenAll(stores.Select(store => Task.Run(async () =>
+        {
+            var (study, _) = await store.CreateStudyAsync(Definition());
+            await store.EnqueueAsync(study.Id, Trials(500));
+        })));
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+        var created = await Store.GetStudyAsync("study-a");
+        (await Store.CountAsync(created!.Id))[TrialStatus.Pending].ShouldBe(500);
+        (await Store.ListStudiesAsync()).Count.ShouldBe(1);
+    }
+}
+
+public sealed class SqliteStoreConformanceTests : StoreConformanceTests<SqliteStoreFactory>
+{
+}
