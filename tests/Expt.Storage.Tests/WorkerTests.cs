@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using Expt.Execution;
+using Expt.Spec;
+using Expt.Storage.Sqlite;
+using Expt.Trials;
+
+namespace Expt.Storage.Tests;
+
+/// <summary>The worker loop against a real SQLite file, with in-process C# trials.</summary>
+public sealed class WorkerTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("expt-worker-").FullName;
+    private SqliteStore _store = null!;
+
+    public async Task InitializeAsync() => _store = await SqliteStore.OpenAsync(Path.Combine(_directory, "expt.db"));
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private static StudySpec Spec(string yaml) => StudySpecBinder.Bind(YamlConfigReader.Parse(yaml, "t.yaml"), new BindOptions { DefaultExperiment = "t" });
+
+    private async Task<(PreparedStudy Study, WorkerReport Report)> RunAsync(StudySpec spec, Func<Trial, Task<object?>> body, int slots, CancellationToken stop = default, CancellationToken abort = default, IWorkerObserver? observer = null, TimeSpan? heartbeat = null)
+    {
+        var prepared = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        var executor = new InProcessExecutor(body, spec.Timeout);
+        var options = new WorkerOptions { StudyId = prepared.Study.Id, Slots = slots, Heartbeat = heartbeat ?? TimeSpan.FromSeconds(10) };
+        var report = await new Worker(_store, _ => executor, options, observer: observer).RunAsync(stop, abort);
+        return (prepared, report);
+    }
+
+    private Task<IReadOnlyList<TrialRecord>> TrialsAsync(PreparedStudy study) => _store.ListTrialsAsync(new TrialFilter { StudyId = study.Study.Id });
+
+    [Fact]
+    public async Task Runs_every_trial_and_stores_results_and_metrics()
+    {
+        var spec = Spec("name: all\nparams:\n  x: range(10)\nreplications: 3\nseed: 1\n");
+        var (study, report) = await RunAsync(spec, trial =>
+        {
+            trial.Log("loss", trial.Get<int>("x"));
+            trial.Log("loss", trial.Get<int>("x") / 2.0);
+            trial.Result("extra", "yes");
+            return Task.FromResult<object?>(new { square = trial.Get<int>("x") * trial.Get<int>("x"), trial.Seed });
+        }, slots: 4);
+        report.Completed.ShouldBe(30);
+        var trials = await TrialsAsync(study);
+        trials.ShouldAllBe(t => t.Status == TrialStatus.Completed);
+        var t7 = trials.First(t => t.ParamsJson == """{"x":7}""");
+        t7.ResultsJson.ShouldBe($$"""{"extra":"yes","square":49,"Seed":{{t7.Seed}}}""");
+        (await _store.GetMetricsAsync(t7.Id)).Select(m => (m.Step, m.Value)).ShouldBe([(0L, 7.0), (1L, 3.5)]);
+    }
+
+    [Fact]
+    public async Task One_failure_does_not_stop_the_others_and_is_retried()
+    {
+        var spec = Spec("name: fail\nparams:\n  x: range(6)\nretries: 1\n");
+        var attempts = new ConcurrentDictionary<long, int>();
+        var (study, report) = await RunAsync(spec, trial =>
+        {
+            var x = trial.Get<long>("x");
+            var attempt = attempts.AddOrUpdate(x, 1, (_, n) => n + 1);
+            if (x == 2 || (x == 4 && attempt == 1))
+            {
+                throw new InvalidOperationException($"bad x={x}");
+            }
+            return Task.FromResult<object?>(x);
+        }, slots: 2);
+        var trials = await TrialsAsync(study);
+        trials.Count(t => t.Status == TrialStatus.Completed).ShouldBe(5);
+        var failed = trials.Single(t => t.Status == TrialStatus.Failed);
+        failed.ParamsJson.ShouldBe("""{"x":2}""");
+        failed.Attempts.ShouldBe(2);
+        failed.Error.ShouldNotBeNull().ShouldContain("InvalidOperationException: bad x=2");
+        failed.Error.ShouldContain("at "); // the stack trace is kept
+        trials.Single(t => t.ParamsJson == """{"x":4}""").Attempts.ShouldBe(2);
+        report.Failed.ShouldBe(3);
+        report.Completed.ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task Sequential_and_parallel_runs_give_the_same_seeds_and_results()
+    {
+        const string yaml = "params:\n  a: [1, 2, 3]\n  b: linspace(0, 1, 4)\nreplications: 4\nseed: 99\n";
+        static Task<object?> Body(Trial trial)
+        {
+            var sum = 0.0;
+            for (var i = 0; i < 1000; i++)
+            {
+                sum += trial.Random.NextDouble() * trial.Get<double>("b");
+            }
+            return Task.FromResult<object?>(new { sum, first = trial.Random.Next(1000) });
+        }
+        var (one, _) = await RunAsync(Spec("name: seq\n" + yaml), Body, slots: 1);
+        var (many, _) = await RunAsync(Spec("name: par\n" + yaml), Body, slots: 8);
+        var sequential = (await TrialsAsync(one)).ToDictionary(t => t.Key, t => (t.Seed, t.ResultsJson));
+        var parallel = (await TrialsAsync(many)).ToDictionary(t => t.Key, t => (t.Seed, t.ResultsJson));
+        sequential.Count.ShouldBe(48);
+        parallel.ShouldBe(sequential);
+    }
+
+    [Fact]
+    public async Task A_trial_past_its_timeout_times_out_and_others_continue()
+    {
+        var spec = Spec("name: slow\nparams:\n  x: [1, 2, 3]\ntimeout: 300ms\n");
+        var (study, _) = await RunAsync(spec, async trial =>
+        {
+            if (trial.Get<int>("x") == 2)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(30), trial.CancellationToken);
+            }
+            return null;
+        }, slots: 3);
+        var trials = await TrialsAsync(study);
+        trials.Single(t => t.ParamsJson == """{"x":2}""").Status.ShouldBe(TrialStatus.Timeout);
+        trials.Count(t => t.Status == TrialStatus.Completed).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Stopping_lets_running_trials_finish_and_returns_unstarted_ones()
+    {
+        var spec = Spec("name: stop\nparams:\n  x: range(20)\n");
+        using var stop = new CancellationTokenSource();
+        var started = 0;
+        var (study, report) = await RunAsync(spec, async trial =>
+        {
+            if (Interlocked.Increment(ref started) == 2)
+            {
+                await stop.CancelAsync();
+            }
+            await Task.Delay(100);
+            return "done";
+        }, slots: 2, stop: stop.Token);
+        var trials = await TrialsAsync(study);
+        trials.Count(t => t.Status == TrialStatus.Completed).ShouldBe(2);
+        trials.Count(t => t.Status == TrialStatus.Pending).ShouldBe(18);
+        trials.Where(t => t.Status == TrialStatus.Pending).ShouldAllBe(t => t.Attempts == 0);
+        trials.ShouldNotContain(t => t.Status == TrialStatus.Running);
+        report.Completed.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Aborting_cancels_running_trials_and_leaves_nothing_running()
+    {
+        var spec = Spec("name: abort\nparams:\n  x: range(10)\n");
+        using var abort = new CancellationTokenSource();
+        var started = 0;
+        var (study, _) = await RunAsync(spec, async trial =>
+        {
+            if (Interlocked.Increment(ref started) == 2)
+            {
+                abort.CancelAfter(50);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(30), trial.CancellationToken);
+            return null;
+        }, slots: 2, abort: abort.Token);
+        var trials = await TrialsAsync(study);
+        trials.Count(t => t.Status == TrialStatus.Cancelled).ShouldBe(2);
+        trials.Count(t => t.Status == TrialStatus.Pending).ShouldBe(8);
+        trials.ShouldNotContain(t => t.Status == TrialStatus.Running);
+        // The next run resumes: cancelled trials are requeued and everything completes.
+        var (_, report) = await RunAsync(spec, _ => Task.FromResult<object?>(1), slots: 2);
+        report.Completed.ShouldBe(10);
+    }
+
+    [Fact]
+    public async Task A_trial_cancelled_in_the_store_is_stopped_at_the_next_heartbeat()
+    {
+        var spec = Spec("name: remote-cancel\nparams:\n  x: [1]\n");
+        var prepared = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        var executor = new InProcessExecutor(async trial =>
+        {
+            await _store.CancelAsync(null, [trial.Id]);
+            await Task.Delay(TimeSpan.FromSeconds(30), trial.CancellationToken);
+            return null;
+        }, null);
+        var options = new WorkerOptions { StudyId = prepared.Study.Id, Slots = 1, Heartbeat = TimeSpan.FromMilliseconds(100) };
+        var started = DateTime.UtcNow;
+        var report = await new Worker(_store, _ => executor, options).RunAsync(default, default);
+        (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(10));
+        report.Refused.ShouldBe(1);
+        (await TrialsAsync(prepared)).Single().Status.ShouldBe(TrialStatus.Cancelled);
+    }
+
+    [Fact]
+    public async Task Two_workers_on_separate_connections_split_a_study()
+    {
+        var spec = Spec("name: split\nparams:\n  x: range(200)\n");
+        var prepared = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        var runs = new ConcurrentDictionary<string, int>();
+        var executor = new InProcessExecutor(async trial =>
+        {
+            runs.AddOrUpdate(trial.Id, 1, (_, n) => n + 1);
+            await Task.Delay(2);
+            return null;
+        }, null);
+        await using var second = await SqliteStore.OpenAsync(_store.Path);
+        var reports = await Task.WhenAll(
+            new Worker(_store, _ => executor, new WorkerOptions { StudyId = prepared.Study.Id, Slots = 2 }).RunAsync(default, default),
+            new Worker(second, _ => executor, new WorkerOptions { StudyId = prepared.Study.Id, Slots = 2 }).RunAsync(default, default));
+        runs.Count.ShouldBe(200);
+        runs.Values.ShouldAllBe(n => n == 1);
+        reports.Sum(r => r.Completed).ShouldBe(200);
+        reports.ShouldAllBe(r => r.Completed > 0);
+    }
+
+    [Fact]
+    public async Task Resuming_a_study_adds_only_new_points()
+    {
+        var (first, _) = await RunAsync(Spec("name: grow\nparams:\n  x: [1, 2]\nreplications: 2\n"), _ => Task.FromResult<object?>(1), slots: 2);
+        var before = (await TrialsAsync(first)).ToDictionary(t => t.Key, t => t.Id);
+        var (second, report) = await RunAsync(Spec("name: grow\nparams:\n  x: [1, 2, 3]\nreplications: 3\n"), _ => Task.FromResult<object?>(1), slots: 2);
+        second.Added.ShouldBe(5);
+        report.Completed.ShouldBe(5);
+        var after = (await TrialsAsync(second)).ToDictionary(t => t.Key, t => t.Id);
+        after.Count.ShouldBe(9);
+        before.ShouldAllBe(kv => after[kv.Key] == kv.Value);
+    }
+
+    [Fact]
+    public async Task An_incompatible_change_is_refused_before_anything_is_written()
+    {
+        await RunAsync(Spec("name: fixed\nseed: 1\nparams:\n  x: [1]\n"), _ => Task.FromResult<object?>(1), slots: 1);
+        var ex = await Should.ThrowAsync<StudyConflictException>(() => StudyPreparation.PrepareAsync(_store, Spec("name: fixed\nseed: 2\nparams:\n  x: [1, 2]\n"), null, true));
+        ex.Message.ShouldContain("seed 1 → 2");
+        var study = await _store.GetStudyAsync("fixed");
+        (await _store.CountAsync(study!.Id)).Values.Sum().ShouldBe(1);
+        (await StudyPreparation.NextVersionNameAsync(_store, "fixed")).ShouldBe("fixed-v2");
+    }
+}
