@@ -99,10 +99,12 @@ internal sealed class RunProgress : IWorkerObserver
 
     private static string FirstLine(string text)
     {
+        // "exit code 3" says little alone: add the last line of stderr. An exception's first line is its message.
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var last = lines.Length > 1 ? lines[^1] : string.Empty;
         var first = lines.Length > 0 ? lines[0] : string.Empty;
-        var summary = last.Length > 0 && last != first ? $"{first}: {last}" : first;
+        var summary = lines.Length > 1 && (first.StartsWith("exit code", StringComparison.Ordinal) || first.StartsWith("the worker process died", StringComparison.Ordinal))
+            ? $"{first}: {lines[^1]}"
+            : first;
         return summary.Length > 160 ? summary[..157] + "..." : summary;
     }
 

@@ -144,7 +144,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         }
         else if (File.Exists(Path.Combine(Env.WorkingDirectory, target)))
         {
-            spec = StudyLoader.LoadFile(Path.Combine(Env.WorkingDirectory, target), sets, options);
+            spec = StudyLoader.LoadFile(Path.Combine(Env.WorkingDirectory, target), sets, options, target);
         }
         else if (Env.Experiments.Find(target) is { } experiment)
         {

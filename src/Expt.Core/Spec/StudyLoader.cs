@@ -5,8 +5,13 @@ public static class StudyLoader
 {
     /// <summary>Loads a study file.</summary>
     /// <exception cref="SpecException">Any problem, each with file, line, key and what was expected.</exception>
-    public static StudySpec LoadFile(string path, IEnumerable<string> overrides, BindOptions options)
+    /// <param name="path">The file.</param>
+    /// <param name="overrides"><c>--set</c> overrides.</param>
+    /// <param name="options">Binding options.</param>
+    /// <param name="displayName">The file name as the user wrote it, for messages (default: <paramref name="path"/>).</param>
+    public static StudySpec LoadFile(string path, IEnumerable<string> overrides, BindOptions options, string? displayName = null)
     {
+        displayName ??= path;
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(options);
         string text;
@@ -17,9 +22,9 @@ public static class StudyLoader
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             var reason = ex is FileNotFoundException or DirectoryNotFoundException ? "no such file" : ex.Message;
-            throw new SpecException(new SpecError(new SourceLocation(path, 0), string.Empty, $"cannot read the study file: {reason}"));
+            throw new SpecException(new SpecError(new SourceLocation(displayName, 0), string.Empty, $"cannot read the study file: {reason}"));
         }
-        var root = YamlConfigReader.Parse(text, path);
+        var root = YamlConfigReader.Parse(text, displayName);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var spec = StudySpecBinder.Bind(ConfigOverrides.Apply(root, overrides), options with { BaseDirectory = directory });
         return spec with { SourceFile = Path.GetFullPath(path) };

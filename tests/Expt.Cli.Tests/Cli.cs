@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+
+namespace Expt.Cli.Tests;
+
+/// <summary>Runs the built <c>expt</c> (or the test host program) as a user would: a real process, real files.</summary>
+public sealed class Cli : IDisposable
+{
+    public Cli()
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("expt-e2e-").FullName;
+    }
+
+    public string Directory { get; }
+
+    public static string ExptDll => Path.Combine(AppContext.BaseDirectory, "expt.dll");
+
+    public static string HostDll => Path.Combine(AppContext.BaseDirectory, "Expt.TestHost.dll");
+
+    public string Write(string name, string text)
+    {
+        var path = Path.Combine(Directory, name);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text.ReplaceLineEndings("\n"));
+        return path;
+    }
+
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public JsonElement Json() => JsonDocument.Parse(Stdout).RootElement.Clone();
+
+        public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+    }
+
+    public Process Start(params string[] args) => Start(ExptDll, args);
+
+    public Process Start(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment.Remove("EXPT_STORE");
+        info.Environment["TERM"] = "dumb";
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+        return Process.Start(info)!;
+    }
+
+    public Task<Result> RunAsync(params string[] args) => RunAsync(ExptDll, args);
+
+    public async Task<Result> RunAsync(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null)
+    {
+        using var process = Start(dll, args, env);
+        process.StandardInput.Close();
+        return await WaitAsync(process, timeout ?? TimeSpan.FromMinutes(2));
+    }
+
+    public static async Task<Result> WaitAsync(Process process, TimeSpan timeout)
+    {
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"expt did not finish within {timeout}: {await stderr}");
+        }
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Sends a real signal, as a terminal's Ctrl+C or a scheduler's kill would.</summary>
+    public static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"waited {timeout} for {what}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    public static string Lines(params string[] lines) => string.Join('\n', lines) + "\n";
+
+    public static string Utf8(byte[] bytes) => Encoding.UTF8.GetString(bytes);
+}

@@ -1,0 +1,68 @@
+namespace Expt.Cli.Tests;
+
+/// <summary>A user's own program hosting the CLI with C# experiments (fluent and attribute models), and isolation.</summary>
+public sealed class HostedExperimentTests : IDisposable
+{
+    private readonly Cli _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private Task<Cli.Result> Host(params string[] args) => _cli.RunAsync(Cli.HostDll, args);
+
+    [Fact]
+    public async Task The_fluent_experiment_runs_with_overrides_and_is_listed()
+    {
+        var run = await Host("run", "square", "--set", "x=4,5");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        run.Stderr.ShouldContain("study square created: 4 trials (2 points × 2 replications)");
+        var trials = (await Host("ls", "--study", "square", "--format", "json")).Json().EnumerateArray().ToList();
+        trials.Select(t => t.GetProperty("results").GetProperty("square").GetInt32()).ShouldBe([16, 16, 25, 25]);
+        var show = await Host("show", trials[0].GetProperty("id").GetString()!);
+        show.Stdout.ShouldContain("metric progress");
+    }
+
+    [Fact]
+    public async Task Attribute_experiments_are_found_by_name_and_deterministic()
+    {
+        var first = await Host("run", "anneal", "-j", "1", "--store", "a.db");
+        var second = await Host("run", "anneal", "-j", "3", "--store", "b.db");
+        first.ExitCode.ShouldBe(0, first.ToString());
+        second.ExitCode.ShouldBe(0, second.ToString());
+        first.Stderr.ShouldContain("12 trials (4 points × 3 replications)");
+        static List<string> Results(Cli.Result r) => r.Json().EnumerateArray().Select(t => t.GetProperty("key").GetString() + t.GetProperty("results").GetRawText()).Order().ToList();
+        Results(await Host("ls", "--store", "a.db", "--format", "json")).ShouldBe(Results(await Host("ls", "--store", "b.db", "--format", "json")));
+    }
+
+    [Fact]
+    public async Task A_yaml_file_can_name_a_hosted_experiment()
+    {
+        _cli.Write("square.yaml", "name: from-file\nexperiment: square\nparams:\n  x: [7]\n  label: b\n");
+        var run = await Host("run", "square.yaml");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        var trial = (await Host("ls", "--format", "json")).Json().EnumerateArray().First();
+        trial.GetProperty("results").GetProperty("square").GetInt32().ShouldBe(49);
+        _cli.Write("typo.yaml", "name: typo\nexperiment: sqare\n");
+        var typo = await Host("run", "typo.yaml");
+        typo.ExitCode.ShouldBe(2);
+        typo.Stderr.ShouldContain("experiment: no experiment named 'sqare'; this program has: anneal, square, crashy");
+    }
+
+    [Fact]
+    public async Task Isolation_survives_crashes_and_kills_hung_trials()
+    {
+        var run = await Host("run", "crashy", "--isolate", "-j", "2");
+        run.ExitCode.ShouldBe(1, run.ToString());
+        var trials = (await Host("ls", "--format", "json")).Json().EnumerateArray()
+            .ToDictionary(t => t.GetProperty("params").GetProperty("mode").GetString()!, t => t);
+        trials["ok"].GetProperty("status").GetString().ShouldBe("completed");
+        trials["ok2"].GetProperty("status").GetString().ShouldBe("completed");
+        trials["ok"].GetProperty("results").GetProperty("pid").GetInt32().ShouldNotBe(trials["ok"].GetProperty("pid").GetInt32());
+        trials["exit"].GetProperty("status").GetString().ShouldBe("failed");
+        trials["exit"].GetProperty("error").GetString()!.ShouldStartWith("the worker process died (exit code 42)\n");
+        trials["exit"].GetProperty("error").GetString()!.ShouldEndWith("\nabout to die");
+        trials["hang"].GetProperty("status").GetString().ShouldBe("timeout");
+        trials["throw"].GetProperty("error").GetString()!.ShouldStartWith("System.InvalidOperationException: trial code threw");
+        var dir = Path.Combine(_cli.Directory, ".expt", "runs", "crashy", trials["ok"].GetProperty("id").GetString()!, "stderr.log");
+        File.ReadAllText(dir).ShouldContain("hello from " + trials["ok"].GetProperty("id").GetString());
+    }
+}

@@ -1,0 +1,102 @@
+namespace Expt.Cli.Tests;
+
+/// <summary>Real SIGINT and SIGTERM sent to a real expt process in the middle of a study.</summary>
+public sealed class InterruptTests : IDisposable
+{
+    private readonly Cli _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private const string Study = """
+        name: slow
+        shell: true
+        command: echo start >> started.log; sleep $(cat delay); echo done
+        params:
+          x: range(6)
+        parallel: 2
+        """;
+
+    private int Started => File.Exists(Path.Combine(_cli.Directory, "started.log")) ? File.ReadAllLines(Path.Combine(_cli.Directory, "started.log")).Length : 0;
+
+    private async Task<Dictionary<string, int>> StatusesAsync()
+    {
+        var ls = await _cli.RunAsync("ls", "--format", "json");
+        return ls.Json().EnumerateArray().GroupBy(t => t.GetProperty("status").GetString()!).ToDictionary(g => g.Key, g => g.Count());
+    }
+
+    private static List<string> SleepingProcesses() =>
+        Directory.GetDirectories("/proc").Select(d => Path.Combine(d, "cmdline"))
+            .Select(path =>
+            {
+                try
+                {
+                    return File.ReadAllText(path);
+                }
+                catch (IOException)
+                {
+                    return string.Empty;
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    return string.Empty;
+                }
+            })
+            .Where(cmdline => cmdline == "sleep\060\0")
+            .ToList();
+
+    [Fact]
+    public async Task A_first_ctrl_c_lets_running_trials_finish()
+    {
+        _cli.Write("study.yaml", Study);
+        _cli.Write("delay", "1.5");
+        using var process = _cli.Start("run", "study.yaml");
+        await Cli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
+        Cli.Signal(process, "INT");
+        var result = await Cli.WaitAsync(process, TimeSpan.FromSeconds(30));
+        result.ExitCode.ShouldBe(130, result.ToString());
+        result.Stderr.ShouldContain("stopping: waiting for running trials to finish");
+        var statuses = await StatusesAsync();
+        statuses.GetValueOrDefault("completed").ShouldBe(2, result.ToString());
+        statuses.GetValueOrDefault("pending").ShouldBe(4);
+        statuses.ShouldNotContainKey("running");
+    }
+
+    [Fact]
+    public async Task A_second_ctrl_c_interrupts_trials_and_the_next_run_completes_the_rest()
+    {
+        _cli.Write("study.yaml", Study);
+        _cli.Write("delay", "60");
+        using var process = _cli.Start("run", "study.yaml");
+        await Cli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
+        Cli.Signal(process, "INT");
+        await Task.Delay(300);
+        Cli.Signal(process, "INT");
+        var result = await Cli.WaitAsync(process, TimeSpan.FromSeconds(30));
+        result.ExitCode.ShouldBe(130, result.ToString());
+        var statuses = await StatusesAsync();
+        statuses.GetValueOrDefault("cancelled").ShouldBe(2, result.ToString());
+        statuses.GetValueOrDefault("pending").ShouldBe(4);
+        statuses.ShouldNotContainKey("running");
+        // No orphaned sleep: the process trees were killed.
+        SleepingProcesses().ShouldBeEmpty();
+
+        _cli.Write("delay", "0");
+        var resumed = await _cli.RunAsync("run", "study.yaml");
+        resumed.ExitCode.ShouldBe(0, resumed.ToString());
+        resumed.Stderr.ShouldContain("6 to run");
+        (await StatusesAsync()).ShouldBe(new Dictionary<string, int> { ["completed"] = 6 });
+    }
+
+    [Fact]
+    public async Task Sigterm_interrupts_at_once_and_leaves_nothing_running()
+    {
+        _cli.Write("study.yaml", Study);
+        _cli.Write("delay", "60");
+        using var process = _cli.Start("run", "study.yaml");
+        await Cli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
+        Cli.Signal(process, "TERM");
+        var result = await Cli.WaitAsync(process, TimeSpan.FromSeconds(30));
+        result.ExitCode.ShouldBe(130, result.ToString());
+        (await StatusesAsync()).ShouldNotContainKey("running");
+    }
+}

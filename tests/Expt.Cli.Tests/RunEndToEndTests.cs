@@ -1,0 +1,255 @@
+using System.Text.Json;
+
+namespace Expt.Cli.Tests;
+
+/// <summary>End-to-end: the real expt binary runs real command trials into a real SQLite store.</summary>
+public sealed class RunEndToEndTests : IDisposable
+{
+    private readonly Cli _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private const string Script = """
+        import json, os, random, sys
+        params = json.loads(os.environ["EXPT_PARAMS"])
+        rng = random.Random(int(os.environ["EXPT_SEED"]))
+        value = sum(rng.random() for _ in range(1000)) * params["lr"]
+        with open(os.environ["EXPT_METRICS"], "w") as m:
+            for step in range(3):
+                m.write(json.dumps({"step": step, "loss": value / (step + 1)}) + "\n")
+        with open(os.environ["EXPT_RESULTS"], "w") as r:
+            json.dump({"value": value, "name": params["name"], "depth": params["model"]["depth"], "argv": sys.argv[1:]}, r)
+        print("trial", os.environ["EXPT_TRIAL_ID"], "replicate", os.environ["EXPT_REPLICATE"])
+        """;
+
+    private const string Study = """
+        name: e2e
+        tags: [test]
+        command: python3 trial.py {lr} "{name} x" {model.depth} {seed} {replicate} {trial_id}
+        params:
+          lr: [0.5, 1.5]
+          name: "123"
+          model.depth: [2, 4]
+        replications: 2
+        seed: 3
+        parallel: 2
+        """;
+
+    [Fact]
+    public async Task A_study_runs_and_every_listing_reports_it()
+    {
+        _cli.Write("trial.py", Script);
+        _cli.Write("study.yaml", Study);
+        var run = await _cli.RunAsync("run", "study.yaml");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        run.Stderr.ShouldContain("study e2e created: 8 trials (4 points × 2 replications), 8 to run, 2 at once");
+        run.Stdout.ShouldContain("[    8/8] completed");
+        run.Stdout.ShouldContain("LR   NAME  MODEL.DEPTH  DONE");
+
+        var ls = await _cli.RunAsync("ls", "--study", "e2e", "--format", "json");
+        ls.ExitCode.ShouldBe(0, ls.ToString());
+        var trials = ls.Json().EnumerateArray().ToList();
+        trials.Count.ShouldBe(8);
+        var first = trials[0];
+        foreach (var field in new[] { "id", "study", "status", "params", "replicate", "seed", "results", "attempts", "started", "finished", "duration", "host", "pid", "error" })
+        {
+            first.TryGetProperty(field, out _).ShouldBeTrue(field);
+        }
+        first.GetProperty("status").GetString().ShouldBe("completed");
+        first.GetProperty("params").GetProperty("name").ValueKind.ShouldBe(JsonValueKind.String); // "123" stays a string
+        first.GetProperty("params").GetProperty("lr").GetRawText().ShouldBe("0.5");
+        first.GetProperty("params").GetProperty("model.depth").GetInt32().ShouldBe(2);
+        var results = first.GetProperty("results");
+        results.GetProperty("name").GetString().ShouldBe("123");
+        results.GetProperty("depth").GetInt32().ShouldBe(2);
+        var argv = results.GetProperty("argv").EnumerateArray().Select(a => a.GetString()).ToList();
+        argv.ShouldBe(["0.5", "123 x", "2", first.GetProperty("seed").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture), "0", first.GetProperty("id").GetString()]);
+        trials.Select(t => t.GetProperty("seed").GetInt64()).Distinct().Count().ShouldBe(8);
+
+        var show = await _cli.RunAsync("show", first.GetProperty("id").GetString()![..5]);
+        show.ExitCode.ShouldBe(0, show.ToString());
+        show.Stdout.ShouldMatch(@"metric loss\s+3 points, last [0-9.]+, min [0-9.]+, max [0-9.]+");
+        show.Stdout.ShouldContain("--- stdout.log (last lines) ---");
+        show.Stdout.ShouldContain($"trial {first.GetProperty("id").GetString()} replicate 0");
+
+        var csv = await _cli.RunAsync("ls", "--where", "lr > 1 and model.depth == 4", "--format", "csv");
+        csv.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(3);
+        csv.Stdout.ShouldStartWith("id,study,status,lr,name,model.depth,replicate,seed,value,result.name,depth,argv,duration,attempts\n");
+
+        var studies = await _cli.RunAsync("studies", "--format", "json");
+        var study = studies.Json().EnumerateArray().Single();
+        study.GetProperty("name").GetString().ShouldBe("e2e");
+        study.GetProperty("counts").GetProperty("completed").GetInt32().ShouldBe(8);
+
+        var markdown = await _cli.RunAsync("studies", "--format", "markdown");
+        markdown.Stdout.ShouldStartWith("| study | tags | trials | completed | failed | running | pending | created | span |\n|---|---|---:|---:|---:|---:|---:|---|---|\n| e2e | test | 8 | 8 | 0 | 0 | 0 |");
+
+        // Running again resumes: nothing left to run. Widening a sweep runs only the new points.
+        var again = await _cli.RunAsync("run", "study.yaml");
+        again.Stderr.ShouldContain("study e2e resumed: 8 trials");
+        again.Stderr.ShouldContain("nothing was left to run");
+        var wider = await _cli.RunAsync("run", "study.yaml", "--set", "lr=0.5,1.5,2.5");
+        wider.ExitCode.ShouldBe(0, wider.ToString());
+        wider.Stderr.ShouldContain("study e2e resumed: 12 trials (6 points × 2 replications, 4 new), 4 to run");
+    }
+
+    [Fact]
+    public async Task Failures_and_timeouts_are_recorded_and_retry_resets_them()
+    {
+        _cli.Write("study.yaml", """
+            name: faults
+            shell: true
+            command: 'if [ {x} = 2 ]; then echo "broken input {x}" >&2; exit 3; fi; if [ {x} = 3 ]; then sleep $(cat delay); fi; echo ok {x}'
+            params:
+              x: [1, 2, 3, 4]
+            timeout: 1s
+            parallel: 4
+            """);
+        _cli.Write("delay", "30");
+        var started = DateTime.UtcNow;
+        var run = await _cli.RunAsync("run", "study.yaml");
+        (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(20)); // the sleeping tree was killed
+        run.ExitCode.ShouldBe(1, run.ToString());
+        run.Stdout.ShouldContain("failed    ");
+        run.Stdout.ShouldContain("exit code 3: broken input 2");
+        run.Stdout.ShouldContain("timeout   ");
+        run.Stderr.ShouldContain("2 completed, 2 failed, 0 not run");
+
+        var failed = (await _cli.RunAsync("ls", "--status", "failed", "--format", "json")).Json().EnumerateArray().Single();
+        failed.GetProperty("error").GetString().ShouldBe("exit code 3\nbroken input 2");
+        failed.GetProperty("exit_code").GetInt32().ShouldBe(3);
+        var timedOut = (await _cli.RunAsync("ls", "--status", "timeout", "--format", "json")).Json().EnumerateArray().Single();
+        timedOut.GetProperty("error").GetString()!.ShouldStartWith("timed out after 1.0s; the process tree was killed");
+
+        var retry = await _cli.RunAsync("retry", "faults", "--status", "timeout");
+        retry.Stderr.ShouldContain("reset 1 trials of faults to pending");
+        _cli.Write("delay", "0");
+        var rerun = await _cli.RunAsync("run", "study.yaml");
+        rerun.ExitCode.ShouldBe(1, rerun.ToString()); // x=2 still fails
+        rerun.Stderr.ShouldContain("3 completed, 1 failed");
+    }
+
+    [Fact]
+    public async Task Bad_input_gets_one_line_per_problem_exit_2_and_writes_nothing()
+    {
+        _cli.Write("bad.yaml", """
+            name: bad
+            command: echo {lr} {bss}
+            params:
+              lr: []
+              bs: range(10, 0, 1)
+            replicatons: 3
+            """);
+        var run = await _cli.RunAsync("run", "bad.yaml");
+        run.ExitCode.ShouldBe(2, run.ToString());
+        var lines = run.Stderr.Trim().Split('\n');
+        lines.ShouldBe([
+            "error: bad.yaml:6: replicatons: unknown key (did you mean 'replications'?); expected one of: name, description, tags, command, shell, workdir, experiment, params, linked, points, exclude, where, samples, replications, seed, parallel, timeout, retries, env",
+            "error: bad.yaml:4: params.lr: empty list; expected at least one value",
+            "error: bad.yaml:5: params.bs: range(10, 0, 1) is empty: the step goes the wrong way or start equals stop",
+            "error: bad.yaml:2: command: unknown placeholder {bss} (did you mean {bs}?); expected a parameter name or one of {seed}, {trial_id}, {replicate}, {trial_dir}, {study}, {params_json}",
+        ], ignoreOrder: true);
+        run.Stderr.ShouldNotContain("   at ");
+        System.IO.Directory.Exists(Path.Combine(_cli.Directory, ".expt")).ShouldBeFalse();
+
+        _cli.Write("broken.yaml", "name: x\ncommand: [unclosed\n");
+        var broken = await _cli.RunAsync("run", "broken.yaml");
+        broken.ExitCode.ShouldBe(2);
+        broken.Stderr.ShouldStartWith("error: broken.yaml:");
+        broken.Stderr.ShouldContain("malformed YAML");
+
+        var missing = await _cli.RunAsync("run", "nope.yaml");
+        missing.ExitCode.ShouldBe(2);
+        missing.Stderr.Trim().ShouldBe("error: nope.yaml: no such study file");
+
+        var where = await _cli.RunAsync("run", "--set", "x=1", "--", "echo", "{x}");
+        where.ExitCode.ShouldBe(0, where.ToString());
+        var badWhere = await _cli.RunAsync("ls", "--where", "x >");
+        badWhere.ExitCode.ShouldBe(2);
+        badWhere.Stderr.Trim().ShouldBe("error: --where: the expression ends too early; expected a name, a number or a string");
+        var unknown = await _cli.RunAsync("show", "ffffffff");
+        unknown.ExitCode.ShouldBe(3);
+        unknown.Stderr.Trim().ShouldBe("error: no trial with an id starting 'ffffffff'");
+    }
+
+    [Fact]
+    public async Task An_incompatible_change_is_refused_and_new_starts_a_version()
+    {
+        _cli.Write("study.yaml", "name: v\ncommand: echo {x}\nseed: 1\nparams:\n  x: [1, 2]\n");
+        (await _cli.RunAsync("run", "study.yaml")).ExitCode.ShouldBe(0);
+        var changed = await _cli.RunAsync("run", "study.yaml", "--set", "seed=2");
+        changed.ExitCode.ShouldBe(2);
+        changed.Stderr.ShouldContain("error: study 'v' already exists in the store with a different seed 1 → 2");
+        var versioned = await _cli.RunAsync("run", "study.yaml", "--set", "seed=2", "--new");
+        versioned.ExitCode.ShouldBe(0, versioned.ToString());
+        versioned.Stderr.ShouldContain("study v-v2 created");
+    }
+
+    [Fact]
+    public async Task Dry_run_prints_the_plan_and_stores_nothing()
+    {
+        var run = await _cli.RunAsync("run", "--dry-run", "--format", "json", "--set", "a=range(0.1, 0.4, 0.1)", "--set", "replications=2", "--", "echo", "{a}");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        var plan = run.Json().EnumerateArray().ToList();
+        plan.Count.ShouldBe(6);
+        plan.Select(p => p.GetProperty("params").GetProperty("a").GetRawText()).Distinct().ShouldBe(["0.1", "0.2", "0.3"]);
+        run.Stderr.ShouldContain("3 points × 2 replications = 6 trials; nothing was run or stored");
+        System.IO.Directory.Exists(Path.Combine(_cli.Directory, ".expt")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Sequential_and_parallel_runs_give_identical_trials()
+    {
+        _cli.Write("trial.py", Script);
+        _cli.Write("study.yaml", Study);
+        var one = await _cli.RunAsync("run", "study.yaml", "-j", "1", "--store", "one.db", "-q");
+        var four = await _cli.RunAsync("run", "study.yaml", "-j", "4", "--store", "four.db", "-q");
+        one.ExitCode.ShouldBe(0, one.ToString());
+        four.ExitCode.ShouldBe(0, four.ToString());
+        static Dictionary<string, string> Outcomes(Cli.Result ls) => ls.Json().EnumerateArray().ToDictionary(
+            t => t.GetProperty("key").GetString()!,
+            t => t.GetProperty("seed").GetInt64() + " " + t.GetProperty("results").GetProperty("value").GetRawText());
+        var sequential = Outcomes(await _cli.RunAsync("ls", "--store", "one.db", "--format", "json"));
+        var parallel = Outcomes(await _cli.RunAsync("ls", "--store", "four.db", "--format", "json"));
+        sequential.Count.ShouldBe(8);
+        parallel.ShouldBe(sequential);
+    }
+
+    [Fact]
+    public async Task Two_runs_of_one_study_share_the_trials_without_running_any_twice()
+    {
+        _cli.Write("study.yaml", """
+            name: shared
+            shell: true
+            command: echo "{trial_id} $$" >> runs.log; sleep 0.05
+            params:
+              x: range(60)
+            parallel: 2
+            """);
+        var a = _cli.Start("run", "study.yaml", "-q");
+        var b = _cli.Start("run", "study.yaml", "-q");
+        a.StandardInput.Close();
+        b.StandardInput.Close();
+        var results = await Task.WhenAll(Cli.WaitAsync(a, TimeSpan.FromMinutes(2)), Cli.WaitAsync(b, TimeSpan.FromMinutes(2)));
+        results.ShouldAllBe(r => r.ExitCode == 0);
+        var runs = File.ReadAllLines(Path.Combine(_cli.Directory, "runs.log")).Select(l => l.Split(' ')[0]).ToList();
+        runs.Count.ShouldBe(60);
+        runs.Distinct().Count().ShouldBe(60);
+        var ls = (await _cli.RunAsync("ls", "--format", "json")).Json().EnumerateArray().ToList();
+        ls.ShouldAllBe(t => t.GetProperty("status").GetString() == "completed" && t.GetProperty("attempts").GetInt32() == 1);
+    }
+
+    [Fact]
+    public async Task Rm_asks_and_refuses_without_a_terminal_unless_yes()
+    {
+        _cli.Write("study.yaml", "name: gone\ncommand: echo {x}\nparams:\n  x: [1]\n");
+        (await _cli.RunAsync("run", "study.yaml")).ExitCode.ShouldBe(0);
+        var refused = await _cli.RunAsync("rm", "gone");
+        refused.ExitCode.ShouldBe(2);
+        refused.Stderr.ShouldContain("refusing without --yes");
+        var removed = await _cli.RunAsync("rm", "gone", "--yes");
+        removed.ExitCode.ShouldBe(0, removed.ToString());
+        System.IO.Directory.Exists(Path.Combine(_cli.Directory, ".expt", "runs", "gone")).ShouldBeFalse();
+        (await _cli.RunAsync("studies", "--format", "json")).Json().GetArrayLength().ShouldBe(0);
+    }
+}
