@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test of Expt and ends with one line: "N passed, N failed, N skipped".
+# Needs only the .NET SDK (and python3 for the example-based tests); restores NuGet packages itself.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "test.sh: installing python3 (the example studies use it)" >&2
+  (apt-get update -qq && apt-get install -y -qq python3) >/dev/null 2>&1 || echo "test.sh: could not install python3" >&2
+fi
+
+echo "== build" >&2
+if ! dotnet build Expt.slnx -nologo -v quiet -clp:ErrorsOnly 2>&1 | tee -a "$log"; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+if grep -q " error " "$log"; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+echo "== test" >&2
+results="$(mktemp -d)"
+trap 'rm -rf "$log" "$results"' EXIT
+dotnet test Expt.slnx --no-build -nologo --logger trx --results-directory "$results" "$@" 2>&1 | tee "$log" | grep -vE "^(Test run for|A total of|Results File:)" >&2
+status=${PIPESTATUS[0]}
+
+# Sum the counters of every test assembly's TRX report.
+read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '
+  { for (i = 1; i <= NF; i++) { split($i, kv, "=\""); v = kv[2]; sub(/".*/, "", v);
+      if (kv[1] == "passed") p += v; if (kv[1] == "failed" || kv[1] == "error" || kv[1] == "timeout" || kv[1] == "aborted") f += v;
+      if (kv[1] == "notExecuted") s += v } }
+  END { printf "%d %d %d\n", p, f, s }')
+reports=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+if [[ $status -ne 0 && $failed -eq 0 ]]; then
+  failed=1 # the run failed without a failed test (a crash, a hang): count it
+fi
+if [[ $reports -lt 3 ]]; then
+  echo "test.sh: only $reports test assemblies reported results" >&2
+  failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[[ $failed -eq 0 && $status -eq 0 ]]
