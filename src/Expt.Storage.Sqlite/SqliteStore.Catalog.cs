@@ -19,9 +19,7 @@ public sealed partial class SqliteStore
             {
                 return (existing, false);
             }
-            using var insert = Command($"INSERT INTO studies ({StudyColumns}) VALUES (@id, @name, @description, @tags, @spec, @fingerprint, @seed, @created, @provenance)", tx);
-            var id = TrialIdentity.NewId() + TrialIdentity.NewId();
-            insert.Parameters.AddWithValue("@id", id);
+            using var insert = Command("INSERT INTO studies (name, description, tags, spec, fingerprint, seed, created, provenance) VALUES (@name, @description, @tags, @spec, @fingerprint, @seed, @created, @provenance)", tx);
             insert.Parameters.AddWithValue("@name", definition.Name);
             insert.Parameters.AddWithValue("@description", (object?)definition.Description ?? DBNull.Value);
             insert.Parameters.AddWithValue("@tags", JsonSerializer.Serialize(definition.Tags));
@@ -52,7 +50,7 @@ public sealed partial class SqliteStore
 
     private StudyRecord ReadStudy(SqliteDataReader r)
     {
-        var study = new StudyRecord(r.GetString(0), r.GetString(1), Text(r, 2), JsonSerializer.Deserialize<List<string>>(r.GetString(3)) ?? [],
+        var study = new StudyRecord(r.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture), r.GetString(1), Text(r, 2), JsonSerializer.Deserialize<List<string>>(r.GetString(3)) ?? [],
             r.GetString(4), r.GetString(5), r.GetInt64(6), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)), Text(r, 8));
         _studyNames[study.Id] = study.Name;
         return study;
@@ -70,7 +68,7 @@ public sealed partial class SqliteStore
             var existing = new HashSet<string>(StringComparer.Ordinal);
             using (var keys = Command("SELECT key FROM trials WHERE study_id = @s", tx))
             {
-                keys.Parameters.AddWithValue("@s", studyId);
+                keys.Parameters.AddWithValue("@s", StudyKey(studyId));
                 using var reader = keys.ExecuteReader();
                 while (reader.Read())
                 {
@@ -81,7 +79,7 @@ public sealed partial class SqliteStore
                 "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created) " +
                 "VALUES (@id, @s, @key, @seq, @rep, @params, @seed, @prio, 'pending', 0, @max, @now) ON CONFLICT DO NOTHING", tx);
             var pId = insert.Parameters.Add("@id", SqliteType.Text);
-            insert.Parameters.AddWithValue("@s", studyId);
+            insert.Parameters.AddWithValue("@s", StudyKey(studyId));
             var pKey = insert.Parameters.Add("@key", SqliteType.Text);
             var pSeq = insert.Parameters.Add("@seq", SqliteType.Integer);
             var pRep = insert.Parameters.Add("@rep", SqliteType.Integer);
@@ -123,13 +121,13 @@ public sealed partial class SqliteStore
         return RunAsync(write: true, tx =>
         {
             using var metrics = Command("DELETE FROM metrics WHERE trial_id IN (SELECT id FROM trials WHERE study_id = @s)", tx);
-            metrics.Parameters.AddWithValue("@s", studyId);
+            metrics.Parameters.AddWithValue("@s", StudyKey(studyId));
             metrics.ExecuteNonQuery();
             using var trials = Command("DELETE FROM trials WHERE study_id = @s", tx);
-            trials.Parameters.AddWithValue("@s", studyId);
+            trials.Parameters.AddWithValue("@s", StudyKey(studyId));
             trials.ExecuteNonQuery();
             using var study = Command("DELETE FROM studies WHERE id = @s", tx);
-            study.Parameters.AddWithValue("@s", studyId);
+            study.Parameters.AddWithValue("@s", StudyKey(studyId));
             return study.ExecuteNonQuery();
         }, cancellationToken);
     }

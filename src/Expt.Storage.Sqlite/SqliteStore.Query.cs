@@ -20,7 +20,7 @@ public sealed partial class SqliteStore
             if (filter.StudyId is not null)
             {
                 clauses.Add("t.study_id = @s");
-                command.Parameters.AddWithValue("@s", filter.StudyId);
+                command.Parameters.AddWithValue("@s", StudyKey(filter.StudyId));
             }
             if (filter.Statuses is { Count: > 0 })
             {
@@ -37,7 +37,7 @@ public sealed partial class SqliteStore
             }
             command.CommandText = $"SELECT {TrialColumns} FROM trials t JOIN studies s ON s.id = t.study_id" +
                 (clauses.Count > 0 ? " WHERE " + string.Join(" AND ", clauses) : string.Empty) +
-                " ORDER BY s.created, s.name, t.seq LIMIT @limit OFFSET @offset";
+                (filter.StudyId is null ? " ORDER BY s.created, s.name, t.seq" : " ORDER BY t.seq") + " LIMIT @limit OFFSET @offset";
             command.Parameters.AddWithValue("@limit", filter.Limit ?? -1);
             command.Parameters.AddWithValue("@offset", filter.Offset);
             return ReadTrials(command);
@@ -68,7 +68,7 @@ public sealed partial class SqliteStore
             trials.Add(new TrialRecord
             {
                 Id = r.GetString(0),
-                StudyId = r.GetString(1),
+                StudyId = r.GetInt64(1).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 StudyName = r.GetString(2),
                 Key = r.GetString(3),
                 Seq = r.GetInt64(4),
@@ -115,7 +115,7 @@ public sealed partial class SqliteStore
             {
                 while (reader.Read())
                 {
-                    var id = reader.GetString(0);
+                    var id = reader.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     if (!counts.TryGetValue(id, out var byStatus))
                     {
                         counts[id] = byStatus = [];
@@ -142,7 +142,7 @@ public sealed partial class SqliteStore
         return RunAsync<IReadOnlyDictionary<TrialStatus, int>>(write: false, _ =>
         {
             using var command = Command("SELECT status, COUNT(*) FROM trials WHERE study_id = @s GROUP BY status");
-            command.Parameters.AddWithValue("@s", studyId);
+            command.Parameters.AddWithValue("@s", StudyKey(studyId));
             using var reader = command.ExecuteReader();
             var counts = new Dictionary<TrialStatus, int>();
             while (reader.Read())

@@ -35,14 +35,14 @@ public sealed partial class SqliteStore
             claim.Parameters.AddWithValue("@max", request.Max);
             if (request.StudyId is not null)
             {
-                claim.Parameters.AddWithValue("@s", request.StudyId);
+                claim.Parameters.AddWithValue("@s", StudyKey(request.StudyId));
             }
             var leases = new List<(long Seq, TrialLease Lease)>();
             using (var reader = claim.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    var studyId = reader.GetString(1);
+                    var studyId = reader.GetInt64(1).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     leases.Add((reader.GetInt64(7), new TrialLease(reader.GetString(0), studyId, StudyName(studyId, tx), reader.GetString(2), reader.GetInt32(3),
                         reader.GetString(4), reader.GetInt64(5), reader.GetInt32(6), reader.GetInt32(8), token, DateTimeOffset.FromUnixTimeMilliseconds(until))));
                 }
@@ -64,8 +64,8 @@ public sealed partial class SqliteStore
         fail.Parameters.AddWithValue("@now", now);
         if (studyId is not null)
         {
-            requeue.Parameters.AddWithValue("@s", studyId);
-            fail.Parameters.AddWithValue("@s", studyId);
+            requeue.Parameters.AddWithValue("@s", StudyKey(studyId));
+            fail.Parameters.AddWithValue("@s", StudyKey(studyId));
         }
         requeue.ExecuteNonQuery();
         fail.ExecuteNonQuery();
@@ -78,7 +78,7 @@ public sealed partial class SqliteStore
             return name;
         }
         using var command = Command("SELECT name FROM studies WHERE id = @id", tx);
-        command.Parameters.AddWithValue("@id", studyId);
+        command.Parameters.AddWithValue("@id", StudyKey(studyId));
         name = (string?)command.ExecuteScalar() ?? studyId;
         _studyNames[studyId] = name;
         return name;
@@ -124,11 +124,11 @@ public sealed partial class SqliteStore
         return RunAsync<IReadOnlyList<bool>>(write: true, tx =>
         {
             var now = NowMs;
-            // A failed or timed-out attempt with attempts left goes straight back to the queue.
+            // A failed or timed-out attempt with attempts left goes straight back to the queue. The lease carries the
+            // attempt number the store gave it, and the token check guarantees it is still the stored one.
             using var update = Command(
-                "UPDATE trials SET status = CASE WHEN @st IN ('failed', 'timeout') AND attempts < max_attempts THEN 'pending' ELSE @st END, " +
-                $"results = @r, error = @e, exit_code = @x, finished = @now, duration_ms = @d, {ClearLease} " +
-                "WHERE id = @id AND lease_token = @t AND status = 'running' RETURNING status", tx);
+                $"UPDATE trials SET status = @st, results = @r, error = @e, exit_code = @x, finished = @now, duration_ms = @d, {ClearLease} " +
+                "WHERE id = @id AND lease_token = @t AND status = 'running'", tx);
             var pStatus = update.Parameters.Add("@st", SqliteType.Text);
             var pResults = update.Parameters.Add("@r", SqliteType.Text);
             var pError = update.Parameters.Add("@e", SqliteType.Text);
@@ -145,17 +145,17 @@ public sealed partial class SqliteStore
                 for (var i = 0; i < completions.Count; i++)
                 {
                     var (lease, outcome) = (completions[i].Lease, completions[i].Outcome);
-                    pStatus.Value = outcome.Status.ToName();
+                    var retry = outcome.Status is TrialStatus.Failed or TrialStatus.Timeout && lease.Attempt < lease.MaxAttempts;
+                    pStatus.Value = retry ? "pending" : outcome.Status.ToName();
                     pResults.Value = (object?)outcome.ResultsJson ?? DBNull.Value;
                     pError.Value = (object?)outcome.Error ?? DBNull.Value;
                     pExit.Value = (object?)outcome.ExitCode ?? DBNull.Value;
                     pDuration.Value = outcome.Duration.TotalMilliseconds;
                     pId.Value = lease.TrialId;
                     pToken.Value = lease.Token;
-                    var newStatus = (string?)update.ExecuteScalar();
-                    accepted[i] = newStatus is not null;
+                    accepted[i] = update.ExecuteNonQuery() == 1;
                     // Metrics of an attempt that will be retried are dropped with it.
-                    if (newStatus is not null and not "pending" && outcome.Metrics.Count > 0)
+                    if (accepted[i] && !retry && outcome.Metrics.Count > 0)
                     {
                         metrics ??= PrepareMetricInsert(tx);
                         InsertMetrics(metrics, lease.TrialId, outcome.Metrics);
@@ -248,7 +248,7 @@ public sealed partial class SqliteStore
         var clauses = new List<string> { "status IN " + InList(command, "st", StatusNames(statuses)) };
         if (studyId is not null)
         {
-            command.Parameters.AddWithValue("@s", studyId);
+            command.Parameters.AddWithValue("@s", StudyKey(studyId));
             clauses.Add("study_id = @s");
         }
         if (trialIds is not null)

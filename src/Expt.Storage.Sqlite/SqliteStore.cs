@@ -113,6 +113,10 @@ public sealed partial class SqliteStore : IExptStore
         return "(" + string.Join(',', names) + ")";
     }
 
+    // Study ids are integers in SQLite; the interface carries them as strings. A malformed one matches nothing.
+    private static long StudyKey(string studyId) =>
+        long.TryParse(studyId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : -1;
+
     private static IReadOnlyList<string> StatusNames(IReadOnlyList<TrialStatus> statuses) => statuses.Select(s => s.ToName()).ToList();
 
     /// <inheritdoc />

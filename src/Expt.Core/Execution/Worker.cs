@@ -198,7 +198,7 @@ public sealed class Worker
         while (await done.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             batch.Clear();
-            while (batch.Count < 1000 && done.TryRead(out var item))
+            while (batch.Count < 4000 && done.TryRead(out var item))
             {
                 batch.Add(item);
             }

@@ -33,5 +33,5 @@ public sealed record WorkerOptions
     public WorkerIdentity Identity { get; init; } = WorkerIdentity.ForThisProcess();
 
     /// <summary>The most trials claimed ahead of free slots, when trials are short.</summary>
-    public int MaxPrefetch { get; init; } = 2000;
+    public int MaxPrefetch { get; init; } = 4000;
 }

@@ -119,28 +119,73 @@ public sealed class ParamSet : IReadOnlyList<KeyValuePair<string, object?>>
     }
 
     /// <summary>
-    /// Canonical JSON: a flat object with keys sorted ordinally, no white space, invariant number formats.
-    /// Trial keys are hashes of this text, so it must never change for the same values.
+    /// Canonical JSON: a flat object with keys sorted ordinally, no white space, invariant number formats, strings
+    /// with only the escapes JSON requires. Trial keys are hashes of this text, so it must never change for the same values.
     /// </summary>
-    public string ToCanonicalJson() => WriteFlat(_items.OrderBy(p => p.Key, StringComparer.Ordinal));
+    public string ToCanonicalJson() => _canonical ??= WriteFlat(_items.OrderBy(p => p.Key, StringComparer.Ordinal));
 
     /// <summary>A flat JSON object in parameter order (how the store keeps params).</summary>
-    public string ToFlatJson() => WriteFlat(_items);
+    public string ToFlatJson() => _flat ??= WriteFlat(_items);
 
+    private string? _canonical;
+    private string? _flat;
+
+    // Hand-written rather than Utf8JsonWriter: it runs once per point of large plans, and its escaping must stay
+    // exactly the documented minimal one (quote, backslash and control characters only).
     private static string WriteFlat(IEnumerable<KeyValuePair<string, object?>> items)
     {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
+        var sb = new StringBuilder(64);
+        sb.Append('{');
+        var first = true;
+        foreach (var (key, value) in items)
         {
-            writer.WriteStartObject();
-            foreach (var item in items)
+            if (!first)
             {
-                writer.WritePropertyName(item.Key);
-                ParamValues.WriteJson(writer, item.Value);
+                sb.Append(',');
             }
-            writer.WriteEndObject();
+            first = false;
+            AppendString(sb, key);
+            sb.Append(':');
+            switch (value)
+            {
+                case null: sb.Append("null"); break;
+                case bool b: sb.Append(b ? "true" : "false"); break;
+                case string str: AppendString(sb, str); break;
+                case double d when !double.IsFinite(d): AppendString(sb, ParamValues.Format(d)); break;
+                case double d:
+                    var text = d.ToString("R", CultureInfo.InvariantCulture);
+                    sb.Append(text);
+                    if (!text.Contains('.', StringComparison.Ordinal) && !text.Contains('E', StringComparison.Ordinal))
+                    {
+                        sb.Append(".0");
+                    }
+                    break;
+                default: sb.Append(ParamValues.Format(value)); break;
+            }
         }
-        return Encoding.UTF8.GetString(stream.ToArray());
+        sb.Append('}');
+        return sb.ToString();
+    }
+
+    private static void AppendString(StringBuilder sb, string value)
+    {
+        sb.Append('"');
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                case '\b': sb.Append("\\b"); break;
+                case '\f': sb.Append("\\f"); break;
+                case < ' ': sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
+                default: sb.Append(c); break;
+            }
+        }
+        sb.Append('"');
     }
 
     /// <summary>JSON with dotted names nested as objects, in parameter order (what trials receive in EXPT_PARAMS).</summary>

@@ -1,6 +1,6 @@
 -- Expt store, version 1. Times are Unix milliseconds (UTC).
 CREATE TABLE studies (
-    id          TEXT PRIMARY KEY,
+    id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,
     description TEXT,
     tags        TEXT NOT NULL DEFAULT '[]',
@@ -13,7 +13,7 @@ CREATE TABLE studies (
 
 CREATE TABLE trials (
     id           TEXT PRIMARY KEY,
-    study_id     TEXT NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    study_id     INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
     key          TEXT NOT NULL,
     seq          INTEGER NOT NULL,
     replicate    INTEGER NOT NULL,
@@ -39,10 +39,11 @@ CREATE TABLE trials (
 
 -- Idempotent enqueue: one trial per key and study.
 CREATE UNIQUE INDEX trials_study_key ON trials (study_id, key);
--- Claims: the next pending trials of a study in priority then plan order.
-CREATE INDEX trials_claim ON trials (study_id, status, priority DESC, seq);
--- Claims across studies.
-CREATE INDEX trials_status ON trials (status, priority DESC, seq);
+-- Claims: the next pending trials of a study in priority then plan order. Partial, so it holds only the queue:
+-- finishing a trial never touches it, and it stays small however many trials a study has done.
+CREATE INDEX trials_pending ON trials (study_id, priority DESC, seq) WHERE status = 'pending';
+-- Listings of a study in plan order.
+CREATE INDEX trials_study_seq ON trials (study_id, seq);
 -- Expired leases: only running trials are indexed.
 CREATE INDEX trials_leases ON trials (lease_until) WHERE status = 'running';
 

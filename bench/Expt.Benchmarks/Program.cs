@@ -1,0 +1,10 @@
+using BenchmarkDotNet.Running;
+using Expt.Benchmarks;
+
+// "scenarios" runs the end-to-end measurements recorded in docs/benchmarks.md; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "scenarios")
+{
+    return await Scenarios.RunAsync(args[1..]);
+}
+BenchmarkSwitcher.FromAssembly(typeof(Scenarios).Assembly).Run(args);
+return 0;

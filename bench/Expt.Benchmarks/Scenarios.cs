@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Globalization;
+using Expt.Execution;
+using Expt.Spec;
+using Expt.Storage.Sqlite;
+
+namespace Expt.Benchmarks;
+
+/// <summary>End-to-end measurements: whole studies, timed from the outside.</summary>
+internal static class Scenarios
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var which = args.Length > 0 ? args : ["scheduler", "commands", "cpu"];
+        foreach (var name in which)
+        {
+            switch (name)
+            {
+                case "scheduler": await SchedulerAsync(); break;
+                case "commands": await CommandsAsync(); break;
+                case "cpu": await CpuAsync(); break;
+                case "store": await StoreAsync(); break;
+                default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands or cpu"); return 2;
+            }
+        }
+        return 0;
+    }
+
+    private static string F(double value, string format = "0.000") => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static StudySpec Spec(string name, int trials, int parallel) =>
+        StudySpecBinder.Bind(YamlConfigReader.Parse($"name: {name}\nparams:\n  i: range({trials})\nparallel: {parallel}\n", "bench"), new BindOptions { DefaultExperiment = name });
+
+    /// <summary>10,000 trivial in-process C# trials tracked in a fresh SQLite store.</summary>
+    private static async Task SchedulerAsync()
+    {
+        const int trials = 10_000;
+        for (var round = 1; round <= 3; round++)
+        {
+            var dir = Directory.CreateTempSubdirectory("expt-bench-").FullName;
+            await using (var store = await SqliteStore.OpenAsync(Path.Combine(dir, "expt.db")))
+            {
+                var spec = Spec("scheduler", trials, Environment.ProcessorCount);
+                var total = Stopwatch.StartNew();
+                var prepared = await StudyPreparation.PrepareAsync(store, spec, null, requeueCancelled: false);
+                var enqueued = total.Elapsed;
+                var executor = new InProcessExecutor(trial => Task.FromResult<object?>(trial.Get<long>("i") * 2), null);
+                var run = Stopwatch.StartNew();
+                var report = await new Worker(store, _ => executor, new WorkerOptions { StudyId = prepared.Study.Id, Slots = spec.EffectiveParallel }).RunAsync(default, default);
+                run.Stop();
+                total.Stop();
+                if (report.Completed != trials)
+                {
+                    throw new InvalidOperationException($"only {report.Completed} trials completed");
+                }
+                Console.WriteLine($"scheduler round {round}: {trials} in-process trials, {spec.EffectiveParallel} slots: enqueue {F(enqueued.TotalSeconds)} s, " +
+                    $"run {F(run.Elapsed.TotalSeconds)} s = {F(trials / run.Elapsed.TotalSeconds, "0")} trials/s; with enqueue {F(trials / total.Elapsed.TotalSeconds, "0")} trials/s");
+            }
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>1,000 trials of `true` with -j 2 through the real CLI, against GNU parallel, in one run.</summary>
+    private static async Task CommandsAsync()
+    {
+        var expt = Path.Combine(AppContext.BaseDirectory, "expt.dll");
+        for (var round = 1; round <= 3; round++)
+        {
+            var dir = Directory.CreateTempSubdirectory("expt-bench-").FullName;
+            var exptTime = await TimeAsync("dotnet", [expt, "run", "-q", "-j", "2", "--name", "true-1000", "--set", "i=range(1000)", "--", "true"], dir);
+            var parallelTime = await TimeAsync("bash", ["-c", "parallel -j2 true ::: $(seq 1000)"], dir);
+            Console.WriteLine($"commands round {round}: 1000 x true, -j 2: expt {F(exptTime)} s (tracked in SQLite, logs captured), GNU parallel {F(parallelTime)} s, ratio expt/parallel {F(exptTime / parallelTime, "0.00")}");
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The store's hot paths alone: enqueue, claim and complete 10,000 trials in batches.</summary>
+    private static async Task StoreAsync()
+    {
+        const int trials = 10_000;
+        for (var round = 1; round <= 3; round++)
+        {
+            var dir = Directory.CreateTempSubdirectory("expt-bench-").FullName;
+            await using (var store = await SqliteStore.OpenAsync(Path.Combine(dir, "expt.db")))
+            {
+                var spec = Spec("store", trials, 2);
+                var clock = Stopwatch.StartNew();
+                var plan = Expt.Trials.TrialPlan.Create(spec);
+                var planned = clock.Elapsed;
+                var prepared = await StudyPreparation.PrepareAsync(store, spec, null, requeueCancelled: false);
+                var enqueued = clock.Elapsed;
+                var worker = new Expt.Storage.WorkerIdentity("bench", "h", 1);
+                var leases = new List<Expt.Storage.TrialLease>();
+                while (true)
+                {
+                    var batch = await store.ClaimAsync(new Expt.Storage.ClaimRequest(worker, 1000, TimeSpan.FromMinutes(1), prepared.Study.Id));
+                    if (batch.Count == 0)
+                    {
+                        break;
+                    }
+                    leases.AddRange(batch);
+                }
+                var claimed = clock.Elapsed;
+                foreach (var chunk in leases.Chunk(1000))
+                {
+                    await store.CompleteAsync(chunk.Select(l => new Expt.Storage.TrialCompletion(l, new Expt.Storage.TrialOutcome(Expt.Trials.TrialStatus.Completed, TimeSpan.FromMilliseconds(1), "{\"value\":1}"))).ToList());
+                }
+                var completed = clock.Elapsed;
+                Console.WriteLine($"store round {round}: plan {F(planned.TotalMilliseconds, "0")} ms, enqueue {F((enqueued - planned).TotalMilliseconds, "0")} ms (plan included: {plan.Count}), " +
+                    $"claim {F((claimed - enqueued).TotalMilliseconds, "0")} ms, complete {F((completed - claimed).TotalMilliseconds, "0")} ms for {trials} trials in batches of 1000");
+            }
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>400 trials of 10 ms of CPU each with 2 slots; the ideal is 2.0 s.</summary>
+    private static async Task CpuAsync()
+    {
+        const int trials = 400;
+        for (var round = 1; round <= 3; round++)
+        {
+            var dir = Directory.CreateTempSubdirectory("expt-bench-").FullName;
+            await using (var store = await SqliteStore.OpenAsync(Path.Combine(dir, "expt.db")))
+            {
+                var spec = Spec("cpu", trials, 2);
+                var clock = Stopwatch.StartNew();
+                var prepared = await StudyPreparation.PrepareAsync(store, spec, null, requeueCancelled: false);
+                var executor = new InProcessExecutor(trial =>
+                {
+                    var spin = Stopwatch.StartNew();
+                    var x = 0.0;
+                    while (spin.ElapsedTicks < Stopwatch.Frequency / 100)
+                    {
+                        x += Math.Sqrt(x + 1);
+                    }
+                    return Task.FromResult<object?>(x);
+                }, null);
+                await new Worker(store, _ => executor, new WorkerOptions { StudyId = prepared.Study.Id, Slots = 2 }).RunAsync(default, default);
+                clock.Stop();
+                Console.WriteLine($"cpu round {round}: {trials} x 10 ms CPU, -j 2: {F(clock.Elapsed.TotalSeconds)} s, ideal 2.000 s, {F(clock.Elapsed.TotalSeconds / 2.0 * 100, "0.0")}% of ideal");
+            }
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task<double> TimeAsync(string program, string[] args, string dir)
+    {
+        var info = new ProcessStartInfo(program) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        clock.Stop();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed: {await stderr}{await stdout}");
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+}
