@@ -121,14 +121,14 @@ internal sealed class RunProgress : IWorkerObserver
         var done = _alreadyDone + Finished;
         var rate = elapsed.TotalSeconds > 0 ? Finished / elapsed.TotalSeconds : 0;
         var remaining = _total - done;
-        var eta = rate > 0 ? DurationParser.Format(TimeSpan.FromSeconds(remaining / rate)) : "?";
+        var eta = remaining <= 0 ? "done" : rate > 0 ? "ETA " + DurationParser.Format(TimeSpan.FromSeconds(remaining / rate)) : "ETA ?";
         var width = 30;
         var filled = _total == 0 ? width : (int)Math.Round(width * (double)done / _total);
         var bar = new string('━', filled) + new string('─', width - filled);
         var rows = new List<IRenderable>
         {
             new Markup($"[green]{bar}[/] {done}/{_total}  [green]✓ {_completed}[/]  [red]✗ {_failed}[/]  [darkorange]⏱ {_timedOut}[/]  [grey]cancelled {_cancelled}[/]  running {_slots.Count}  " +
-                $"{rate.ToString("0.0", CultureInfo.InvariantCulture)} trials/s  elapsed {DurationParser.Format(elapsed)}  ETA {eta}"),
+                $"{rate.ToString("0.0", CultureInfo.InvariantCulture)} trials/s  elapsed {DurationParser.Format(elapsed)}  {eta}"),
         };
         if (Status is { } status)
         {

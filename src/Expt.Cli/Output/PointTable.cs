@@ -51,6 +51,10 @@ internal static class PointTable
             return G(mean);
         }
         var std = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
+        if (std <= 1e-12 * Math.Abs(mean))
+        {
+            std = 0; // equal values: rounding noise is not spread
+        }
         return $"{G(mean)} ± {G(std)}";
     }
 
