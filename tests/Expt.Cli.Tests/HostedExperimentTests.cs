@@ -48,6 +48,25 @@ public sealed class HostedExperimentTests : IDisposable
     }
 
     [Fact]
+    public async Task The_csharp_example_program_runs_its_experiments()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Expt.slnx")))
+        {
+            root = Path.GetDirectoryName(root.TrimEnd('/'))!;
+        }
+        var example = Directory.GetFiles(Path.Combine(root, "examples", "csharp", "bin"), "anneal.dll", SearchOption.AllDirectories).First();
+        var run = await _cli.RunAsync(example, ["run", "anneal", "--set", "iters=500", "--set", "replications=2"]);
+        run.ExitCode.ShouldBe(0, run.ToString());
+        run.Stderr.ShouldContain("study anneal created: 12 trials (6 points × 2 replications)");
+        var tsp = await _cli.RunAsync(example, ["run", "tsp", "--set", "cities=12", "--set", "replications=1"]);
+        tsp.ExitCode.ShouldBe(0, tsp.ToString());
+        var trials = (await _cli.RunAsync(example, ["ls", "--study", "tsp", "--format", "json"])).Json().EnumerateArray().ToList();
+        trials.Count.ShouldBe(6);
+        trials.ShouldAllBe(t => t.GetProperty("results").GetProperty("best").GetDouble() > 0);
+    }
+
+    [Fact]
     public async Task Isolation_survives_crashes_and_kills_hung_trials()
     {
         var run = await Host("run", "crashy", "--isolate", "-j", "2");

@@ -25,14 +25,22 @@ public sealed class ExperimentCatalog : IReadOnlyCollection<ExperimentDefinition
         }
     }
 
-    /// <summary>Every class marked <see cref="ExperimentAttribute"/> in an assembly.</summary>
+    /// <summary>
+    /// Every class marked <see cref="ExperimentAttribute"/> and every static method marked
+    /// <see cref="ExperimentProviderAttribute"/> in an assembly.
+    /// </summary>
     public static ExperimentCatalog FromAssembly(Assembly assembly)
     {
         ArgumentNullException.ThrowIfNull(assembly);
-        return new ExperimentCatalog(assembly.GetTypes()
-            .Where(t => t.GetCustomAttribute<ExperimentAttribute>() is not null && !t.IsAbstract)
-            .OrderBy(t => t.FullName, StringComparer.Ordinal)
-            .Select(FromType));
+        var types = assembly.GetTypes().OrderBy(t => t.FullName, StringComparer.Ordinal).ToList();
+        var classes = types.Where(t => t.GetCustomAttribute<ExperimentAttribute>() is not null && !t.IsAbstract).Select(FromType);
+        var providers = types
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
+            .Where(m => m.GetCustomAttribute<ExperimentProviderAttribute>() is not null)
+            .Select(m => m.GetParameters().Length == 0 && m.ReturnType == typeof(ExperimentDefinition)
+                ? (ExperimentDefinition)m.Invoke(null, null)!
+                : throw new ArgumentException($"{m.DeclaringType?.Name}.{m.Name}: an [ExperimentProvider] must be a public static method with no parameters returning ExperimentDefinition"));
+        return new ExperimentCatalog(classes.Concat(providers));
     }
 
     /// <summary>Adds an experiment; names must be unique.</summary>
