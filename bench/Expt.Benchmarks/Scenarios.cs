@@ -11,7 +11,7 @@ internal static class Scenarios
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var which = args.Length > 0 ? args : ["scheduler", "commands", "cpu"];
+        var which = args.Length > 0 ? args : ["scheduler", "commands", "cpu", "store"];
         foreach (var name in which)
         {
             switch (name)
@@ -20,10 +20,39 @@ internal static class Scenarios
                 case "commands": await CommandsAsync(); break;
                 case "cpu": await CpuAsync(); break;
                 case "store": await StoreAsync(); break;
-                default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands or cpu"); return 2;
+                default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu or store"); return 2;
             }
+            PrintMedians();
         }
         return 0;
+    }
+
+    /// <summary>Measured rounds after a first, cold one (JIT, file cache), which is printed but left out of the median.</summary>
+    private const int Rounds = 5;
+
+    private static readonly Dictionary<string, List<double>> Samples = [];
+
+    private static void Record(string name, int round, double value)
+    {
+        if (round == 0)
+        {
+            return;
+        }
+        if (!Samples.TryGetValue(name, out var list))
+        {
+            Samples[name] = list = [];
+        }
+        list.Add(value);
+    }
+
+    private static void PrintMedians()
+    {
+        foreach (var (name, values) in Samples)
+        {
+            var sorted = values.Order().ToList();
+            Console.WriteLine($"median of {sorted.Count} warm rounds: {name} = {F(sorted[sorted.Count / 2], "0.###")} (min {F(sorted[0], "0.###")}, max {F(sorted[^1], "0.###")})");
+        }
+        Samples.Clear();
     }
 
     private static string F(double value, string format = "0.000") => value.ToString(format, CultureInfo.InvariantCulture);
@@ -35,7 +64,7 @@ internal static class Scenarios
     private static async Task SchedulerAsync()
     {
         const int trials = 10_000;
-        for (var round = 1; round <= 3; round++)
+        for (var round = 0; round <= Rounds; round++)
         {
             var dir = Directory.CreateTempSubdirectory("expt-bench-").FullName;
             await using (var store = await SqliteStore.OpenAsync(Path.Combine(dir, "expt.db")))
@@ -53,6 +82,8 @@ internal static class Scenarios
                 {
                     throw new InvalidOperationException($"only {report.Completed} trials completed");
                 }
+                Record("scheduler run trials/s", round, trials / run.Elapsed.TotalSeconds);
+                Record("scheduler trials/s with enqueue", round, trials / total.Elapsed.TotalSeconds);
                 Console.WriteLine($"scheduler round {round}: {trials} in-process trials, {spec.EffectiveParallel} slots: enqueue {F(enqueued.TotalSeconds)} s, " +
                     $"run {F(run.Elapsed.TotalSeconds)} s = {F(trials / run.Elapsed.TotalSeconds, "0")} trials/s; with enqueue {F(trials / total.Elapsed.TotalSeconds, "0")} trials/s");
             }
@@ -64,11 +95,14 @@ internal static class Scenarios
     private static async Task CommandsAsync()
     {
         var expt = Path.Combine(AppContext.BaseDirectory, "expt.dll");
-        for (var round = 1; round <= 3; round++)
+        for (var round = 0; round <= Rounds; round++)
         {
             var dir = Directory.CreateTempSubdirectory("expt-bench-").FullName;
             var exptTime = await TimeAsync("dotnet", [expt, "run", "-q", "-j", "2", "--name", "true-1000", "--set", "i=range(1000)", "--", "true"], dir);
             var parallelTime = await TimeAsync("bash", ["-c", "parallel -j2 true ::: $(seq 1000)"], dir);
+            Record("commands expt s", round, exptTime);
+            Record("commands GNU parallel s", round, parallelTime);
+            Record("commands ratio expt/parallel", round, exptTime / parallelTime);
             Console.WriteLine($"commands round {round}: 1000 x true, -j 2: expt {F(exptTime)} s (tracked in SQLite, logs captured), GNU parallel {F(parallelTime)} s, ratio expt/parallel {F(exptTime / parallelTime, "0.00")}");
             Directory.Delete(dir, recursive: true);
         }
@@ -78,7 +112,7 @@ internal static class Scenarios
     private static async Task StoreAsync()
     {
         const int trials = 10_000;
-        for (var round = 1; round <= 3; round++)
+        for (var round = 0; round <= Rounds; round++)
         {
             var dir = Directory.CreateTempSubdirectory("expt-bench-").FullName;
             await using (var store = await SqliteStore.OpenAsync(Path.Combine(dir, "expt.db")))
@@ -106,6 +140,9 @@ internal static class Scenarios
                     await store.CompleteAsync(chunk.Select(l => new Expt.Storage.TrialCompletion(l, new Expt.Storage.TrialOutcome(Expt.Trials.TrialStatus.Completed, TimeSpan.FromMilliseconds(1), "{\"value\":1}"))).ToList());
                 }
                 var completed = clock.Elapsed;
+                Record("store claim ms / 10k", round, (claimed - enqueued).TotalMilliseconds);
+                Record("store complete ms / 10k", round, (completed - claimed).TotalMilliseconds);
+                Record("store enqueue ms / 10k (plan included)", round, (enqueued - planned).TotalMilliseconds);
                 Console.WriteLine($"store round {round}: plan {F(planned.TotalMilliseconds, "0")} ms, enqueue {F((enqueued - planned).TotalMilliseconds, "0")} ms (plan included: {plan.Count}), " +
                     $"claim {F((claimed - enqueued).TotalMilliseconds, "0")} ms, complete {F((completed - claimed).TotalMilliseconds, "0")} ms for {trials} trials in batches of 1000");
             }
@@ -117,7 +154,7 @@ internal static class Scenarios
     private static async Task CpuAsync()
     {
         const int trials = 400;
-        for (var round = 1; round <= 3; round++)
+        for (var round = 0; round <= Rounds; round++)
         {
             var dir = Directory.CreateTempSubdirectory("expt-bench-").FullName;
             await using (var store = await SqliteStore.OpenAsync(Path.Combine(dir, "expt.db")))
@@ -137,6 +174,7 @@ internal static class Scenarios
                 }, null);
                 await new Worker(store, _ => executor, new WorkerOptions { StudyId = prepared.Study.Id, Slots = 2 }).RunAsync(default, default);
                 clock.Stop();
+                Record("cpu % of ideal", round, clock.Elapsed.TotalSeconds / 2.0 * 100);
                 Console.WriteLine($"cpu round {round}: {trials} x 10 ms CPU, -j 2: {F(clock.Elapsed.TotalSeconds)} s, ideal 2.000 s, {F(clock.Elapsed.TotalSeconds / 2.0 * 100, "0.0")}% of ideal");
             }
             Directory.Delete(dir, recursive: true);

@@ -50,12 +50,17 @@ public sealed class CommandExecutor : ITrialExecutor
     {
         ArgumentNullException.ThrowIfNull(context);
         var dir = context.TrialDirectory;
-        Directory.CreateDirectory(dir);
         var resultsPath = Path.Combine(dir, ResultsFile);
         var metricsPath = Path.Combine(dir, MetricsFileName);
-        // A retried attempt starts clean.
-        File.Delete(resultsPath);
-        File.Delete(metricsPath);
+        if (context.Lease.Attempt > 1 && Directory.Exists(dir))
+        {
+            // A retried attempt starts clean.
+            foreach (var file in new[] { resultsPath, metricsPath, Path.Combine(dir, StdoutFile), Path.Combine(dir, StderrFile) })
+            {
+                File.Delete(file);
+            }
+        }
+        Directory.CreateDirectory(dir);
         var lease = context.Lease;
         var paramsJson = context.Params.ToNestedJson();
         var argv = _command.Render(name => name switch
@@ -110,8 +115,8 @@ public sealed class CommandExecutor : ITrialExecutor
             return new TrialOutcome(TrialStatus.Failed, _time.GetElapsedTime(startedAt), Error: $"cannot start '{argv[0]}': {ex.Message}");
         }
         process.StandardInput.Close();
-        var stdoutFile = new FileStream(Path.Combine(dir, StdoutFile), FileMode.Create, FileAccess.Write, FileShare.Read, 4096, useAsync: false);
-        var stderrFile = new FileStream(Path.Combine(dir, StderrFile), FileMode.Create, FileAccess.Write, FileShare.Read, 4096, useAsync: false);
+        var stdoutFile = new LazyFile(Path.Combine(dir, StdoutFile));
+        var stderrFile = new LazyFile(Path.Combine(dir, StderrFile));
         var pumps = Task.WhenAll(
             PumpAsync(process.StandardOutput.BaseStream, stdoutFile, context, false),
             PumpAsync(process.StandardError.BaseStream, stderrFile, context, true));
@@ -186,20 +191,41 @@ public sealed class CommandExecutor : ITrialExecutor
         }
     }
 
-    private async Task PumpAsync(Stream source, FileStream target, TrialContext context, bool isStderr)
+    private async Task PumpAsync(Stream source, LazyFile target, TrialContext context, bool isStderr)
     {
         if (_echo is null)
         {
-            await source.CopyToAsync(target, CancellationToken.None).ConfigureAwait(false);
+            var buffer = new byte[8192];
+            int read;
+            while ((read = await source.ReadAsync(buffer, CancellationToken.None).ConfigureAwait(false)) > 0)
+            {
+                await target.Stream.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None).ConfigureAwait(false);
+            }
             return;
         }
         using var reader = new StreamReader(source, Encoding.UTF8);
         while (await reader.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
         {
             var bytes = Encoding.UTF8.GetBytes(line + "\n");
-            await target.WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
-            await target.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await target.Stream.WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
+            await target.Stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             _echo(context, line, isStderr);
+        }
+    }
+
+    /// <summary>A log file created on the first byte: a silent trial costs no files (thousands of short trials add up).</summary>
+    private sealed class LazyFile(string path) : IAsyncDisposable
+    {
+        private FileStream? _stream;
+
+        public FileStream Stream => _stream ??= new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 4096, useAsync: false);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_stream is not null)
+            {
+                await _stream.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
