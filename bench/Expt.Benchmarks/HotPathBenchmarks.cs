@@ -19,7 +19,7 @@ public class HotPathBenchmarks
     private List<NewTrial> _trials = null!;
     private int _round;
 
-    [Params(100, 1000)]
+    [BenchmarkDotNet.Attributes.Params(100, 1000)]
     public int Batch { get; set; }
 
     [GlobalSetup]

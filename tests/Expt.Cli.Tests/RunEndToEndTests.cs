@@ -186,6 +186,28 @@ public sealed class RunEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task A_huge_space_needs_yes()
+    {
+        var refused = await _cli.RunAsync("run", "--dry-run", "--set", "a=range(1001)", "--set", "b=range(1000)", "--", "echo", "{a}");
+        refused.ExitCode.ShouldBe(2);
+        refused.Stderr.Trim().ShouldBe("error: --set: params: the space has 1,001,000 points, more than the limit of 1,000,000; pass --yes to run it anyway");
+        var accepted = await _cli.RunAsync("run", "--dry-run", "--yes", "--format", "csv", "--set", "a=range(1001)", "--set", "b=range(1000)", "--", "echo", "{a}");
+        accepted.ExitCode.ShouldBe(0);
+        accepted.Stdout.Count(c => c == '\n').ShouldBe(1_001_001);
+    }
+
+    [Fact]
+    public async Task Verbose_streams_trial_output_while_capturing_it()
+    {
+        var run = await _cli.RunAsync("run", "-v", "--name", "loud", "--set", "x=1,2", "--", "sh", "-c", "echo out-{x}; echo err-{x} >&2");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        run.Stdout.ShouldMatch(@"[0-9a-f]{8} out\| out-1");
+        run.Stdout.ShouldMatch(@"[0-9a-f]{8} err\| err-2");
+        var trial = (await _cli.RunAsync("ls", "--format", "json")).Json().EnumerateArray().First();
+        File.ReadAllText(Path.Combine(_cli.Directory, ".expt", "runs", "loud", trial.GetProperty("id").GetString()!, "stdout.log")).ShouldBe("out-1\n");
+    }
+
+    [Fact]
     public async Task Dry_run_prints_the_plan_and_stores_nothing()
     {
         var run = await _cli.RunAsync("run", "--dry-run", "--format", "json", "--set", "a=range(0.1, 0.4, 0.1)", "--set", "replications=2", "--", "echo", "{a}");
