@@ -33,6 +33,17 @@ internal static class Lookup
         };
     }
 
+    /// <summary>Resolves every id prefix to one trial, or fails on the first that matches none or several.</summary>
+    public static async Task<List<TrialRecord>> TrialsAsync(IExptStore store, IEnumerable<string> prefixes, CancellationToken cancellationToken)
+    {
+        var trials = new List<TrialRecord>();
+        foreach (var prefix in prefixes)
+        {
+            trials.Add(await TrialAsync(store, prefix, cancellationToken).ConfigureAwait(false));
+        }
+        return trials;
+    }
+
     public static IReadOnlyList<TrialStatus> Statuses(string? text, IReadOnlyList<TrialStatus> fallback)
     {
         if (string.IsNullOrWhiteSpace(text))

@@ -1,6 +1,7 @@
 namespace Expt.Cli.Tests;
 
 /// <summary>A user's own program hosting the CLI with C# experiments (fluent and attribute models), and isolation.</summary>
+[Trait("Category", "Slow")]
 public sealed class HostedExperimentTests : IDisposable
 {
     private readonly Cli _cli = new();

@@ -1,6 +1,7 @@
 namespace Expt.Cli.Tests;
 
 /// <summary>Real SIGINT and SIGTERM sent to a real expt process in the middle of a study.</summary>
+[Trait("Category", "Slow")]
 public sealed class InterruptTests : IDisposable
 {
     private readonly Cli _cli = new();

@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace Expt.Cli.Tests;
 
 /// <summary>End-to-end: the real expt binary runs real command trials into a real SQLite store.</summary>
+[Trait("Category", "Slow")]
 public sealed class RunEndToEndTests : IDisposable
 {
     private readonly Cli _cli = new();
@@ -225,7 +226,7 @@ public sealed class RunEndToEndTests : IDisposable
         _cli.Write("trial.py", Script);
         _cli.Write("study.yaml", Study);
         var one = await _cli.RunAsync("run", "study.yaml", "-j", "1", "--store", "one.db", "-q");
-        var four = await _cli.RunAsync("run", "study.yaml", "-j", "4", "--store", "four.db", "-q");
+        var four = await _cli.RunAsync(Cli.ExptDll, ["run", "study.yaml", "-j", "4", "-q"], new Dictionary<string, string> { ["EXPT_STORE"] = "four.db" });
         one.ExitCode.ShouldBe(0, one.ToString());
         four.ExitCode.ShouldBe(0, four.ToString());
         static Dictionary<string, string> Outcomes(Cli.Result ls) => ls.Json().EnumerateArray().ToDictionary(
@@ -233,6 +234,8 @@ public sealed class RunEndToEndTests : IDisposable
             t => t.GetProperty("seed").GetInt64() + " " + t.GetProperty("results").GetProperty("value").GetRawText());
         var sequential = Outcomes(await _cli.RunAsync("ls", "--store", "one.db", "--format", "json"));
         var parallel = Outcomes(await _cli.RunAsync("ls", "--store", "four.db", "--format", "json"));
+        File.Exists(Path.Combine(_cli.Directory, "four.db")).ShouldBeTrue(); // EXPT_STORE chose the store
+        System.IO.Directory.Exists(Path.Combine(_cli.Directory, ".expt")).ShouldBeFalse();
         sequential.Count.ShouldBe(8);
         parallel.ShouldBe(sequential);
     }

@@ -32,15 +32,9 @@ internal sealed class CancelCommand(CliEnvironment env, GlobalOptions globals) :
         }
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var studyId = name is null ? null : (await Lookup.StudyAsync(store, name, cancellationToken).ConfigureAwait(false)).Id;
-        List<string>? ids = null;
-        if (prefixes.Length > 0)
-        {
-            ids = [];
-            foreach (var prefix in prefixes)
-            {
-                ids.Add((await Lookup.TrialAsync(store, prefix, cancellationToken).ConfigureAwait(false)).Id);
-            }
-        }
+        var ids = prefixes.Length > 0
+            ? (await Lookup.TrialsAsync(store, prefixes, cancellationToken).ConfigureAwait(false)).Select(t => t.Id).ToList()
+            : null;
         var count = await store.CancelAsync(studyId, ids, cancellationToken).ConfigureAwait(false);
         await Env.Error.WriteLineAsync($"cancelled {count} trials").ConfigureAwait(false);
         return ExitCodes.Success;

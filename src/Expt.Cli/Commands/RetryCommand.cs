@@ -34,15 +34,9 @@ internal sealed class RetryCommand(CliEnvironment env, GlobalOptions globals) : 
         }
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
-        List<string>? ids = null;
-        if (parseResult.GetValue(_ids) is { Length: > 0 } prefixes)
-        {
-            ids = [];
-            foreach (var prefix in prefixes)
-            {
-                ids.Add((await Lookup.TrialAsync(store, prefix, cancellationToken).ConfigureAwait(false)).Id);
-            }
-        }
+        var ids = (parseResult.GetValue(_ids) ?? []) is { Length: > 0 } prefixes
+            ? (await Lookup.TrialsAsync(store, prefixes, cancellationToken).ConfigureAwait(false)).Select(t => t.Id).ToList()
+            : null;
         var count = await store.ResetAsync(study.Id, statuses, ids, cancellationToken).ConfigureAwait(false);
         await Env.Error.WriteLineAsync($"reset {count} trials of {study.Name} to pending; run the study again to run them").ConfigureAwait(false);
         return ExitCodes.Success;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Expt.Storage;
 
 namespace Expt.Cli.Commands;
 
@@ -47,11 +46,7 @@ internal sealed class RmCommand(CliEnvironment env, GlobalOptions globals) : Exp
             await Env.Error.WriteLineAsync($"deleted study {study.Name}").ConfigureAwait(false);
             return ExitCodes.Success;
         }
-        var trials = new List<TrialRecord>();
-        foreach (var prefix in prefixes)
-        {
-            trials.Add(await Lookup.TrialAsync(store, prefix, cancellationToken).ConfigureAwait(false));
-        }
+        var trials = await Lookup.TrialsAsync(store, prefixes, cancellationToken).ConfigureAwait(false);
         if (!Confirm(parseResult, $"delete {trials.Count} trials ({string.Join(", ", trials.Select(t => t.Id))})?"))
         {
             return ExitCodes.UsageError;
