@@ -16,6 +16,9 @@ internal abstract class ExptCommand(CliEnvironment env, GlobalOptions globals)
 
     public abstract Command Build();
 
+    /// <summary>Example command lines, printed after the command's --help.</summary>
+    public virtual IReadOnlyList<string> Examples { get; } = [];
+
     protected abstract Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken);
 
     protected Command Wire(Command command)

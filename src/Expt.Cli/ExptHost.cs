@@ -54,6 +54,10 @@ public static class ExptHost
         var split = Array.IndexOf(args, "--");
         var trailing = split >= 0 && args.Length > 0 && args[0] == "run" ? args[(split + 1)..] : [];
         var parsed = split >= 0 && trailing.Length > 0 ? args[..split] : args;
+        if (parsed.Length == 0)
+        {
+            parsed = ["--help"];
+        }
         var globals = new GlobalOptions();
         var root = new RootCommand("""
             Expt runs computational experiments (parameter sweeps × replications) in parallel, tracks everything they
@@ -76,11 +80,25 @@ public static class ExptHost
             new RmCommand(env, globals),
             new TrialHostCommand(env, globals),
         ];
+        var examples = new Dictionary<Command, IReadOnlyList<string>>();
         foreach (var command in commands)
         {
-            root.Subcommands.Add(command.Build());
+            var built = command.Build();
+            examples[built] = command.Examples;
+            root.Subcommands.Add(built);
         }
         var parseResult = root.Parse(parsed);
+        if (parseResult.Errors.Count > 0)
+        {
+            // A mistyped option is bad input like any other: one line each, exit 2, not a page of help.
+            foreach (var error in parseResult.Errors)
+            {
+                await env.Error.WriteLineAsync($"error: {error.Message}").ConfigureAwait(false);
+            }
+            var name = parseResult.CommandResult.Command == root ? "expt" : "expt " + parseResult.CommandResult.Command.Name;
+            await env.Error.WriteLineAsync($"see '{name} --help'").ConfigureAwait(false);
+            return ExitCodes.UsageError;
+        }
         var configuration = new InvocationConfiguration
         {
             Output = env.Out.Profile.Out.Writer,
@@ -88,7 +106,18 @@ public static class ExptHost
             // Commands handle Ctrl+C themselves: the first stops scheduling, the second interrupts trials.
             ProcessTerminationTimeout = null,
         };
-        return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        var exit = await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        if (parseResult.Action is System.CommandLine.Help.HelpAction && examples.TryGetValue(parseResult.CommandResult.Command, out var lines) && lines.Count > 0)
+        {
+            var writer = env.Out.Profile.Out.Writer;
+            await writer.WriteLineAsync("Examples:").ConfigureAwait(false);
+            foreach (var line in lines)
+            {
+                await writer.WriteLineAsync("  " + line).ConfigureAwait(false);
+            }
+            await writer.WriteLineAsync().ConfigureAwait(false);
+        }
+        return exit;
     }
 
     private static string[] SelfCommand()

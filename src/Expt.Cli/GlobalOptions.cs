@@ -13,7 +13,37 @@ internal sealed class GlobalOptions
 
     public static Option<OutputFormat> Format() => new("--format")
     {
-        Description = "Output format: table, json, csv or markdown",
-        DefaultValueFactory = _ => OutputFormat.Table,
+        Description = "Output format [default: table]",
+        HelpName = "table|json|csv|markdown",
+        CustomParser = result => result.Tokens.Count == 0 ? OutputFormat.Table : result.Tokens[0].Value.ToLowerInvariant() switch
+        {
+            "table" => OutputFormat.Table,
+            "json" => OutputFormat.Json,
+            "csv" => OutputFormat.Csv,
+            "markdown" or "md" => OutputFormat.Markdown,
+            var other => Fail(result, other),
+        },
     };
+
+    /// <summary>An integer option whose parse error says what was expected, in the user's words.</summary>
+    public static Option<int?> Integer(string name, string alias, string description, string expected) => new(name, alias)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+            if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+            result.AddError($"{name}: expected {expected}, got '{text}'");
+            return null;
+        },
+    };
+
+    private static OutputFormat Fail(System.CommandLine.Parsing.ArgumentResult result, string value)
+    {
+        result.AddError($"--format: '{value}' is not a format; expected table, json, csv or markdown");
+        return OutputFormat.Table;
+    }
 }

@@ -8,15 +8,15 @@ internal sealed class CancelCommand(CliEnvironment env, GlobalOptions globals) :
     private readonly Argument<string?> _study = new("study") { Description = "The study", Arity = ArgumentArity.ZeroOrOne };
     private readonly Option<string[]> _ids = new("--id") { Description = "Only these trials (id prefixes)" };
 
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "expt cancel lr-sweep",
+        "expt cancel --id 3fa9c1d2",
+    ];
+
     public override Command Build()
     {
-        var command = new Command("cancel", """
-            Cancel pending and running trials. Workers running them stop them at their next heartbeat.
-
-            Examples:
-              expt cancel lr-sweep
-              expt cancel --id 3fa9c1d2
-            """);
+        var command = new Command("cancel", "Cancel pending and running trials. Workers running them stop them at their next heartbeat.");
         command.Arguments.Add(_study);
         command.Options.Add(_ids);
         return Wire(command);

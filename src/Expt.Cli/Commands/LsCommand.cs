@@ -14,19 +14,19 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
     private readonly Option<string?> _status = new("--status") { Description = "Only these statuses, comma-separated (e.g. failed,timeout)" };
     private readonly Option<string?> _tag = new("--tag") { Description = "Only studies with this tag" };
     private readonly Option<string?> _where = new("--where") { Description = "Only trials for which the expression holds, over params, results and fields: 'lr > 0.01 and optimizer == \"adam\"'" };
-    private readonly Option<int?> _limit = new("--limit") { Description = "At most this many trials" };
+    private readonly Option<int?> _limit = GlobalOptions.Integer("--limit", "-n", "At most this many trials", "a number of trials");
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();
+
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "expt ls --study lr-sweep --status failed,timeout",
+        "expt ls --where 'lr > 0.01 and optimizer == \"adam\"' --format json",
+        "expt ls --study lr-sweep --format csv > trials.csv",
+    ];
 
     public override Command Build()
     {
-        var command = new Command("ls", """
-            List trials.
-
-            Examples:
-              expt ls --study lr-sweep --status failed,timeout
-              expt ls --where 'lr > 0.01 and optimizer == "adam"' --format json
-              expt ls --study lr-sweep --format csv > trials.csv
-            """);
+        var command = new Command("ls", "List trials.");
         foreach (var option in new Option[] { _study, _status, _tag, _where, _limit, _format })
         {
             command.Options.Add(option);

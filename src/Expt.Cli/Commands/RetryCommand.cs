@@ -10,15 +10,15 @@ internal sealed class RetryCommand(CliEnvironment env, GlobalOptions globals) : 
     private readonly Option<string?> _status = new("--status") { Description = "Which statuses to reset (default failed,timeout,cancelled)" };
     private readonly Option<string[]> _ids = new("--id") { Description = "Only these trials (id prefixes)" };
 
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "expt retry lr-sweep",
+        "expt retry lr-sweep --status timeout",
+    ];
+
     public override Command Build()
     {
-        var command = new Command("retry", """
-            Reset trials to pending so the next run re-runs them (ids are kept; their attempts restart).
-
-            Examples:
-              expt retry lr-sweep
-              expt retry lr-sweep --status timeout
-            """);
+        var command = new Command("retry", "Reset trials to pending so the next run re-runs them (ids are kept; their attempts restart).");
         command.Arguments.Add(_study);
         command.Options.Add(_status);
         command.Options.Add(_ids);

@@ -9,15 +9,15 @@ internal sealed class RmCommand(CliEnvironment env, GlobalOptions globals) : Exp
     private readonly Option<string[]> _ids = new("--id") { Description = "Delete only these trials (id prefixes)" };
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation" };
 
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "expt rm lr-sweep",
+        "expt rm --id 3fa9c1d2 --yes",
+    ];
+
     public override Command Build()
     {
-        var command = new Command("rm", """
-            Delete a study (or some trials) from the store, with their trial directories.
-
-            Examples:
-              expt rm lr-sweep
-              expt rm --id 3fa9c1d2 --yes
-            """);
+        var command = new Command("rm", "Delete a study (or some trials) from the store, with their trial directories.");
         command.Arguments.Add(_study);
         command.Options.Add(_ids);
         command.Options.Add(_yes);

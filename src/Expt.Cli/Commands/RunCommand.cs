@@ -27,7 +27,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         AllowMultipleArgumentsPerToken = false,
     };
 
-    private readonly Option<int?> _parallel = new("--parallel", "-j") { Description = "Trials at once (default: the file's 'parallel', else one per core)" };
+    private readonly Option<int?> _parallel = GlobalOptions.Integer("--parallel", "-j", "Trials at once (default: the file's 'parallel', else one per core)", "a number of trials to run at once");
     private readonly Option<bool> _dryRun = new("--dry-run", "-n") { Description = "Print the trials that would run; run nothing, write nothing" };
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Accept a space larger than the limit of 1,000,000 points" };
     private readonly Option<bool> _new = new("--new") { Description = "Start a new version of the study (name-v2, ...) when the file changed incompatibly" };
@@ -37,17 +37,17 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     private readonly Option<bool> _isolate = new("--isolate") { Description = "Run C# trials in worker processes (one per slot): crashes and hangs cannot take the study down" };
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();
 
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "expt run examples/quickstart/expt.yaml",
+        "expt run study.yaml --set lr=0.001,0.01 --set replications=3 -j 4",
+        "expt run study.yaml --dry-run",
+        "expt run --name echo-sweep --set x=1,2,3 -- python3 -c \"print({x})\"",
+    ];
+
     public override Command Build()
     {
-        var command = new Command("run", """
-            Run a study: create it in the store (or resume it), then run its pending trials in parallel.
-
-            Examples:
-              expt run examples/quickstart/expt.yaml
-              expt run study.yaml --set lr=0.001,0.01 --set replications=3 -j 4
-              expt run study.yaml --dry-run
-              expt run --name echo-sweep --set x=1,2,3 -- python3 -c "print({x})"
-            """);
+        var command = new Command("run", "Run a study: create it in the store (or resume it), then run its pending trials in parallel.");
         command.Arguments.Add(_target);
         foreach (var option in new Option[] { _set, _parallel, _dryRun, _yes, _new, _name, _verbose, _quiet, _isolate, _format })
         {

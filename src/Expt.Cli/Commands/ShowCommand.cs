@@ -14,15 +14,15 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
     private readonly Argument<string> _id = new("id") { Description = "Trial id (a unique prefix is enough)" };
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();
 
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "expt show 3fa9",
+        "expt show 3fa9c1d2 --format json",
+    ];
+
     public override Command Build()
     {
-        var command = new Command("show", """
-            Show one trial.
-
-            Examples:
-              expt show 3fa9
-              expt show 3fa9c1d2 --format json
-            """);
+        var command = new Command("show", "Show one trial.");
         command.Arguments.Add(_id);
         command.Options.Add(_format);
         return Wire(command);

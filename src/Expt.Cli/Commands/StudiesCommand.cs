@@ -10,15 +10,15 @@ internal sealed class StudiesCommand(CliEnvironment env, GlobalOptions globals) 
 {
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();
 
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "expt studies",
+        "expt studies --format json",
+    ];
+
     public override Command Build()
     {
-        var command = new Command("studies", """
-            List studies with their trial counts.
-
-            Examples:
-              expt studies
-              expt studies --format json
-            """);
+        var command = new Command("studies", "List studies with their trial counts.");
         command.Options.Add(_format);
         return Wire(command);
     }
