@@ -78,6 +78,9 @@ public static class ExptHost
             new RetryCommand(env, globals),
             new CancelCommand(env, globals),
             new RmCommand(env, globals),
+            new SummaryCommand(env, globals),
+            new CompareGroupsCommand(env, globals),
+            new ExportCommand(env, globals),
             new TrialHostCommand(env, globals),
         ];
         var examples = new Dictionary<Command, IReadOnlyList<string>>();

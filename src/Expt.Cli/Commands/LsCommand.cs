@@ -118,7 +118,7 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
             });
             return;
         }
-        var table = format == OutputFormat.Table ? Compact(trials) : Wide(trials);
+        var table = format == OutputFormat.Table ? Compact(trials) : TrialTable.Wide(trials);
         TableRenderer.Write(Env, table, format);
         if (format == OutputFormat.Table && trials.Count == 0)
         {
@@ -137,33 +137,5 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
             t.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ]).ToList();
         return new TableData(["id", "study", "status", "params", "rep", "results", "duration", "attempts"], rows) { RightAligned = new HashSet<int> { 4, 6, 7 } };
-    }
-
-    // CSV and Markdown: one column per parameter and result, tidy for pandas, R or a spreadsheet.
-    private static TableData Wide(IReadOnlyList<TrialRecord> trials)
-    {
-        var parameters = trials.Select(t => ParamSet.FromJson(t.ParamsJson)).ToList();
-        var results = trials.Select(t => TrialJson.ResultValues(t.ResultsJson)).ToList();
-        var paramNames = parameters.SelectMany(p => p.Names).Distinct(StringComparer.Ordinal).ToList();
-        var resultNames = results.SelectMany(r => r.Select(x => x.Key)).Distinct(StringComparer.Ordinal).ToList();
-        var rows = new List<IReadOnlyList<string>>();
-        for (var i = 0; i < trials.Count; i++)
-        {
-            var t = trials[i];
-            var row = new List<string> { t.Id, t.StudyName, t.Status.ToName() };
-            row.AddRange(paramNames.Select(n => parameters[i].TryGetValue(n, out var v) ? ParamValues.Format(v) : string.Empty));
-            row.Add(t.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            row.Add(t.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            row.AddRange(resultNames.Select(n => results[i].FirstOrDefault(r => r.Key == n).Value is { } v ? ParamValues.Format(v) : string.Empty));
-            row.Add(t.Duration is { } d ? d.TotalSeconds.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
-            row.Add(t.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            rows.Add(row);
-        }
-        var headers = new List<string> { "id", "study", "status" };
-        headers.AddRange(paramNames);
-        headers.AddRange(["replicate", "seed"]);
-        headers.AddRange(resultNames.Select(n => paramNames.Contains(n) ? "result." + n : n));
-        headers.AddRange(["duration", "attempts"]);
-        return new TableData(headers, rows);
     }
 }

@@ -72,21 +72,7 @@ internal static class TrialJson
     }
 
     /// <summary>Results as name/value pairs for tables.</summary>
-    public static IReadOnlyList<KeyValuePair<string, object?>> ResultValues(string? resultsJson)
-    {
-        if (resultsJson is null)
-        {
-            return [];
-        }
-        using var doc = JsonDocument.Parse(resultsJson);
-        if (doc.RootElement.ValueKind != JsonValueKind.Object)
-        {
-            return [];
-        }
-        return doc.RootElement.EnumerateObject()
-            .Select(p => KeyValuePair.Create(p.Name, p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? (object?)p.Value.GetRawText() : ParamValues.FromJson(p.Value)))
-            .ToList();
-    }
+    public static IReadOnlyList<KeyValuePair<string, object?>> ResultValues(string? resultsJson) => Analysis.ResultValues.Parse(resultsJson);
 
     /// <summary>A number for display: short, invariant.</summary>
     public static string Display(object? value) => value switch

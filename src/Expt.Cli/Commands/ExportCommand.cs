@@ -1,0 +1,162 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Expt.Cli.Output;
+using Expt.Spec;
+using Expt.Storage;
+using Spectre.Console;
+
+namespace Expt.Cli.Commands;
+
+/// <summary><c>expt export STUDY</c>: trials, summaries or step metrics as CSV, JSON, JSON lines, Markdown or LaTeX.</summary>
+internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
+{
+    private readonly Argument<string> _study = new("study") { Description = "The study" };
+    private readonly Option<string> _format = new("--format")
+    {
+        Description = "csv, json, jsonl, markdown or latex",
+        DefaultValueFactory = _ => "csv",
+    };
+    private readonly Option<string> _what = new("--what") { Description = "trials, summary or metrics", DefaultValueFactory = _ => "trials" };
+    private readonly Option<string[]> _metric = new("--metric", "-m") { Description = "For summaries: the result(s) to summarise (default: all)" };
+    private readonly Option<string?> _by = new("--by") { Description = "For summaries: group by these parameters" };
+    private readonly Option<bool> _maximize = new("--maximize") { Description = "For summaries: higher is better" };
+    private readonly Option<string?> _output = new("--output", "-o") { Description = "Write to this file instead of standard output" };
+
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "expt export lr-sweep > trials.csv",
+        "expt export lr-sweep --what summary --metric loss --format latex -o table.tex",
+        "expt export lr-sweep --what metrics --format jsonl -o metrics.jsonl",
+    ];
+
+    public override Command Build()
+    {
+        var command = new Command("export", "Export a study's trials, summary or step metrics as a tidy table for pandas, R, a spreadsheet or a paper.");
+        command.Arguments.Add(_study);
+        foreach (var option in new Option[] { _format, _what, _metric, _by, _maximize, _output })
+        {
+            command.Options.Add(option);
+        }
+        return Wire(command);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var format = parseResult.GetValue(_format)!.ToLowerInvariant();
+        var what = parseResult.GetValue(_what)!.ToLowerInvariant();
+        if (format is not ("csv" or "json" or "jsonl" or "markdown" or "latex"))
+        {
+            throw new UserException($"--format: '{format}' is not an export format; expected csv, json, jsonl, markdown or latex");
+        }
+        if (what is not ("trials" or "summary" or "metrics"))
+        {
+            throw new UserException($"--what: '{what}' is not exportable; expected trials, summary or metrics");
+        }
+        if (format == "latex" && what != "summary")
+        {
+            throw new UserException("--format latex exports summaries: add --what summary");
+        }
+        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
+        var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id }, cancellationToken).ConfigureAwait(false);
+        var text = what switch
+        {
+            "summary" => Summary(trials, study.Name, format, parseResult),
+            "metrics" => await MetricsAsync(store, trials, format, cancellationToken).ConfigureAwait(false),
+            _ => Trials(trials, format),
+        };
+        if (parseResult.GetValue(_output) is { } path)
+        {
+            var full = Path.GetFullPath(path, Env.WorkingDirectory);
+            await File.WriteAllTextAsync(full, text, cancellationToken).ConfigureAwait(false);
+            await Env.Error.WriteLineAsync($"wrote {full}").ConfigureAwait(false);
+        }
+        else
+        {
+            Env.Out.Profile.Out.Writer.Write(text);
+            Env.Out.Profile.Out.Writer.Flush();
+        }
+        return ExitCodes.Success;
+    }
+
+    private static string Render(TableData table, string format) => format == "markdown" ? TableRenderer.ToMarkdown(table) : TableRenderer.ToCsv(table);
+
+    private static string Trials(IReadOnlyList<TrialRecord> trials, string format) => format switch
+    {
+        "json" => Json(w =>
+        {
+            w.WriteStartArray();
+            foreach (var t in trials)
+            {
+                TrialJson.Write(w, t);
+            }
+            w.WriteEndArray();
+        }, indented: true),
+        "jsonl" => string.Concat(trials.Select(t => Json(w => TrialJson.Write(w, t), indented: false))),
+        _ => Render(TrialTable.Wide(trials), format),
+    };
+
+    private string Summary(IReadOnlyList<TrialRecord> trials, string studyName, string format, ParseResult parseResult)
+    {
+        var groups = SummaryCommand.SummarizeAll(trials, parseResult.GetValue(_metric), parseResult.GetValue(_by), !parseResult.GetValue(_maximize));
+        return format switch
+        {
+            "latex" => SummaryOutput.Latex(groups, studyName),
+            "json" => Json(w => SummaryOutput.Json(w, groups), indented: true),
+            "jsonl" => string.Concat(groups.Select(g => Json(w => SummaryOutput.Json(w, [g]), indented: false)[1..^2] + "\n")),
+            _ => Render(TidySummary.Build(groups), format),
+        };
+    }
+
+    private static async Task<string> MetricsAsync(IExptStore store, IReadOnlyList<TrialRecord> trials, string format, CancellationToken cancellationToken)
+    {
+        var names = trials.SelectMany(t => ParamSet.FromJson(t.ParamsJson).Names).Distinct(StringComparer.Ordinal).ToList();
+        var rows = new List<IReadOnlyList<string>>();
+        var sb = new StringBuilder();
+        foreach (var trial in trials)
+        {
+            var parameters = ParamSet.FromJson(trial.ParamsJson);
+            foreach (var point in await store.GetMetricsAsync(trial.Id, cancellationToken).ConfigureAwait(false))
+            {
+                if (format is "json" or "jsonl")
+                {
+                    sb.Append(Json(w =>
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("trial", trial.Id);
+                        w.WritePropertyName("params");
+                        w.WriteRawValue(trial.ParamsJson);
+                        w.WriteNumber("replicate", trial.Replicate);
+                        w.WriteString("metric", point.Name);
+                        w.WriteNumber("step", point.Step);
+                        SummaryOutput.Number(w, "value", point.Value);
+                        TrialJson.WriteTime(w, "time", point.Time);
+                        w.WriteEndObject();
+                    }, indented: false).TrimEnd('\n')).Append(format == "json" ? ",\n" : "\n");
+                    continue;
+                }
+                rows.Add([trial.Id, .. names.Select(n => parameters.TryGetValue(n, out var v) ? ParamValues.Format(v) : string.Empty),
+                    trial.Replicate.ToString(CultureInfo.InvariantCulture), point.Name, point.Step.ToString(CultureInfo.InvariantCulture),
+                    double.IsFinite(point.Value) ? point.Value.ToString("R", CultureInfo.InvariantCulture) : string.Empty,
+                    point.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)]);
+            }
+        }
+        if (format == "json")
+        {
+            return "[\n" + sb.ToString().TrimEnd(',', '\n') + (sb.Length > 0 ? "\n" : string.Empty) + "]\n";
+        }
+        return format == "jsonl" ? sb.ToString() : Render(new TableData(["trial", .. names, "replicate", "metric", "step", "value", "time"], rows), format);
+    }
+
+    private static string Json(Action<Utf8JsonWriter> body, bool indented)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            body(writer);
+        }
+        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+}

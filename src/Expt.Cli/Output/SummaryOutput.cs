@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Expt.Analysis;
+using Expt.Spec;
+
+namespace Expt.Cli.Output;
+
+/// <summary>Renders group summaries: a table, JSON (documented shape), and a LaTeX booktabs table.</summary>
+internal static class SummaryOutput
+{
+    private static string G(double value) => double.IsNaN(value) ? "-" : value.ToString("G6", CultureInfo.InvariantCulture);
+
+    public static TableData Table(IReadOnlyList<GroupSummary> groups)
+    {
+        var names = groups.SelectMany(g => g.Key.Names).Distinct(StringComparer.Ordinal).ToList();
+        var multi = groups.Select(g => g.Metric).Distinct().Count() > 1;
+        var headers = names.Concat(multi ? ["metric"] : []).Concat(["n", "mean", "std", "sem", "95% ci", "min", "median", "max", "rank", "failed"]).ToList();
+        var rows = groups.Select(g =>
+        {
+            var s = g.Stats;
+            var row = names.Select(n => g.Key.TryGetValue(n, out var v) ? ParamValues.Format(v) : string.Empty).ToList();
+            if (multi)
+            {
+                row.Add(g.Metric);
+            }
+            row.AddRange([s.N.ToString(CultureInfo.InvariantCulture), G(s.Mean), G(s.Std), G(s.Sem),
+                double.IsNaN(s.CiLow) ? "-" : $"[{G(s.CiLow)}, {G(s.CiHigh)}]", G(s.Min), G(s.Median), G(s.Max),
+                g.Rank?.ToString(CultureInfo.InvariantCulture) ?? "-", (g.Failed + g.Missing).ToString(CultureInfo.InvariantCulture)]);
+            return (IReadOnlyList<string>)row;
+        }).ToList();
+        var first = names.Count + (multi ? 1 : 0);
+        return new TableData(headers, rows) { RightAligned = Enumerable.Range(first, 10).Where(i => i != first + 4).ToHashSet() };
+    }
+
+    /// <summary>
+    /// Each group: its parameter values by name, then metric, n, mean, std, sem, ci_low, ci_high, min, median, max,
+    /// rank, failed, missing, nan; non-finite numbers are null. Parameters are repeated under "params".
+    /// </summary>
+    public static void Json(Utf8JsonWriter w, IReadOnlyList<GroupSummary> groups)
+    {
+        w.WriteStartArray();
+        foreach (var g in groups)
+        {
+            w.WriteStartObject();
+            var reserved = new HashSet<string>(["metric", "n", "mean", "std", "sem", "ci_low", "ci_high", "min", "median", "max", "rank", "failed", "missing", "nan", "params"]);
+            foreach (var (name, value) in g.Key.Where(p => !reserved.Contains(p.Key)))
+            {
+                w.WritePropertyName(name);
+                ParamValues.WriteJson(w, value);
+            }
+            w.WritePropertyName("params");
+            w.WriteRawValue(g.Key.ToFlatJson());
+            w.WriteString("metric", g.Metric);
+            w.WriteNumber("n", g.Stats.N);
+            Number(w, "mean", g.Stats.Mean);
+            Number(w, "std", g.Stats.Std);
+            Number(w, "sem", g.Stats.Sem);
+            Number(w, "ci_low", g.Stats.CiLow);
+            Number(w, "ci_high", g.Stats.CiHigh);
+            Number(w, "min", g.Stats.Min);
+            Number(w, "median", g.Stats.Median);
+            Number(w, "max", g.Stats.Max);
+            if (g.Rank is { } rank)
+            {
+                w.WriteNumber("rank", rank);
+            }
+            else
+            {
+                w.WriteNull("rank");
+            }
+            w.WriteNumber("failed", g.Failed);
+            w.WriteNumber("missing", g.Missing);
+            w.WriteNumber("nan", g.Stats.NaNs);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    public static void Number(Utf8JsonWriter w, string name, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            w.WriteNumber(name, value);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    /// <summary>A booktabs table: one row per group, mean ± CI half-width per metric, the best mean of each metric in bold.</summary>
+    public static string Latex(IReadOnlyList<GroupSummary> groups, string caption)
+    {
+        var names = groups.SelectMany(g => g.Key.Names).Distinct(StringComparer.Ordinal).ToList();
+        var metrics = groups.Select(g => g.Metric).Distinct(StringComparer.Ordinal).ToList();
+        var keys = groups.Select(g => g.Key.ToCanonicalJson()).Distinct(StringComparer.Ordinal).ToList();
+        var sb = new StringBuilder();
+        sb.Append("% requires \\usepackage{booktabs}\n");
+        sb.Append("\\begin{table}[ht]\n\\centering\n");
+        sb.Append("\\begin{tabular}{").Append(new string('l', names.Count)).Append(new string('r', metrics.Count)).Append("}\n\\toprule\n");
+        sb.Append(string.Join(" & ", names.Select(Escape).Concat(metrics.Select(m => Escape(m))))).Append(" \\\\\n\\midrule\n");
+        foreach (var key in keys)
+        {
+            var row = groups.Where(g => g.Key.ToCanonicalJson() == key).ToList();
+            var cells = names.Select(n => row[0].Key.TryGetValue(n, out var v) ? Escape(ParamValues.Format(v)) : string.Empty).ToList();
+            foreach (var metric in metrics)
+            {
+                var g = row.FirstOrDefault(r => r.Metric == metric);
+                if (g is null || g.Stats.N == 0)
+                {
+                    cells.Add("--");
+                    continue;
+                }
+                var half = (g.Stats.CiHigh - g.Stats.CiLow) / 2;
+                var body = double.IsNaN(half) ? Num(g.Stats.Mean) : $"{Num(g.Stats.Mean)} \\pm {Num(half)}";
+                cells.Add(g.Rank == 1 ? $"$\\mathbf{{{body}}}$" : $"${body}$");
+            }
+            sb.Append(string.Join(" & ", cells)).Append(" \\\\\n");
+        }
+        sb.Append("\\bottomrule\n\\end{tabular}\n");
+        sb.Append("\\caption{").Append(Escape(caption)).Append(" (mean $\\pm$ 95\\% CI half-width; best in bold)}\n\\end{table}\n");
+        return sb.ToString();
+    }
+
+    private static string Num(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
+
+    private static string Escape(string text)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in text)
+        {
+            sb.Append(c switch
+            {
+                '&' or '%' or '$' or '#' or '_' or '{' or '}' => "\\" + c,
+                '~' => "\\textasciitilde{}",
+                '^' => "\\textasciicircum{}",
+                '\\' => "\\textbackslash{}",
+                _ => c.ToString(),
+            });
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Expt.Spec;
+
+namespace Expt.Analysis;
+
+/// <summary>Reads a trial's results JSON: scalars keep their types (int, float, string, bool; "nan" and "inf" strings are floats); arrays and objects stay JSON text.</summary>
+public static class ResultValues
+{
+    /// <summary>The results as name/value pairs.</summary>
+    public static IReadOnlyList<KeyValuePair<string, object?>> Parse(string? resultsJson)
+    {
+        if (string.IsNullOrEmpty(resultsJson))
+        {
+            return [];
+        }
+        using var doc = JsonDocument.Parse(resultsJson);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return [];
+        }
+        return doc.RootElement.EnumerateObject()
+            .Select(p => KeyValuePair.Create(p.Name, p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? (object?)p.Value.GetRawText() : Scalar(p.Value)))
+            .ToList();
+    }
+
+    private static object? Scalar(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number => ParamValues.FromJson(value),
+        JsonValueKind.String => value.GetString() switch
+        {
+            "nan" or "NaN" => double.NaN,
+            "inf" or "Infinity" => double.PositiveInfinity,
+            "-inf" or "-Infinity" => double.NegativeInfinity,
+            var s => s,
+        },
+        _ => ParamValues.FromJson(value),
+    };
+
+    /// <summary>A numeric result, or null when absent or not a number (NaN counts as a number).</summary>
+    public static double? Number(string? resultsJson, string name)
+    {
+        foreach (var (key, value) in Parse(resultsJson))
+        {
+            if (key == name)
+            {
+                return ParamValues.IsNumber(value) ? ParamValues.ToDouble(value) : null;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A numeric array result (e.g. a solution vector), or null.</summary>
+    public static double[]? Array(string? resultsJson, string name)
+    {
+        if (string.IsNullOrEmpty(resultsJson))
+        {
+            return null;
+        }
+        using var doc = JsonDocument.Parse(resultsJson);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty(name, out var element) || element.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+        var values = new List<double>();
+        foreach (var item in element.EnumerateArray())
+        {
+            values.Add(item.ValueKind == JsonValueKind.Number ? item.GetDouble() : double.NaN);
+        }
+        return [.. values];
+    }
+}
