@@ -11,7 +11,7 @@ internal static class Scenarios
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var which = args.Length > 0 ? args : ["scheduler", "commands", "cpu", "store"];
+        var which = args.Length > 0 ? args : ["scheduler", "commands", "cpu", "store", "metrics"];
         foreach (var name in which)
         {
             switch (name)
@@ -20,6 +20,7 @@ internal static class Scenarios
                 case "commands": await CommandsAsync(); break;
                 case "cpu": await CpuAsync(); break;
                 case "store": await StoreAsync(); break;
+                case "metrics": await MetricsAsync(); break;
                 default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu or store"); return 2;
             }
             PrintMedians();
@@ -104,6 +105,41 @@ internal static class Scenarios
             Record("commands GNU parallel s", round, parallelTime);
             Record("commands ratio expt/parallel", round, exptTime / parallelTime);
             Console.WriteLine($"commands round {round}: 1000 x true, -j 2: expt {F(exptTime)} s (tracked in SQLite, logs captured), GNU parallel {F(parallelTime)} s, ratio expt/parallel {F(exptTime / parallelTime, "0.00")}");
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>One in-process trial logs 1,000,000 metric points; timed until they are all stored.</summary>
+    private static async Task MetricsAsync()
+    {
+        const int points = 1_000_000;
+        for (var round = 0; round <= Rounds; round++)
+        {
+            var dir = Directory.CreateTempSubdirectory("expt-bench-").FullName;
+            await using (var store = await SqliteStore.OpenAsync(Path.Combine(dir, "expt.db")))
+            {
+                var spec = Spec("metrics", 1, 1);
+                var prepared = await StudyPreparation.PrepareAsync(store, spec, null, requeueCancelled: false);
+                var executor = new InProcessExecutor(trial =>
+                {
+                    for (var i = 0; i < points; i++)
+                    {
+                        trial.Log("loss", 1.0 / (i + 1), i);
+                    }
+                    return Task.FromResult<object?>(null);
+                }, null);
+                var clock = Stopwatch.StartNew();
+                await new Worker(store, _ => executor, new WorkerOptions { StudyId = prepared.Study.Id, Slots = 1 }).RunAsync(default, default);
+                clock.Stop();
+                var trial = (await store.ListTrialsAsync(new Expt.Storage.TrialFilter { StudyId = prepared.Study.Id })).Single();
+                var stored = (await store.GetMetricsAsync(trial.Id)).Count;
+                if (stored != points)
+                {
+                    throw new InvalidOperationException($"stored {stored} points");
+                }
+                Record("metrics 1M points logged and stored, s", round, clock.Elapsed.TotalSeconds);
+                Console.WriteLine($"metrics round {round}: {points} points from one trial logged and stored in {F(clock.Elapsed.TotalSeconds)} s");
+            }
             Directory.Delete(dir, recursive: true);
         }
     }

@@ -159,13 +159,13 @@ public sealed partial class SqliteStore
         ArgumentNullException.ThrowIfNull(trialId);
         return RunAsync<IReadOnlyList<MetricPoint>>(write: false, _ =>
         {
-            using var command = Command("SELECT name, step, value, time FROM metrics WHERE trial_id = @id ORDER BY name, step");
+            using var command = Command("SELECT name, count, steps, vals, times FROM metric_chunks WHERE trial_id = @id ORDER BY name, seq");
             command.Parameters.AddWithValue("@id", trialId);
             using var reader = command.ExecuteReader();
             var points = new List<MetricPoint>();
             while (reader.Read())
             {
-                points.Add(new MetricPoint(reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? double.NaN : reader.GetDouble(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+                MetricChunk.Unpack(reader.GetString(0), reader.GetInt32(1), (byte[])reader[2], (byte[])reader[3], (byte[])reader[4], points);
             }
             return points;
         }, cancellationToken);

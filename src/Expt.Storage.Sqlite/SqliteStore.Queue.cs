@@ -47,6 +47,14 @@ public sealed partial class SqliteStore
                         reader.GetString(4), reader.GetInt64(5), reader.GetInt32(6), reader.GetInt32(8), token, DateTimeOffset.FromUnixTimeMilliseconds(until))));
                 }
             }
+            // A new attempt starts without the metrics an earlier, failed attempt streamed.
+            var retried = leases.Where(l => l.Lease.Attempt > 1).Select(l => l.Lease.TrialId).ToList();
+            if (retried.Count > 0)
+            {
+                using var clear = Command(string.Empty, tx);
+                clear.CommandText = "DELETE FROM metric_chunks WHERE trial_id IN " + InList(clear, "r", retried);
+                clear.ExecuteNonQuery();
+            }
             // RETURNING gives no order guarantee; hand trials out in plan order.
             return leases.OrderBy(l => l.Seq).Select(l => l.Lease).ToList();
         }, cancellationToken);
@@ -172,12 +180,15 @@ public sealed partial class SqliteStore
 
     private SqliteCommand PrepareMetricInsert(SqliteTransaction? tx)
     {
-        var command = Command("INSERT INTO metrics (trial_id, name, step, value, time) VALUES (@id, @n, @s, @v, @t)", tx);
+        var command = Command(
+            "INSERT INTO metric_chunks (trial_id, name, seq, count, steps, vals, times) " +
+            "VALUES (@id, @n, (SELECT COALESCE(MAX(seq), -1) + 1 FROM metric_chunks WHERE trial_id = @id AND name = @n), @c, @s, @v, @t)", tx);
         command.Parameters.Add("@id", SqliteType.Text);
         command.Parameters.Add("@n", SqliteType.Text);
-        command.Parameters.Add("@s", SqliteType.Integer);
-        command.Parameters.Add("@v", SqliteType.Real);
-        command.Parameters.Add("@t", SqliteType.Integer);
+        command.Parameters.Add("@c", SqliteType.Integer);
+        command.Parameters.Add("@s", SqliteType.Blob);
+        command.Parameters.Add("@v", SqliteType.Blob);
+        command.Parameters.Add("@t", SqliteType.Blob);
         command.Prepare();
         return command;
     }
@@ -185,14 +196,36 @@ public sealed partial class SqliteStore
     private static void InsertMetrics(SqliteCommand command, string trialId, IReadOnlyList<MetricPoint> points)
     {
         command.Parameters[0].Value = trialId;
-        foreach (var point in points)
+        foreach (var (name, chunk) in MetricChunk.Split(points))
         {
-            command.Parameters[1].Value = point.Name;
-            command.Parameters[2].Value = point.Step;
-            command.Parameters[3].Value = double.IsNaN(point.Value) ? DBNull.Value : point.Value;
-            command.Parameters[4].Value = point.Time.ToUnixTimeMilliseconds();
+            var (steps, values, times) = MetricChunk.Pack(chunk);
+            command.Parameters[1].Value = name;
+            command.Parameters[2].Value = chunk.Count;
+            command.Parameters[3].Value = steps;
+            command.Parameters[4].Value = values;
+            command.Parameters[5].Value = times;
             command.ExecuteNonQuery();
         }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> AppendMetricsAsync(TrialLease lease, IReadOnlyList<MetricPoint> points, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(points);
+        return RunAsync(write: true, tx =>
+        {
+            using var check = Command("SELECT 1 FROM trials WHERE id = @id AND lease_token = @t AND status = 'running'", tx);
+            check.Parameters.AddWithValue("@id", lease.TrialId);
+            check.Parameters.AddWithValue("@t", lease.Token);
+            if (check.ExecuteScalar() is null)
+            {
+                return false;
+            }
+            using var insert = PrepareMetricInsert(tx);
+            InsertMetrics(insert, lease.TrialId, points);
+            return true;
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -234,7 +267,7 @@ public sealed partial class SqliteStore
         {
             using var metrics = Command(string.Empty, tx);
             var where = Where(metrics, studyId, statuses, trialIds);
-            metrics.CommandText = $"DELETE FROM metrics WHERE trial_id IN (SELECT id FROM trials WHERE {where})";
+            metrics.CommandText = $"DELETE FROM metric_chunks WHERE trial_id IN (SELECT id FROM trials WHERE {where})";
             metrics.ExecuteNonQuery();
             using var reset = Command(string.Empty, tx);
             reset.CommandText = "UPDATE trials SET status = 'pending', attempts = 0, results = NULL, error = NULL, exit_code = NULL, " +

@@ -131,6 +131,33 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_stream_in_batches_while_the_lease_is_held()
+    {
+        var study = await StudyWithTrialsAsync(1, maxAttempts: 2);
+        var lease = (await ClaimAsync(study, 1)).Single();
+        var many = Enumerable.Range(0, 20_000).Select(i => new MetricPoint("loss", i, 1.0 / (i + 1), Time.GetUtcNow())).ToList();
+        (await Store.AppendMetricsAsync(lease, many)).ShouldBeTrue();
+        (await Store.AppendMetricsAsync(lease, [new MetricPoint("acc", 0, 0.5, Time.GetUtcNow())])).ShouldBeTrue();
+        await Store.CompleteAsync([new TrialCompletion(lease, new TrialOutcome(TrialStatus.Completed, TimeSpan.Zero) { Metrics = [new("loss", 20_000, 0.0, Time.GetUtcNow())] })]);
+        var stored = await Store.GetMetricsAsync(lease.TrialId);
+        stored.Count.ShouldBe(20_002);
+        stored.Where(m => m.Name == "loss").Select(m => m.Step).ShouldBe(Enumerable.Range(0, 20_001).Select(i => (long)i));
+        stored.Single(m => m.Name == "acc").Value.ShouldBe(0.5);
+        (await Store.AppendMetricsAsync(lease, many)).ShouldBeFalse(); // the lease is gone with the completion
+    }
+
+    [Fact]
+    public async Task A_retried_attempt_starts_without_the_metrics_of_the_failed_one()
+    {
+        var study = await StudyWithTrialsAsync(1, maxAttempts: 2);
+        var first = (await ClaimAsync(study, 1)).Single();
+        await Store.AppendMetricsAsync(first, [new MetricPoint("loss", 0, 9, Time.GetUtcNow())]);
+        await Store.CompleteAsync([Done(first, TrialStatus.Failed)]);
+        var second = (await ClaimAsync(study, 1)).Single();
+        (await Store.GetMetricsAsync(second.TrialId)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_stale_token_cannot_complete_a_trial_twice()
     {
         var study = await StudyWithTrialsAsync(1);

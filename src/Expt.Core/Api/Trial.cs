@@ -18,12 +18,20 @@ public sealed class Trial
     private readonly Dictionary<string, long> _nextStep = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private SeededRandom? _random;
+    private Task _flushing = Task.CompletedTask;
+    private long _lastFlush;
+
+    /// <summary>Buffered points are written to the store once this many accumulate (or every few seconds).</summary>
+    internal const int FlushPoints = MetricChunk.MaxPoints;
+
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
 
     internal Trial(TrialContext context, TimeProvider time, CancellationToken cancellationToken)
     {
         _context = context;
         _time = time;
         CancellationToken = cancellationToken;
+        _lastFlush = time.GetTimestamp();
     }
 
     /// <summary>The 8-hex-digit trial id.</summary>
@@ -72,6 +80,31 @@ public sealed class Trial
             var s = step ?? _nextStep.GetValueOrDefault(name);
             _nextStep[name] = s + 1;
             _metrics.Add(new MetricPoint(name, s, value, _time.GetUtcNow()));
+            // Batches, not points, go to the store: a million points cost a few hundred writes. A crash loses at
+            // most the batch not yet flushed, and the trial then fails.
+            if (_context.AppendMetrics is { } append && (_metrics.Count >= FlushPoints || _time.GetElapsedTime(_lastFlush) >= FlushInterval))
+            {
+                var batch = _metrics.ToArray();
+                _metrics.Clear();
+                _lastFlush = _time.GetTimestamp();
+                var previous = _flushing;
+                _flushing = FlushAsync(previous, append, batch);
+            }
+        }
+    }
+
+    private static async Task FlushAsync(Task previous, Func<IReadOnlyList<MetricPoint>, Task<bool>> append, MetricPoint[] batch)
+    {
+        await previous.ConfigureAwait(false);
+        await append(batch).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for flushes in progress; what is left is written with the outcome.</summary>
+    internal Task DrainAsync()
+    {
+        lock (_lock)
+        {
+            return _flushing;
         }
     }
 
@@ -96,6 +129,7 @@ public sealed class Trial
         }
     }
 
+    /// <summary>The points not flushed yet.</summary>
     internal IReadOnlyList<MetricPoint> Metrics
     {
         get

@@ -53,6 +53,7 @@ public sealed class InProcessExecutor : ITrialExecutor
                 }
             }
             var returned = await task.ConfigureAwait(false);
+            await trial.DrainAsync().ConfigureAwait(false);
             return Outcome(TrialStatus.Completed, ResultsJson.Build(trial.Results, returned));
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)

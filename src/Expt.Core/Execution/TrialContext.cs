@@ -8,4 +8,8 @@ namespace Expt.Execution;
 /// <param name="Params">Its parameter values.</param>
 /// <param name="TrialDirectory">Its directory (created by the executor when it needs one).</param>
 /// <param name="Slot">The worker slot running it, from 0.</param>
-public sealed record TrialContext(TrialLease Lease, ParamSet Params, string TrialDirectory, int Slot);
+public sealed record TrialContext(TrialLease Lease, ParamSet Params, string TrialDirectory, int Slot)
+{
+    /// <summary>Stores step metrics while the trial runs (fenced by the lease); null when there is no store to flush to.</summary>
+    public Func<IReadOnlyList<MetricPoint>, Task<bool>>? AppendMetrics { get; init; }
+}

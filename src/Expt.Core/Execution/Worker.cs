@@ -173,7 +173,10 @@ public sealed class Worker
                 continue;
             }
             Interlocked.Increment(ref _started);
-            var context = new TrialContext(lease, ParamSet.FromJson(lease.ParamsJson), Path.Combine(_store.RunsDirectory, lease.StudyName, lease.TrialId), slot);
+            var context = new TrialContext(lease, ParamSet.FromJson(lease.ParamsJson), Path.Combine(_store.RunsDirectory, lease.StudyName, lease.TrialId), slot)
+            {
+                AppendMetrics = points => _store.AppendMetricsAsync(lease, points, CancellationToken.None),
+            };
             _observer?.TrialStarted(context);
             var startedAt = _time.GetTimestamp();
             TrialOutcome outcome;

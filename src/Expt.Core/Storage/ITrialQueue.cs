@@ -24,6 +24,11 @@ public interface ITrialQueue
     /// </summary>
     Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<TrialCompletion> completions, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Appends step metrics of a running trial (a flush while it runs); refused (false) when the lease is no longer held.
+    /// </summary>
+    Task<bool> AppendMetricsAsync(TrialLease lease, IReadOnlyList<MetricPoint> points, CancellationToken cancellationToken = default);
+
     /// <summary>Gives leases back without an outcome.</summary>
     Task ReleaseAsync(IReadOnlyList<TrialLease> leases, ReleaseMode mode, CancellationToken cancellationToken = default);
 

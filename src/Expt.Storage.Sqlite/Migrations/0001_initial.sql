@@ -47,11 +47,15 @@ CREATE INDEX trials_study_seq ON trials (study_id, seq);
 -- Expired leases: only running trials are indexed.
 CREATE INDEX trials_leases ON trials (lease_until) WHERE status = 'running';
 
-CREATE TABLE metrics (
+-- Step metrics in chunks: one row holds up to a few thousand points of one metric of one trial, as packed
+-- little-endian arrays (steps int64, values float64, times int64 Unix ms). A million points are a few hundred rows.
+CREATE TABLE metric_chunks (
     trial_id TEXT NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
     name     TEXT NOT NULL,
-    step     INTEGER NOT NULL,
-    value    REAL,
-    time     INTEGER NOT NULL
+    seq      INTEGER NOT NULL,
+    count    INTEGER NOT NULL,
+    steps    BLOB NOT NULL,
+    vals     BLOB NOT NULL,
+    times    BLOB NOT NULL
 );
-CREATE INDEX metrics_trial ON metrics (trial_id, name, step);
+CREATE INDEX metric_chunks_trial ON metric_chunks (trial_id, name, seq);
