@@ -81,6 +81,9 @@ public static class ExptHost
             new SummaryCommand(env, globals),
             new CompareGroupsCommand(env, globals),
             new ExportCommand(env, globals),
+            new LogsCommand(env, globals),
+            new DiffCommand(env, globals),
+            new CompareCommand(env, globals),
             new TrialHostCommand(env, globals),
         ];
         var examples = new Dictionary<Command, IReadOnlyList<string>>();

@@ -7,7 +7,7 @@ public sealed partial class SqliteStore
 {
     private const string TrialColumns =
         "t.id, t.study_id, s.name, t.key, t.seq, t.replicate, t.params, t.seed, t.status, t.attempts, t.max_attempts, t.created, t.started, " +
-        "t.finished, t.duration_ms, t.host, t.pid, t.lease_owner, t.lease_until, t.results, t.error, t.exit_code";
+        "t.finished, t.duration_ms, t.host, t.pid, t.lease_owner, t.lease_until, t.results, t.error, t.exit_code, t.provenance";
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TrialRecord>> ListTrialsAsync(TrialFilter filter, CancellationToken cancellationToken = default)
@@ -89,6 +89,7 @@ public sealed partial class SqliteStore
                 ResultsJson = Text(r, 19),
                 Error = Text(r, 20),
                 ExitCode = r.IsDBNull(21) ? null : r.GetInt32(21),
+                ProvenanceJson = Text(r, 22),
             });
         }
         return trials;

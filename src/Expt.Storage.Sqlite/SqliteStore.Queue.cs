@@ -23,7 +23,7 @@ public sealed partial class SqliteStore
             var until = now + (long)request.Lease.TotalMilliseconds;
             using var claim = Command(
                 $"UPDATE trials SET status = 'running', lease_owner = @w, lease_token = @t, lease_until = @until, attempts = attempts + 1, " +
-                $"started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p " +
+                $"started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p, provenance = @prov " +
                 $"WHERE id IN (SELECT id FROM trials WHERE status = 'pending'{studyClause} ORDER BY priority DESC, seq LIMIT @max) " +
                 "RETURNING id, study_id, key, replicate, params, seed, attempts, seq, max_attempts", tx);
             claim.Parameters.AddWithValue("@w", request.Worker.Id);
@@ -33,6 +33,7 @@ public sealed partial class SqliteStore
             claim.Parameters.AddWithValue("@h", request.Worker.Host);
             claim.Parameters.AddWithValue("@p", request.Worker.Pid);
             claim.Parameters.AddWithValue("@max", request.Max);
+            claim.Parameters.AddWithValue("@prov", (object?)request.ProvenanceJson ?? DBNull.Value);
             if (request.StudyId is not null)
             {
                 claim.Parameters.AddWithValue("@s", StudyKey(request.StudyId));

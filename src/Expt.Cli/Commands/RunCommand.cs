@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Expt.Cli.Isolation;
 using Expt.Cli.Output;
 using Expt.Execution;
+using Expt.Provenance;
 using Expt.Spec;
 using Expt.Storage;
 using Expt.Trials;
@@ -70,7 +70,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         {
             spec = spec with { Name = await StudyPreparation.NextVersionNameAsync(store, spec.Name, cancellationToken).ConfigureAwait(false) };
         }
-        var prepared = await StudyPreparation.PrepareAsync(store, spec, Provenance(parseResult), requeueCancelled: true, cancellationToken).ConfigureAwait(false);
+        var provenance = ProvenanceCollector.ForStudy(spec.SystemInfo, Environment.GetCommandLineArgs(), Env.WorkingDirectory, spec.ToJson(), Env.Time.GetUtcNow());
+        var prepared = await StudyPreparation.PrepareAsync(store, spec, provenance, requeueCancelled: true, cancellationToken).ConfigureAwait(false);
         var counts = await store.CountAsync(prepared.Study.Id, cancellationToken).ConfigureAwait(false);
         var total = counts.Values.Sum();
         var pending = counts.GetValueOrDefault(TrialStatus.Pending);
@@ -254,7 +255,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
                 abort.Cancel();
             }
         });
-        var worker = new Worker(store, _ => executor, new WorkerOptions { StudyId = studyId, Slots = spec.EffectiveParallel }, Env.Time, progress);
+        var worker = new Worker(store, _ => executor, new WorkerOptions { StudyId = studyId, Slots = spec.EffectiveParallel, ProvenanceJson = ProvenanceCollector.Machine(spec.SystemInfo) }, Env.Time, progress);
         WorkerReport report;
         if (Env.IsTerminal)
         {
@@ -274,30 +275,5 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             report = await worker.RunAsync(stop.Token, abort.Token).ConfigureAwait(false);
         }
         return new RunReport(report, interrupts > 0);
-    }
-
-    private string Provenance(ParseResult parseResult)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
-        {
-            w.WriteStartObject();
-            w.WriteString("host", Environment.MachineName);
-            w.WriteString("user", Environment.UserName);
-            w.WriteString("os", System.Runtime.InteropServices.RuntimeInformation.OSDescription);
-            w.WriteString("dotnet", Environment.Version.ToString());
-            w.WriteNumber("cores", Environment.ProcessorCount);
-            w.WriteString("cwd", Env.WorkingDirectory);
-            w.WriteString("expt", typeof(RunCommand).Assembly.GetName().Version?.ToString());
-            w.WriteStartArray("argv");
-            foreach (var token in parseResult.Tokens)
-            {
-                w.WriteStringValue(token.Value);
-            }
-            w.WriteEndArray();
-            TrialJson.WriteTime(w, "time", Env.Time.GetUtcNow());
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
     }
 }

@@ -34,6 +34,7 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
         var trial = await Lookup.TrialAsync(store, parseResult.GetValue(_id)!, cancellationToken).ConfigureAwait(false);
         var metrics = await store.GetMetricsAsync(trial.Id, cancellationToken).ConfigureAwait(false);
         var directory = Path.Combine(store.RunsDirectory, trial.StudyName, trial.Id);
+        var study = await store.GetStudyAsync(trial.StudyName, cancellationToken).ConfigureAwait(false);
         var format = parseResult.GetValue(_format);
         if (format == OutputFormat.Json)
         {
@@ -54,6 +55,10 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
                     w.WriteEndObject();
                 }
                 w.WriteEndObject();
+                w.WritePropertyName("provenance");
+                w.WriteRawValue(trial.ProvenanceJson ?? "null");
+                w.WritePropertyName("study_provenance");
+                w.WriteRawValue(study?.ProvenanceJson ?? "null");
                 w.WriteEndObject();
             });
             return ExitCodes.Success;
@@ -82,6 +87,7 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
         {
             rows.Add(Row("metric " + group.Key, $"{group.Count()} points, last {TrialJson.Display(group.Last().Value)}, min {TrialJson.Display(group.Min(m => m.Value))}, max {TrialJson.Display(group.Max(m => m.Value))}"));
         }
+        rows.AddRange(ProvenanceRows(trial.ProvenanceJson, study?.ProvenanceJson));
         if (Directory.Exists(directory))
         {
             rows.Add(Row("directory", directory));
@@ -130,4 +136,28 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
     }
 
     private static IReadOnlyList<string> Row(string field, string value) => [field, value];
+
+    private static IEnumerable<IReadOnlyList<string>> ProvenanceRows(string? trialProvenance, string? studyProvenance)
+    {
+        if (trialProvenance is not null)
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(trialProvenance);
+            var m = doc.RootElement;
+            string Get(string name) => m.TryGetProperty(name, out var v) ? v.ToString() : "?";
+            yield return Row("machine", $"{Get("host")}: {Get("cpu")}, {Get("cores")} cores, {Get("os")}, {Get("runtime")}");
+        }
+        if (studyProvenance is not null)
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(studyProvenance);
+            if (doc.RootElement.TryGetProperty("git", out var git))
+            {
+                var dirty = git.TryGetProperty("dirty", out var d) && d.GetBoolean() ? " (uncommitted changes recorded)" : string.Empty;
+                yield return Row("git", $"{git.GetProperty("commit").GetString()?[..12]} on {git.GetProperty("branch").GetString()}{dirty}");
+            }
+            if (doc.RootElement.TryGetProperty("argv", out var argv))
+            {
+                yield return Row("command line", string.Join(' ', argv.EnumerateArray().Select(a => a.GetString())));
+            }
+        }
+    }
 }

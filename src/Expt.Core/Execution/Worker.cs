@@ -133,7 +133,7 @@ public sealed class Worker
             var capacity = Math.Min(Target() - _inFlight.Count, remaining);
             if (capacity > 0)
             {
-                var leases = await _store.ClaimAsync(new ClaimRequest(_options.Identity, capacity, _options.Lease, _options.StudyId), stop).ConfigureAwait(false);
+                var leases = await _store.ClaimAsync(new ClaimRequest(_options.Identity, capacity, _options.Lease, _options.StudyId, _options.ProvenanceJson), stop).ConfigureAwait(false);
                 foreach (var lease in leases)
                 {
                     _inFlight[lease.TrialId] = new InFlight(lease, new CancellationTokenSource());

@@ -32,6 +32,9 @@ public sealed record WorkerOptions
     /// <summary>Who this worker is.</summary>
     public WorkerIdentity Identity { get; init; } = WorkerIdentity.ForThisProcess();
 
+    /// <summary>This worker's machine as a JSON object, recorded with every trial it claims.</summary>
+    public string? ProvenanceJson { get; init; }
+
     /// <summary>The most trials claimed ahead of free slots, when trials are short.</summary>
     public int MaxPrefetch { get; init; } = 4000;
 }

@@ -46,6 +46,9 @@ public sealed record StudySpec
     /// <summary>Extra environment variables for command trials.</summary>
     public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>How much of the machine and environment is recorded.</summary>
+    public Provenance.SystemInfoLevel SystemInfo { get; init; } = Provenance.SystemInfoLevel.Basic;
+
     /// <summary>The file the study came from, if any.</summary>
     public string? SourceFile { get; init; }
 
@@ -89,6 +92,7 @@ public sealed record StudySpec
                 w.WriteNumber("timeout_seconds", timeout.TotalSeconds);
             }
             w.WriteNumber("retries", Retries);
+            w.WriteString("system_info", SystemInfo.ToString().ToLowerInvariant());
             w.WriteStartObject("axes");
             foreach (var axis in Space.Axes)
             {

@@ -13,7 +13,7 @@ public sealed partial class StudySpecBinder
     public static readonly IReadOnlyList<string> TopLevelKeys =
     [
         "name", "description", "tags", "command", "shell", "workdir", "experiment", "params", "linked", "points",
-        "exclude", "where", "samples", "replications", "seed", "parallel", "timeout", "retries", "env",
+        "exclude", "where", "samples", "replications", "seed", "parallel", "timeout", "retries", "env", "system_info",
     ];
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$", RegexOptions.CultureInvariant)]
@@ -46,6 +46,12 @@ public sealed partial class StudySpecBinder
 
     private void Error(SourceLocation location, string key, string message) => _errors.Add(new SpecError(location, key, message));
 
+    private T Error<T>(SourceLocation location, string key, string message, T fallback)
+    {
+        Error(location, key, message);
+        return fallback;
+    }
+
     private StudySpec? BindRoot(ConfigMapping root)
     {
         foreach (var entry in root.Entries.Where(e => !TopLevelKeys.Contains(e.Key)))
@@ -71,6 +77,17 @@ public sealed partial class StudySpecBinder
         var parallel = Parallel(root);
         var timeout = Duration(root, "timeout");
         var shell = Bool(root, "shell") ?? false;
+        var systemInfo = Provenance.SystemInfoLevel.Basic;
+        if (String(root, "system_info") is { } level)
+        {
+            systemInfo = level switch
+            {
+                "none" => Provenance.SystemInfoLevel.None,
+                "basic" => Provenance.SystemInfoLevel.Basic,
+                "full" => Provenance.SystemInfoLevel.Full,
+                _ => Error(root.Find("system_info")!.Value.Location, "system_info", $"expected none, basic or full, got '{level}'", Provenance.SystemInfoLevel.Basic),
+            };
+        }
         var workdir = String(root, "workdir");
         var experiment = String(root, "experiment") ?? _options.DefaultExperiment;
         var commandText = String(root, "command");
@@ -152,6 +169,7 @@ public sealed partial class StudySpecBinder
             Timeout = timeout,
             Retries = retries,
             Env = env,
+            SystemInfo = systemInfo,
         };
     }
 

@@ -70,4 +70,7 @@ public sealed record TrialRecord
 
     /// <summary>The exit code of a command trial.</summary>
     public int? ExitCode { get; init; }
+
+    /// <summary>The machine that ran the last attempt, as a JSON object.</summary>
+    public string? ProvenanceJson { get; init; }
 }

@@ -34,7 +34,8 @@ CREATE TABLE trials (
     duration_ms  REAL,
     results      TEXT,
     error        TEXT,
-    exit_code    INTEGER
+    exit_code    INTEGER,
+    provenance   TEXT
 );
 
 -- Idempotent enqueue: one trial per key and study.

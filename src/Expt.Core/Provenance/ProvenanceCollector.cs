@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace Expt.Provenance;
+
+/// <summary>
+/// Records where and how a study ran: the machine, the runtime, the exact command line and configuration, and the
+/// git state of the code (commit, branch, and the patch of uncommitted changes). Secrets are redacted.
+/// </summary>
+public static class ProvenanceCollector
+{
+    /// <summary>The largest uncommitted patch kept; a larger one is cut, and says so.</summary>
+    public const int MaxPatchBytes = 256 * 1024;
+
+    private static readonly string[] SelectedVariablePrefixes =
+        ["EXPT_", "SLURM_", "CUDA_", "OMP_", "MKL_", "OPENBLAS_", "PYTHON", "CONDA_", "VIRTUAL_ENV", "DOTNET_", "HOSTNAME", "USER", "LANG"];
+
+    /// <summary>The study's provenance as a JSON object.</summary>
+    public static string ForStudy(SystemInfoLevel level, IReadOnlyList<string> arguments, string workingDirectory, string? specJson, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(workingDirectory);
+        return Write(w =>
+        {
+            w.WriteString("expt", typeof(ProvenanceCollector).Assembly.GetName().Version?.ToString(3));
+            w.WriteString("time", now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteString("system_info", level.ToString().ToLowerInvariant());
+            if (level == SystemInfoLevel.None)
+            {
+                return;
+            }
+            w.WriteStartArray("argv");
+            foreach (var arg in Redactor.RedactArguments(arguments))
+            {
+                w.WriteStringValue(arg);
+            }
+            w.WriteEndArray();
+            w.WriteString("cwd", workingDirectory);
+            if (specJson is not null)
+            {
+                w.WritePropertyName("config");
+                w.WriteRawValue(specJson);
+            }
+            w.WritePropertyName("system");
+            w.WriteRawValue(Machine(level));
+            if (Git(workingDirectory) is { } git)
+            {
+                w.WritePropertyName("git");
+                w.WriteRawValue(git);
+            }
+        });
+    }
+
+    /// <summary>The machine a worker runs on, as a JSON object (recorded with each trial it runs).</summary>
+    public static string Machine(SystemInfoLevel level)
+    {
+        return Write(w =>
+        {
+            w.WriteString("host", Environment.MachineName);
+            if (level == SystemInfoLevel.None)
+            {
+                return;
+            }
+            w.WriteString("os", RuntimeInformation.OSDescription);
+            w.WriteString("arch", RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant());
+            w.WriteString("cpu", CpuModel());
+            w.WriteNumber("cores", Environment.ProcessorCount);
+            w.WriteNumber("memory_bytes", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+            w.WriteString("runtime", RuntimeInformation.FrameworkDescription);
+            w.WriteString("user", Environment.UserName);
+            if (level != SystemInfoLevel.Full)
+            {
+                return;
+            }
+            w.WriteStartArray("gpus");
+            foreach (var gpu in Gpus())
+            {
+                w.WriteStringValue(gpu);
+            }
+            w.WriteEndArray();
+            w.WriteStartObject("env");
+            foreach (var (name, value) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+                .Select(e => ((string)e.Key, (string?)e.Value ?? string.Empty))
+                .Where(e => SelectedVariablePrefixes.Any(p => e.Item1.StartsWith(p, StringComparison.Ordinal)))
+                .OrderBy(e => e.Item1, StringComparer.Ordinal))
+            {
+                w.WriteString(name, Redactor.RedactVariable(name, value));
+            }
+            w.WriteEndObject();
+        });
+    }
+
+    private static string? CpuModel()
+    {
+        try
+        {
+            var line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
+            return line?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static IEnumerable<string> Gpus()
+    {
+        var output = Run("nvidia-smi", ["--query-gpu=name", "--format=csv,noheader"], Directory.GetCurrentDirectory());
+        return output is null ? [] : output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>The git state of the directory, or null outside a repository (or without git).</summary>
+    public static string? Git(string directory)
+    {
+        var commit = Run("git", ["rev-parse", "HEAD"], directory)?.Trim();
+        if (string.IsNullOrEmpty(commit))
+        {
+            return null;
+        }
+        var branch = Run("git", ["rev-parse", "--abbrev-ref", "HEAD"], directory)?.Trim();
+        var status = Run("git", ["status", "--porcelain"], directory) ?? string.Empty;
+        // Binary files appear as "Binary files ... differ": their contents are never stored.
+        var patch = Run("git", ["diff", "HEAD", "--no-color", "--no-ext-diff"], directory) ?? string.Empty;
+        var truncated = Encoding.UTF8.GetByteCount(patch) > MaxPatchBytes;
+        if (truncated)
+        {
+            patch = patch[..Math.Min(patch.Length, MaxPatchBytes)];
+        }
+        var remote = Run("git", ["remote", "get-url", "origin"], directory)?.Trim();
+        return Write(w =>
+        {
+            w.WriteString("commit", commit);
+            w.WriteString("branch", branch);
+            w.WriteBoolean("dirty", status.Length > 0);
+            if (!string.IsNullOrEmpty(remote))
+            {
+                w.WriteString("remote", Redactor.RedactText(remote));
+            }
+            w.WriteString("patch", patch.Length > 0 ? Redactor.RedactText(patch) : null);
+            w.WriteBoolean("patch_truncated", truncated);
+            w.WriteStartArray("untracked");
+            foreach (var line in status.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("??", StringComparison.Ordinal)).Take(100))
+            {
+                w.WriteStringValue(line[3..]);
+            }
+            w.WriteEndArray();
+        });
+    }
+
+    private static string? Run(string program, string[] args, string directory)
+    {
+        try
+        {
+            var info = new ProcessStartInfo(program)
+            {
+                WorkingDirectory = directory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var arg in args)
+            {
+                info.ArgumentList.Add(arg);
+            }
+            using var process = Process.Start(info);
+            if (process is null)
+            {
+                return null;
+            }
+            var output = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(10_000))
+            {
+                process.Kill(entireProcessTree: true);
+                return null;
+            }
+            return process.ExitCode == 0 ? output.GetAwaiter().GetResult() : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // not installed
+        }
+    }
+
+    private static string Write(Action<Utf8JsonWriter> body)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}

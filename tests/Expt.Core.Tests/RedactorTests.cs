@@ -1,0 +1,70 @@
+using Expt.Provenance;
+
+namespace Expt.Core.Tests;
+
+public sealed class RedactorTests
+{
+    [Theory]
+    [InlineData("PGPASSWORD", true)]
+    [InlineData("GITHUB_TOKEN", true)]
+    [InlineData("AWS_SECRET_ACCESS_KEY", true)]
+    [InlineData("OPENAI_API_KEY", true)]
+    [InlineData("MY_KEY", true)]
+    [InlineData("HOME", false)]
+    [InlineData("KEYBOARD_LAYOUT", false)]
+    [InlineData("MONKEY", false)]
+    [InlineData("CUDA_VISIBLE_DEVICES", false)]
+    public void Secret_names_are_recognised(string name, bool secret) => Redactor.IsSecretName(name).ShouldBe(secret);
+
+    [Fact]
+    public void Variables_urls_and_arguments_are_masked()
+    {
+        Redactor.RedactVariable("DB_PASSWORD", "hunter2").ShouldBe("***");
+        Redactor.RedactVariable("DATABASE_URL", "postgresql://me:hunter2@db:5432/x").ShouldBe("postgresql://me:***@db:5432/x");
+        Redactor.RedactText("see https://u:p4ss@example.org/a and ftp://anon@h/").ShouldBe("see https://u:***@example.org/a and ftp://anon@h/");
+        Redactor.RedactArguments(["run", "--token", "abc", "--api-key=xyz", "--password", "p", "--lr", "0.1", "postgres://a:b@h/d"])
+            .ShouldBe(["run", "--token", "***", "--api-key=***", "--password", "***", "--lr", "0.1", "postgres://a:***@h/d"]);
+    }
+
+    [Fact]
+    public void Study_provenance_records_git_and_never_a_secret()
+    {
+        var dir = Directory.CreateTempSubdirectory("expt-prov-").FullName;
+        try
+        {
+            void Git(params string[] args)
+            {
+                var info = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+                foreach (var a in args)
+                {
+                    info.ArgumentList.Add(a);
+                }
+                using var p = System.Diagnostics.Process.Start(info)!;
+                p.WaitForExit();
+            }
+            Git("init", "-q");
+            Git("-c", "user.email=a@b", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "init");
+            File.WriteAllText(Path.Combine(dir, "train.py"), "print('changed')\n");
+            Git("add", "train.py");
+            File.WriteAllBytes(Path.Combine(dir, "blob.bin"), [0, 1, 2, 0, 255]);
+            Git("add", "blob.bin");
+            var json = ProvenanceCollector.ForStudy(SystemInfoLevel.Full, ["expt", "run", "--token", "s3cr3t"], dir, """{"name":"x"}""", DateTimeOffset.UnixEpoch);
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            json.ShouldNotContain("s3cr3t");
+            root.GetProperty("git").GetProperty("commit").GetString()!.Length.ShouldBe(40);
+            root.GetProperty("git").GetProperty("dirty").GetBoolean().ShouldBeTrue();
+            var patch = root.GetProperty("git").GetProperty("patch").GetString()!;
+            patch.ShouldContain("+print('changed')");
+            patch.ShouldContain("Binary files /dev/null and b/blob.bin differ");
+            root.GetProperty("system").GetProperty("cores").GetInt32().ShouldBe(Environment.ProcessorCount);
+            root.GetProperty("config").GetProperty("name").GetString().ShouldBe("x");
+            ProvenanceCollector.ForStudy(SystemInfoLevel.None, ["expt"], dir, null, DateTimeOffset.UnixEpoch).ShouldNotContain("git");
+            ProvenanceCollector.Git(Path.GetTempPath()).ShouldBeNull();
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
