@@ -7,9 +7,14 @@ cd "$root"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
-if ! command -v python3 >/dev/null 2>&1; then
-  echo "test.sh: installing python3 (the example studies use it)" >&2
-  (apt-get update -qq && apt-get install -y -qq python3) >/dev/null 2>&1 || echo "test.sh: could not install python3" >&2
+# Debian packages the tests use: python3 (example studies), git (provenance), rsvg-convert (PNG plots).
+missing=()
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v git >/dev/null 2>&1 || missing+=(git)
+command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "test.sh: installing ${missing[*]}" >&2
+  (apt-get update -qq && apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 || echo "test.sh: could not install ${missing[*]}" >&2
 fi
 
 echo "== build" >&2

@@ -51,6 +51,12 @@ internal abstract class ExptCommand(CliEnvironment env, GlobalOptions globals)
             await Env.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
             return ex.ExitCode;
         }
+        catch (System.Data.Common.DbException ex)
+        {
+            // A store fault is not the user's mistake, but it is not a crash of expt either: one line, exit 4.
+            await Env.Error.WriteLineAsync($"error: the store failed: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.StoreError;
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await Env.Error.WriteLineAsync("interrupted").ConfigureAwait(false);

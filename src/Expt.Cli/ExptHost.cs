@@ -84,6 +84,7 @@ public static class ExptHost
             new LogsCommand(env, globals),
             new DiffCommand(env, globals),
             new CompareCommand(env, globals),
+            new PlotCommand(env, globals),
             new TrialHostCommand(env, globals),
         ];
         var examples = new Dictionary<Command, IReadOnlyList<string>>();

@@ -90,6 +90,28 @@ public sealed class ResultsEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Plots_are_written_as_svg_and_png()
+    {
+        await RunStudyAsync();
+        var curves = await _cli.RunAsync("plot", "res", "-m", "loss", "--by", "x", "-o", "loss.svg");
+        curves.ExitCode.ShouldBe(0, curves.ToString());
+        var svg = File.ReadAllText(Path.Combine(_cli.Directory, "loss.svg"));
+        System.Xml.Linq.XDocument.Parse(svg);
+        System.Text.RegularExpressions.Regex.Matches(svg, "<polyline").Count.ShouldBe(3);
+        svg.ShouldContain("x=3 (n=4)");
+
+        var bars = await _cli.RunAsync("plot", "res", "-m", "value", "--by", "opt", "-o", "value.png");
+        bars.ExitCode.ShouldBe(0, bars.ToString());
+        var png = File.ReadAllBytes(Path.Combine(_cli.Directory, "value.png"));
+        png.Take(4).ShouldBe(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' });
+        File.ReadAllText(Path.Combine(_cli.Directory, "value.svg")).ShouldContain("<circle");
+
+        var missing = await _cli.RunAsync("plot", "res", "-m", "nope", "-o", "x.svg");
+        missing.ExitCode.ShouldBe(2);
+        missing.Stderr.Trim().ShouldBe("error: --metric: no completed trial of res logged a step metric 'nope'");
+    }
+
+    [Fact]
     public async Task Exports_are_tidy_and_exact()
     {
         await RunStudyAsync();

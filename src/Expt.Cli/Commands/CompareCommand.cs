@@ -61,8 +61,27 @@ internal sealed class CompareCommand(CliEnvironment env, GlobalOptions globals) 
             .Where(c => !c.StartsWith("provenance.", StringComparison.Ordinal))
             .Where(c => parseResult.GetValue(_all) || fields.Select(f => f.GetValueOrDefault(c, string.Empty)).Distinct().Count() > 1)
             .ToList();
+        if (parseResult.GetValue(_format) == OutputFormat.Json)
+        {
+            JsonOutput.Write(Env, w =>
+            {
+                w.WriteStartArray();
+                for (var i = 0; i < trials.Count; i++)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("id", trials[i].Id);
+                    foreach (var column in columns)
+                    {
+                        w.WriteString(column, fields[i].GetValueOrDefault(column));
+                    }
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            });
+            return ExitCodes.Success;
+        }
         var rows = trials.Select((t, i) => (IReadOnlyList<string>)[t.Id, .. columns.Select(c => fields[i].GetValueOrDefault(c, string.Empty))]).ToList();
-        TableRenderer.Write(Env, new TableData(["id", .. columns.Select(c => c.Replace("param ", string.Empty, StringComparison.Ordinal))], rows), parseResult.GetValue(_format) == OutputFormat.Json ? OutputFormat.Csv : parseResult.GetValue(_format));
+        TableRenderer.Write(Env, new TableData(["id", .. columns.Select(c => c.Replace("param ", string.Empty, StringComparison.Ordinal))], rows), parseResult.GetValue(_format));
         return ExitCodes.Success;
     }
 }

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Expt.Analysis;
+using Expt.Charts;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Cli.Commands;
+
+/// <summary>
+/// <c>expt plot STUDY --metric M [--by K] -o FILE.svg</c>: step-metric curves (mean ± std band per group), or a bar
+/// chart of a final result per group (mean, 95% CI, every value). PNG when rsvg-convert is installed.
+/// </summary>
+internal sealed class PlotCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
+{
+    private readonly Argument<string> _study = new("study") { Description = "The study" };
+    private readonly Option<string> _metric = new("--metric", "-m") { Description = "A step metric (curves) or a result (bars)", Required = true };
+    private readonly Option<string?> _by = new("--by") { Description = "Group by these parameters (default: the whole parameter point)" };
+    private readonly Option<string> _output = new("--output", "-o") { Description = "The file to write: .svg, or .png (needs rsvg-convert)", Required = true };
+    private readonly Option<string> _kind = new("--kind") { Description = "auto, curves or bars", DefaultValueFactory = _ => "auto" };
+    private readonly Option<bool> _logY = new("--log-y") { Description = "Logarithmic y axis (curves)" };
+
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "expt plot lr-sweep --metric loss --by lr -o loss.svg",
+        "expt plot lr-sweep --metric accuracy -o accuracy.png",
+    ];
+
+    public override Command Build()
+    {
+        var command = new Command("plot", "Plot step-metric curves with mean ± std bands, or a final result per group with 95% CIs, as SVG or PNG.");
+        command.Arguments.Add(_study);
+        foreach (var option in new Option[] { _metric, _by, _output, _kind, _logY })
+        {
+            command.Options.Add(option);
+        }
+        return Wire(command);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var output = Path.GetFullPath(parseResult.GetValue(_output)!, Env.WorkingDirectory);
+        var png = output.EndsWith(".png", StringComparison.OrdinalIgnoreCase);
+        if (!png && !output.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UserException($"--output: '{parseResult.GetValue(_output)}' should end in .svg or .png");
+        }
+        var kind = parseResult.GetValue(_kind)!;
+        if (kind is not ("auto" or "curves" or "bars"))
+        {
+            throw new UserException($"--kind: expected auto, curves or bars, got '{kind}'");
+        }
+        var metric = parseResult.GetValue(_metric)!;
+        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
+        var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id, Statuses = [TrialStatus.Completed] }, cancellationToken).ConfigureAwait(false);
+        var by = parseResult.GetValue(_by)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var isResult = Summarizer.Metrics(trials).Contains(metric);
+        string svg;
+        if (kind == "bars" || (kind == "auto" && isResult))
+        {
+            if (!isResult)
+            {
+                throw new UserException($"--metric: no completed trial has a numeric result '{metric}'; results: {string.Join(", ", Summarizer.Metrics(trials))}");
+            }
+            var summaries = Summarizer.Summarize(trials, metric, by);
+            var groups = Summarizer.Group(trials, by);
+            var bars = summaries.Select((s, i) => (s, (IReadOnlyList<double>)groups[i].Trials.OrderBy(t => t.Replicate)
+                .Select(t => ResultValues.Number(t.ResultsJson, metric)).Where(v => v is not null).Select(v => v!.Value).ToList())).ToList();
+            svg = SvgChart.Bars(bars, $"{study.Name}: {metric}");
+        }
+        else
+        {
+            var curves = new List<Curve>();
+            foreach (var (key, members) in Summarizer.Group(trials, by))
+            {
+                var series = new List<IReadOnlyList<(long, double)>>();
+                foreach (var trial in members.OrderBy(t => t.Replicate))
+                {
+                    var points = await store.GetMetricsAsync(trial.Id, cancellationToken).ConfigureAwait(false);
+                    series.Add(points.Where(p => p.Name == metric).Select(p => (p.Step, p.Value)).ToList());
+                }
+                var curve = Curve.Aggregate(key, metric, series);
+                if (curve.Steps.Length > 0)
+                {
+                    curves.Add(curve);
+                }
+            }
+            if (curves.Count == 0)
+            {
+                throw new UserException($"--metric: no completed trial of {study.Name} logged a step metric '{metric}'");
+            }
+            svg = SvgChart.Curves(curves, $"{study.Name}: {metric} (mean ± std)", parseResult.GetValue(_logY));
+        }
+        var svgPath = png ? Path.ChangeExtension(output, ".svg") : output;
+        await File.WriteAllTextAsync(svgPath, svg, cancellationToken).ConfigureAwait(false);
+        if (png)
+        {
+            await ConvertAsync(svgPath, output, cancellationToken).ConfigureAwait(false);
+        }
+        await Env.Error.WriteLineAsync($"wrote {output}").ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private static async Task ConvertAsync(string svg, string png, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo("rsvg-convert") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "-o", png, svg })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        try
+        {
+            using var process = Process.Start(info)!;
+            var error = await process.StandardError.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            if (process.ExitCode != 0)
+            {
+                throw new UserException($"rsvg-convert failed: {error.Trim()}; the SVG is at {svg}", ExitCodes.TrialsFailed);
+            }
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new UserException($"PNG output needs rsvg-convert (Debian: apt-get install librsvg2-bin); the SVG is at {svg}");
+        }
+    }
+}
