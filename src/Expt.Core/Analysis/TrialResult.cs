@@ -1,0 +1,43 @@
+using Expt.Spec;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Analysis;
+
+/// <summary>A trial as the results API shows it: its record, typed parameters and results.</summary>
+public sealed class TrialResult
+{
+    internal TrialResult(TrialRecord record)
+    {
+        Record = record;
+        Params = ParamSet.FromJson(record.ParamsJson);
+        Results = ResultValues.Parse(record.ResultsJson).ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>The stored record (id, status, seed, times, error...).</summary>
+    public TrialRecord Record { get; }
+
+    /// <summary>The trial id.</summary>
+    public string Id => Record.Id;
+
+    /// <summary>The status.</summary>
+    public TrialStatus Status => Record.Status;
+
+    /// <summary>The replicate index.</summary>
+    public int Replicate => Record.Replicate;
+
+    /// <summary>The parameters.</summary>
+    public ParamSet Params { get; }
+
+    /// <summary>The results: ints, floats, strings, bools; arrays and objects as JSON text.</summary>
+    public IReadOnlyDictionary<string, object?> Results { get; }
+
+    /// <summary>A numeric result, or null.</summary>
+    public double? Number(string name) => ResultValues.Number(Record.ResultsJson, name);
+
+    /// <summary>A numeric array result, or null.</summary>
+    public double[]? Array(string name) => ResultValues.Array(Record.ResultsJson, name);
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Id} {Params} #{Replicate} {Status.ToName()}";
+}
