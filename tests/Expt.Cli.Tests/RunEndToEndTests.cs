@@ -20,6 +20,8 @@ public sealed class RunEndToEndTests : IDisposable
                 m.write(json.dumps({"step": step, "loss": value / (step + 1)}) + "\n")
         with open(os.environ["EXPT_RESULTS"], "w") as r:
             json.dump({"value": value, "name": params["name"], "depth": params["model"]["depth"], "argv": sys.argv[1:]}, r)
+        with open(os.path.join(os.environ["EXPT_TRIAL_DIR"], "solution.txt"), "w") as f:
+            f.write("42")
         print("trial", os.environ["EXPT_TRIAL_ID"], "replicate", os.environ["EXPT_REPLICATE"])
         """;
 
@@ -72,6 +74,12 @@ public sealed class RunEndToEndTests : IDisposable
         show.Stdout.ShouldMatch(@"metric loss\s+3 points, last [0-9.]+, min [0-9.]+, max [0-9.]+");
         show.Stdout.ShouldContain("--- stdout.log (last lines) ---");
         show.Stdout.ShouldContain($"trial {first.GetProperty("id").GetString()} replicate 0");
+
+        show.Stdout.ShouldMatch(@"\nartifact\s+solution.txt \(2 bytes\)\n");
+        var shown = (await _cli.RunAsync("show", first.GetProperty("id").GetString()!, "--format", "json")).Json();
+        shown.GetProperty("artifacts")[0].GetProperty("name").GetString().ShouldBe("solution.txt");
+        shown.GetProperty("provenance").GetProperty("cores").GetInt32().ShouldBe(Environment.ProcessorCount);
+        shown.GetProperty("study_provenance").GetProperty("config").GetProperty("name").GetString().ShouldBe("e2e");
 
         var csv = await _cli.RunAsync("ls", "--where", "lr > 1 and model.depth == 4", "--format", "csv");
         csv.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(3);

@@ -24,6 +24,9 @@ public sealed class StudyResultsTests : IAsyncLifetime
             {
                 trial.Log("loss", (a * 10) + r + step, step * 10);
             }
+            trial.SaveArtifact("plot.svg", "<svg/>");
+            trial.SaveArtifact("../escape.txt", "stays inside");
+            trial.Note("first note");
             return Task.FromResult<object?>(new { score = (a * 10) + r, vector = new[] { a, r, 1.0 }, samples = new[] { r, r + 0.5 } });
         }, null);
         await new Worker(_store, _ => executor, new WorkerOptions { StudyId = prepared.Study.Id, Slots = 2 }).RunAsync(default, default);
@@ -63,6 +66,14 @@ public sealed class StudyResultsTests : IAsyncLifetime
         var distributions = results.Distributions("samples", by: ["a"], quantiles: [0.5]);
         distributions[0].Stats.N.ShouldBe(12);
         distributions[0].Quantiles[0.5].ShouldBe(1.25);
+
+        var images = results.Artifacts("*.svg", by: ["a"]);
+        images.Count.ShouldBe(2);
+        images[0].Files.Count.ShouldBe(6);
+        images[0].Files.ShouldAllBe(f => f.StartsWith(_store.RunsDirectory, StringComparison.Ordinal));
+        var dir = Path.GetDirectoryName(images[0].Files[0])!;
+        File.ReadAllText(Path.Combine(dir, "escape.txt")).ShouldBe("stays inside");
+        File.ReadAllText(Path.Combine(dir, Trial.NotesFile)).ShouldBe("first note\n");
     }
 
     [Fact]

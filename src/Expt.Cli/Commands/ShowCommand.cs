@@ -55,6 +55,16 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
                     w.WriteEndObject();
                 }
                 w.WriteEndObject();
+                w.WriteStartArray("artifacts");
+                foreach (var file in CommandExecutor.Artifacts(directory))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", Path.GetRelativePath(directory, file.FullName));
+                    w.WriteString("path", file.FullName);
+                    w.WriteNumber("bytes", file.Length);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
                 w.WritePropertyName("provenance");
                 w.WriteRawValue(trial.ProvenanceJson ?? "null");
                 w.WritePropertyName("study_provenance");
@@ -87,6 +97,7 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
         {
             rows.Add(Row("metric " + group.Key, $"{group.Count()} points, last {TrialJson.Display(group.Last().Value)}, min {TrialJson.Display(group.Min(m => m.Value))}, max {TrialJson.Display(group.Max(m => m.Value))}"));
         }
+        rows.AddRange(CommandExecutor.Artifacts(directory).Select(f => Row("artifact", $"{Path.GetRelativePath(directory, f.FullName)} ({f.Length:N0} bytes)")));
         rows.AddRange(ProvenanceRows(trial.ProvenanceJson, study?.ProvenanceJson));
         if (Directory.Exists(directory))
         {
@@ -100,6 +111,10 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
         if (trial.Error is { } error)
         {
             Section(trial.Status == TrialStatus.Completed ? "warnings" : "error", error);
+        }
+        if (File.Exists(Path.Combine(directory, Trial.NotesFile)))
+        {
+            Section("notes", (await File.ReadAllTextAsync(Path.Combine(directory, Trial.NotesFile), cancellationToken).ConfigureAwait(false)).TrimEnd());
         }
         foreach (var file in new[] { CommandExecutor.StdoutFile, CommandExecutor.StderrFile })
         {

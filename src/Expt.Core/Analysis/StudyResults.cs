@@ -123,6 +123,19 @@ public sealed class StudyResults : IAsyncDisposable
         }).ToList();
     }
 
+    /// <summary>The artifacts (files in trial directories) whose names match a pattern, collected per group: e.g. every "*.png".</summary>
+    public IReadOnlyList<(Spec.ParamSet Key, IReadOnlyList<string> Files)> Artifacts(string pattern = "*", IReadOnlyList<string>? by = null)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        return Groups(by).Select(g => (g.Key, (IReadOnlyList<string>)g.Trials
+            .SelectMany(t =>
+            {
+                var dir = Path.Combine(_store.RunsDirectory, Study.Name, t.Id);
+                return Directory.Exists(dir) ? Directory.EnumerateFiles(dir, pattern, SearchOption.AllDirectories).Order(StringComparer.Ordinal) : Enumerable.Empty<string>();
+            })
+            .ToList())).ToList();
+    }
+
     private IEnumerable<(Spec.ParamSet Key, IReadOnlyList<TrialResult> Trials)> Groups(IReadOnlyList<string>? by)
     {
         var byId = Trials.ToDictionary(t => t.Id);

@@ -108,6 +108,57 @@ public sealed class Trial
         }
     }
 
+    /// <summary>Saves bytes as an artifact in the trial directory (an image, an array dump, a model); returns its path.</summary>
+    public string SaveArtifact(string name, ReadOnlySpan<byte> data)
+    {
+        var path = ArtifactPath(name);
+        File.WriteAllBytes(path, data.ToArray());
+        return path;
+    }
+
+    /// <summary>Saves text as an artifact in the trial directory; returns its path.</summary>
+    public string SaveArtifact(string name, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var path = ArtifactPath(name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    /// <summary>Copies a file into the trial directory as an artifact; returns its new path.</summary>
+    public string SaveArtifactFile(string sourcePath, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(sourcePath);
+        var path = ArtifactPath(name ?? Path.GetFileName(sourcePath));
+        File.Copy(sourcePath, path, overwrite: true);
+        return path;
+    }
+
+    /// <summary>Appends a free-form note (kept in notes.txt in the trial directory, shown by <c>expt show</c>).</summary>
+    public void Note(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        lock (_lock)
+        {
+            File.AppendAllText(Path.Combine(Directory, NotesFile), text.TrimEnd() + "\n");
+        }
+    }
+
+    /// <summary>The file notes go to, in the trial directory.</summary>
+    public const string NotesFile = "notes.txt";
+
+    private string ArtifactPath(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        // Artifacts stay inside the trial directory whatever the name says.
+        var file = Path.GetFileName(name);
+        if (file.Length == 0 || file is "." or "..")
+        {
+            throw new ArgumentException($"'{name}' is not a file name", nameof(name));
+        }
+        return Path.Combine(Directory, file);
+    }
+
     /// <summary>Records a final result; a returned object's members are merged over these.</summary>
     public void Result(string name, object? value)
     {

@@ -229,6 +229,21 @@ public sealed class CommandExecutor : ITrialExecutor
         }
     }
 
+    /// <summary>The files a trial produced besides Expt's own (logs, results, metrics): its artifacts.</summary>
+    public static IReadOnlyList<FileInfo> Artifacts(string trialDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(trialDirectory);
+        if (!Directory.Exists(trialDirectory))
+        {
+            return [];
+        }
+        var own = new HashSet<string>([StdoutFile, StderrFile, ResultsFile, MetricsFileName], StringComparer.Ordinal);
+        return new DirectoryInfo(trialDirectory).EnumerateFiles("*", SearchOption.AllDirectories)
+            .Where(f => !own.Contains(f.Name) || f.DirectoryName != Path.GetFullPath(trialDirectory).TrimEnd(Path.DirectorySeparatorChar))
+            .OrderBy(f => f.FullName, StringComparer.Ordinal)
+            .ToList();
+    }
+
     /// <summary>The last lines of a trial's stderr (at most 20 lines, 4,000 characters).</summary>
     public static string? Tail(string trialDirectory, string file = StderrFile, int lines = 20)
     {
