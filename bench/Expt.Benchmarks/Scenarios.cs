@@ -21,6 +21,7 @@ internal static class Scenarios
                 case "cpu": await CpuAsync(); break;
                 case "store": await StoreAsync(); break;
                 case "metrics": await MetricsAsync(); break;
+                case "scale": await ScaleAsync(); break;
                 default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu or store"); return 2;
             }
             PrintMedians();
@@ -106,6 +107,62 @@ internal static class Scenarios
             Record("commands ratio expt/parallel", round, exptTime / parallelTime);
             Console.WriteLine($"commands round {round}: 1000 x true, -j 2: expt {F(exptTime)} s (tracked in SQLite, logs captured), GNU parallel {F(parallelTime)} s, ratio expt/parallel {F(exptTime / parallelTime, "0.00")}");
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// A store with 1,000,000 trials: a 900,000-trial study still pending and a 100,000-trial study completed with
+    /// results. Times the CLI as a user runs it: <c>expt ls --study S --limit 20</c> and <c>expt summary</c>.
+    /// </summary>
+    private static async Task ScaleAsync()
+    {
+        var dir = Directory.CreateTempSubdirectory("expt-scale-").FullName;
+        var db = Path.Combine(dir, "expt.db");
+        var clock = Stopwatch.StartNew();
+        await using (var store = await SqliteStore.OpenAsync(db))
+        {
+            var big = StudySpecBinder.Bind(YamlConfigReader.Parse("name: big\ncommand: 'true'\nparams:\n  i: range(900000)\n", "bench"), new BindOptions());
+            await StudyPreparation.PrepareAsync(store, big, null, requeueCancelled: false);
+            var done = StudySpecBinder.Bind(YamlConfigReader.Parse("name: done\ncommand: 'true'\nparams:\n  lr: [0.1, 0.01, 0.001, 0.0001]\n  i: range(250)\nreplications: 100\n", "bench"), new BindOptions());
+            var prepared = await StudyPreparation.PrepareAsync(store, done, null, requeueCancelled: false);
+            var worker = new Expt.Storage.WorkerIdentity("bench", "h", 1);
+            while (true)
+            {
+                var leases = await store.ClaimAsync(new Expt.Storage.ClaimRequest(worker, 5000, TimeSpan.FromMinutes(5), prepared.Study.Id));
+                if (leases.Count == 0)
+                {
+                    break;
+                }
+                await store.CompleteAsync(leases.Select(l => new Expt.Storage.TrialCompletion(l, new Expt.Storage.TrialOutcome(Expt.Trials.TrialStatus.Completed,
+                    TimeSpan.FromMilliseconds(1), $$"""{"value":{{(l.Seed % 1000) / 1000.0}},"other":{{l.Replicate}}}"""))).ToList());
+            }
+        }
+        if (Environment.GetEnvironmentVariable("EXPT_BENCH_BUILD_ONLY") is not null)
+        {
+            Console.WriteLine($"scale: built {db}");
+            return;
+        }
+        Console.WriteLine($"scale: built a store of 1,000,000 trials in {F(clock.Elapsed.TotalSeconds, "0.0")} s ({new FileInfo(db).Length / 1e6:0} MB)");
+        var expt = Path.Combine(AppContext.BaseDirectory, "expt.dll");
+        for (var round = 0; round <= Rounds; round++)
+        {
+            var ls = await TimeAsync("dotnet", [expt, "ls", "--store", db, "--study", "big", "--limit", "20"], dir);
+            var lsDone = await TimeAsync("dotnet", [expt, "ls", "--store", db, "--study", "done", "--status", "completed", "--limit", "20", "--format", "json"], dir);
+            var version = await TimeAsync("dotnet", [expt, "--version"], dir);
+            var summary = await TimeAsync("dotnet", [expt, "summary", "done", "--store", db, "--metric", "value"], dir);
+            Record("scale: expt ls --study S --limit 20 (1M-trial store), s", round, ls);
+            Record("scale: expt ls --study S --status completed --limit 20 --format json, s", round, lsDone);
+            Record("scale: expt --version (process start only), s", round, version);
+            Record("scale: expt summary of a 100,000-trial study (1,000 points x 100 replications), s", round, summary);
+            Console.WriteLine($"scale round {round}: ls {F(ls)} s, ls completed json {F(lsDone)} s, summary {F(summary)} s, bare process start {F(version)} s");
+        }
+        if (Environment.GetEnvironmentVariable("EXPT_BENCH_KEEP") is null)
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        else
+        {
+            Console.WriteLine($"scale: kept {db}");
         }
     }
 

@@ -14,6 +14,9 @@ internal sealed record CliEnvironment
     /// <summary>True when stdout is an interactive terminal (live progress, boxed tables, colour).</summary>
     public bool IsTerminal { get; init; }
 
+    /// <summary>Tables print as Markdown (<c>--style markdown</c>): for pasting into notebooks and issues.</summary>
+    public bool MarkdownTables { get; init; }
+
     /// <summary>True when the user can answer a question on stdin.</summary>
     public bool CanPrompt { get; init; }
 

@@ -58,6 +58,7 @@ public static class ExptHost
         {
             parsed = ["--help"];
         }
+        env = ApplyStyle(parsed, env);
         var globals = new GlobalOptions();
         var root = new RootCommand("""
             Expt runs computational experiments (parameter sweeps × replications) in parallel, tracks everything they
@@ -69,6 +70,7 @@ public static class ExptHost
               expt ls --study quickstart --status failed
             """);
         root.Options.Add(globals.Store);
+        root.Options.Add(globals.Style);
         ExptCommand[] commands =
         [
             new RunCommand(env, globals, trailing),
@@ -125,6 +127,31 @@ public static class ExptHost
             await writer.WriteLineAsync().ConfigureAwait(false);
         }
         return exit;
+    }
+
+    /// <summary>Applies <c>--style</c> (or <c>$EXPT_STYLE</c>) before any command sees the console.</summary>
+    private static CliEnvironment ApplyStyle(string[] args, CliEnvironment env)
+    {
+        string? style = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--style" && i + 1 < args.Length)
+            {
+                style = args[i + 1];
+            }
+            else if (args[i].StartsWith("--style=", StringComparison.Ordinal))
+            {
+                style = args[i]["--style=".Length..];
+            }
+        }
+        style ??= env.GetEnvironmentVariable("EXPT_STYLE");
+        return style?.ToLowerInvariant() switch
+        {
+            "rich" => env with { IsTerminal = true },
+            "plain" => env with { IsTerminal = false },
+            "markdown" => env with { IsTerminal = false, MarkdownTables = true },
+            _ => env,
+        };
     }
 
     private static string[] SelfCommand()

@@ -11,6 +11,14 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string> Style { get; } = new("--style")
+    {
+        Description = "Console style: auto (rich on a terminal, plain when piped), rich, plain or markdown; or $EXPT_STYLE",
+        Recursive = true,
+        DefaultValueFactory = _ => "auto",
+        HelpName = "auto|rich|plain|markdown",
+    };
+
     public static Option<OutputFormat> Format() => new("--format")
     {
         Description = "Output format [default: table]",

@@ -65,6 +65,10 @@ public sealed class ResultsEndToEndTests : IDisposable
         var table = await _cli.RunAsync("summary", "res", "-m", "value");
         table.Stdout.ShouldStartWith("X  OPT  N     MEAN      STD      SEM  95% CI              MIN  MEDIAN  MAX  RANK  FAILED\n1  a    3  11.6667  2.08167  1.20185  [6.49552, 16.8378]   10      11   14     1       0\n");
 
+        var markdown = await _cli.RunAsync(Cli.ExptDll, ["summary", "res", "-m", "value", "--by", "x"], new Dictionary<string, string> { ["EXPT_STYLE"] = "markdown" });
+        markdown.Stdout.ShouldStartWith("| x | n | mean | std | sem | 95% ci | min | median | max | rank | failed |\n|---|---:|");
+        (await _cli.RunAsync("studies", "--style", "markdown")).Stdout.ShouldStartWith("| study |");
+
         var typo = await _cli.RunAsync("summary", "res", "-m", "valu");
         typo.ExitCode.ShouldBe(2);
         typo.Stderr.Trim().ShouldBe("error: --metric: no completed trial has a numeric result 'valu' (did you mean 'value'?); results: value");

@@ -11,6 +11,10 @@ internal static class TableRenderer
 {
     public static void Write(CliEnvironment env, TableData table, OutputFormat format)
     {
+        if (format == OutputFormat.Table && env.MarkdownTables)
+        {
+            format = OutputFormat.Markdown;
+        }
         switch (format)
         {
             case OutputFormat.Csv:

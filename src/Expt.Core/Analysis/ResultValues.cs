@@ -49,6 +49,20 @@ public static class ResultValues
         return null;
     }
 
+    /// <summary>A numeric result of a trial, or null (parsed once per trial).</summary>
+    public static double? Number(Storage.TrialRecord trial, string name)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        foreach (var (key, value) in trial.ParsedResults)
+        {
+            if (key == name)
+            {
+                return ParamValues.IsNumber(value) ? ParamValues.ToDouble(value) : null;
+            }
+        }
+        return null;
+    }
+
     /// <summary>A numeric array result (e.g. a solution vector), or null.</summary>
     public static double[]? Array(string? resultsJson, string name)
     {

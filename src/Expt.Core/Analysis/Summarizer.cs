@@ -16,7 +16,7 @@ public static class Summarizer
     {
         ArgumentNullException.ThrowIfNull(trials);
         return trials.Where(t => t.Status == TrialStatus.Completed)
-            .SelectMany(t => ResultValues.Parse(t.ResultsJson).Where(r => ParamValues.IsNumber(r.Value)).Select(r => r.Key))
+            .SelectMany(t => t.ParsedResults.Where(r => ParamValues.IsNumber(r.Value)).Select(r => r.Key))
             .Distinct(StringComparer.Ordinal)
             .ToList();
     }
@@ -45,7 +45,7 @@ public static class Summarizer
                 }
                 else if (trial.Status == TrialStatus.Completed)
                 {
-                    if (ResultValues.Number(trial.ResultsJson, metric) is { } value)
+                    if (ResultValues.Number(trial, metric) is { } value)
                     {
                         values.Add(value);
                     }
@@ -70,15 +70,21 @@ public static class Summarizer
         ArgumentNullException.ThrowIfNull(trials);
         var groups = new List<(ParamSet Key, List<TrialRecord> Trials)>();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Trials of one point share their stored params text, so that text is the group key and each point is parsed
+        // once; with --by, the chosen values are extracted once per distinct point.
+        var keyOfPoint = new Dictionary<string, (ParamSet Key, string Text)>(StringComparer.Ordinal);
         foreach (var trial in trials.OrderBy(t => t.Seq))
         {
-            var parameters = ParamSet.FromJson(trial.ParamsJson);
-            var key = by is null ? parameters : new ParamSet(by.Select(name => KeyValuePair.Create(name, parameters.TryGetValue(name, out var v) ? v : null)));
-            var text = key.ToCanonicalJson();
-            if (!index.TryGetValue(text, out var i))
+            if (!keyOfPoint.TryGetValue(trial.ParamsJson, out var key))
             {
-                index[text] = i = groups.Count;
-                groups.Add((key, []));
+                var parameters = ParamSet.FromJson(trial.ParamsJson);
+                var set = by is null ? parameters : new ParamSet(by.Select(name => KeyValuePair.Create(name, parameters.TryGetValue(name, out var v) ? v : null)));
+                keyOfPoint[trial.ParamsJson] = key = (set, set.ToCanonicalJson());
+            }
+            if (!index.TryGetValue(key.Text, out var i))
+            {
+                index[key.Text] = i = groups.Count;
+                groups.Add((key.Key, []));
             }
             groups[i].Trials.Add(trial);
         }

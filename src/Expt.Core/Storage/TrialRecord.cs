@@ -73,4 +73,9 @@ public sealed record TrialRecord
 
     /// <summary>The machine that ran the last attempt, as a JSON object.</summary>
     public string? ProvenanceJson { get; init; }
+
+    private IReadOnlyList<KeyValuePair<string, object?>>? _results;
+
+    // Parsed once: summaries read several metrics of every trial, and parsing dominated them.
+    internal IReadOnlyList<KeyValuePair<string, object?>> ParsedResults => _results ??= Analysis.ResultValues.Parse(ResultsJson);
 }
