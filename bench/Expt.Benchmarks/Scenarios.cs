@@ -143,7 +143,15 @@ internal static class Scenarios
             return;
         }
         Console.WriteLine($"scale: built a store of 1,000,000 trials in {F(clock.Elapsed.TotalSeconds, "0.0")} s ({new FileInfo(db).Length / 1e6:0} MB)");
-        var expt = Path.Combine(AppContext.BaseDirectory, "expt.dll");
+        // Measure what users run: the ReadyToRun build ./expt makes, when it exists.
+        var root = AppContext.BaseDirectory;
+        while (root is not null && !File.Exists(Path.Combine(root, "Expt.slnx")))
+        {
+            root = Path.GetDirectoryName(root.TrimEnd('/'));
+        }
+        var built = root is null ? null : Path.Combine(root, "artifacts", "cli", "expt.dll");
+        var expt = built is not null && File.Exists(built) ? built : Path.Combine(AppContext.BaseDirectory, "expt.dll");
+        Console.WriteLine($"scale: timing {expt}");
         for (var round = 0; round <= Rounds; round++)
         {
             var ls = await TimeAsync("dotnet", [expt, "ls", "--store", db, "--study", "big", "--limit", "20"], dir);

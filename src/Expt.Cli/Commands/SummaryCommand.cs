@@ -58,10 +58,13 @@ internal sealed class SummaryCommand(CliEnvironment env, GlobalOptions globals) 
     /// <summary>Summaries of the requested (or every numeric) metric, validated against what the trials have.</summary>
     public static IReadOnlyList<GroupSummary> SummarizeAll(IReadOnlyList<TrialRecord> trials, string[]? metrics, string? by, bool minimize)
     {
-        var available = Summarizer.Metrics(trials);
-        var chosen = metrics is { Length: > 0 } ? metrics.SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() : available.ToList();
-        foreach (var metric in chosen.Where(m => !available.Contains(m)))
+        var chosen = metrics is { Length: > 0 }
+            ? metrics.SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList()
+            : Summarizer.Metrics(trials).ToList();
+        // A metric some completed trial has is found at the first such trial; the full list is built only to explain a miss.
+        foreach (var metric in chosen.Where(m => !trials.Any(t => t.Status == Trials.TrialStatus.Completed && ResultValues.Number(t, m) is not null)))
         {
+            var available = Summarizer.Metrics(trials);
             var suggestion = Spec.StudySpecBinder.Suggest(metric, available);
             throw new UserException($"--metric: no completed trial has a numeric result '{metric}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; results: {(available.Count == 0 ? "none" : string.Join(", ", available))}");
         }

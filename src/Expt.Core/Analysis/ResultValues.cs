@@ -13,28 +13,36 @@ public static class ResultValues
         {
             return [];
         }
-        using var doc = JsonDocument.Parse(resultsJson);
-        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        // A forward-only reader rather than a document: summaries parse every trial of a study.
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(resultsJson));
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return [];
         }
-        return doc.RootElement.EnumerateObject()
-            .Select(p => KeyValuePair.Create(p.Name, p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? (object?)p.Value.GetRawText() : Scalar(p.Value)))
-            .ToList();
-    }
-
-    private static object? Scalar(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Number => ParamValues.FromJson(value),
-        JsonValueKind.String => value.GetString() switch
+        var values = new List<KeyValuePair<string, object?>>();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            "nan" or "NaN" => double.NaN,
-            "inf" or "Infinity" => double.PositiveInfinity,
-            "-inf" or "-Infinity" => double.NegativeInfinity,
-            var s => s,
-        },
-        _ => ParamValues.FromJson(value),
-    };
+            var name = reader.GetString()!;
+            reader.Read();
+            object? value = reader.TokenType switch
+            {
+                JsonTokenType.Number => ParamValues.ParseNumber(System.Text.Encoding.UTF8.GetString(reader.ValueSpan)),
+                JsonTokenType.String => reader.GetString() switch
+                {
+                    "nan" or "NaN" => double.NaN,
+                    "inf" or "Infinity" => double.PositiveInfinity,
+                    "-inf" or "-Infinity" => double.NegativeInfinity,
+                    var text => text,
+                },
+                JsonTokenType.True => true,
+                JsonTokenType.False => false,
+                JsonTokenType.StartObject or JsonTokenType.StartArray => JsonElement.ParseValue(ref reader).GetRawText(),
+                _ => null,
+            };
+            values.Add(KeyValuePair.Create(name, value));
+        }
+        return values;
+    }
 
     /// <summary>A numeric result, or null when absent or not a number (NaN counts as a number).</summary>
     public static double? Number(string? resultsJson, string name)
