@@ -61,6 +61,17 @@ internal sealed class RunProgress : IWorkerObserver
                 default: Interlocked.Increment(ref _cancelled); break;
             }
         }
+        if (outcome.Status == TrialStatus.Completed && outcome.Error is { } warnings)
+        {
+            // Bad metric lines do not fail a trial, but they are never silent either.
+            lock (_writeLock)
+            {
+                foreach (var warning in warnings.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    _env.Error.WriteLine($"trial {context.Lease.TrialId}: {warning}");
+                }
+            }
+        }
         if (_env.IsTerminal && outcome.Status == TrialStatus.Completed)
         {
             return;

@@ -94,6 +94,51 @@ public sealed class ResultsEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Diff_compare_and_logs_show_what_differs_and_what_was_printed()
+    {
+        await RunStudyAsync();
+        var trials = (await _cli.RunAsync("ls", "--study", "res", "--format", "json")).Json().EnumerateArray().ToList();
+        string Id(int x, string opt, int replicate) => trials.Single(t => t.GetProperty("params").GetProperty("x").GetInt32() == x
+            && t.GetProperty("params").GetProperty("opt").GetString() == opt && t.GetProperty("replicate").GetInt32() == replicate).GetProperty("id").GetString()!;
+
+        var diff = await _cli.RunAsync("diff", Id(1, "a", 0), Id(2, "a", 0), "--format", "json");
+        diff.ExitCode.ShouldBe(0, diff.ToString());
+        var fields = diff.Json().GetProperty("differences").EnumerateArray().ToDictionary(d => d.GetProperty("field").GetString()!, d => (d.GetProperty("a").GetString(), d.GetProperty("b").GetString()));
+        fields["param x"].ShouldBe(("1", "2"));
+        fields["result value"].ShouldBe(("10", "20"));
+        fields.ShouldContainKey("seed");
+        fields.ShouldNotContainKey("param opt");
+        fields.ShouldNotContainKey("status");
+
+        var compare = await _cli.RunAsync("compare", "--study", "res", "--where", "x == 1 and opt == 'b'", "--format", "csv");
+        compare.ExitCode.ShouldBe(0, compare.ToString());
+        var lines = compare.Stdout.Trim().Split('\n');
+        lines[0].ShouldBe("id,replicate,seed,result value");
+        lines.Length.ShouldBe(4);
+
+        var failed = Id(3, "a", 1);
+        var logs = await _cli.RunAsync("logs", Id(1, "a", 0));
+        logs.ExitCode.ShouldBe(0);
+        logs.Stderr.ShouldContain("has no stdout.log"); // the trial printed nothing
+        _cli.Write("echo.yaml", "name: echo\ncommand: sh -c 'for i in 1 2 3; do echo line-$i; sleep 0.3; done'\nparams:\n  x: [1]\n");
+        using var running = _cli.Start("run", "echo.yaml", "-q");
+        running.StandardInput.Close();
+        string? echoId = null;
+        await Cli.WaitUntilAsync(() =>
+        {
+            var ls = _cli.RunAsync("ls", "--study", "echo", "--format", "json").GetAwaiter().GetResult();
+            echoId = ls.ExitCode == 0 ? ls.Json().EnumerateArray().FirstOrDefault().GetProperty("id").GetString() : null;
+            return echoId is not null;
+        }, TimeSpan.FromSeconds(30), "the echo trial to exist");
+        var follow = await _cli.RunAsync("logs", echoId!, "--follow");
+        follow.ExitCode.ShouldBe(0, follow.ToString());
+        follow.Stdout.ShouldBe("line-1\nline-2\nline-3\n");
+        (await Cli.WaitAsync(running, TimeSpan.FromSeconds(30))).ExitCode.ShouldBe(0);
+        (await _cli.RunAsync("logs", echoId!, "--tail", "1")).Stdout.ShouldBe("line-3\n");
+        (await _cli.RunAsync("logs", failed, "--stderr")).ExitCode.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Plots_are_written_as_svg_and_png()
     {
         await RunStudyAsync();

@@ -195,6 +195,17 @@ public sealed class RunEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Bad_metric_lines_are_reported_with_trial_line_and_field()
+    {
+        var run = await _cli.RunAsync("run", "--name", "bad-metrics", "--set", "x=1", "--", "sh", "-c", "printf '{\"loss\": 1}\\n{\"loss\": \"high\"}\\n' > $EXPT_METRICS");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        var trial = (await _cli.RunAsync("ls", "--format", "json")).Json().EnumerateArray().Single();
+        var id = trial.GetProperty("id").GetString();
+        run.Stderr.ShouldContain($"trial {id}: warning: metrics.jsonl line 2: field 'loss': expected a number, got \"high\"");
+        trial.GetProperty("error").GetString().ShouldBe("warning: metrics.jsonl line 2: field 'loss': expected a number, got \"high\"");
+    }
+
+    [Fact]
     public async Task A_huge_space_needs_yes()
     {
         var refused = await _cli.RunAsync("run", "--dry-run", "--set", "a=range(1001)", "--set", "b=range(1000)", "--", "echo", "{a}");
