@@ -30,7 +30,7 @@ fi
 echo "== test" >&2
 results="$(mktemp -d)"
 trap 'rm -rf "$log" "$results"' EXIT
-dotnet test Expt.slnx --no-build -nologo --logger trx --results-directory "$results" "$@" 2>&1 | tee "$log" | grep -vE "^(Test run for|A total of|Results File:)" >&2
+dotnet test Expt.slnx --no-build -nologo --logger trx --results-directory "$results" "$@" 2>&1 | tee "$log" | grep -avE "^(Test run for|A total of|Results File:)" >&2
 status=${PIPESTATUS[0]}
 
 # Sum the counters of every test assembly's TRX report.

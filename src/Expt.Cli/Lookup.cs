@@ -44,6 +44,23 @@ internal static class Lookup
         return trials;
     }
 
+    /// <summary>Parses a where-expression given as an option; a mistake is a one-line usage error naming the option.</summary>
+    public static Expressions.WhereExpression? Where(string option, string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        try
+        {
+            return Expressions.WhereExpression.Parse(text);
+        }
+        catch (FormatException ex)
+        {
+            throw new UserException($"{option}: {ex.Message}");
+        }
+    }
+
     public static IReadOnlyList<TrialStatus> Statuses(string? text, IReadOnlyList<TrialStatus> fallback)
     {
         if (string.IsNullOrWhiteSpace(text))

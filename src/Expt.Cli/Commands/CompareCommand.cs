@@ -36,18 +36,7 @@ internal sealed class CompareCommand(CliEnvironment env, GlobalOptions globals) 
         {
             throw new UserException("expected trial ids or --study S (not both)");
         }
-        WhereExpression? where = null;
-        if (parseResult.GetValue(_where) is { } text)
-        {
-            try
-            {
-                where = WhereExpression.Parse(text);
-            }
-            catch (FormatException ex)
-            {
-                throw new UserException($"--where: {ex.Message}");
-            }
-        }
+        var where = Lookup.Where("--where", parseResult.GetValue(_where));
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<TrialRecord> trials = studyName is null
             ? await Lookup.TrialsAsync(store, ids, cancellationToken).ConfigureAwait(false)

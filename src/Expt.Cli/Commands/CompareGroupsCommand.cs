@@ -38,8 +38,8 @@ internal sealed class CompareGroupsCommand(CliEnvironment env, GlobalOptions glo
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var a = Parse("--a", parseResult.GetValue(_a)!);
-        var b = Parse("--b", parseResult.GetValue(_b)!);
+        var a = Lookup.Where("--a", parseResult.GetValue(_a))!;
+        var b = Lookup.Where("--b", parseResult.GetValue(_b))!;
         var metric = parseResult.GetValue(_metric)!;
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
@@ -91,18 +91,6 @@ internal sealed class CompareGroupsCommand(CliEnvironment env, GlobalOptions glo
             ["Mann-Whitney U", $"U = {G(c.MannWhitneyU)}, p = {G(c.MannWhitneyP)}"],
         ]), parseResult.GetValue(_format));
         return ExitCodes.Success;
-    }
-
-    private static WhereExpression Parse(string option, string text)
-    {
-        try
-        {
-            return WhereExpression.Parse(text);
-        }
-        catch (FormatException ex)
-        {
-            throw new UserException($"{option}: {ex.Message}");
-        }
     }
 
     private static List<double> Sample(IReadOnlyList<TrialRecord> trials, WhereExpression group, string metric) =>

@@ -36,18 +36,7 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        WhereExpression? where = null;
-        if (parseResult.GetValue(_where) is { } text)
-        {
-            try
-            {
-                where = WhereExpression.Parse(text);
-            }
-            catch (FormatException ex)
-            {
-                throw new UserException($"--where: {ex.Message}");
-            }
-        }
+        var where = Lookup.Where("--where", parseResult.GetValue(_where));
         var statuses = Lookup.Statuses(parseResult.GetValue(_status), []);
         var limit = parseResult.GetValue(_limit);
         if (limit is < 0)

@@ -179,17 +179,7 @@ public sealed class CommandExecutor : ITrialExecutor
 
     private static string? Join(string first, string? second) => string.IsNullOrEmpty(second) ? first : first + "\n" + second;
 
-    private static void KillTree(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
-        }
-    }
+    private static void KillTree(Process process) => ProcessTree.Kill(process);
 
     private async Task PumpAsync(Stream source, LazyFile target, TrialContext context, bool isStderr)
     {
