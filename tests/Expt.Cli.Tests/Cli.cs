@@ -35,9 +35,17 @@ public sealed class Cli : IDisposable
 
     public Process Start(params string[] args) => Start(ExptDll, args);
 
-    public Process Start(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    /// <summary>
+    /// Starts expt with SIGINT at its default disposition. A test run started in the background of a script inherits
+    /// SIGINT ignored (POSIX shells do that to background jobs), and a program must respect an inherited ignore; the
+    /// interrupt tests need Ctrl+C to reach expt whatever started the test run.
+    /// </summary>
+    public Process StartInterruptible(params string[] args) =>
+        Start(ExptDll, args, wrapper: ["python3", "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])"]);
+
+    public Process Start(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null, IReadOnlyList<string>? wrapper = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(wrapper?[0] ?? "dotnet")
         {
             WorkingDirectory = Directory,
             RedirectStandardOutput = true,
@@ -45,6 +53,10 @@ public sealed class Cli : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var part in wrapper?.Skip(1).Append("dotnet") ?? [])
+        {
+            info.ArgumentList.Add(part);
+        }
         info.ArgumentList.Add(dll);
         foreach (var arg in args)
         {

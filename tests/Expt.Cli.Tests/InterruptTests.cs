@@ -25,7 +25,10 @@ public sealed class InterruptTests : IDisposable
         return ls.Json().EnumerateArray().GroupBy(t => t.GetProperty("status").GetString()!).ToDictionary(g => g.Key, g => g.Count());
     }
 
-    private static List<string> SleepingProcesses() =>
+    // A delay no other test uses, so the orphan check below sees only this test's processes.
+    private readonly string _longDelay = "60." + Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private List<string> SleepingProcesses() =>
         Directory.GetDirectories("/proc").Select(d => Path.Combine(d, "cmdline"))
             .Select(path =>
             {
@@ -42,15 +45,15 @@ public sealed class InterruptTests : IDisposable
                     return string.Empty;
                 }
             })
-            .Where(cmdline => cmdline == "sleep\060\0")
+            .Where(cmdline => cmdline == "sleep\0" + _longDelay + "\0")
             .ToList();
 
     [Fact]
     public async Task A_first_ctrl_c_lets_running_trials_finish()
     {
         _cli.Write("study.yaml", Study);
-        _cli.Write("delay", "1.5");
-        using var process = _cli.Start("run", "study.yaml");
+        _cli.Write("delay", "3");
+        using var process = _cli.StartInterruptible("run", "study.yaml");
         await Cli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
         Cli.Signal(process, "INT");
         var result = await Cli.WaitAsync(process, TimeSpan.FromSeconds(30));
@@ -66,8 +69,8 @@ public sealed class InterruptTests : IDisposable
     public async Task A_second_ctrl_c_interrupts_trials_and_the_next_run_completes_the_rest()
     {
         _cli.Write("study.yaml", Study);
-        _cli.Write("delay", "60");
-        using var process = _cli.Start("run", "study.yaml");
+        _cli.Write("delay", _longDelay);
+        using var process = _cli.StartInterruptible("run", "study.yaml");
         await Cli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
         Cli.Signal(process, "INT");
         await Task.Delay(300);
@@ -92,8 +95,8 @@ public sealed class InterruptTests : IDisposable
     public async Task Sigterm_interrupts_at_once_and_leaves_nothing_running()
     {
         _cli.Write("study.yaml", Study);
-        _cli.Write("delay", "60");
-        using var process = _cli.Start("run", "study.yaml");
+        _cli.Write("delay", _longDelay);
+        using var process = _cli.StartInterruptible("run", "study.yaml");
         await Cli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
         Cli.Signal(process, "TERM");
         var result = await Cli.WaitAsync(process, TimeSpan.FromSeconds(30));

@@ -28,6 +28,8 @@ internal sealed class TrialHostCommand(CliEnvironment env, GlobalOptions globals
         var protocolOut = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
         Console.SetOut(Console.Error);
         var executor = new InProcessExecutor(experiment.Body, timeout: null, Env.Time);
+        // Say when ready, so the parent's trial timeout never counts this process's start-up.
+        await protocolOut.WriteLineAsync(TrialHostProtocol.Ready).ConfigureAwait(false);
         using var input = new StreamReader(Console.OpenStandardInput());
         while (await input.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {

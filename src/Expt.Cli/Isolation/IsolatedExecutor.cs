@@ -117,55 +117,78 @@ internal sealed class IsolatedExecutor : ITrialExecutor, IAsyncDisposable
 
     public async Task<TrialOutcome> ExecuteAsync(TrialContext context, CancellationToken cancellationToken)
     {
-        HostProcess host;
+        HostProcess? host;
+        bool fresh;
         lock (_lock)
         {
-            if (!_hosts.TryGetValue(context.Slot, out host!) || host.Process.HasExited)
+            fresh = !_hosts.TryGetValue(context.Slot, out host) || host.Process.HasExited;
+            if (fresh)
             {
                 host = _hosts[context.Slot] = Start();
             }
         }
+        if (fresh)
+        {
+            using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            using var linkedStartup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, startup.Token);
+            string? ready;
+            try
+            {
+                ready = await host!.Process.StandardOutput.ReadLineAsync(linkedStartup.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                ready = null;
+            }
+            if (ready != TrialHostProtocol.Ready)
+            {
+                Discard(context.Slot, host!);
+                return new TrialOutcome(cancellationToken.IsCancellationRequested ? TrialStatus.Cancelled : TrialStatus.Failed, TimeSpan.Zero,
+                    Error: $"the worker process did not start{(host!.Tail() is { Length: > 0 } tail ? ":\n" + tail : string.Empty)}");
+            }
+        }
         var startedAt = _time.GetTimestamp();
         Directory.CreateDirectory(context.TrialDirectory);
+        var live = host!;
         await using var stderr = new StreamWriter(Path.Combine(context.TrialDirectory, CommandExecutor.StderrFile)) { AutoFlush = true };
-        host.Attach(stderr);
+        live.Attach(stderr);
         try
         {
-            await host.Process.StandardInput.WriteLineAsync(TrialHostProtocol.Request(context).AsMemory(), cancellationToken).ConfigureAwait(false);
-            await host.Process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await live.Process.StandardInput.WriteLineAsync(TrialHostProtocol.Request(context).AsMemory(), cancellationToken).ConfigureAwait(false);
+            await live.Process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
             using var timeout = _timeout is { } t ? new CancellationTokenSource(t, _time) : new CancellationTokenSource();
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             string? line;
             try
             {
-                line = await host.Process.StandardOutput.ReadLineAsync(linked.Token).ConfigureAwait(false);
+                line = await live.Process.StandardOutput.ReadLineAsync(linked.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 // The only way to stop code that ignores its token: kill the process. The slot gets a new one.
-                Discard(context.Slot, host);
+                Discard(context.Slot, live);
                 var status = cancellationToken.IsCancellationRequested ? TrialStatus.Cancelled : TrialStatus.Timeout;
                 return new TrialOutcome(status, _time.GetElapsedTime(startedAt),
                     Error: status == TrialStatus.Timeout ? $"timed out after {DurationParser.Format(_timeout!.Value)}; the worker process was killed" : "cancelled; the worker process was killed");
             }
             if (line is null)
             {
-                await host.Process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-                await Task.WhenAny(host.Pump, Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
-                Discard(context.Slot, host);
+                await live.Process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                await Task.WhenAny(live.Pump, Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
+                Discard(context.Slot, live);
                 return new TrialOutcome(TrialStatus.Failed, _time.GetElapsedTime(startedAt),
-                    Error: $"the worker process died (exit code {host.Process.ExitCode}){(host.Tail() is { Length: > 0 } tail ? "\n" + tail : string.Empty)}");
+                    Error: $"the worker process died (exit code {live.Process.ExitCode}){(live.Tail() is { Length: > 0 } tail ? "\n" + tail : string.Empty)}");
             }
             return TrialHostProtocol.ParseResponse(line);
         }
         catch (IOException ex)
         {
-            Discard(context.Slot, host);
-            return new TrialOutcome(TrialStatus.Failed, _time.GetElapsedTime(startedAt), Error: $"lost the worker process: {ex.Message}\n{host.Tail()}");
+            Discard(context.Slot, live);
+            return new TrialOutcome(TrialStatus.Failed, _time.GetElapsedTime(startedAt), Error: $"lost the worker process: {ex.Message}\n{live.Tail()}");
         }
         finally
         {
-            host.Attach(null);
+            live.Attach(null);
         }
     }
 

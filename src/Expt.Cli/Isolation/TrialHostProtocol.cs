@@ -14,6 +14,9 @@ namespace Expt.Cli.Isolation;
 /// </summary>
 internal static class TrialHostProtocol
 {
+    /// <summary>The first line a worker process writes, once it can take trials.</summary>
+    public const string Ready = "{\"ready\":true}";
+
     public static string Request(TrialContext context)
     {
         var l = context.Lease;
