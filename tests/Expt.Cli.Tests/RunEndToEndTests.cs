@@ -206,6 +206,19 @@ public sealed class RunEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task A_results_file_that_is_not_an_object_fails_the_trial()
+    {
+        var run = await _cli.RunAsync("run", "--name", "bad-results", "--set", "x=1", "--", "sh", "-c", "echo '[1, 2]' > $EXPT_RESULTS");
+        run.ExitCode.ShouldBe(1, run.ToString());
+        var trial = (await _cli.RunAsync("ls", "--format", "json")).Json().EnumerateArray().Single();
+        trial.GetProperty("status").GetString().ShouldBe("failed");
+        trial.GetProperty("error").GetString().ShouldBe("results.json: expected a JSON object, got array");
+        var broken = await _cli.RunAsync("run", "--name", "broken-results", "--set", "x=1", "--", "sh", "-c", "echo '{oops' > $EXPT_RESULTS");
+        broken.ExitCode.ShouldBe(1);
+        broken.Stdout.ShouldContain("results.json: not valid JSON");
+    }
+
+    [Fact]
     public async Task A_huge_space_needs_yes()
     {
         var refused = await _cli.RunAsync("run", "--dry-run", "--set", "a=range(1001)", "--set", "b=range(1000)", "--", "echo", "{a}");
