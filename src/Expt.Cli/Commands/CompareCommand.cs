@@ -45,7 +45,7 @@ internal sealed class CompareCommand(CliEnvironment env, GlobalOptions globals) 
         {
             trials = trials.Where(t => where.Evaluate(ParamSet.FromJson(t.ParamsJson).TryGetValue)).ToList();
         }
-        var fields = trials.Select(DiffCommand.Fields).ToList();
+        var fields = trials.Select(t => DiffCommand.Fields(t)).ToList();
         var columns = fields.SelectMany(f => f.Keys).Distinct(StringComparer.Ordinal)
             .Where(c => !c.StartsWith("provenance.", StringComparison.Ordinal))
             .Where(c => parseResult.GetValue(_all) || fields.Select(f => f.GetValueOrDefault(c, string.Empty)).Distinct().Count() > 1)
