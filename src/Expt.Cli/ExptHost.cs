@@ -87,6 +87,7 @@ public static class ExptHost
             new DiffCommand(env, globals),
             new CompareCommand(env, globals),
             new PlotCommand(env, globals),
+            new WorkerCommand(env, globals),
             new TrialHostCommand(env, globals),
         ];
         var examples = new Dictionary<Command, IReadOnlyList<string>>();

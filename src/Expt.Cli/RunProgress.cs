@@ -81,7 +81,8 @@ internal sealed class RunProgress : IWorkerObserver
             return;
         }
         var status = retrying ? outcome.Status.ToName() + ", will retry" : outcome.Status.ToName();
-        var line = $"[{_alreadyDone + Finished,5}/{_total}] {status,-9} {context.Lease.TrialId} {context.Params} #{context.Lease.Replicate} {DurationParser.Format(outcome.Duration)}";
+        var counter = _total > 0 ? $"[{_alreadyDone + Finished,5}/{_total}]" : $"[{Finished + _retried,5}]";
+        var line = $"{counter} {status,-9} {context.Lease.TrialId} {context.Params} #{context.Lease.Replicate} {DurationParser.Format(outcome.Duration)}";
         if (outcome.Status == TrialStatus.Completed)
         {
             var results = TrialJson.ResultValues(outcome.ResultsJson).Take(4).Select(r => $"{r.Key}={TrialJson.Display(r.Value)}");

@@ -219,6 +219,51 @@ public sealed class RunEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Enqueue_only_then_workers_run_the_study_from_the_store()
+    {
+        _cli.Write("study.yaml", """
+            name: queued
+            shell: true
+            command: |
+              echo "{trial_id} $API_TOKEN" >> runs.log; echo "{\"double\": $(( {x} * 2 ))}" > "$EXPT_RESULTS"
+            params:
+              x: range(40)
+            env:
+              API_TOKEN: hunter2
+            """);
+        var fill = await _cli.RunAsync("run", "study.yaml", "--enqueue-only");
+        fill.ExitCode.ShouldBe(0, fill.ToString());
+        fill.Stderr.ShouldContain("enqueued only; run the trials with: expt worker --study queued");
+        (await _cli.RunAsync("ls", "--status", "pending", "--format", "json")).Json().GetArrayLength().ShouldBe(40);
+
+        var limited = await _cli.RunAsync(Cli.ExptDll, ["worker", "--max-trials", "5", "-j", "2"], new Dictionary<string, string> { ["API_TOKEN"] = "hunter2" });
+        limited.ExitCode.ShouldBe(0, limited.ToString());
+        (await _cli.RunAsync("ls", "--status", "completed", "--format", "json")).Json().GetArrayLength().ShouldBe(5);
+
+        // Two workers from another directory: everything they need comes from the store.
+        var elsewhere = System.IO.Directory.CreateTempSubdirectory("expt-worker-").FullName;
+        var store = Path.Combine(_cli.Directory, ".expt", "expt.db");
+        var secret = new Dictionary<string, string> { ["API_TOKEN"] = "from-worker" };
+        var a = _cli.Start(Cli.ExptDll, ["worker", "--study", "queued", "--store", store, "-q"], secret);
+        var b = _cli.Start(Cli.ExptDll, ["worker", "--store", store, "-q", "--idle-exit", "1s"], secret);
+        a.StandardInput.Close();
+        b.StandardInput.Close();
+        var results = await Task.WhenAll(Cli.WaitAsync(a, TimeSpan.FromMinutes(1)), Cli.WaitAsync(b, TimeSpan.FromMinutes(1)));
+        results.ShouldAllBe(r => r.ExitCode == 0);
+        System.IO.Directory.Delete(elsewhere, true);
+        var trials = (await _cli.RunAsync("ls", "--format", "json")).Json().EnumerateArray().ToList();
+        trials.ShouldAllBe(t => t.GetProperty("status").GetString() == "completed");
+        trials.Select(t => t.GetProperty("results").GetProperty("double").GetInt32()).Order().ShouldBe(Enumerable.Range(0, 40).Select(x => x * 2));
+        var runs = File.ReadAllLines(Path.Combine(_cli.Directory, "runs.log"));
+        runs.Length.ShouldBe(40);
+        runs.Distinct().Count().ShouldBe(40);
+        runs.Take(5).ShouldAllBe(line => line.EndsWith(" hunter2", StringComparison.Ordinal)); // the first worker's own environment
+        runs.Skip(5).ShouldAllBe(line => line.EndsWith(" from-worker", StringComparison.Ordinal)); // workers use their own secrets
+        var spec = (await _cli.RunAsync("show", trials[0].GetProperty("id").GetString()!, "--format", "json")).Stdout;
+        spec.ShouldNotContain("hunter2");
+    }
+
+    [Fact]
     public async Task A_huge_space_needs_yes()
     {
         var refused = await _cli.RunAsync("run", "--dry-run", "--set", "a=range(1001)", "--set", "b=range(1000)", "--", "echo", "{a}");

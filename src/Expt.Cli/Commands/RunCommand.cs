@@ -34,6 +34,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     private readonly Option<string?> _name = new("--name") { Description = "Study name (overrides the file's)" };
     private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "Stream each trial's stdout and stderr" };
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "Print only failures and the final table" };
+    private readonly Option<bool> _enqueueOnly = new("--enqueue-only") { Description = "Create the study and its trials, run nothing (then start expt worker anywhere)" };
     private readonly Option<bool> _isolate = new("--isolate") { Description = "Run C# trials in worker processes (one per slot): crashes and hangs cannot take the study down" };
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();
 
@@ -49,7 +50,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     {
         var command = new Command("run", "Run a study: create it in the store (or resume it), then run its pending trials in parallel.");
         command.Arguments.Add(_target);
-        foreach (var option in new Option[] { _set, _parallel, _dryRun, _yes, _new, _name, _verbose, _quiet, _isolate, _format })
+        foreach (var option in new Option[] { _set, _parallel, _dryRun, _yes, _new, _name, _verbose, _quiet, _isolate, _enqueueOnly, _format })
         {
             command.Options.Add(option);
         }
@@ -81,6 +82,11 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             $"study {spec.Name} {verb}: {total} trials ({prepared.Plan.Count / spec.Replications} points × {spec.Replications} replications" +
             (prepared.Added > 0 && !prepared.Created ? $", {prepared.Added} new" : string.Empty) + $"), {pending} to run, {spec.EffectiveParallel} at once; store {store.Description}").ConfigureAwait(false);
 
+        if (parseResult.GetValue(_enqueueOnly))
+        {
+            await Env.Error.WriteLineAsync($"enqueued only; run the trials with: expt worker --study {spec.Name}").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
         var executor = CreateExecutor(spec, parseResult.GetValue(_isolate), parseResult.GetValue(_verbose));
         var progress = new RunProgress(Env, total, finished, parseResult.GetValue(_quiet));
         var report = await RunWorkerAsync(store, prepared.Study.Id, spec, executor, progress).ConfigureAwait(false);

@@ -92,6 +92,12 @@ public sealed record StudySpec
                 w.WriteNumber("timeout_seconds", timeout.TotalSeconds);
             }
             w.WriteNumber("retries", Retries);
+            w.WriteStartObject("env");
+            foreach (var (key, value) in Env.OrderBy(e => e.Key, StringComparer.Ordinal))
+            {
+                w.WriteString(key, Provenance.Redactor.RedactVariable(key, value));
+            }
+            w.WriteEndObject();
             w.WriteString("system_info", SystemInfo.ToString().ToLowerInvariant());
             w.WriteStartObject("axes");
             foreach (var axis in Space.Axes)

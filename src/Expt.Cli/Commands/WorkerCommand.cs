@@ -1,0 +1,93 @@
+using System.CommandLine;
+using Expt.Execution;
+using Expt.Provenance;
+using Expt.Spec;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Cli.Commands;
+
+/// <summary><c>expt worker</c>: pull trials from the store and run them, without a study file (fill with <c>run --enqueue-only</c>).</summary>
+internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
+{
+    private readonly Option<string?> _study = new("--study") { Description = "Only this study (default: any study with pending trials)" };
+    private readonly Option<int?> _parallel = GlobalOptions.Integer("--parallel", "-j", "Trials at once (default: one per core)", "a number of trials to run at once");
+    private readonly Option<int?> _maxTrials = GlobalOptions.Integer("--max-trials", "-k", "Stop after this many trials", "a number of trials");
+    private readonly Option<string?> _idleExit = new("--idle-exit") { Description = "Keep polling for new trials this long before exiting (e.g. 60s; default: exit when none is left)" };
+    private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "Print only failures" };
+
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "expt run study.yaml --enqueue-only && expt worker -j 4",
+        "expt worker --study lr-sweep --max-trials 100 --idle-exit 60s",
+    ];
+
+    public override Command Build()
+    {
+        var command = new Command("worker", "Run pending trials from the store: any number of workers may share it, none runs a trial twice.");
+        foreach (var option in new Option[] { _study, _parallel, _maxTrials, _idleExit, _quiet })
+        {
+            command.Options.Add(option);
+        }
+        return Wire(command);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        TimeSpan? idle = null;
+        if (parseResult.GetValue(_idleExit) is { } text)
+        {
+            idle = DurationParser.TryParse(text, out var d) ? d : throw new UserException($"--idle-exit: '{text}' is not a duration; expected e.g. 30s, 5m");
+        }
+        var slots = parseResult.GetValue(_parallel) ?? Environment.ProcessorCount;
+        if (slots < 1 || parseResult.GetValue(_maxTrials) is < 1)
+        {
+            throw new UserException("--parallel and --max-trials must be at least 1");
+        }
+        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        var executors = new StoredStudyExecutors(Env);
+        string? studyId = null;
+        if (parseResult.GetValue(_study) is { } name)
+        {
+            var study = await Lookup.StudyAsync(store, name, cancellationToken).ConfigureAwait(false);
+            executors.Add(study);
+            studyId = study.Id;
+        }
+        else
+        {
+            foreach (var summary in await store.ListStudiesAsync(cancellationToken).ConfigureAwait(false))
+            {
+                executors.Add(summary.Study);
+            }
+        }
+        var options = new WorkerOptions
+        {
+            StudyId = studyId,
+            Slots = slots,
+            MaxTrials = parseResult.GetValue(_maxTrials),
+            IdleExit = idle,
+            ProvenanceJson = ProvenanceCollector.Machine(SystemInfoLevel.Basic),
+        };
+        using var stop = new CancellationTokenSource();
+        using var abort = new CancellationTokenSource();
+        var interrupts = 0;
+        using var subscription = Env.Interrupts.Subscribe(terminate =>
+        {
+            if (Interlocked.Increment(ref interrupts) == 1 && !terminate)
+            {
+                Env.Error.WriteLine("stopping: waiting for running trials to finish (Ctrl+C again to interrupt them)");
+                stop.Cancel();
+            }
+            else
+            {
+                stop.Cancel();
+                abort.Cancel();
+            }
+        });
+        var progress = new RunProgress(Env with { IsTerminal = false }, 0, 0, parseResult.GetValue(_quiet));
+        await Env.Error.WriteLineAsync($"worker {options.Identity.Id}: {slots} slots on {store.Description}{(studyId is null ? string.Empty : $", study {parseResult.GetValue(_study)}")}").ConfigureAwait(false);
+        var report = await new Worker(store, executors.For, options, Env.Time, progress).RunAsync(stop.Token, abort.Token).ConfigureAwait(false);
+        await Env.Error.WriteLineAsync($"worker done: {report.Completed} completed, {report.Failed + report.TimedOut} failed attempts, {report.Cancelled} cancelled in {DurationParser.Format(report.Elapsed)}").ConfigureAwait(false);
+        return interrupts > 0 ? ExitCodes.Interrupted : report.Failed + report.TimedOut > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Expt.Execution;
+using Expt.Spec;
+using Expt.Storage;
+
+namespace Expt.Cli;
+
+/// <summary>
+/// Rebuilds a study's executor from what the store keeps (its resolved definition), so a worker that did not read
+/// the study file can run its trials: the command, shell, working directory, environment and timeout, or the C#
+/// experiment of the hosting program.
+/// </summary>
+internal sealed class StoredStudyExecutors(CliEnvironment env)
+{
+    private readonly Dictionary<string, ITrialExecutor> _executors = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    public void Add(StudyRecord study)
+    {
+        lock (_lock)
+        {
+            if (!_executors.ContainsKey(study.Id))
+            {
+                _executors[study.Id] = Create(study);
+            }
+        }
+    }
+
+    public ITrialExecutor For(TrialLease lease)
+    {
+        lock (_lock)
+        {
+            return _executors.TryGetValue(lease.StudyId, out var executor)
+                ? executor
+                : throw new InvalidOperationException($"study {lease.StudyName} is not known to this worker");
+        }
+    }
+
+    private ITrialExecutor Create(StudyRecord study)
+    {
+        using var doc = JsonDocument.Parse(study.SpecJson);
+        var root = doc.RootElement;
+        TimeSpan? timeout = root.TryGetProperty("timeout_seconds", out var t) ? TimeSpan.FromSeconds(t.GetDouble()) : null;
+        if (root.TryGetProperty("command", out var command) && command.ValueKind == JsonValueKind.String)
+        {
+            var shell = root.TryGetProperty("shell", out var sh) && sh.GetBoolean();
+            // Secret-looking variables were never stored: the worker's own environment provides them.
+            var variables = root.TryGetProperty("env", out var e)
+                ? e.EnumerateObject().Where(p => p.Value.GetString() != Provenance.Redactor.Mask).ToDictionary(p => p.Name, p => p.Value.GetString() ?? string.Empty)
+                : [];
+            return new CommandExecutor(new CommandTemplate(command.GetString()!, shell), root.GetProperty("workdir").GetString()!, variables, timeout, env.Time);
+        }
+        var name = root.GetProperty("experiment").GetString()!;
+        var experiment = env.Experiments.Find(name)
+            ?? throw new UserException($"study {study.Name} runs the C# experiment '{name}', which this program does not have; start the worker from the program that defines it");
+        return new InProcessExecutor(experiment.Body, timeout, env.Time);
+    }
+}
