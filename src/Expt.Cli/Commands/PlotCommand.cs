@@ -71,21 +71,8 @@ internal sealed class PlotCommand(CliEnvironment env, GlobalOptions globals) : E
         }
         else
         {
-            var curves = new List<Curve>();
-            foreach (var (key, members) in Summarizer.Group(trials, by))
-            {
-                var series = new List<IReadOnlyList<(long, double)>>();
-                foreach (var trial in members.OrderBy(t => t.Replicate))
-                {
-                    var points = await store.GetMetricsAsync(trial.Id, cancellationToken).ConfigureAwait(false);
-                    series.Add(points.Where(p => p.Name == metric).Select(p => (p.Step, p.Value)).ToList());
-                }
-                var curve = Curve.Aggregate(key, metric, series);
-                if (curve.Steps.Length > 0)
-                {
-                    curves.Add(curve);
-                }
-            }
+            var results = await StudyResults.LoadAsync(store, study.Name, cancellationToken).ConfigureAwait(false);
+            var curves = (await results.CurvesAsync(metric, by, cancellationToken).ConfigureAwait(false)).Where(c => c.Steps.Length > 0).ToList();
             if (curves.Count == 0)
             {
                 throw new UserException($"--metric: no completed trial of {study.Name} logged a step metric '{metric}'");

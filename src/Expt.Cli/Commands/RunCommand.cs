@@ -240,34 +240,14 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
 
     private async Task<RunReport> RunWorkerAsync(IExptStore store, string studyId, StudySpec spec, ITrialExecutor executor, RunProgress progress)
     {
-        using var stop = new CancellationTokenSource();
-        using var abort = new CancellationTokenSource();
-        var interrupts = 0;
-        using var subscription = Env.Interrupts.Subscribe(terminate =>
-        {
-            // First Ctrl+C: stop starting trials and let running ones finish. Second (or SIGTERM): interrupt them.
-            var count = Interlocked.Increment(ref interrupts);
-            if (count == 1 && !terminate)
-            {
-                progress.Status = "stopping: waiting for running trials to finish (Ctrl+C again to interrupt them)";
-                Env.Error.WriteLine(progress.Status);
-                stop.Cancel();
-            }
-            else
-            {
-                progress.Status = "interrupting running trials";
-                Env.Error.WriteLine(progress.Status);
-                stop.Cancel();
-                abort.Cancel();
-            }
-        });
+        using var interruptions = new RunInterruptions(Env, status => progress.Status = status);
         var worker = new Worker(store, _ => executor, new WorkerOptions { StudyId = studyId, Slots = spec.EffectiveParallel, ProvenanceJson = ProvenanceCollector.Machine(spec.SystemInfo) }, Env.Time, progress);
         WorkerReport report;
         if (Env.IsTerminal)
         {
             report = await Env.Out.Live(progress.Render()).AutoClear(false).StartAsync(async context =>
             {
-                var run = worker.RunAsync(stop.Token, abort.Token);
+                var run = worker.RunAsync(interruptions.Stop, interruptions.Abort);
                 while (await Task.WhenAny(run, Task.Delay(250, CancellationToken.None)).ConfigureAwait(false) != run)
                 {
                     context.UpdateTarget(progress.Render());
@@ -278,8 +258,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         }
         else
         {
-            report = await worker.RunAsync(stop.Token, abort.Token).ConfigureAwait(false);
+            report = await worker.RunAsync(interruptions.Stop, interruptions.Abort).ConfigureAwait(false);
         }
-        return new RunReport(report, interrupts > 0);
+        return new RunReport(report, interruptions.Interrupted);
     }
 }

@@ -68,26 +68,11 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
             IdleExit = idle,
             ProvenanceJson = ProvenanceCollector.Machine(SystemInfoLevel.Basic),
         };
-        using var stop = new CancellationTokenSource();
-        using var abort = new CancellationTokenSource();
-        var interrupts = 0;
-        using var subscription = Env.Interrupts.Subscribe(terminate =>
-        {
-            if (Interlocked.Increment(ref interrupts) == 1 && !terminate)
-            {
-                Env.Error.WriteLine("stopping: waiting for running trials to finish (Ctrl+C again to interrupt them)");
-                stop.Cancel();
-            }
-            else
-            {
-                stop.Cancel();
-                abort.Cancel();
-            }
-        });
+        using var interruptions = new RunInterruptions(Env);
         var progress = new RunProgress(Env with { IsTerminal = false }, 0, 0, parseResult.GetValue(_quiet));
         await Env.Error.WriteLineAsync($"worker {options.Identity.Id}: {slots} slots on {store.Description}{(studyId is null ? string.Empty : $", study {parseResult.GetValue(_study)}")}").ConfigureAwait(false);
-        var report = await new Worker(store, executors.For, options, Env.Time, progress).RunAsync(stop.Token, abort.Token).ConfigureAwait(false);
+        var report = await new Worker(store, executors.For, options, Env.Time, progress).RunAsync(interruptions.Stop, interruptions.Abort).ConfigureAwait(false);
         await Env.Error.WriteLineAsync($"worker done: {report.Completed} completed, {report.Failed + report.TimedOut} failed attempts, {report.Cancelled} cancelled in {DurationParser.Format(report.Elapsed)}").ConfigureAwait(false);
-        return interrupts > 0 ? ExitCodes.Interrupted : report.Failed + report.TimedOut > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
+        return interruptions.Interrupted ? ExitCodes.Interrupted : report.Failed + report.TimedOut > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
     }
 }
