@@ -10,7 +10,7 @@ namespace Expt.Cli;
 /// the study file can run its trials: the command, shell, working directory, environment and timeout, or the C#
 /// experiment of the hosting program.
 /// </summary>
-internal sealed class StoredStudyExecutors(CliEnvironment env)
+internal sealed class StoredStudyExecutors(CliEnvironment env, IExptStore store)
 {
     private readonly Dictionary<string, ITrialExecutor> _executors = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
@@ -30,9 +30,19 @@ internal sealed class StoredStudyExecutors(CliEnvironment env)
     {
         lock (_lock)
         {
-            return _executors.TryGetValue(lease.StudyId, out var executor)
-                ? executor
-                : throw new InvalidOperationException($"study {lease.StudyName} is not known to this worker");
+            if (_executors.TryGetValue(lease.StudyId, out var executor))
+            {
+                return executor;
+            }
+        }
+        // A study enqueued after this worker started: read its definition now. The resolver is synchronous and
+        // this happens once per study, so blocking on the store here is cheap.
+        var study = store.GetStudyAsync(lease.StudyName).GetAwaiter().GetResult()
+            ?? throw new InvalidOperationException($"study {lease.StudyName} is not in the store");
+        Add(study);
+        lock (_lock)
+        {
+            return _executors[lease.StudyId];
         }
     }
 

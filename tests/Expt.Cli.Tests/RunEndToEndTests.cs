@@ -264,6 +264,21 @@ public sealed class RunEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task A_waiting_worker_runs_a_study_enqueued_after_it_started()
+    {
+        (await _cli.RunAsync("run", "--name", "first", "--set", "x=1", "--", "true")).ExitCode.ShouldBe(0);
+        using var worker = _cli.Start(Cli.ExptDll, ["worker", "--idle-exit", "4s", "-q"]);
+        worker.StandardInput.Close();
+        await Task.Delay(1000);
+        var fill = await _cli.RunAsync("run", "--name", "later", "--set", "x=1,2,3", "--enqueue-only", "--", "sh", "-c", "test {x} -gt 0");
+        fill.ExitCode.ShouldBe(0, fill.ToString());
+        var result = await Cli.WaitAsync(worker, TimeSpan.FromMinutes(1));
+        result.ExitCode.ShouldBe(0, result.ToString());
+        var later = (await _cli.RunAsync("ls", "--study", "later", "--format", "json")).Json().EnumerateArray().ToList();
+        later.Select(t => t.GetProperty("status").GetString()).ShouldBe(["completed", "completed", "completed"]);
+    }
+
+    [Fact]
     public async Task A_huge_space_needs_yes()
     {
         var refused = await _cli.RunAsync("run", "--dry-run", "--set", "a=range(1001)", "--set", "b=range(1000)", "--", "echo", "{a}");

@@ -45,7 +45,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
             throw new UserException("--parallel and --max-trials must be at least 1");
         }
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
-        var executors = new StoredStudyExecutors(Env);
+        var executors = new StoredStudyExecutors(Env, store);
         string? studyId = null;
         if (parseResult.GetValue(_study) is { } name)
         {

@@ -33,7 +33,4 @@ public static class TrialStatusNames
     /// <summary>Parses a lower-case name or throws.</summary>
     public static TrialStatus Parse(string name) =>
         TryParse(name, out var status) ? status : throw new FormatException($"unknown status '{name}'; expected pending, running, completed, failed, timeout or cancelled");
-
-    /// <summary>True for the statuses a trial ends in.</summary>
-    public static bool IsFinal(this TrialStatus status) => status is TrialStatus.Completed or TrialStatus.Failed or TrialStatus.Timeout or TrialStatus.Cancelled;
 }
