@@ -120,7 +120,7 @@ public sealed partial class SqliteStore
         ArgumentNullException.ThrowIfNull(studyId);
         return RunAsync(write: true, tx =>
         {
-            using var metrics = Command("DELETE FROM metric_chunks WHERE trial_id IN (SELECT id FROM trials WHERE study_id = @s)", tx);
+            using var metrics = Command("DELETE FROM metric_chunks WHERE trial_id IN (SELECT id FROM trials WHERE study_id = @s); DELETE FROM trial_files WHERE trial_id IN (SELECT id FROM trials WHERE study_id = @s)", tx);
             metrics.Parameters.AddWithValue("@s", StudyKey(studyId));
             metrics.ExecuteNonQuery();
             using var trials = Command("DELETE FROM trials WHERE study_id = @s", tx);
@@ -143,7 +143,8 @@ public sealed partial class SqliteStore
         return RunAsync(write: true, tx =>
         {
             using var metrics = Command(string.Empty, tx);
-            metrics.CommandText = "DELETE FROM metric_chunks WHERE trial_id IN " + InList(metrics, "i", trialIds);
+            var ids = InList(metrics, "i", trialIds);
+            metrics.CommandText = $"DELETE FROM metric_chunks WHERE trial_id IN {ids}; DELETE FROM trial_files WHERE trial_id IN {ids}";
             metrics.ExecuteNonQuery();
             using var trials = Command(string.Empty, tx);
             trials.CommandText = "DELETE FROM trials WHERE id IN " + InList(trials, "i", trialIds);

@@ -7,7 +7,7 @@ public sealed partial class SqliteStore
 {
     private const string TrialColumns =
         "t.id, t.study_id, s.name, t.key, t.seq, t.replicate, t.params, t.seed, t.status, t.attempts, t.max_attempts, t.created, t.started, " +
-        "t.finished, t.duration_ms, t.host, t.pid, t.lease_owner, t.lease_until, t.results, t.error, t.exit_code, t.provenance";
+        "t.finished, t.duration_ms, t.host, t.pid, t.lease_owner, t.lease_until, t.results, t.error, t.exit_code, t.provenance, t.heartbeat";
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TrialRecord>> ListTrialsAsync(TrialFilter filter, CancellationToken cancellationToken = default)
@@ -90,6 +90,7 @@ public sealed partial class SqliteStore
                 Error = Text(r, 20),
                 ExitCode = r.IsDBNull(21) ? null : r.GetInt32(21),
                 ProvenanceJson = Text(r, 22),
+                Heartbeat = Time(r, 23),
             });
         }
         return trials;
@@ -151,6 +152,63 @@ public sealed partial class SqliteStore
                 counts[TrialStatusNames.Parse(reader.GetString(0))] = reader.GetInt32(1);
             }
             return counts;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<StudyProgress> GetProgressAsync(string studyId, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        return RunAsync(write: false, _ =>
+        {
+            var counts = new Dictionary<TrialStatus, int>();
+            var finished = 0;
+            using (var command = Command("SELECT status, COUNT(*), SUM(CASE WHEN finished >= @since AND status NOT IN ('pending', 'running') THEN 1 ELSE 0 END) FROM trials WHERE study_id = @s GROUP BY status"))
+            {
+                command.Parameters.AddWithValue("@s", StudyKey(studyId));
+                command.Parameters.AddWithValue("@since", since.ToUnixTimeMilliseconds());
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    counts[TrialStatusNames.Parse(reader.GetString(0))] = reader.GetInt32(1);
+                    finished += reader.GetInt32(2);
+                }
+            }
+            using var running = Command($"SELECT {TrialColumns} FROM trials t JOIN studies s ON s.id = t.study_id WHERE t.study_id = @s AND t.status = 'running' ORDER BY t.started LIMIT 1000");
+            running.Parameters.AddWithValue("@s", StudyKey(studyId));
+            return new StudyProgress(counts, finished, ReadTrials(running), _time.GetUtcNow());
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TrialFileInfo>> ListFilesAsync(string trialId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trialId);
+        return RunAsync<IReadOnlyList<TrialFileInfo>>(write: false, _ =>
+        {
+            using var command = Command("SELECT path, size FROM trial_files WHERE trial_id = @id ORDER BY path");
+            command.Parameters.AddWithValue("@id", trialId);
+            using var reader = command.ExecuteReader();
+            var files = new List<TrialFileInfo>();
+            while (reader.Read())
+            {
+                files.Add(new TrialFileInfo(reader.GetString(0), reader.GetInt64(1)));
+            }
+            return files;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<byte[]?> ReadFileAsync(string trialId, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trialId);
+        ArgumentNullException.ThrowIfNull(path);
+        return RunAsync(write: false, _ =>
+        {
+            using var command = Command("SELECT content FROM trial_files WHERE trial_id = @id AND path = @p");
+            command.Parameters.AddWithValue("@id", trialId);
+            command.Parameters.AddWithValue("@p", path);
+            return command.ExecuteScalar() as byte[];
         }, cancellationToken);
     }
 

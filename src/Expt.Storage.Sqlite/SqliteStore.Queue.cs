@@ -6,7 +6,7 @@ namespace Expt.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    private const string ClearLease = "lease_owner = NULL, lease_token = NULL, lease_until = NULL";
+    private const string ClearLease = "lease_owner = NULL, lease_token = NULL, lease_until = NULL, heartbeat = NULL";
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TrialLease>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default)
@@ -22,7 +22,7 @@ public sealed partial class SqliteStore
             var token = RandomNumberGenerator.GetInt32(1, int.MaxValue) * (long)int.MaxValue + RandomNumberGenerator.GetInt32(int.MaxValue);
             var until = now + (long)request.Lease.TotalMilliseconds;
             using var claim = Command(
-                $"UPDATE trials SET status = 'running', lease_owner = @w, lease_token = @t, lease_until = @until, attempts = attempts + 1, " +
+                $"UPDATE trials SET status = 'running', lease_owner = @w, lease_token = @t, lease_until = @until, heartbeat = @now, attempts = attempts + 1, " +
                 $"started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p, provenance = @prov " +
                 $"WHERE id IN (SELECT id FROM trials WHERE status = 'pending'{studyClause} ORDER BY priority DESC, seq LIMIT @max) " +
                 "RETURNING id, study_id, key, replicate, params, seed, attempts, seq, max_attempts", tx);
@@ -53,7 +53,8 @@ public sealed partial class SqliteStore
             if (retried.Count > 0)
             {
                 using var clear = Command(string.Empty, tx);
-                clear.CommandText = "DELETE FROM metric_chunks WHERE trial_id IN " + InList(clear, "r", retried);
+                var ids = InList(clear, "r", retried);
+                clear.CommandText = $"DELETE FROM metric_chunks WHERE trial_id IN {ids}; DELETE FROM trial_files WHERE trial_id IN {ids}";
                 clear.ExecuteNonQuery();
             }
             // RETURNING gives no order guarantee; hand trials out in plan order.
@@ -103,8 +104,9 @@ public sealed partial class SqliteStore
         }
         return RunAsync<IReadOnlyList<string>>(write: true, tx =>
         {
-            using var command = Command("UPDATE trials SET lease_until = @until WHERE id = @id AND lease_token = @t AND status = 'running'", tx);
+            using var command = Command("UPDATE trials SET lease_until = @until, heartbeat = @now WHERE id = @id AND lease_token = @t AND status = 'running'", tx);
             command.Parameters.AddWithValue("@until", NowMs + (long)extension.TotalMilliseconds);
+            command.Parameters.AddWithValue("@now", NowMs);
             var pId = command.Parameters.Add("@id", SqliteType.Text);
             var pToken = command.Parameters.Add("@t", SqliteType.Integer);
             command.Prepare();
@@ -148,6 +150,7 @@ public sealed partial class SqliteStore
             var pToken = update.Parameters.Add("@t", SqliteType.Integer);
             update.Prepare();
             SqliteCommand? metrics = null;
+            SqliteCommand? files = null;
             try
             {
                 var accepted = new bool[completions.Count];
@@ -169,14 +172,43 @@ public sealed partial class SqliteStore
                         metrics ??= PrepareMetricInsert(tx);
                         InsertMetrics(metrics, lease.TrialId, outcome.Metrics);
                     }
+                    if (accepted[i] && !retry && outcome.Files.Count > 0)
+                    {
+                        files ??= PrepareFileInsert(tx);
+                        InsertFiles(files, lease.TrialId, outcome.Files);
+                    }
                 }
                 return accepted;
             }
             finally
             {
                 metrics?.Dispose();
+                files?.Dispose();
             }
         }, cancellationToken);
+    }
+
+    private SqliteCommand PrepareFileInsert(SqliteTransaction? tx)
+    {
+        var command = Command("INSERT OR REPLACE INTO trial_files (trial_id, path, size, content) VALUES (@id, @p, @n, @c)", tx);
+        command.Parameters.Add("@id", SqliteType.Text);
+        command.Parameters.Add("@p", SqliteType.Text);
+        command.Parameters.Add("@n", SqliteType.Integer);
+        command.Parameters.Add("@c", SqliteType.Blob);
+        command.Prepare();
+        return command;
+    }
+
+    private static void InsertFiles(SqliteCommand command, string trialId, IReadOnlyList<TrialFile> files)
+    {
+        command.Parameters[0].Value = trialId;
+        foreach (var file in files)
+        {
+            command.Parameters[1].Value = file.Path;
+            command.Parameters[2].Value = file.Content.Length;
+            command.Parameters[3].Value = file.Content.ToArray();
+            command.ExecuteNonQuery();
+        }
     }
 
     private SqliteCommand PrepareMetricInsert(SqliteTransaction? tx)
@@ -245,11 +277,18 @@ public sealed partial class SqliteStore
             var pId = command.Parameters.Add("@id", SqliteType.Text);
             var pToken = command.Parameters.Add("@t", SqliteType.Integer);
             command.Parameters.AddWithValue("@now", NowMs);
+            // A requeued attempt starts again from scratch: what it streamed so far goes.
+            using var clear = Command("DELETE FROM metric_chunks WHERE trial_id = @id; DELETE FROM trial_files WHERE trial_id = @id", tx);
+            var pClear = clear.Parameters.Add("@id", SqliteType.Text);
             foreach (var lease in leases)
             {
                 pId.Value = lease.TrialId;
                 pToken.Value = lease.Token;
-                command.ExecuteNonQuery();
+                if (command.ExecuteNonQuery() == 1 && mode == ReleaseMode.Requeue)
+                {
+                    pClear.Value = lease.TrialId;
+                    clear.ExecuteNonQuery();
+                }
             }
             return 0;
         }, cancellationToken);
@@ -268,7 +307,7 @@ public sealed partial class SqliteStore
         {
             using var metrics = Command(string.Empty, tx);
             var where = Where(metrics, studyId, statuses, trialIds);
-            metrics.CommandText = $"DELETE FROM metric_chunks WHERE trial_id IN (SELECT id FROM trials WHERE {where})";
+            metrics.CommandText = $"DELETE FROM metric_chunks WHERE trial_id IN (SELECT id FROM trials WHERE {where}); DELETE FROM trial_files WHERE trial_id IN (SELECT id FROM trials WHERE {where})";
             metrics.ExecuteNonQuery();
             using var reset = Command(string.Empty, tx);
             reset.CommandText = "UPDATE trials SET status = 'pending', attempts = 0, results = NULL, error = NULL, exit_code = NULL, " +
@@ -290,6 +329,19 @@ public sealed partial class SqliteStore
             clauses.Add("id IN " + InList(command, "i", trialIds));
         }
         return string.Join(" AND ", clauses);
+    }
+
+    /// <inheritdoc />
+    public async Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        // No notifications in SQLite: the caller polls.
+        try
+        {
+            await Task.Delay(timeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     /// <inheritdoc />

@@ -379,8 +379,78 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
         (await Store.CountAsync(created!.Id))[TrialStatus.Pending].ShouldBe(500);
         (await Store.ListStudiesAsync()).Count.ShouldBe(1);
     }
-}
 
-public sealed class SqliteStoreConformanceTests : StoreConformanceTests<SqliteStoreFactory>
-{
+    [Fact]
+    public async Task Files_are_stored_with_the_outcome_and_dropped_with_a_retried_attempt()
+    {
+        var study = await StudyWithTrialsAsync(2, maxAttempts: 2);
+        var leases = await ClaimAsync(study, 2);
+        var log = new TrialFile("stdout.log", "hello\n"u8.ToArray());
+        var image = new TrialFile("artifacts/plot.png", new byte[] { 0x89, 0x50, 0x4E, 0x47 });
+        await Store.CompleteAsync([
+            new TrialCompletion(leases[0], new TrialOutcome(TrialStatus.Completed, TimeSpan.FromSeconds(1)) { Files = [log, image] }),
+            new TrialCompletion(leases[1], new TrialOutcome(TrialStatus.Failed, TimeSpan.FromSeconds(1), Error: "boom") { Files = [log] }),
+        ]);
+        var files = await Store.ListFilesAsync(leases[0].TrialId);
+        files.Select(f => (f.Path, f.Size)).ShouldBe([("artifacts/plot.png", 4L), ("stdout.log", 6L)]);
+        (await Store.ReadFileAsync(leases[0].TrialId, "stdout.log"))!.ShouldBe("hello\n"u8.ToArray());
+        (await Store.ReadFileAsync(leases[0].TrialId, "missing.txt")).ShouldBeNull();
+        // The failed attempt goes back to pending: its files are not kept.
+        (await Store.ListFilesAsync(leases[1].TrialId)).ShouldBeEmpty();
+        await Store.DeleteTrialsAsync([leases[0].TrialId]);
+        (await Store.ListFilesAsync(leases[0].TrialId)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Requeued_trials_lose_what_their_attempt_streamed_and_run_again_as_the_same_attempt()
+    {
+        var study = await StudyWithTrialsAsync(1);
+        var lease = (await ClaimAsync(study, 1)).Single();
+        (await Store.AppendMetricsAsync(lease, [new MetricPoint("loss", 1, 0.5, Time.GetUtcNow())])).ShouldBeTrue();
+        await Store.ReleaseAsync([lease], ReleaseMode.Requeue);
+        var again = (await ClaimAsync(study, 1, _other)).Single();
+        again.Attempt.ShouldBe(1);
+        (await Store.GetMetricsAsync(again.TrialId)).ShouldBeEmpty();
+        // The old lease can do nothing any more.
+        (await Store.AppendMetricsAsync(lease, [new MetricPoint("loss", 2, 0.4, Time.GetUtcNow())])).ShouldBeFalse();
+        (await Store.CompleteAsync([Done(lease)])).ShouldBe([false]);
+        (await Store.CompleteAsync([Done(again)])).ShouldBe([true]);
+    }
+
+    [Fact]
+    public async Task Progress_shows_counts_recent_finishes_and_running_leases_with_heartbeats()
+    {
+        var study = await StudyWithTrialsAsync(5);
+        var start = Time.GetUtcNow();
+        var leases = await ClaimAsync(study, 3);
+        Time.Advance(TimeSpan.FromSeconds(5));
+        await Store.HeartbeatAsync([leases[1], leases[2]], Lease);
+        await Store.CompleteAsync([Done(leases[0])]);
+        var progress = await Store.GetProgressAsync(study.Id, start);
+        progress.Counts[TrialStatus.Completed].ShouldBe(1);
+        progress.Counts[TrialStatus.Running].ShouldBe(2);
+        progress.Counts[TrialStatus.Pending].ShouldBe(2);
+        progress.FinishedSince.ShouldBe(1);
+        progress.Running.Select(t => t.Id).ShouldBe([leases[1].TrialId, leases[2].TrialId], ignoreOrder: true);
+        progress.Running.ShouldAllBe(t => t.Host == "host-a" && t.Pid == 101 && t.LeaseOwner == "w1");
+        var heartbeat = progress.Running[0].Heartbeat!.Value;
+        Math.Abs((heartbeat - start - TimeSpan.FromSeconds(5)).TotalSeconds).ShouldBeLessThan(1);
+        (await Store.GetProgressAsync(study.Id, Time.GetUtcNow() + TimeSpan.FromMinutes(1))).FinishedSince.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Waiting_for_work_returns_at_the_latest_after_the_timeout()
+    {
+        var wait = Store.WaitForWorkAsync(TimeSpan.FromSeconds(2));
+        for (var i = 0; i < 100 && !wait.IsCompleted; i++)
+        {
+            Time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+        wait.IsCompleted.ShouldBeTrue();
+        using var cancelled = new CancellationTokenSource();
+        var waiting = Store.WaitForWorkAsync(TimeSpan.FromHours(1), cancelled.Token);
+        await cancelled.CancelAsync();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }

@@ -17,6 +17,15 @@ public interface ITrialQuery
     /// <summary>Counts a study's trials by status.</summary>
     Task<IReadOnlyDictionary<TrialStatus, int>> CountAsync(string studyId, CancellationToken cancellationToken = default);
 
+    /// <summary>Counts by status, trials finished since <paramref name="since"/>, and the running trials with their leases.</summary>
+    Task<StudyProgress> GetProgressAsync(string studyId, DateTimeOffset since, CancellationToken cancellationToken = default);
+
+    /// <summary>The files of a trial kept in the store (see <see cref="TrialOutcome.Files"/>).</summary>
+    Task<IReadOnlyList<TrialFileInfo>> ListFilesAsync(string trialId, CancellationToken cancellationToken = default);
+
+    /// <summary>One file of a trial kept in the store, or null.</summary>
+    Task<byte[]?> ReadFileAsync(string trialId, string path, CancellationToken cancellationToken = default);
+
     /// <summary>The step metrics of a trial, by name then step.</summary>
     Task<IReadOnlyList<MetricPoint>> GetMetricsAsync(string trialId, CancellationToken cancellationToken = default);
 }

@@ -35,6 +35,12 @@ public interface ITrialQueue
     /// <summary>Returns trials of a study in the given statuses to pending with their attempts reset (ids kept).</summary>
     Task<int> ResetAsync(string studyId, IReadOnlyList<TrialStatus> statuses, IReadOnlyList<string>? trialIds = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Waits until new work may be available (trials enqueued or returned to the queue) or <paramref name="timeout"/>
+    /// passed, whichever comes first. Stores that cannot be notified simply wait: callers poll after it returns.
+    /// </summary>
+    Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken = default);
+
     /// <summary>Cancels pending and running trials of a study (or just the given ids); running ones lose their lease.</summary>
     Task<int> CancelAsync(string? studyId, IReadOnlyList<string>? trialIds = null, CancellationToken cancellationToken = default);
 }

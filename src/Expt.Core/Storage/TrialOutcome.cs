@@ -12,4 +12,7 @@ public sealed record TrialOutcome(TrialStatus Status, TimeSpan Duration, string?
 {
     /// <summary>Step metrics recorded by the attempt, stored in the same transaction as the status.</summary>
     public IReadOnlyList<MetricPoint> Metrics { get; init; } = [];
+
+    /// <summary>Files of the trial (logs, artifacts) to keep in the store itself, stored with the outcome.</summary>
+    public IReadOnlyList<TrialFile> Files { get; init; } = [];
 }

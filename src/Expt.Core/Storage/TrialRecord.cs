@@ -62,6 +62,9 @@ public sealed record TrialRecord
     /// <summary>When the lease runs out, while running.</summary>
     public DateTimeOffset? LeaseUntil { get; init; }
 
+    /// <summary>When the worker holding the lease last renewed it (running trials only).</summary>
+    public DateTimeOffset? Heartbeat { get; init; }
+
     /// <summary>Final results, a JSON object.</summary>
     public string? ResultsJson { get; init; }
 

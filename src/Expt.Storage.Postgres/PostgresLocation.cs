@@ -1,0 +1,189 @@
+using System.Globalization;
+using Npgsql;
+
+namespace Expt.Storage.Postgres;
+
+/// <summary>
+/// Turns what a user gives as <c>--store</c> (a <c>postgresql://</c> URL or an Npgsql connection string) into a
+/// connection string, finding the password in the URL, a credentials file, <c>PGPASSWORD</c> or <c>~/.pgpass</c>.
+/// </summary>
+public static class PostgresLocation
+{
+    /// <summary>Whether <paramref name="location"/> names a PostgreSQL database rather than a SQLite file.</summary>
+    public static bool IsPostgres(string location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        return location.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+            || location.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || (location.Contains('=', StringComparison.Ordinal) && location.Contains("host", StringComparison.OrdinalIgnoreCase) && !File.Exists(location));
+    }
+
+    /// <summary>Builds the connection string.</summary>
+    /// <param name="location">A URL or an Npgsql connection string.</param>
+    /// <param name="credentialsFile">A file with the password alone, or lines in the .pgpass format; may be null.</param>
+    /// <param name="environment">Reads environment variables (PGPASSWORD, PGPASSFILE, HOME).</param>
+    /// <exception cref="FormatException">The location is malformed (the message never contains the password).</exception>
+    public static NpgsqlConnectionStringBuilder Parse(string location, string? credentialsFile, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        ArgumentNullException.ThrowIfNull(environment);
+        var builder = location.Contains("://", StringComparison.Ordinal) ? FromUrl(location) : FromConnectionString(location);
+        if (string.IsNullOrEmpty(builder.Username))
+        {
+            builder.Username = environment("PGUSER") ?? environment("USER") ?? "postgres";
+        }
+        if (string.IsNullOrEmpty(builder.Password) && credentialsFile is not null)
+        {
+            builder.Password = PasswordFromFile(credentialsFile, builder)
+                ?? throw new FormatException($"the credentials file {credentialsFile} has no password for {Describe(builder)}");
+        }
+        if (string.IsNullOrEmpty(builder.Password) && environment("PGPASSWORD") is { Length: > 0 } password)
+        {
+            builder.Password = password;
+        }
+        if (string.IsNullOrEmpty(builder.Password))
+        {
+            var passfile = environment("PGPASSFILE") ?? (environment("HOME") is { } home ? Path.Combine(home, ".pgpass") : null);
+            if (passfile is not null && File.Exists(passfile) && PasswordFromFile(passfile, builder) is { } fromPassfile)
+            {
+                builder.Password = fromPassfile;
+            }
+        }
+        return builder;
+    }
+
+    /// <summary>Where the store is, for humans: never the password.</summary>
+    public static string Describe(NpgsqlConnectionStringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var port = builder.Port == NpgsqlConnection.DefaultPort ? string.Empty : ":" + builder.Port.ToString(CultureInfo.InvariantCulture);
+        var schema = string.IsNullOrEmpty(builder.SearchPath) ? string.Empty : "?search_path=" + builder.SearchPath;
+        return $"postgresql://{builder.Username}@{builder.Host}{port}/{builder.Database}{schema}";
+    }
+
+    private static NpgsqlConnectionStringBuilder FromConnectionString(string location)
+    {
+        try
+        {
+            return new NpgsqlConnectionStringBuilder(location);
+        }
+        catch (ArgumentException ex)
+        {
+            // Npgsql names the bad keyword, never a value.
+            throw new FormatException($"not a valid connection string: {ex.Message}", ex);
+        }
+    }
+
+    private static NpgsqlConnectionStringBuilder FromUrl(string location)
+    {
+        if (!Uri.TryCreate(location, UriKind.Absolute, out var uri) || uri.Scheme is not ("postgresql" or "postgres"))
+        {
+            throw new FormatException("not a valid PostgreSQL URL; expected postgresql://user@host:5432/database");
+        }
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = string.IsNullOrEmpty(uri.Host) ? "localhost" : uri.Host,
+            Port = uri.IsDefaultPort || uri.Port < 0 ? NpgsqlConnection.DefaultPort : uri.Port,
+            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')) is { Length: > 0 } db ? db : null,
+        };
+        if (uri.UserInfo.Length > 0)
+        {
+            var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
+            builder.Username = Uri.UnescapeDataString(colon < 0 ? uri.UserInfo : uri.UserInfo[..colon]);
+            if (colon >= 0)
+            {
+                builder.Password = Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]);
+            }
+        }
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            var name = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]);
+            var value = eq < 0 ? string.Empty : Uri.UnescapeDataString(pair[(eq + 1)..]);
+            switch (name.ToLowerInvariant())
+            {
+                case "sslmode":
+                    builder.SslMode = Enum.TryParse<SslMode>(value.Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var mode)
+                        ? mode
+                        : throw new FormatException($"sslmode '{value}' is not one of disable, allow, prefer, require, verify-ca, verify-full");
+                    break;
+                case "connect_timeout":
+                    builder.Timeout = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+                        ? seconds
+                        : throw new FormatException($"connect_timeout '{value}' is not a number of seconds");
+                    break;
+                case "application_name":
+                    builder.ApplicationName = value;
+                    break;
+                case "search_path" or "schema":
+                    builder.SearchPath = value;
+                    break;
+                default:
+                    throw new FormatException($"unknown URL parameter '{name}'; expected sslmode, connect_timeout, application_name or search_path");
+            }
+        }
+        return builder;
+    }
+
+    // A file with just a password, or .pgpass lines host:port:database:user:password ('*' matches anything).
+    private static string? PasswordFromFile(string path, NpgsqlConnectionStringBuilder builder)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(path);
+        }
+        catch (IOException ex)
+        {
+            throw new FormatException($"cannot read the credentials file {path}: {ex.Message}", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new FormatException($"cannot read the credentials file {path}: {ex.Message}", ex);
+        }
+        var entries = lines.Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        if (entries.Count == 1 && !entries[0].Contains(':', StringComparison.Ordinal))
+        {
+            return entries[0].Trim();
+        }
+        foreach (var line in entries)
+        {
+            var fields = SplitPgpass(line);
+            if (fields.Count == 5
+                && Matches(fields[0], builder.Host)
+                && Matches(fields[1], builder.Port.ToString(CultureInfo.InvariantCulture))
+                && Matches(fields[2], builder.Database ?? builder.Username)
+                && Matches(fields[3], builder.Username))
+            {
+                return fields[4];
+            }
+        }
+        return null;
+    }
+
+    private static bool Matches(string pattern, string? value) => pattern == "*" || string.Equals(pattern, value, StringComparison.Ordinal);
+
+    private static List<string> SplitPgpass(string line)
+    {
+        var fields = new List<string>();
+        var current = new System.Text.StringBuilder();
+        for (var i = 0; i < line.Length; i++)
+        {
+            if (line[i] == '\\' && i + 1 < line.Length)
+            {
+                current.Append(line[++i]);
+            }
+            else if (line[i] == ':' && fields.Count < 4)
+            {
+                fields.Add(current.ToString());
+                current.Clear();
+            }
+            else
+            {
+                current.Append(line[i]);
+            }
+        }
+        fields.Add(current.ToString());
+        return fields;
+    }
+}

@@ -1,0 +1,349 @@
+using Expt.Trials;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Expt.Storage.Postgres;
+
+public sealed partial class PostgresStore
+{
+    private const string ClearLease = "lease_owner = NULL, lease_token = NULL, lease_until = NULL, heartbeat = NULL";
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TrialLease>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.Max, 1);
+        return RunAsync<IReadOnlyList<TrialLease>>(async (connection, tx) =>
+        {
+            var now = Now;
+            var study = request.StudyId is null ? string.Empty : " AND study_id = @s";
+            // Leases that ran out go back to the queue (or fail on their last attempt). SKIP LOCKED: rows another
+            // worker is expiring or completing right now are left to it.
+            using (var expire = Command(
+                $"UPDATE trials t SET status = CASE WHEN t.attempts < t.max_attempts THEN 'pending' ELSE 'failed' END, {ClearLease}, " +
+                "finished = CASE WHEN t.attempts < t.max_attempts THEN NULL ELSE @now END, " +
+                "error = CASE WHEN t.attempts < t.max_attempts THEN 'lease expired: its worker stopped renewing it' " +
+                "ELSE 'lease expired on the last attempt: its worker stopped renewing it (killed or lost)' END " +
+                $"FROM (SELECT id FROM trials WHERE status = 'running' AND lease_until < @now{study} FOR UPDATE SKIP LOCKED) x WHERE t.id = x.id", connection, tx))
+            {
+                expire.Parameters.AddWithValue("now", now);
+                if (request.StudyId is not null)
+                {
+                    expire.Parameters.AddWithValue("s", StudyKey(request.StudyId));
+                }
+                await expire.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var until = now + request.Lease;
+            using var claim = Command(
+                "WITH picked AS (SELECT id FROM trials WHERE status = 'pending'" + study + " ORDER BY priority DESC, seq LIMIT @max FOR UPDATE SKIP LOCKED), " +
+                "token AS (SELECT nextval('lease_tokens') AS value) " +
+                "UPDATE trials t SET status = 'running', lease_owner = @w, lease_token = token.value, lease_until = @until, heartbeat = @now, " +
+                "attempts = t.attempts + 1, started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p, provenance = @prov " +
+                "FROM picked, token WHERE t.id = picked.id " +
+                "RETURNING t.id, t.study_id, t.key, t.replicate, t.params, t.seed, t.attempts, t.seq, t.max_attempts, t.lease_token", connection, tx);
+            claim.Parameters.AddWithValue("max", request.Max);
+            claim.Parameters.AddWithValue("w", request.Worker.Id);
+            claim.Parameters.AddWithValue("until", until);
+            claim.Parameters.AddWithValue("now", now);
+            claim.Parameters.AddWithValue("h", request.Worker.Host);
+            claim.Parameters.AddWithValue("p", request.Worker.Pid);
+            claim.Parameters.AddWithValue("prov", NpgsqlDbType.Text, (object?)request.ProvenanceJson ?? DBNull.Value);
+            if (request.StudyId is not null)
+            {
+                claim.Parameters.AddWithValue("s", StudyKey(request.StudyId));
+            }
+            var claimed = new List<(long Seq, long StudyId, TrialLease Lease)>();
+            using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var studyId = reader.GetInt64(1);
+                    claimed.Add((reader.GetInt64(7), studyId, new TrialLease(reader.GetString(0), StudyIdText(studyId), string.Empty, reader.GetString(2), reader.GetInt32(3),
+                        reader.GetString(4), reader.GetInt64(5), reader.GetInt32(6), reader.GetInt32(8), reader.GetInt64(9), until)));
+                }
+            }
+            // A new attempt starts without what an earlier attempt streamed.
+            var retried = claimed.Where(c => c.Lease.Attempt > 1).Select(c => c.Lease.TrialId).ToArray();
+            if (retried.Length > 0)
+            {
+                await ClearAttemptAsync(connection, tx, retried, cancellationToken).ConfigureAwait(false);
+            }
+            var leases = new List<TrialLease>(claimed.Count);
+            foreach (var (_, studyId, lease) in claimed.OrderBy(c => c.StudyId).ThenBy(c => c.Seq))
+            {
+                leases.Add(lease with { StudyName = await StudyNameAsync(studyId, connection, tx, cancellationToken).ConfigureAwait(false) });
+            }
+            return leases;
+        }, cancellationToken);
+    }
+
+    private async Task<string> StudyNameAsync(long studyId, NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken cancellationToken)
+    {
+        var id = StudyIdText(studyId);
+        if (_studyNames.TryGetValue(id, out var name))
+        {
+            return name;
+        }
+        using var command = Command("SELECT name FROM studies WHERE id = @s", connection, tx);
+        command.Parameters.AddWithValue("s", studyId);
+        name = (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) ?? id;
+        _studyNames[id] = name;
+        return name;
+    }
+
+    private static async Task ClearAttemptAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string[] trialIds, CancellationToken cancellationToken)
+    {
+        using var clear = Command("DELETE FROM metric_chunks WHERE trial_id = ANY(@ids); DELETE FROM trial_files WHERE trial_id = ANY(@ids)", connection, tx);
+        clear.Parameters.AddWithValue("ids", trialIds);
+        await clear.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> HeartbeatAsync(IReadOnlyList<TrialLease> leases, TimeSpan extension, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        if (leases.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<string>>([]);
+        }
+        return RunAsync<IReadOnlyList<string>>(async (connection, tx) =>
+        {
+            var now = Now;
+            using var command = Command(
+                "UPDATE trials t SET lease_until = @until, heartbeat = @now FROM unnest(@ids, @tokens) AS h(id, token) " +
+                "WHERE t.id = h.id AND t.lease_token = h.token AND t.status = 'running' RETURNING t.id", connection, tx);
+            command.Parameters.AddWithValue("until", now + extension);
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.AddWithValue("ids", leases.Select(l => l.TrialId).ToArray());
+            command.Parameters.AddWithValue("tokens", leases.Select(l => l.Token).ToArray());
+            var kept = new HashSet<string>(StringComparer.Ordinal);
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                kept.Add(reader.GetString(0));
+            }
+            return leases.Select(l => l.TrialId).Where(id => !kept.Contains(id)).ToList();
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<TrialCompletion> completions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        if (completions.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<bool>>([]);
+        }
+        return RunAsync<IReadOnlyList<bool>>(async (connection, tx) =>
+        {
+            var n = completions.Count;
+            var retry = new bool[n];
+            var statuses = new string[n];
+            for (var i = 0; i < n; i++)
+            {
+                var (lease, outcome) = (completions[i].Lease, completions[i].Outcome);
+                // A failed or timed-out attempt with attempts left goes straight back to the queue.
+                retry[i] = outcome.Status is TrialStatus.Failed or TrialStatus.Timeout && lease.Attempt < lease.MaxAttempts;
+                statuses[i] = retry[i] ? "pending" : outcome.Status.ToName();
+            }
+            // One statement for the whole batch; the token check refuses completions from a worker that lost its lease.
+            using var update = Command(
+                $"UPDATE trials t SET status = c.status, results = c.results, error = c.error, exit_code = c.exit_code, finished = @now, duration_ms = c.duration, {ClearLease} " +
+                "FROM unnest(@ids, @tokens, @statuses, @results, @errors, @exits, @durations) AS c(id, token, status, results, error, exit_code, duration) " +
+                "WHERE t.id = c.id AND t.lease_token = c.token AND t.status = 'running' RETURNING t.id", connection, tx);
+            update.Parameters.AddWithValue("now", Now);
+            update.Parameters.AddWithValue("ids", completions.Select(c => c.Lease.TrialId).ToArray());
+            update.Parameters.AddWithValue("tokens", completions.Select(c => c.Lease.Token).ToArray());
+            update.Parameters.AddWithValue("statuses", statuses);
+            update.Parameters.Add(new NpgsqlParameter<string?[]>("results", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = completions.Select(c => c.Outcome.ResultsJson).ToArray() });
+            update.Parameters.Add(new NpgsqlParameter<string?[]>("errors", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = completions.Select(c => c.Outcome.Error).ToArray() });
+            update.Parameters.Add(new NpgsqlParameter<int?[]>("exits", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = completions.Select(c => c.Outcome.ExitCode).ToArray() });
+            update.Parameters.AddWithValue("durations", completions.Select(c => c.Outcome.Duration.TotalMilliseconds).ToArray());
+            var acceptedIds = new HashSet<string>(StringComparer.Ordinal);
+            using (var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    acceptedIds.Add(reader.GetString(0));
+                }
+            }
+            var accepted = completions.Select(c => acceptedIds.Contains(c.Lease.TrialId)).ToArray();
+            // Metrics and files of an attempt that will be retried are dropped with it.
+            var kept = Enumerable.Range(0, n).Where(i => accepted[i] && !retry[i]).Select(i => completions[i]).ToList();
+            await InsertMetricsAsync(connection, tx, kept.SelectMany(c => MetricRows(c.Lease.TrialId, c.Outcome.Metrics)).ToList(), cancellationToken).ConfigureAwait(false);
+            await InsertFilesAsync(connection, tx, kept.SelectMany(c => c.Outcome.Files.Select(f => (c.Lease.TrialId, f))).ToList(), cancellationToken).ConfigureAwait(false);
+            if (Enumerable.Range(0, n).Any(i => accepted[i] && retry[i]))
+            {
+                await NotifyAsync(connection, tx, completions[0].Lease.StudyId, cancellationToken).ConfigureAwait(false);
+            }
+            return accepted;
+        }, cancellationToken);
+    }
+
+    private static IEnumerable<(string TrialId, string Name, int Ordinal, int Count, byte[] Steps, byte[] Values, byte[] Times)> MetricRows(string trialId, IReadOnlyList<MetricPoint> points)
+    {
+        var ordinal = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (name, chunk) in MetricChunk.Split(points))
+        {
+            var next = ordinal[name] = ordinal.GetValueOrDefault(name) + 1;
+            var (steps, values, times) = MetricChunk.Pack(chunk);
+            yield return (trialId, name, next, chunk.Count, steps, values, times);
+        }
+    }
+
+    private static async Task InsertMetricsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(string TrialId, string Name, int Ordinal, int Count, byte[] Steps, byte[] Values, byte[] Times)> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        // Chunks streamed earlier by the same attempt come first: number the new ones after them.
+        using var insert = Command(
+            "INSERT INTO metric_chunks (trial_id, name, seq, count, steps, vals, times) " +
+            "SELECT m.trial_id, m.name, COALESCE((SELECT MAX(seq) FROM metric_chunks x WHERE x.trial_id = m.trial_id AND x.name = m.name), -1) + m.ordinal, m.count, m.steps, m.vals, m.times " +
+            "FROM unnest(@ids, @names, @ordinals, @counts, @steps, @vals, @times) AS m(trial_id, name, ordinal, count, steps, vals, times)", connection, tx);
+        insert.Parameters.AddWithValue("ids", rows.Select(r => r.TrialId).ToArray());
+        insert.Parameters.AddWithValue("names", rows.Select(r => r.Name).ToArray());
+        insert.Parameters.AddWithValue("ordinals", rows.Select(r => r.Ordinal).ToArray());
+        insert.Parameters.AddWithValue("counts", rows.Select(r => r.Count).ToArray());
+        insert.Parameters.AddWithValue("steps", rows.Select(r => r.Steps).ToArray());
+        insert.Parameters.AddWithValue("vals", rows.Select(r => r.Values).ToArray());
+        insert.Parameters.AddWithValue("times", rows.Select(r => r.Times).ToArray());
+        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task InsertFilesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(string TrialId, TrialFile File)> files, CancellationToken cancellationToken)
+    {
+        if (files.Count == 0)
+        {
+            return;
+        }
+        using var insert = Command(
+            "INSERT INTO trial_files (trial_id, path, size, content) SELECT * FROM unnest(@ids, @paths, @sizes, @contents) " +
+            "ON CONFLICT (trial_id, path) DO UPDATE SET size = excluded.size, content = excluded.content", connection, tx);
+        insert.Parameters.AddWithValue("ids", files.Select(f => f.TrialId).ToArray());
+        insert.Parameters.AddWithValue("paths", files.Select(f => f.File.Path).ToArray());
+        insert.Parameters.AddWithValue("sizes", files.Select(f => (long)f.File.Content.Length).ToArray());
+        insert.Parameters.AddWithValue("contents", files.Select(f => f.File.Content.ToArray()).ToArray());
+        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> AppendMetricsAsync(TrialLease lease, IReadOnlyList<MetricPoint> points, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(points);
+        return RunAsync(async (connection, tx) =>
+        {
+            // Lock the trial's row so a concurrent expiry or completion cannot slip between the check and the insert.
+            using var check = Command("SELECT 1 FROM trials WHERE id = @id AND lease_token = @t AND status = 'running' FOR UPDATE", connection, tx);
+            check.Parameters.AddWithValue("id", lease.TrialId);
+            check.Parameters.AddWithValue("t", lease.Token);
+            if (await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                return false;
+            }
+            await InsertMetricsAsync(connection, tx, MetricRows(lease.TrialId, points).ToList(), cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task ReleaseAsync(IReadOnlyList<TrialLease> leases, ReleaseMode mode, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        if (leases.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+        return RunAsync(async (connection, tx) =>
+        {
+            using var command = Command(mode == ReleaseMode.Requeue
+                ? $"UPDATE trials t SET status = 'pending', attempts = GREATEST(t.attempts - 1, 0), started = NULL, {ClearLease} " +
+                  "FROM unnest(@ids, @tokens) AS r(id, token) WHERE t.id = r.id AND t.lease_token = r.token AND t.status = 'running' RETURNING t.id"
+                : $"UPDATE trials t SET status = 'cancelled', finished = @now, error = 'cancelled by the user', {ClearLease} " +
+                  "FROM unnest(@ids, @tokens) AS r(id, token) WHERE t.id = r.id AND t.lease_token = r.token AND t.status = 'running' RETURNING t.id", connection, tx);
+            command.Parameters.AddWithValue("ids", leases.Select(l => l.TrialId).ToArray());
+            command.Parameters.AddWithValue("tokens", leases.Select(l => l.Token).ToArray());
+            command.Parameters.AddWithValue("now", Now);
+            var released = new List<string>();
+            using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    released.Add(reader.GetString(0));
+                }
+            }
+            if (mode == ReleaseMode.Requeue && released.Count > 0)
+            {
+                // A requeued attempt starts again from scratch; other workers hear at once that there is work.
+                await ClearAttemptAsync(connection, tx, released.ToArray(), cancellationToken).ConfigureAwait(false);
+                await NotifyAsync(connection, tx, leases[0].StudyId, cancellationToken).ConfigureAwait(false);
+            }
+            return released.Count;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<int> ResetAsync(string studyId, IReadOnlyList<TrialStatus> statuses, IReadOnlyList<string>? trialIds = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        ArgumentNullException.ThrowIfNull(statuses);
+        if (statuses.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        return RunAsync(async (connection, tx) =>
+        {
+            var where = "study_id = @s AND status = ANY(@st)" + (trialIds is null ? string.Empty : " AND id = ANY(@ids)");
+            var count = 0;
+            foreach (var sql in new[]
+            {
+                $"DELETE FROM metric_chunks WHERE trial_id IN (SELECT id FROM trials WHERE {where})",
+                $"DELETE FROM trial_files WHERE trial_id IN (SELECT id FROM trials WHERE {where})",
+                "UPDATE trials SET status = 'pending', attempts = 0, results = NULL, error = NULL, exit_code = NULL, " +
+                $"started = NULL, finished = NULL, duration_ms = NULL, host = NULL, pid = NULL, {ClearLease} WHERE {where}",
+            })
+            {
+                using var command = Command(sql, connection, tx);
+                command.Parameters.AddWithValue("s", StudyKey(studyId));
+                command.Parameters.AddWithValue("st", StatusNames(statuses));
+                if (trialIds is not null)
+                {
+                    command.Parameters.AddWithValue("ids", trialIds.ToArray());
+                }
+                command.CommandTimeout = 0;
+                count = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            if (count > 0)
+            {
+                await NotifyAsync(connection, tx, studyId, cancellationToken).ConfigureAwait(false);
+            }
+            return count;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<int> CancelAsync(string? studyId, IReadOnlyList<string>? trialIds = null, CancellationToken cancellationToken = default)
+    {
+        return RunAsync(async (connection, tx) =>
+        {
+            var clauses = new List<string> { "status IN ('pending', 'running')" };
+            using var cancel = Command(string.Empty, connection, tx);
+            if (studyId is not null)
+            {
+                clauses.Add("study_id = @s");
+                cancel.Parameters.AddWithValue("s", StudyKey(studyId));
+            }
+            if (trialIds is not null)
+            {
+                clauses.Add("id = ANY(@ids)");
+                cancel.Parameters.AddWithValue("ids", trialIds.ToArray());
+            }
+            cancel.Parameters.AddWithValue("now", Now);
+            cancel.CommandText = $"UPDATE trials SET status = 'cancelled', finished = @now, error = 'cancelled by the user', {ClearLease} WHERE " + string.Join(" AND ", clauses);
+            return await cancel.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+}

@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using Expt.Trials;
+using Npgsql;
+
+namespace Expt.Storage.Postgres;
+
+/// <summary>
+/// The shared store: one PostgreSQL database that workers on many machines use at once. Claims lock rows with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so concurrent workers never wait for each other or take the same trial; every
+/// batch is one round trip; transient faults (a restart, a dropped connection) are retried with backoff.
+/// </summary>
+public sealed partial class PostgresStore : IExptStore
+{
+    private const string WorkChannel = "expt_work";
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _clockOffset;
+    private readonly ConcurrentDictionary<string, string> _studyNames = new(StringComparer.Ordinal);
+    private readonly Lock _listenerGate = new();
+    private readonly CancellationTokenSource _disposed = new();
+    private TaskCompletionSource _work = NewSignal();
+    private Task? _listener;
+
+    private PostgresStore(NpgsqlDataSource dataSource, string description, string runsDirectory, TimeProvider time, TimeSpan clockOffset)
+    {
+        _dataSource = dataSource;
+        Description = description;
+        RunsDirectory = runsDirectory;
+        _time = time;
+        _clockOffset = clockOffset;
+    }
+
+    /// <inheritdoc />
+    public string RunsDirectory { get; }
+
+    /// <inheritdoc />
+    public string Description { get; }
+
+    /// <summary>
+    /// How long one operation keeps retrying transient faults before it gives up with
+    /// <see cref="StoreUnavailableException"/>.
+    /// </summary>
+    public TimeSpan RetryWindow { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Connects, brings the schema up to date, and measures the server's clock.</summary>
+    /// <param name="connection">The connection settings (see <see cref="PostgresLocation.Parse"/>).</param>
+    /// <param name="runsDirectory">Where trial directories go on this machine (a shared one, or a local one whose small files are copied into the store).</param>
+    /// <param name="time">The clock; the system clock is corrected by its offset to the server's, an injected one is used as it is.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    public static async Task<PostgresStore> OpenAsync(NpgsqlConnectionStringBuilder connection, string runsDirectory, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(runsDirectory);
+        time ??= TimeProvider.System;
+        var builder = new NpgsqlConnectionStringBuilder(connection.ConnectionString)
+        {
+            ApplicationName = string.IsNullOrEmpty(connection.ApplicationName) ? "expt" : connection.ApplicationName,
+            // A dead server or network should surface in seconds, not minutes, so the worker can react.
+            Timeout = connection.Timeout == 15 ? 5 : connection.Timeout,
+            KeepAlive = connection.KeepAlive == 0 ? 10 : connection.KeepAlive,
+        };
+        var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        try
+        {
+            var offset = await Retry.RunAsync(async () =>
+            {
+                using var conn = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await PostgresMigrator.MigrateAsync(conn, cancellationToken).ConfigureAwait(false);
+                if (time != TimeProvider.System)
+                {
+                    return TimeSpan.Zero; // A clock the caller controls (tests) is taken as it is.
+                }
+                using var command = new NpgsqlCommand("SELECT clock_timestamp()", conn);
+                var before = time.GetUtcNow();
+                var server = (DateTime)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                var after = time.GetUtcNow();
+                // Leases are compared across machines: measure this machine's skew against the server once, and
+                // correct every time this process writes, so clocks that disagree by seconds do not matter.
+                return new DateTimeOffset(server, TimeSpan.Zero) - (before + ((after - before) / 2));
+            }, TimeSpan.FromSeconds(10), time, cancellationToken).ConfigureAwait(false);
+            return new PostgresStore(dataSource, PostgresLocation.Describe(builder), Path.GetFullPath(runsDirectory), time, offset);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>This process's clock, corrected to the server's.</summary>
+    internal DateTimeOffset Now => _time.GetUtcNow() + _clockOffset;
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Runs <paramref name="body"/> on a pooled connection, in a transaction, retrying transient faults.</summary>
+    private Task<T> RunAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> body, CancellationToken cancellationToken) =>
+        Retry.RunAsync(async () =>
+        {
+            using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var result = await body(connection, transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return result;
+        }, RetryWindow, _time, cancellationToken);
+
+    private static NpgsqlCommand Command(string sql, NpgsqlConnection connection, NpgsqlTransaction transaction) => new(sql, connection, transaction);
+
+    private static long StudyKey(string studyId) =>
+        long.TryParse(studyId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : -1;
+
+    private static string StudyIdText(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string[] StatusNames(IReadOnlyList<TrialStatus> statuses) => statuses.Select(s => s.ToName()).ToArray();
+
+    /// <inheritdoc />
+    public async Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        Task signal;
+        lock (_listenerGate)
+        {
+            _listener ??= Task.Run(ListenAsync, CancellationToken.None);
+            signal = _work.Task;
+        }
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(timeout, _time, timeoutSource.Token);
+        await Task.WhenAny(signal, delay).ConfigureAwait(false);
+        await timeoutSource.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await delay.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Signal()
+    {
+        lock (_listenerGate)
+        {
+            _work.TrySetResult();
+            _work = NewSignal();
+        }
+    }
+
+    // One connection per process LISTENs; a notification wakes every waiting worker loop. When the connection
+    // breaks, waiters fall back to polling until it is back.
+    private async Task ListenAsync()
+    {
+        var token = _disposed.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                using var connection = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+                connection.Notification += (_, _) => Signal();
+                using (var listen = new NpgsqlCommand("LISTEN " + WorkChannel, connection))
+                {
+                    await listen.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                }
+                while (!token.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+            {
+                Signal();
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), _time, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string studyId, CancellationToken cancellationToken)
+    {
+        // Delivered at commit, to every listening worker; the payload is informational.
+        using var notify = Command("SELECT pg_notify('" + WorkChannel + "', @s)", connection, transaction);
+        notify.Parameters.AddWithValue("s", studyId);
+        await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        if (_listener is { } listener)
+        {
+            await listener.ConfigureAwait(false);
+        }
+        _disposed.Dispose();
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+    }
+}

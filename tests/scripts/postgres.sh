@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server for tests and benchmarks.
+#   postgres.sh start DIR   initialises a cluster in DIR (use /dev/shm), starts it on a free port of 127.0.0.1 and
+#                           prints the connection string (user expt, password expt, database expt)
+#   postgres.sh stop DIR    stops it and deletes DIR
+# The server refuses to run as root, so as root it runs as the postgres user.
+set -euo pipefail
+action="${1:?usage: postgres.sh start|stop DIR}"
+dir="${2:?usage: postgres.sh start|stop DIR}"
+bin="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
+if [[ -z "$bin" || ! -x "$bin/initdb" ]]; then
+  echo "postgres.sh: PostgreSQL server binaries not found (apt-get install postgresql)" >&2
+  exit 1
+fi
+as_owner() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "$action" in
+  start)
+    mkdir -p "$dir"
+    [[ $(id -u) -eq 0 ]] && chown postgres "$dir"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    pwfile="$(mktemp)"; echo expt > "$pwfile"; chmod 644 "$pwfile"
+    as_owner "$bin/initdb" -D "$dir/data" -U expt --pwfile="$pwfile" -A scram-sha-256 --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
+    rm -f "$pwfile"
+    mkdir -p "$dir/sock"; [[ $(id -u) -eq 0 ]] && chown postgres "$dir/sock"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
+      -o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB" >/dev/null
+    echo "$port" > "$dir/port"
+    PGPASSWORD=expt "$bin/psql" -h 127.0.0.1 -p "$port" -U expt -d postgres -qc "CREATE DATABASE expt" >/dev/null
+    echo "Host=127.0.0.1;Port=$port;Username=expt;Password=expt;Database=expt"
+    ;;
+  restart)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m "${3:-fast}" -w -t 60 restart -l "$dir/server.log" >/dev/null
+    ;;
+  stop)
+    if [[ -d "$dir/data" ]]; then
+      as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+    ;;
+  *)
+    echo "usage: postgres.sh start|restart|stop DIR" >&2
+    exit 2
+    ;;
+esac
