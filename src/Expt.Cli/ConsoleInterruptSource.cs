@@ -17,15 +17,28 @@ internal sealed class ConsoleInterruptSource : IInterruptSource
             context.Cancel = true;
             onInterrupt(true);
         });
-        return new Both(interrupt, terminate);
+        if (OperatingSystem.IsWindows())
+        {
+            return new All([interrupt, terminate]);
+        }
+        // SIGUSR2 is what Slurm sends ahead of preemption or the time limit (--signal=USR2@90): treated like SIGTERM.
+        // .NET has no name for it; raw signal numbers are accepted on Unix.
+        var preempt = PosixSignalRegistration.Create((PosixSignal)(OperatingSystem.IsLinux() ? 12 : 31), context =>
+        {
+            context.Cancel = true;
+            onInterrupt(true);
+        });
+        return new All([interrupt, terminate, preempt]);
     }
 
-    private sealed class Both(IDisposable a, IDisposable b) : IDisposable
+    private sealed class All(IDisposable[] registrations) : IDisposable
     {
         public void Dispose()
         {
-            a.Dispose();
-            b.Dispose();
+            foreach (var registration in registrations)
+            {
+                registration.Dispose();
+            }
         }
     }
 }

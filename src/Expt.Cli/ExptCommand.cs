@@ -51,6 +51,11 @@ internal abstract class ExptCommand(CliEnvironment env, GlobalOptions globals)
             await Env.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
             return ex.ExitCode;
         }
+        catch (Storage.StoreUnavailableException ex)
+        {
+            await Env.Error.WriteLineAsync($"error: the store is unreachable: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.StoreError;
+        }
         catch (System.Data.Common.DbException ex)
         {
             // A store fault is not the user's mistake, but it is not a crash of expt either: one line, exit 4.
@@ -64,5 +69,6 @@ internal abstract class ExptCommand(CliEnvironment env, GlobalOptions globals)
         }
     }
 
-    protected string? StoreOption(ParseResult parseResult) => parseResult.GetValue(Globals.Store);
+    protected StoreSettings StoreOption(ParseResult parseResult) =>
+        new(parseResult.GetValue(Globals.Store), parseResult.GetValue(Globals.Credentials), parseResult.GetValue(Globals.Artifacts));
 }

@@ -70,6 +70,8 @@ public static class ExptHost
               expt ls --study quickstart --status failed
             """);
         root.Options.Add(globals.Store);
+        root.Options.Add(globals.Credentials);
+        root.Options.Add(globals.Artifacts);
         root.Options.Add(globals.Style);
         ExptCommand[] commands =
         [
@@ -88,6 +90,7 @@ public static class ExptHost
             new CompareCommand(env, globals),
             new PlotCommand(env, globals),
             new WorkerCommand(env, globals),
+            new StatusCommand(env, globals),
             new TrialHostCommand(env, globals),
         ];
         var examples = new Dictionary<Command, IReadOnlyList<string>>();

@@ -7,7 +7,19 @@ internal sealed class GlobalOptions
 {
     public Option<string?> Store { get; } = new("--store")
     {
-        Description = "The store: a SQLite file path (default ./.expt/expt.db, or $EXPT_STORE)",
+        Description = "The store: a SQLite file path (default ./.expt/expt.db), a postgresql://user@host:5432/db URL or an Npgsql connection string; or $EXPT_STORE",
+        Recursive = true,
+    };
+
+    public Option<string?> Credentials { get; } = new("--credentials")
+    {
+        Description = "A file with the PostgreSQL password (alone, or .pgpass lines); or $EXPT_CREDENTIALS. PGPASSWORD and ~/.pgpass work too",
+        Recursive = true,
+    };
+
+    public Option<string?> Artifacts { get; } = new("--artifacts")
+    {
+        Description = "A directory shared by all machines for trial logs and artifacts (PostgreSQL stores; default: small files are kept in the database); or $EXPT_ARTIFACTS",
         Recursive = true,
     };
 

@@ -1,13 +1,15 @@
 namespace Expt.Cli;
 
 /// <summary>
-/// Turns Ctrl+C and SIGTERM into a worker's two tokens: the first Ctrl+C stops scheduling and lets running trials
-/// finish; a second one, or SIGTERM, interrupts them.
+/// Turns signals into a worker's tokens: the first Ctrl+C stops scheduling and lets running trials finish; a second
+/// one interrupts them (they end as cancelled). SIGTERM or SIGUSR2 (a scheduler's shutdown or preemption notice)
+/// interrupts running trials and gives them back to the queue at once.
 /// </summary>
 internal sealed class RunInterruptions : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _preempt = new();
     private readonly IDisposable _subscription;
     private int _count;
 
@@ -15,13 +17,19 @@ internal sealed class RunInterruptions : IDisposable
     {
         _subscription = env.Interrupts.Subscribe(terminate =>
         {
-            var message = Interlocked.Increment(ref _count) == 1 && !terminate
-                ? "stopping: waiting for running trials to finish (Ctrl+C again to interrupt them)"
+            var first = Interlocked.Increment(ref _count) == 1;
+            var message = terminate ? "terminating: giving unfinished trials back to the queue"
+                : first ? "stopping: waiting for running trials to finish (Ctrl+C again to interrupt them)"
                 : "interrupting running trials";
             status?.Invoke(message);
             env.Error.WriteLine(message);
             _stop.Cancel();
-            if (message.StartsWith("interrupting", StringComparison.Ordinal))
+            if (terminate)
+            {
+                Terminated = true;
+                _preempt.Cancel();
+            }
+            else if (!first)
             {
                 _abort.Cancel();
             }
@@ -32,12 +40,18 @@ internal sealed class RunInterruptions : IDisposable
 
     public CancellationToken Abort => _abort.Token;
 
+    public CancellationToken Preempt => _preempt.Token;
+
     public bool Interrupted => Volatile.Read(ref _count) > 0;
+
+    /// <summary>SIGTERM or SIGUSR2 arrived: unfinished trials went back to the queue.</summary>
+    public bool Terminated { get; private set; }
 
     public void Dispose()
     {
         _subscription.Dispose();
         _stop.Dispose();
         _abort.Dispose();
+        _preempt.Dispose();
     }
 }

@@ -1,31 +1,57 @@
 using Expt.Storage;
+using Expt.Storage.Postgres;
 using Expt.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Expt.Cli;
 
-/// <summary>Finds and opens the store: <c>--store</c>, else <c>EXPT_STORE</c>, else <c>./.expt/expt.db</c>.</summary>
+/// <summary>
+/// Finds and opens the store: <c>--store</c>, else <c>EXPT_STORE</c>, else <c>./.expt/expt.db</c>. A
+/// <c>postgresql://</c> URL or an Npgsql connection string opens the shared PostgreSQL store.
+/// </summary>
 internal static class StoreOpener
 {
     public const string DefaultPath = ".expt/expt.db";
 
-    public static string Resolve(string? option, CliEnvironment env)
+    /// <summary>Whether trial files are copied into the store: PostgreSQL without a shared --artifacts directory.</summary>
+    public static bool KeepsFilesInStore(StoreSettings settings, CliEnvironment env)
     {
-        var location = option ?? env.GetEnvironmentVariable("EXPT_STORE");
-        if (string.IsNullOrWhiteSpace(location))
-        {
-            location = DefaultPath;
-        }
-        if (location.StartsWith("postgres", StringComparison.OrdinalIgnoreCase) || location.Contains("Host=", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new UserException("PostgreSQL stores are not supported by this version of expt yet; use a SQLite file path for --store");
-        }
-        return Path.GetFullPath(location, env.WorkingDirectory);
+        ArgumentNullException.ThrowIfNull(settings);
+        return PostgresLocation.IsPostgres(Location(settings, env)) && Artifacts(settings, env) is null;
     }
 
-    public static async Task<IExptStore> OpenAsync(string? option, CliEnvironment env, CancellationToken cancellationToken)
+    private static string Location(StoreSettings settings, CliEnvironment env)
     {
-        var path = Resolve(option, env);
+        var location = settings.Location ?? env.GetEnvironmentVariable("EXPT_STORE");
+        return string.IsNullOrWhiteSpace(location) ? DefaultPath : location;
+    }
+
+    private static string? Artifacts(StoreSettings settings, CliEnvironment env) =>
+        settings.Artifacts is { Length: > 0 } given ? given
+        : env.GetEnvironmentVariable("EXPT_ARTIFACTS") is { Length: > 0 } fromEnvironment ? fromEnvironment
+        : null;
+
+    public static Task<IExptStore> OpenAsync(StoreSettings settings, CliEnvironment env, CancellationToken cancellationToken) =>
+        OpenAsync(settings, env, mustExist: false, cancellationToken);
+
+    /// <summary>Opens the store only if it exists: read-only commands never create a SQLite file.</summary>
+    public static Task<IExptStore> OpenExistingAsync(StoreSettings settings, CliEnvironment env, CancellationToken cancellationToken) =>
+        OpenAsync(settings, env, mustExist: true, cancellationToken);
+
+    private static async Task<IExptStore> OpenAsync(StoreSettings settings, CliEnvironment env, bool mustExist, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var location = Location(settings, env);
+        if (PostgresLocation.IsPostgres(location))
+        {
+            return await OpenPostgresAsync(location, settings, env, cancellationToken).ConfigureAwait(false);
+        }
+        var path = Path.GetFullPath(location, env.WorkingDirectory);
+        if (mustExist && !File.Exists(path))
+        {
+            throw new UserException($"no store at {path}; run a study first (expt run FILE) or pass --store", ExitCodes.NotFound);
+        }
         try
         {
             return await SqliteStore.OpenAsync(path, env.Time, cancellationToken).ConfigureAwait(false);
@@ -44,14 +70,44 @@ internal static class StoreOpener
         }
     }
 
-    /// <summary>Opens the store only if it exists: read-only commands never create one.</summary>
-    public static async Task<IExptStore> OpenExistingAsync(string? option, CliEnvironment env, CancellationToken cancellationToken)
+    private static async Task<IExptStore> OpenPostgresAsync(string location, StoreSettings settings, CliEnvironment env, CancellationToken cancellationToken)
     {
-        var path = Resolve(option, env);
-        if (!File.Exists(path))
+        NpgsqlConnectionStringBuilder connection;
+        try
         {
-            throw new UserException($"no store at {path}; run a study first (expt run FILE) or pass --store", ExitCodes.NotFound);
+            var credentials = settings.Credentials ?? env.GetEnvironmentVariable("EXPT_CREDENTIALS");
+            connection = PostgresLocation.Parse(location, credentials is null ? null : Path.GetFullPath(credentials, env.WorkingDirectory), env.GetEnvironmentVariable);
         }
-        return await OpenAsync(option, env, cancellationToken).ConfigureAwait(false);
+        catch (FormatException ex)
+        {
+            throw new UserException($"--store: {ex.Message}");
+        }
+        var description = PostgresLocation.Describe(connection);
+        // Without a shared directory, trial files live in a local one and their small files are copied into the database.
+        var runs = Artifacts(settings, env) is { } shared
+            ? Path.GetFullPath(shared, env.WorkingDirectory)
+            : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(DefaultPath)!, "runs"), env.WorkingDirectory);
+        try
+        {
+            return await PostgresStore.OpenAsync(connection, runs, env.Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex)
+        {
+            // Messages from the server name the user or database, never the password.
+            throw new UserException($"cannot open the store {description}: {ex.MessageText}", ExitCodes.StoreError);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or StoreUnavailableException or TimeoutException)
+        {
+            throw new UserException($"cannot open the store {description}: {Innermost(ex).Message}", ExitCodes.StoreError);
+        }
+    }
+
+    private static Exception Innermost(Exception ex)
+    {
+        while (ex.InnerException is not null && ex is not PostgresException)
+        {
+            ex = ex.InnerException;
+        }
+        return ex;
     }
 }

@@ -29,7 +29,8 @@ internal sealed class LogsCommand(CliEnvironment env, GlobalOptions globals) : E
     {
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var trial = await Lookup.TrialAsync(store, parseResult.GetValue(_id)!, cancellationToken).ConfigureAwait(false);
-        var path = Path.Combine(store.RunsDirectory, trial.StudyName, trial.Id, parseResult.GetValue(_stderr) ? CommandExecutor.StderrFile : CommandExecutor.StdoutFile);
+        var directory = await TrialDirectories.LocalAsync(store, trial, cancellationToken).ConfigureAwait(false);
+        var path = Path.Combine(directory, parseResult.GetValue(_stderr) ? CommandExecutor.StderrFile : CommandExecutor.StdoutFile);
         var output = Env.Out.Profile.Out.Writer;
         long position = 0;
         if (File.Exists(path) && parseResult.GetValue(_tail) is { } tail)

@@ -37,6 +37,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     private readonly Option<bool> _enqueueOnly = new("--enqueue-only") { Description = "Create the study and its trials, run nothing (then start expt worker anywhere)" };
     private readonly Option<bool> _isolate = new("--isolate") { Description = "Run C# trials in worker processes (one per slot): crashes and hangs cannot take the study down" };
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();
+    private readonly LeaseOptions _leases = new();
 
     public override IReadOnlyList<string> Examples { get; } =
     [
@@ -50,7 +51,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     {
         var command = new Command("run", "Run a study: create it in the store (or resume it), then run its pending trials in parallel.");
         command.Arguments.Add(_target);
-        foreach (var option in new Option[] { _set, _parallel, _dryRun, _yes, _new, _name, _verbose, _quiet, _isolate, _enqueueOnly, _format })
+        foreach (var option in new Option[] { _set, _parallel, _dryRun, _yes, _new, _name, _verbose, _quiet, _isolate, _enqueueOnly, _format }.Concat(_leases.All))
         {
             command.Options.Add(option);
         }
@@ -89,7 +90,11 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         }
         var executor = CreateExecutor(spec, parseResult.GetValue(_isolate), parseResult.GetValue(_verbose));
         var progress = new RunProgress(Env, total, finished, parseResult.GetValue(_quiet));
-        var report = await RunWorkerAsync(store, prepared.Study.Id, spec, executor, progress).ConfigureAwait(false);
+        var options = _leases.Apply(
+            new WorkerOptions { StudyId = prepared.Study.Id, Slots = spec.EffectiveParallel, ProvenanceJson = ProvenanceCollector.Machine(spec.SystemInfo) },
+            parseResult,
+            StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
+        var report = await RunWorkerAsync(store, options, executor, progress).ConfigureAwait(false);
         if (executor is IAsyncDisposable disposable)
         {
             await disposable.DisposeAsync().ConfigureAwait(false);
@@ -113,6 +118,10 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         }
         if (report.Interrupted)
         {
+            if (report.Worker.GivenBack > 0)
+            {
+                await Env.Error.WriteLineAsync($"{report.Worker.GivenBack} unfinished trials went back to the queue").ConfigureAwait(false);
+            }
             await Env.Error.WriteLineAsync("interrupted: run the same command again to finish the remaining trials").ConfigureAwait(false);
             return ExitCodes.Interrupted;
         }
@@ -238,16 +247,16 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
 
     private sealed record RunReport(WorkerReport Worker, bool Interrupted);
 
-    private async Task<RunReport> RunWorkerAsync(IExptStore store, string studyId, StudySpec spec, ITrialExecutor executor, RunProgress progress)
+    private async Task<RunReport> RunWorkerAsync(IExptStore store, WorkerOptions options, ITrialExecutor executor, RunProgress progress)
     {
         using var interruptions = new RunInterruptions(Env, status => progress.Status = status);
-        var worker = new Worker(store, _ => executor, new WorkerOptions { StudyId = studyId, Slots = spec.EffectiveParallel, ProvenanceJson = ProvenanceCollector.Machine(spec.SystemInfo) }, Env.Time, progress);
+        var worker = new Worker(store, _ => executor, options, Env.Time, progress);
         WorkerReport report;
         if (Env.IsTerminal)
         {
             report = await Env.Out.Live(progress.Render()).AutoClear(false).StartAsync(async context =>
             {
-                var run = worker.RunAsync(interruptions.Stop, interruptions.Abort);
+                var run = worker.RunAsync(interruptions.Stop, interruptions.Abort, interruptions.Preempt);
                 while (await Task.WhenAny(run, Task.Delay(250, CancellationToken.None)).ConfigureAwait(false) != run)
                 {
                     context.UpdateTarget(progress.Render());
@@ -258,7 +267,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         }
         else
         {
-            report = await worker.RunAsync(interruptions.Stop, interruptions.Abort).ConfigureAwait(false);
+            report = await worker.RunAsync(interruptions.Stop, interruptions.Abort, interruptions.Preempt).ConfigureAwait(false);
         }
         return new RunReport(report, interruptions.Interrupted);
     }

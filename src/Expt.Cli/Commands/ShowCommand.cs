@@ -33,7 +33,7 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var trial = await Lookup.TrialAsync(store, parseResult.GetValue(_id)!, cancellationToken).ConfigureAwait(false);
         var metrics = await store.GetMetricsAsync(trial.Id, cancellationToken).ConfigureAwait(false);
-        var directory = Path.Combine(store.RunsDirectory, trial.StudyName, trial.Id);
+        var directory = await TrialDirectories.LocalAsync(store, trial, cancellationToken).ConfigureAwait(false);
         var study = await store.GetStudyAsync(trial.StudyName, cancellationToken).ConfigureAwait(false);
         var format = parseResult.GetValue(_format);
         if (format == OutputFormat.Json)

@@ -15,17 +15,19 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
     private readonly Option<int?> _maxTrials = GlobalOptions.Integer("--max-trials", "-k", "Stop after this many trials", "a number of trials");
     private readonly Option<string?> _idleExit = new("--idle-exit") { Description = "Keep polling for new trials this long before exiting (e.g. 60s; default: exit when none is left)" };
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "Print only failures" };
+    private readonly LeaseOptions _leases = new();
 
     public override IReadOnlyList<string> Examples { get; } =
     [
         "expt run study.yaml --enqueue-only && expt worker -j 4",
         "expt worker --study lr-sweep --max-trials 100 --idle-exit 60s",
+        "expt worker --store postgresql://expt@db.lab:5432/expt -j 8 --lease 60s --heartbeat 15s",
     ];
 
     public override Command Build()
     {
         var command = new Command("worker", "Run pending trials from the store: any number of workers may share it, none runs a trial twice.");
-        foreach (var option in new Option[] { _study, _parallel, _maxTrials, _idleExit, _quiet })
+        foreach (var option in new Option[] { _study, _parallel, _maxTrials, _idleExit, _quiet }.Concat(_leases.All))
         {
             command.Options.Add(option);
         }
@@ -44,6 +46,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         {
             throw new UserException("--parallel and --max-trials must be at least 1");
         }
+        var leaseDefaults = _leases.Apply(new WorkerOptions(), parseResult, StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var executors = new StoredStudyExecutors(Env, store);
         string? studyId = null;
@@ -60,7 +63,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
                 executors.Add(summary.Study);
             }
         }
-        var options = new WorkerOptions
+        var options = leaseDefaults with
         {
             StudyId = studyId,
             Slots = slots,
@@ -71,8 +74,22 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         using var interruptions = new RunInterruptions(Env);
         var progress = new RunProgress(Env with { IsTerminal = false }, 0, 0, parseResult.GetValue(_quiet));
         await Env.Error.WriteLineAsync($"worker {options.Identity.Id}: {slots} slots on {store.Description}{(studyId is null ? string.Empty : $", study {parseResult.GetValue(_study)}")}").ConfigureAwait(false);
-        var report = await new Worker(store, executors.For, options, Env.Time, progress).RunAsync(interruptions.Stop, interruptions.Abort).ConfigureAwait(false);
-        await Env.Error.WriteLineAsync($"worker done: {report.Completed} completed, {report.Failed + report.TimedOut} failed attempts, {report.Cancelled} cancelled in {DurationParser.Format(report.Elapsed)}").ConfigureAwait(false);
-        return interruptions.Interrupted ? ExitCodes.Interrupted : report.Failed + report.TimedOut > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
+        WorkerReport report;
+        try
+        {
+            report = await new Worker(store, executors.For, options, Env.Time, progress).RunAsync(interruptions.Stop, interruptions.Abort, interruptions.Preempt).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            throw new UserException($"worker stopped: {ex.Message}", ExitCodes.StoreError);
+        }
+        await Env.Error.WriteLineAsync(
+            $"worker done: {report.Completed} completed, {report.Failed + report.TimedOut} failed attempts, {report.Cancelled} cancelled, " +
+            $"{report.GivenBack} given back, {report.Refused} refused (lease lost) in {DurationParser.Format(report.Elapsed)}").ConfigureAwait(false);
+        // Terminated (SIGTERM, SIGUSR2): a clean shutdown on request, its unfinished trials already back in the queue.
+        return interruptions.Terminated ? ExitCodes.Success
+            : interruptions.Interrupted ? ExitCodes.Interrupted
+            : report.Failed + report.TimedOut > 0 ? ExitCodes.TrialsFailed
+            : ExitCodes.Success;
     }
 }

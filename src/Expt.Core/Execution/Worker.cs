@@ -14,6 +14,10 @@ namespace Expt.Execution;
 /// <remarks>
 /// Stopping: cancelling the <c>stop</c> token ends claiming and gives back trials claimed but not started; running
 /// trials finish. Cancelling the <c>abort</c> token also interrupts running trials, which end as cancelled.
+/// Cancelling the <c>preempt</c> token (SIGTERM, or Slurm's warning before preemption) interrupts running trials and
+/// gives them back to the queue at once, their attempt not counted. When the store cannot be reached for longer than
+/// a lease, the worker's leases are as good as lost: it interrupts its trials, leaves them to the lease expiry, and
+/// stops with <see cref="StoreUnavailableException"/>.
 /// </remarks>
 public sealed class Worker
 {
@@ -26,7 +30,9 @@ public sealed class Worker
     private readonly SemaphoreSlim _wake = new(0);
     private readonly ConcurrentQueue<TrialLease> _unstarted = new();
     private double _averageMs = 1000;
-    private int _completed, _failed, _timedOut, _cancelled, _refused, _started;
+    private long _lastContact;
+    private volatile bool _storeLost;
+    private int _completed, _failed, _timedOut, _cancelled, _refused, _started, _givenBack;
 
     /// <summary>Creates a worker.</summary>
     /// <param name="store">Where trials come from and outcomes go.</param>
@@ -52,27 +58,35 @@ public sealed class Worker
         public TrialLease Lease { get; set; } = lease;
 
         public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        /// <summary>Interrupted to be given back to the queue (preemption), not to end as cancelled.</summary>
+        public bool GiveBack { get; set; }
+
+        /// <summary>The store was out of reach too long: the lease is presumed lost, the outcome is not written.</summary>
+        public bool Abandoned { get; set; }
     }
 
     private sealed record Done(TrialContext Context, TrialOutcome Outcome);
 
     /// <summary>Runs until there is nothing left to do, <paramref name="stop"/> is cancelled, or the trial limit is reached.</summary>
-    public async Task<WorkerReport> RunAsync(CancellationToken stop, CancellationToken abort)
+    public Task<WorkerReport> RunAsync(CancellationToken stop, CancellationToken abort) => RunAsync(stop, abort, CancellationToken.None);
+
+    /// <summary>Runs until there is nothing left to do, a token is cancelled, or the trial limit is reached.</summary>
+    /// <param name="stop">Stop claiming; running trials finish.</param>
+    /// <param name="abort">Interrupt running trials; they end as cancelled.</param>
+    /// <param name="preempt">Interrupt running trials and give them back to the queue.</param>
+    public async Task<WorkerReport> RunAsync(CancellationToken stop, CancellationToken abort, CancellationToken preempt)
     {
-        // Aborting implies stopping.
-        using var stopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stop, abort);
+        // Aborting and preempting imply stopping.
+        using var stopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stop, abort, preempt);
         stop = stopOrAbort.Token;
+        _lastContact = _time.GetTimestamp();
         var startedAt = _time.GetTimestamp();
         var ready = Channel.CreateUnbounded<TrialLease>(new UnboundedChannelOptions { SingleWriter = true });
         var done = Channel.CreateUnbounded<Done>(new UnboundedChannelOptions { SingleReader = true });
         using var heartbeatStop = new CancellationTokenSource();
-        using var abortRegistration = abort.Register(() =>
-        {
-            foreach (var item in _inFlight.Values)
-            {
-                item.Cancellation.Cancel();
-            }
-        });
+        using var abortRegistration = abort.Register(() => Interrupt(giveBack: false));
+        using var preemptRegistration = preempt.Register(() => Interrupt(giveBack: true));
 
         var slots = Enumerable.Range(0, _options.Slots).Select(slot => Task.Run(() => SlotAsync(slot, ready.Reader, done.Writer, stop), CancellationToken.None)).ToArray();
         var writer = Task.Run(() => WriterAsync(done.Reader), CancellationToken.None);
@@ -87,7 +101,8 @@ public sealed class Worker
         }
         catch (Exception ex)
         {
-            // The store failed: stop claiming, but let running trials finish and record them.
+            // The store failed: stop claiming, but let running trials finish and record them (when the store is
+            // unreachable the heartbeat has interrupted them already).
             failure = ex;
         }
         ready.Writer.TryComplete();
@@ -101,16 +116,47 @@ public sealed class Worker
         {
             unstarted.Add(lease);
         }
-        if (unstarted.Count > 0)
+        if (unstarted.Count > 0 && !_storeLost)
         {
-            await _store.ReleaseAsync(unstarted, ReleaseMode.Requeue, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await _store.ReleaseAsync(unstarted, ReleaseMode.Requeue, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (StoreUnavailableException)
+            {
+                // Their leases run out and other workers take them: nothing is lost, only delayed.
+            }
+        }
+        if (failure is StoreUnavailableException unavailable)
+        {
+            throw new StoreUnavailableException($"{unavailable.Message}; stopped after {_options.Lease.TotalSeconds:0} s without the store (its trials return to the queue when their leases run out)", unavailable);
         }
         if (failure is not null)
         {
             throw new InvalidOperationException($"the store failed: {failure.Message}", failure);
         }
-        return new WorkerReport(_completed, _failed, _timedOut, _cancelled, _refused, _time.GetElapsedTime(startedAt));
+        return new WorkerReport(_completed, _failed, _timedOut, _cancelled, _refused, _time.GetElapsedTime(startedAt)) { GivenBack = _givenBack + unstarted.Count };
     }
+
+    private void Interrupt(bool giveBack)
+    {
+        foreach (var item in _inFlight.Values)
+        {
+            item.GiveBack |= giveBack;
+            try
+            {
+                item.Cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private void Contact() => Interlocked.Exchange(ref _lastContact, _time.GetTimestamp());
+
+    /// <summary>True once the store has been out of reach for longer than a lease.</summary>
+    private bool OutOfReach(TimeSpan budget) => _time.GetElapsedTime(Interlocked.Read(ref _lastContact)) > budget;
 
     private int Target()
     {
@@ -133,7 +179,18 @@ public sealed class Worker
             var capacity = Math.Min(Target() - _inFlight.Count, remaining);
             if (capacity > 0)
             {
-                var leases = await _store.ClaimAsync(new ClaimRequest(_options.Identity, capacity, _options.Lease, _options.StudyId, _options.ProvenanceJson), stop).ConfigureAwait(false);
+                IReadOnlyList<TrialLease> leases;
+                try
+                {
+                    leases = await _store.ClaimAsync(new ClaimRequest(_options.Identity, capacity, _options.Lease, _options.StudyId, _options.ProvenanceJson), stop).ConfigureAwait(false);
+                    Contact();
+                }
+                catch (StoreUnavailableException) when (!OutOfReach(_options.Lease) && !stop.IsCancellationRequested)
+                {
+                    // The store is restarting or the network hiccupped: keep what runs, try again shortly.
+                    await Task.Delay(_options.PollInterval, _time, stop).ConfigureAwait(false);
+                    continue;
+                }
                 foreach (var lease in leases)
                 {
                     _inFlight[lease.TrialId] = new InFlight(lease, new CancellationTokenSource());
@@ -157,9 +214,32 @@ public sealed class Worker
                     }
                 }
             }
-            // Wake when a trial is confirmed (a slot is free, or a retry went back to pending), or poll.
-            await _wake.WaitAsync(_options.PollInterval, stop).ConfigureAwait(false);
+            await IdleAsync(capacity > 0, stop).ConfigureAwait(false);
         }
+    }
+
+    // Wake when a trial is confirmed (a slot is free, or a retry went back to pending), when the store announces new
+    // work (when it can, and there is room for it), or after the poll interval.
+    private async Task IdleAsync(bool room, CancellationToken stop)
+    {
+        if (!room)
+        {
+            await _wake.WaitAsync(_options.PollInterval, stop).ConfigureAwait(false);
+            return;
+        }
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var slotFree = _wake.WaitAsync(_options.PollInterval, either.Token);
+        var newWork = _store.WaitForWorkAsync(_options.PollInterval, either.Token);
+        await Task.WhenAny(slotFree, newWork).ConfigureAwait(false);
+        await either.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(slotFree, newWork).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        stop.ThrowIfCancellationRequested();
     }
 
     private async Task SlotAsync(int slot, ChannelReader<TrialLease> ready, ChannelWriter<Done> done, CancellationToken stop)
@@ -189,10 +269,41 @@ public sealed class Worker
                 // Executors report a trial's own failures as outcomes; this is a fault of the executor itself.
                 outcome = new TrialOutcome(item.Cancellation.IsCancellationRequested ? TrialStatus.Cancelled : TrialStatus.Failed, _time.GetElapsedTime(startedAt), Error: ex.ToString());
             }
+            if (_options.KeepFilesUpTo is { } limit && !item.Cancellation.IsCancellationRequested)
+            {
+                outcome = outcome with { Files = CollectFiles(context.TrialDirectory, limit, _options.KeepFilesTotal) };
+            }
             var ms = outcome.Duration.TotalMilliseconds;
             _averageMs = (_averageMs * 0.9) + (ms * 0.1);
             done.TryWrite(new Done(context, outcome));
         }
+    }
+
+    private static List<TrialFile> CollectFiles(string directory, long limit, long total)
+    {
+        var files = new List<TrialFile>();
+        if (!Directory.Exists(directory))
+        {
+            return files;
+        }
+        // Smallest first, so one huge artifact cannot crowd out the logs.
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).OrderBy(f => f.Length))
+        {
+            if (file.Length > limit || file.Length > total)
+            {
+                continue;
+            }
+            try
+            {
+                files.Add(new TrialFile(Path.GetRelativePath(directory, file.FullName).Replace('\\', '/'), File.ReadAllBytes(file.FullName)));
+                total -= file.Length;
+            }
+            catch (IOException)
+            {
+                // Deleted or locked meanwhile: it stays on disk only.
+            }
+        }
+        return files;
     }
 
     private async Task WriterAsync(ChannelReader<Done> done)
@@ -205,16 +316,52 @@ public sealed class Worker
             {
                 batch.Add(item);
             }
-            var completions = batch.Select(d => new TrialCompletion(_inFlight.TryGetValue(d.Context.Lease.TrialId, out var f) ? f.Lease : d.Context.Lease, d.Outcome)).ToList();
-            var accepted = await CompleteWithRetryAsync(completions).ConfigureAwait(false);
-            for (var i = 0; i < batch.Count; i++)
+            var toComplete = new List<(int Index, TrialCompletion Completion)>(batch.Count);
+            var toGiveBack = new List<TrialLease>();
+            var outcomes = new bool[batch.Count];
+            for (var index = 0; index < batch.Count; index++)
             {
-                var (context, outcome) = (batch[i].Context, batch[i].Outcome);
+                var d = batch[index];
+                _inFlight.TryGetValue(d.Context.Lease.TrialId, out var flight);
+                var lease = flight?.Lease ?? d.Context.Lease;
+                if (flight is { Abandoned: true })
+                {
+                    continue; // Its lease is presumed taken: the store may not hear from this attempt.
+                }
+                if (flight is { GiveBack: true } && d.Outcome.Status != TrialStatus.Completed)
+                {
+                    toGiveBack.Add(lease);
+                    continue;
+                }
+                toComplete.Add((index, new TrialCompletion(lease, d.Outcome)));
+            }
+            if (toComplete.Count > 0)
+            {
+                var accepted = await CompleteWithRetryAsync(toComplete.Select(c => c.Completion).ToList()).ConfigureAwait(false);
+                for (var i = 0; i < toComplete.Count; i++)
+                {
+                    outcomes[toComplete[i].Index] = accepted is not null && accepted[i];
+                }
+            }
+            if (toGiveBack.Count > 0)
+            {
+                await GiveBackAsync(toGiveBack).ConfigureAwait(false);
+            }
+            for (var index = 0; index < batch.Count; index++)
+            {
+                var (context, outcome) = (batch[index].Context, batch[index].Outcome);
+                var accepted = outcomes[index];
                 if (_inFlight.TryRemove(context.Lease.TrialId, out var item))
                 {
                     item.Cancellation.Dispose();
                 }
-                if (!accepted[i])
+                if (item is { GiveBack: true } && outcome.Status != TrialStatus.Completed)
+                {
+                    Interlocked.Increment(ref _givenBack);
+                    _observer?.TrialFinished(context, outcome with { Status = TrialStatus.Pending, Error = "given back to the queue" }, accepted: true);
+                    continue;
+                }
+                if (!accepted)
                 {
                     Interlocked.Increment(ref _refused);
                 }
@@ -228,27 +375,52 @@ public sealed class Worker
                         default: Interlocked.Increment(ref _cancelled); break;
                     }
                 }
-                _observer?.TrialFinished(context, outcome, accepted[i]);
+                _observer?.TrialFinished(context, outcome, accepted);
             }
             _wake.Release();
         }
     }
 
-    private async Task<IReadOnlyList<bool>> CompleteWithRetryAsync(List<TrialCompletion> completions)
+    private async Task GiveBackAsync(List<TrialLease> leases)
     {
-        // Outcomes are kept until the store confirms them: retry with backoff rather than drop a result.
+        try
+        {
+            await _store.ReleaseAsync(leases, ReleaseMode.Requeue, CancellationToken.None).ConfigureAwait(false);
+            Contact();
+        }
+        catch (StoreUnavailableException)
+        {
+            // Unreachable: the leases run out and the trials return to the queue anyway, only later.
+        }
+    }
+
+    private async Task<IReadOnlyList<bool>?> CompleteWithRetryAsync(List<TrialCompletion> completions)
+    {
+        // Outcomes are kept until the store confirms them: retry with backoff rather than drop a result, for as long
+        // as a lease lasts twice over (a completion whose lease was not taken meanwhile is still accepted).
         var delay = TimeSpan.FromMilliseconds(100);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await _store.CompleteAsync(completions, CancellationToken.None).ConfigureAwait(false);
+                var accepted = await _store.CompleteAsync(completions, CancellationToken.None).ConfigureAwait(false);
+                Contact();
+                return accepted;
+            }
+            catch (StoreUnavailableException) when (!OutOfReach(_options.Lease * 2))
+            {
+            }
+            catch (StoreUnavailableException)
+            {
+                // Not written: their leases run out and the trials run again elsewhere. Nothing is recorded twice.
+                _storeLost = true;
+                return null;
             }
             catch (Exception) when (attempt < 8)
             {
-                await Task.Delay(delay, _time, CancellationToken.None).ConfigureAwait(false);
-                delay *= 2;
             }
+            await Task.Delay(delay, _time, CancellationToken.None).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
         }
     }
 
@@ -264,34 +436,52 @@ public sealed class Worker
             {
                 return;
             }
-            var held = _inFlight.Values.ToList();
+            var held = _inFlight.Values.Where(h => !h.Abandoned).ToList();
             if (held.Count == 0)
             {
+                Contact(); // Nothing at stake: an idle worker's silence is not an outage.
                 continue;
             }
             IReadOnlyList<string> lost;
             try
             {
                 lost = await _store.HeartbeatAsync(held.Select(h => h.Lease).ToList(), _options.Lease, CancellationToken.None).ConfigureAwait(false);
+                Contact();
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                continue; // A missed beat is not fatal; the lease is longer than the interval.
+                // A missed beat is not fatal, the lease is longer than the interval; but once the store has been out
+                // of reach for a whole lease, others may hold these trials: stop running them.
+                if (OutOfReach(_options.Lease))
+                {
+                    _storeLost = true;
+                    foreach (var item in held)
+                    {
+                        item.Abandoned = true;
+                        Cancel(item);
+                    }
+                }
+                continue;
             }
             foreach (var id in lost)
             {
                 // Cancelled, reset, or expired and taken by another worker: stop running it here.
                 if (_inFlight.TryGetValue(id, out var item))
                 {
-                    try
-                    {
-                        item.Cancellation.Cancel();
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                    }
+                    Cancel(item);
                 }
             }
+        }
+    }
+
+    private static void Cancel(InFlight item)
+    {
+        try
+        {
+            item.Cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 }

@@ -35,6 +35,15 @@ public sealed record WorkerOptions
     /// <summary>This worker's machine as a JSON object, recorded with every trial it claims.</summary>
     public string? ProvenanceJson { get; init; }
 
+    /// <summary>
+    /// Copy each trial's files (logs, artifacts) up to this many bytes each into the store with its outcome, so they
+    /// can be read from any machine; null leaves them only on disk (a local or shared directory).
+    /// </summary>
+    public long? KeepFilesUpTo { get; init; }
+
+    /// <summary>The most bytes of files copied into the store per trial (with <see cref="KeepFilesUpTo"/>).</summary>
+    public long KeepFilesTotal { get; init; } = 64L << 20;
+
     /// <summary>The most trials claimed ahead of free slots, when trials are short.</summary>
     public int MaxPrefetch { get; init; } = 4000;
 }

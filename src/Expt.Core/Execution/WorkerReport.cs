@@ -9,6 +9,9 @@ namespace Expt.Execution;
 /// <param name="Elapsed">Wall time.</param>
 public sealed record WorkerReport(int Completed, int Failed, int TimedOut, int Cancelled, int Refused, TimeSpan Elapsed)
 {
+    /// <summary>Trials given back to the queue (claimed but not started, or preempted).</summary>
+    public int GivenBack { get; init; }
+
     /// <summary>Every attempt that ended.</summary>
     public int Total => Completed + Failed + TimedOut + Cancelled;
 }

@@ -1,0 +1,137 @@
+using System.Globalization;
+using Expt.Spec;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Cli.Output;
+
+/// <summary>One view of a study's progress across all workers: what <c>expt status</c> prints.</summary>
+internal sealed record StudyStatus(string Study, StudyProgress Progress, TimeSpan Window, DateTimeOffset? FirstStarted)
+{
+    public int Total => Progress.Counts.Values.Sum();
+
+    public int Count(TrialStatus status) => Progress.Counts.GetValueOrDefault(status);
+
+    public int Done => Total - Count(TrialStatus.Pending) - Count(TrialStatus.Running);
+
+    /// <summary>Trials finished per second over the window (or since the first start, when that is shorter).</summary>
+    public double Rate
+    {
+        get
+        {
+            var span = FirstStarted is { } first && Progress.Now - first < Window ? Progress.Now - first : Window;
+            return span.TotalSeconds <= 0 ? 0 : Progress.FinishedSince / span.TotalSeconds;
+        }
+    }
+
+    public TimeSpan? Eta
+    {
+        get
+        {
+            var left = Count(TrialStatus.Pending) + Count(TrialStatus.Running);
+            return left == 0 ? TimeSpan.Zero : Rate > 0 ? TimeSpan.FromSeconds(left / Rate) : null;
+        }
+    }
+
+    /// <summary>Running trials whose lease ran out: their worker died or lost the store; the next claim requeues them.</summary>
+    public IReadOnlyList<TrialRecord> Stale => Progress.Running.Where(t => t.LeaseUntil < Progress.Now).ToList();
+
+    /// <summary>Workers holding live leases, busiest first.</summary>
+    public IReadOnlyList<WorkerView> Workers => Progress.Running
+        .Where(t => t.LeaseUntil >= Progress.Now)
+        .GroupBy(t => t.LeaseOwner ?? "?")
+        .Select(g => new WorkerView(g.Key, g.First().Host, g.First().Pid, g.ToList(), g.Max(t => t.Heartbeat)))
+        .OrderByDescending(w => w.Trials.Count)
+        .ThenBy(w => w.Id, StringComparer.Ordinal)
+        .ToList();
+
+    internal sealed record WorkerView(string Id, string? Host, int? Pid, IReadOnlyList<TrialRecord> Trials, DateTimeOffset? LastHeartbeat);
+
+    public string Headline()
+    {
+        var percent = Total == 0 ? 100 : 100.0 * Done / Total;
+        var eta = Eta is { } e ? DurationParser.Format(e) : "unknown";
+        return $"study {Study}: {Total} trials, {Done} done ({percent:0.#}%): {Count(TrialStatus.Completed)} completed, " +
+            $"{Count(TrialStatus.Failed) + Count(TrialStatus.Timeout)} failed, {Count(TrialStatus.Cancelled)} cancelled, " +
+            $"{Count(TrialStatus.Running)} running, {Count(TrialStatus.Pending)} pending; " +
+            $"rate {Rate.ToString("0.##", CultureInfo.InvariantCulture)} trials/s, ETA {eta}";
+    }
+
+    public TableData WorkersTable()
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var w in Workers)
+        {
+            rows.Add([w.Host ?? "?", w.Pid?.ToString(CultureInfo.InvariantCulture) ?? "?", w.Trials.Count.ToString(CultureInfo.InvariantCulture),
+                string.Join(' ', w.Trials.Take(3).Select(t => t.Id)) + (w.Trials.Count > 3 ? " …" : string.Empty), Ago(w.LastHeartbeat), w.Id]);
+        }
+        return new TableData(["HOST", "PID", "RUNNING", "CURRENT", "HEARTBEAT", "WORKER"], rows) { RightAligned = new HashSet<int> { 1, 2 } };
+    }
+
+    public TableData StaleTable() => new(
+        ["TRIAL", "HOST", "PID", "LEASE EXPIRED", "ATTEMPT"],
+        Stale.Select(t => (IReadOnlyList<string>)[t.Id, t.Host ?? "?", t.Pid?.ToString(CultureInfo.InvariantCulture) ?? "?", Ago(t.LeaseUntil),
+            $"{t.Attempts}/{t.MaxAttempts}"]).ToList());
+
+    private string Ago(DateTimeOffset? time) => time is { } t ? DurationParser.Format(Progress.Now - t < TimeSpan.Zero ? TimeSpan.Zero : Progress.Now - t) + " ago" : "-";
+
+    public void WriteJson(System.Text.Json.Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("study", Study);
+        w.WriteNumber("total", Total);
+        w.WriteNumber("done", Done);
+        w.WriteStartObject("counts");
+        foreach (var status in Enum.GetValues<TrialStatus>())
+        {
+            w.WriteNumber(status.ToName(), Count(status));
+        }
+        w.WriteEndObject();
+        w.WriteNumber("rate_per_s", Math.Round(Rate, 3));
+        if (Eta is { } eta)
+        {
+            w.WriteNumber("eta_s", Math.Round(eta.TotalSeconds, 1));
+        }
+        else
+        {
+            w.WriteNull("eta_s");
+        }
+        w.WriteStartArray("workers");
+        foreach (var worker in Workers)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", worker.Id);
+            w.WriteString("host", worker.Host);
+            if (worker.Pid is { } pid)
+            {
+                w.WriteNumber("pid", pid);
+            }
+            w.WriteStartArray("trials");
+            foreach (var t in worker.Trials)
+            {
+                w.WriteStringValue(t.Id);
+            }
+            w.WriteEndArray();
+            TrialJson.WriteTime(w, "last_heartbeat", worker.LastHeartbeat);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("stale_leases");
+        foreach (var t in Stale)
+        {
+            w.WriteStartObject();
+            w.WriteString("trial", t.Id);
+            w.WriteString("worker", t.LeaseOwner);
+            w.WriteString("host", t.Host);
+            if (t.Pid is { } pid)
+            {
+                w.WriteNumber("pid", pid);
+            }
+            TrialJson.WriteTime(w, "lease_until", t.LeaseUntil);
+            w.WriteNumber("attempt", t.Attempts);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}
