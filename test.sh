@@ -7,11 +7,13 @@ cd "$root"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
-# Debian packages the tests use: python3 (example studies), git (provenance), rsvg-convert (PNG plots).
+# Debian packages the tests use: python3 (example studies), git (provenance), rsvg-convert (PNG plots),
+# PostgreSQL (the shared store's conformance suite and the distributed fault tests).
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "test.sh: installing ${missing[*]}" >&2
   (apt-get update -qq && apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 || echo "test.sh: could not install ${missing[*]}" >&2
@@ -27,9 +29,22 @@ if grep -q " error " "$log"; then
   exit 1
 fi
 
-echo "== test" >&2
 results="$(mktemp -d)"
 trap 'rm -rf "$log" "$results"' EXIT
+
+# A throwaway PostgreSQL server for this run, in memory, stopped on exit.
+pgdir="/dev/shm/expt-test-pg-$$"
+[[ -d /dev/shm ]] || pgdir="/tmp/expt-test-pg-$$"
+echo "== postgres" >&2
+if ! EXPT_TEST_POSTGRES="$(tests/scripts/postgres.sh start "$pgdir")"; then
+  echo "test.sh: could not start PostgreSQL" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+export EXPT_TEST_POSTGRES EXPT_TEST_POSTGRES_DIR="$pgdir"
+trap 'tests/scripts/postgres.sh stop "$pgdir"; rm -rf "$log" "$results"' EXIT
+
+echo "== test" >&2
 dotnet test Expt.slnx --no-build -nologo --logger trx --results-directory "$results" "$@" 2>&1 | tee "$log" | grep -avE "^(Test run for|A total of|Results File:)" >&2
 status=${PIPESTATUS[0]}
 

@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL server for tests and benchmarks.
 #   postgres.sh start DIR   initialises a cluster in DIR (use /dev/shm), starts it on a free port of 127.0.0.1 and
 #                           prints the connection string (user expt, password expt, database expt)
+#   postgres.sh restart DIR [MODE]   restarts it (MODE: fast, immediate)
+#   postgres.sh halt DIR             stops it, keeping DIR;  postgres.sh resume DIR  starts it again
 #   postgres.sh stop DIR    stops it and deletes DIR
 # The server refuses to run as root, so as root it runs as the postgres user.
 set -euo pipefail
@@ -25,14 +27,30 @@ case "$action" in
     as_owner "$bin/initdb" -D "$dir/data" -U expt --pwfile="$pwfile" -A scram-sha-256 --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
     rm -f "$pwfile"
     mkdir -p "$dir/sock"; [[ $(id -u) -eq 0 ]] && chown postgres "$dir/sock"
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-      -o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB" >/dev/null
+    # In the configuration file rather than on the command line, so a restart or a later start keeps them.
+    cat >> "$dir/data/postgresql.conf" <<CONF
+port = $port
+unix_socket_directories = '$dir/sock'
+listen_addresses = '127.0.0.1'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 300
+shared_buffers = 256MB
+CONF
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
     echo "$port" > "$dir/port"
     PGPASSWORD=expt "$bin/psql" -h 127.0.0.1 -p "$port" -U expt -d postgres -qc "CREATE DATABASE expt" >/dev/null
     echo "Host=127.0.0.1;Port=$port;Username=expt;Password=expt;Database=expt"
     ;;
   restart)
     as_owner "$bin/pg_ctl" -D "$dir/data" -m "${3:-fast}" -w -t 60 restart -l "$dir/server.log" >/dev/null
+    ;;
+  halt)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
+    ;;
+  resume)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
     ;;
   stop)
     if [[ -d "$dir/data" ]]; then
@@ -41,7 +59,7 @@ case "$action" in
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: postgres.sh start|restart|stop DIR" >&2
+    echo "usage: postgres.sh start|restart|halt|resume|stop DIR" >&2
     exit 2
     ;;
 esac

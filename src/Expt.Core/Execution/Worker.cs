@@ -129,7 +129,9 @@ public sealed class Worker
         }
         if (failure is StoreUnavailableException unavailable)
         {
-            throw new StoreUnavailableException($"{unavailable.Message}; stopped after {_options.Lease.TotalSeconds:0} s without the store (its trials return to the queue when their leases run out)", unavailable);
+            throw new StoreUnavailableException(
+                $"the store was unreachable for longer than a lease ({_options.Lease.TotalSeconds:0.#} s; last error: {unavailable.Message}); " +
+                "this worker stopped its trials, which return to the queue when their leases run out", unavailable);
         }
         if (failure is not null)
         {
@@ -182,7 +184,17 @@ public sealed class Worker
                 IReadOnlyList<TrialLease> leases;
                 try
                 {
-                    leases = await _store.ClaimAsync(new ClaimRequest(_options.Identity, capacity, _options.Lease, _options.StudyId, _options.ProvenanceJson), stop).ConfigureAwait(false);
+                    // One claim may not outlast a lease, however long the store keeps retrying.
+                    using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                    bounded.CancelAfter(_options.Lease);
+                    try
+                    {
+                        leases = await _store.ClaimAsync(new ClaimRequest(_options.Identity, capacity, _options.Lease, _options.StudyId, _options.ProvenanceJson), bounded.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException ex) when (!stop.IsCancellationRequested)
+                    {
+                        throw new StoreUnavailableException($"the store did not answer a claim within {_options.Lease.TotalSeconds:0.#} s", ex);
+                    }
                     Contact();
                 }
                 catch (StoreUnavailableException) when (!OutOfReach(_options.Lease) && !stop.IsCancellationRequested)
@@ -439,13 +451,14 @@ public sealed class Worker
             var held = _inFlight.Values.Where(h => !h.Abandoned).ToList();
             if (held.Count == 0)
             {
-                Contact(); // Nothing at stake: an idle worker's silence is not an outage.
                 continue;
             }
             IReadOnlyList<string> lost;
             try
             {
-                lost = await _store.HeartbeatAsync(held.Select(h => h.Lease).ToList(), _options.Lease, CancellationToken.None).ConfigureAwait(false);
+                // A beat that takes longer than the interval is as good as missed: give up on it and judge the outage.
+                using var bounded = new CancellationTokenSource(_options.Heartbeat);
+                lost = await _store.HeartbeatAsync(held.Select(h => h.Lease).ToList(), _options.Lease, bounded.Token).ConfigureAwait(false);
                 Contact();
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)

@@ -1,0 +1,245 @@
+using System.Diagnostics;
+
+namespace Expt.Cli.Tests;
+
+/// <summary>
+/// Workers as separate processes against a real PostgreSQL server, with real faults: kill -9, SIGSTOP beyond the
+/// lease, SIGTERM, a server restart, a server gone for longer than a lease, concurrent fillers.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class DistributedTests : IDisposable
+{
+    private readonly Cli _cli = new();
+    private readonly List<Process> _processes = [];
+
+    public void Dispose()
+    {
+        foreach (var process in _processes)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            process.Dispose();
+        }
+        _cli.Dispose();
+    }
+
+    private static string Study(string name, string command, int trials, int retries = 0, string extra = "") => $"""
+        name: {name}
+        shell: true
+        command: {command}
+        params:
+          x: range({trials})
+        retries: {retries}
+        {extra}
+        """;
+
+    private Process Worker(string store, params string[] args)
+    {
+        var process = _cli.Start(Cli.ExptDll, ["worker", "--store", store, .. args]);
+        process.StandardInput.Close();
+        // Drain the pipes so a chatty worker never blocks on a full one.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+        return process;
+    }
+
+    private static async Task<int> ExitAsync(Process process, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cts.Token);
+        return process.ExitCode;
+    }
+
+    [Fact]
+    public async Task Workers_killed_with_sigkill_lose_nothing_and_every_trial_completes_exactly_once()
+    {
+        var store = await Postgres.Shared.NewStoreAsync();
+        _cli.Write("study.yaml", Study("killed", "sleep 0.03", 1000, retries: 5));
+        (await _cli.RunAsync("run", "study.yaml", "--store", store, "--enqueue-only")).ExitCode.ShouldBe(0);
+        string[] workerArgs = ["-j", "2", "-q", "--lease", "3s", "--heartbeat", "500ms", "--idle-exit", "5s"];
+        var workers = Enumerable.Range(0, 4).Select(_ => Worker(store, workerArgs)).ToList();
+        var interrupted = new HashSet<string>(StringComparer.Ordinal);
+        var killedPids = new List<int>();
+        for (var round = 0; round < 3; round++)
+        {
+            await Postgres.WaitUntilAsync(
+                async () => await Postgres.ScalarAsync(store, "SELECT COUNT(*) FROM trials WHERE status = 'completed'") >= 150 * (round + 1),
+                TimeSpan.FromSeconds(60), "trials to complete");
+            var victim = workers[round];
+            Cli.Signal(victim, "KILL");
+            killedPids.Add(victim.Id);
+            workers.Add(Worker(store, workerArgs));
+            // A commit the victim sent just before it died still lands; after that, what it held stays running
+            // until its lease (3 s from its last heartbeat) runs out. Read it in between.
+            await Task.Delay(1000);
+            var held = await Postgres.RowsAsync(store, $"SELECT id FROM trials WHERE status = 'running' AND pid = {victim.Id}");
+            held.ShouldNotBeEmpty();
+            interrupted.UnionWith(held.Select(r => (string)r[0]));
+        }
+        foreach (var worker in workers.Skip(3))
+        {
+            (await ExitAsync(worker, TimeSpan.FromMinutes(3))).ShouldBe(0);
+        }
+
+        var rows = await Postgres.RowsAsync(store, "SELECT id, key, status, attempts, pid FROM trials");
+        rows.Count.ShouldBe(1000);
+        rows.Select(r => (string)r[1]).Distinct().Count().ShouldBe(1000);
+        rows.ShouldAllBe(r => (string)r[2] == "completed");
+        foreach (var row in rows)
+        {
+            var (id, attempts, pid) = ((string)row[0], (int)row[3], (int)row[4]);
+            if (interrupted.Contains(id))
+            {
+                // Held by a killed worker: its lease ran out and another worker ran it again.
+                attempts.ShouldBeGreaterThanOrEqualTo(2, $"trial {id}");
+                killedPids.ShouldNotContain(pid);
+            }
+            else
+            {
+                attempts.ShouldBe(1, $"trial {id}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("USR2")]
+    public async Task A_terminated_worker_gives_its_trials_back_at_once_and_exits_zero(string signal)
+    {
+        var store = await Postgres.Shared.NewStoreAsync();
+        _cli.Write("study.yaml", Study("preempted", "sleep 120", 4));
+        (await _cli.RunAsync("run", "study.yaml", "--store", store, "--enqueue-only")).ExitCode.ShouldBe(0);
+        var worker = _cli.Start(Cli.ExptDll, ["worker", "--store", store, "-j", "2"]);
+        _processes.Add(worker);
+        await Postgres.WaitUntilAsync(async () => await Postgres.ScalarAsync(store, "SELECT COUNT(*) FROM trials WHERE status = 'running'") == 2, TimeSpan.FromSeconds(30), "two trials to run");
+        var watch = Stopwatch.StartNew();
+        Cli.Signal(worker, signal);
+        var result = await Cli.WaitAsync(worker, TimeSpan.FromSeconds(30));
+        result.ExitCode.ShouldBe(0, result.ToString());
+        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10)); // at once, not after the 30 s lease
+        result.Stderr.ShouldContain("2 given back");
+        var rows = await Postgres.RowsAsync(store, "SELECT status, attempts, lease_owner IS NULL FROM trials");
+        rows.ShouldAllBe(r => (string)r[0] == "pending" && (int)r[1] == 0 && (bool)r[2]);
+    }
+
+    [Fact]
+    public async Task A_worker_paused_beyond_its_lease_cannot_complete_the_trial_another_worker_took_over()
+    {
+        var store = await Postgres.Shared.NewStoreAsync();
+        _cli.Write("study.yaml", Study("paused", """'sleep 2; echo "{{\"worker\": $PPID}}" > "$EXPT_RESULTS"'""", 1, retries: 2));
+        (await _cli.RunAsync("run", "study.yaml", "--store", store, "--enqueue-only")).ExitCode.ShouldBe(0);
+        var first = _cli.Start(Cli.ExptDll, ["worker", "--store", store, "-j", "1", "--lease", "1s", "--heartbeat", "250ms"]);
+        _processes.Add(first);
+        await Postgres.WaitUntilAsync(async () => await Postgres.ScalarAsync(store, $"SELECT COUNT(*) FROM trials WHERE status = 'running' AND pid = {first.Id}") == 1, TimeSpan.FromSeconds(30), "the first worker to run the trial");
+        Cli.Signal(first, "STOP");
+        await Task.Delay(1500); // beyond the lease
+        var second = _cli.Start(Cli.ExptDll, ["worker", "--store", store, "-j", "1", "--lease", "1s", "--heartbeat", "250ms"]);
+        _processes.Add(second);
+        await Postgres.WaitUntilAsync(async () => await Postgres.ScalarAsync(store, $"SELECT COUNT(*) FROM trials WHERE status = 'running' AND pid = {second.Id}") == 1, TimeSpan.FromSeconds(30), "the second worker to take the trial over");
+        Cli.Signal(first, "CONT");
+        var firstResult = await Cli.WaitAsync(first, TimeSpan.FromSeconds(60));
+        var secondResult = await Cli.WaitAsync(second, TimeSpan.FromSeconds(60));
+        secondResult.ExitCode.ShouldBe(0, secondResult.ToString());
+        secondResult.Stderr.ShouldContain("1 completed");
+        firstResult.Stderr.ShouldContain("0 completed", Case.Sensitive, firstResult.ToString());
+        firstResult.Stderr.ShouldContain("1 refused", Case.Sensitive, firstResult.ToString());
+        var row = (await Postgres.RowsAsync(store, "SELECT status, attempts, pid, results FROM trials")).Single();
+        row[0].ShouldBe("completed");
+        row[1].ShouldBe(2);
+        row[2].ShouldBe(second.Id);
+        ((string)row[3]).ShouldContain($"{second.Id}");
+    }
+
+    [Fact]
+    public async Task Eight_concurrent_fillers_create_each_trial_exactly_once()
+    {
+        var store = await Postgres.Shared.NewStoreAsync();
+        _cli.Write("study.yaml", Study("filled", "true", 1000, extra: "replications: 5"));
+        var fillers = Enumerable.Range(0, 8).Select(_ => _cli.RunAsync("run", "study.yaml", "--store", store, "--enqueue-only")).ToList();
+        var results = await Task.WhenAll(fillers);
+        results.ShouldAllBe(r => r.ExitCode == 0);
+        results.Count(r => r.Stderr.Contains("created", StringComparison.Ordinal)).ShouldBe(1, string.Join("\n", results.Select(r => r.Stderr)));
+        (await Postgres.ScalarAsync(store, "SELECT COUNT(*) FROM studies")).ShouldBe(1);
+        (await Postgres.ScalarAsync(store, "SELECT COUNT(*) FROM trials")).ShouldBe(5000);
+        (await Postgres.ScalarAsync(store, "SELECT COUNT(DISTINCT key) FROM trials")).ShouldBe(5000);
+    }
+
+    [Fact]
+    public async Task Workers_ride_out_a_server_restart_without_losing_or_repeating_a_trial()
+    {
+        await using var server = await Postgres.StartDedicatedAsync();
+        var store = await server.NewStoreAsync();
+        _cli.Write("study.yaml", Study("restarted", "sleep 0.02", 400));
+        (await _cli.RunAsync("run", "study.yaml", "--store", store, "--enqueue-only")).ExitCode.ShouldBe(0);
+        var workers = Enumerable.Range(0, 4).Select(_ => Worker(store, "-j", "2", "-q", "--idle-exit", "3s")).ToList();
+        await Postgres.WaitUntilAsync(async () => await Postgres.ScalarAsync(store, "SELECT COUNT(*) FROM trials WHERE status = 'completed'") >= 60, TimeSpan.FromSeconds(60), "trials to complete");
+        await server.RestartAsync("fast");
+        foreach (var worker in workers)
+        {
+            (await ExitAsync(worker, TimeSpan.FromMinutes(2))).ShouldBe(0);
+        }
+        var rows = await Postgres.RowsAsync(store, "SELECT status, attempts FROM trials");
+        rows.Count.ShouldBe(400);
+        rows.ShouldAllBe(r => (string)r[0] == "completed");
+        // A claim whose reply was cut by the restart leaves its trials to expire and run again; nothing else repeats.
+        rows.Count(r => (int)r[1] > 1).ShouldBeLessThan(40);
+    }
+
+    [Fact]
+    public async Task A_worker_that_cannot_reach_the_server_for_longer_than_its_lease_stops_its_trials_and_exits()
+    {
+        await using var server = await Postgres.StartDedicatedAsync();
+        var store = await server.NewStoreAsync();
+        var marker = "30." + Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _cli.Write("study.yaml", Study("outage", $"sleep {marker}", 2, retries: 1));
+        (await _cli.RunAsync("run", "study.yaml", "--store", store, "--enqueue-only")).ExitCode.ShouldBe(0);
+        var worker = _cli.Start(Cli.ExptDll, ["worker", "--store", store, "-j", "2", "--lease", "2s", "--heartbeat", "500ms"]);
+        _processes.Add(worker);
+        await Postgres.WaitUntilAsync(async () => await Postgres.ScalarAsync(store, "SELECT COUNT(*) FROM trials WHERE status = 'running'") == 2, TimeSpan.FromSeconds(30), "two trials to run");
+        await server.StopOnlyAsync();
+        var result = await Cli.WaitAsync(worker, TimeSpan.FromSeconds(60));
+        result.ExitCode.ShouldBe(4, result.ToString());
+        result.Stderr.ShouldContain("unreachable", Case.Insensitive, result.ToString());
+        result.Stderr.ShouldNotContain("Password");
+        result.Stderr.ShouldNotContain("   at "); // one line, no stack trace
+        SleepingProcesses(marker).ShouldBeEmpty(); // its trials were stopped, not left running
+        // When the server is back, expt status shows the two leases gone stale: the next claim requeues them.
+        await server.StartAgainAsync();
+        var status = await _cli.RunAsync("status", "outage", "--store", store, "--once");
+        status.ExitCode.ShouldBe(0, status.ToString());
+        status.Stdout.ShouldContain("2 running");
+        status.Stdout.ShouldContain("stale leases");
+        status.Stdout.ShouldContain("workers alive: 0");
+    }
+
+    private static List<string> SleepingProcesses(string marker) =>
+        Directory.GetDirectories("/proc").Select(d => Path.Combine(d, "cmdline"))
+            .Select(path =>
+            {
+                try
+                {
+                    return File.ReadAllText(path);
+                }
+                catch (IOException)
+                {
+                    return string.Empty;
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    return string.Empty;
+                }
+            })
+            .Where(cmdline => cmdline.Contains("sleep\0" + marker, StringComparison.Ordinal))
+            .ToList();
+}
