@@ -7,15 +7,19 @@ namespace Expt.Storage.Postgres;
 /// Turns what a user gives as <c>--store</c> (a <c>postgresql://</c> URL or an Npgsql connection string) into a
 /// connection string, finding the password in the URL, a credentials file, <c>PGPASSWORD</c> or <c>~/.pgpass</c>.
 /// </summary>
-public static class PostgresLocation
+public static partial class PostgresLocation
 {
+    // An Npgsql connection string names its host as a key of its own: "Host=db;..." or "...;Server=db".
+    [System.Text.RegularExpressions.GeneratedRegex(@"(^|;)\s*(host|server)\s*=", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex ConnectionStringHost();
+
     /// <summary>Whether <paramref name="location"/> names a PostgreSQL database rather than a SQLite file.</summary>
     public static bool IsPostgres(string location)
     {
         ArgumentNullException.ThrowIfNull(location);
         return location.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
             || location.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
-            || (location.Contains('=', StringComparison.Ordinal) && location.Contains("host", StringComparison.OrdinalIgnoreCase) && !File.Exists(location));
+            || ConnectionStringHost().IsMatch(location);
     }
 
     /// <summary>Builds the connection string.</summary>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for tests and benchmarks.
 #   postgres.sh start DIR   initialises a cluster in DIR (use /dev/shm), starts it on a free port of 127.0.0.1 and
-#                           prints the connection string (user expt, password expt, database expt)
+#                           prints the connection string (user expt, password $PG_PASSWORD or xpt-s3cret, database expt)
 #   postgres.sh restart DIR [MODE]   restarts it (MODE: fast, immediate)
 #   postgres.sh halt DIR             stops it, keeping DIR;  postgres.sh resume DIR  starts it again
 #   postgres.sh stop DIR    stops it and deletes DIR
@@ -9,6 +9,7 @@
 set -euo pipefail
 action="${1:?usage: postgres.sh start|stop DIR}"
 dir="${2:?usage: postgres.sh start|stop DIR}"
+password="${PG_PASSWORD:-xpt-s3cret}"
 bin="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
 if [[ -z "$bin" || ! -x "$bin/initdb" ]]; then
   echo "postgres.sh: PostgreSQL server binaries not found (apt-get install postgresql)" >&2
@@ -23,7 +24,7 @@ case "$action" in
     mkdir -p "$dir"
     [[ $(id -u) -eq 0 ]] && chown postgres "$dir"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    pwfile="$(mktemp)"; echo expt > "$pwfile"; chmod 644 "$pwfile"
+    pwfile="$(mktemp)"; echo "$password" > "$pwfile"; chmod 644 "$pwfile"
     as_owner "$bin/initdb" -D "$dir/data" -U expt --pwfile="$pwfile" -A scram-sha-256 --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
     rm -f "$pwfile"
     mkdir -p "$dir/sock"; [[ $(id -u) -eq 0 ]] && chown postgres "$dir/sock"
@@ -40,8 +41,8 @@ shared_buffers = 256MB
 CONF
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
     echo "$port" > "$dir/port"
-    PGPASSWORD=expt "$bin/psql" -h 127.0.0.1 -p "$port" -U expt -d postgres -qc "CREATE DATABASE expt" >/dev/null
-    echo "Host=127.0.0.1;Port=$port;Username=expt;Password=expt;Database=expt"
+    PGPASSWORD="$password" "$bin/psql" -h 127.0.0.1 -p "$port" -U expt -d postgres -qc "CREATE DATABASE expt" >/dev/null
+    echo "Host=127.0.0.1;Port=$port;Username=expt;Password=$password;Database=expt"
     ;;
   restart)
     as_owner "$bin/pg_ctl" -D "$dir/data" -m "${3:-fast}" -w -t 60 restart -l "$dir/server.log" >/dev/null
