@@ -2,6 +2,10 @@ using BenchmarkDotNet.Running;
 using Expt.Benchmarks;
 
 // "scenarios" runs the end-to-end measurements recorded in docs/benchmarks.md; anything else goes to BenchmarkDotNet.
+if (args.Length == 3 && args[0] == "pg-worker")
+{
+    return await PostgresScenarios.WorkerAsync(args[1], args[2]);
+}
 if (args.Length > 0 && args[0] == "scenarios")
 {
     return await Scenarios.RunAsync(args[1..]);

@@ -22,7 +22,8 @@ internal static class Scenarios
                 case "store": await StoreAsync(); break;
                 case "metrics": await MetricsAsync(); break;
                 case "scale": await ScaleAsync(); break;
-                default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu or store"); return 2;
+                case "pg-enqueue" or "pg-workers" or "pg-claim": await PostgresScenarios.RunAsync(name); break;
+                default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu, store, metrics, scale, pg-enqueue, pg-workers or pg-claim"); return 2;
             }
             PrintMedians();
         }

@@ -66,61 +66,66 @@ public sealed partial class PostgresStore
         {
             // Binary COPY into a private staging table, then one INSERT ... ON CONFLICT DO NOTHING: a million trials
             // take seconds, and concurrent fillers of the same study add each key exactly once.
-            using (var create = Command("CREATE TEMP TABLE staging (id text, key text, seq bigint, replicate integer, params text, seed bigint, priority integer, max_attempts integer) ON COMMIT DROP", connection, tx))
+            using (var create = Command("CREATE TEMP TABLE staging (id text COLLATE \"C\", key text COLLATE \"C\", seq bigint, replicate integer, params text, seed bigint, priority integer, max_attempts integer) ON COMMIT DROP", connection, tx))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             using (var writer = await connection.BeginBinaryImportAsync("COPY staging FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
             {
+                // Synchronous writes: they only fill a buffer, flushed as it fills; eight awaits per row cost more.
                 foreach (var trial in trials)
                 {
-                    await writer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                    await writer.WriteAsync(Trials.TrialIdentity.NewId(), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                    await writer.WriteAsync(trial.Key, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                    await writer.WriteAsync(trial.Seq, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                    await writer.WriteAsync(trial.Replicate, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-                    await writer.WriteAsync(trial.ParamsJson, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                    await writer.WriteAsync(trial.Seed, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                    await writer.WriteAsync(trial.Priority, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-                    await writer.WriteAsync(trial.MaxAttempts, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+                    writer.StartRow();
+                    writer.Write(Trials.TrialIdentity.NewId(), NpgsqlDbType.Text);
+                    writer.Write(trial.Key, NpgsqlDbType.Text);
+                    writer.Write(trial.Seq, NpgsqlDbType.Bigint);
+                    writer.Write(trial.Replicate, NpgsqlDbType.Integer);
+                    writer.Write(trial.ParamsJson, NpgsqlDbType.Text);
+                    writer.Write(trial.Seed, NpgsqlDbType.Bigint);
+                    writer.Write(trial.Priority, NpgsqlDbType.Integer);
+                    writer.Write(trial.MaxAttempts, NpgsqlDbType.Integer);
                 }
                 await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
-            var added = 0;
-            long left = trials.Count;
-            // Ids are 8 random hex characters: in a big store a few collide with ids already taken. Those rows are
-            // skipped by DO NOTHING; give them new ids and insert again until every key is in.
-            for (var round = 0; ; round++)
+            var inserted = new HashSet<string>(trials.Count, StringComparer.Ordinal);
+            using (var insert = Command(
+                "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created) " +
+                "SELECT id, @s, key, seq, replicate, params, seed, priority, 'pending', 0, max_attempts, @now FROM staging ORDER BY seq " +
+                "ON CONFLICT DO NOTHING RETURNING key", connection, tx))
             {
-                using (var insert = Command(
-                    "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created) " +
-                    "SELECT id, @s, key, seq, replicate, params, seed, priority, 'pending', 0, max_attempts, @now FROM staging ORDER BY seq ON CONFLICT DO NOTHING", connection, tx))
+                insert.Parameters.AddWithValue("s", StudyKey(studyId));
+                insert.Parameters.AddWithValue("now", Now);
+                insert.CommandTimeout = 0;
+                using var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    insert.Parameters.AddWithValue("s", StudyKey(studyId));
-                    insert.Parameters.AddWithValue("now", Now);
-                    insert.CommandTimeout = 0;
-                    var inserted = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    added += inserted;
-                    if (inserted == left)
-                    {
-                        break;
-                    }
-                }
-                using var missing = Command(
-                    "DELETE FROM staging g WHERE EXISTS (SELECT 1 FROM trials t WHERE t.study_id = @s AND t.key = g.key); " +
-                    "UPDATE staging SET id = substr(md5(random()::text || clock_timestamp()::text), 1, 8); SELECT COUNT(*) FROM staging", connection, tx);
-                missing.Parameters.AddWithValue("s", StudyKey(studyId));
-                missing.CommandTimeout = 0;
-                left = Convert.ToInt64(await missing.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-                if (left == 0)
-                {
-                    break;
-                }
-                if (round > 20)
-                {
-                    throw new InvalidOperationException($"could not find free trial ids for {left} trials");
+                    inserted.Add(reader.GetString(0));
                 }
             }
+            var missing = trials.Where(t => !inserted.Contains(t.Key)).DistinctBy(t => t.Key, StringComparer.Ordinal).ToList();
+            // Skipped rows are keys the study already has (a resumed study, a concurrent filler), or ids that collided
+            // with ids taken elsewhere in the store (8 random hex characters): those are inserted again with new ids.
+            for (var round = 0; missing.Count > 0; round++)
+            {
+                if (round > 20)
+                {
+                    throw new InvalidOperationException($"could not find free trial ids for {missing.Count} trials");
+                }
+                var existing = new HashSet<string>(StringComparer.Ordinal);
+                using (var known = Command("SELECT key FROM trials WHERE study_id = @s AND key = ANY(@keys)", connection, tx))
+                {
+                    known.Parameters.AddWithValue("s", StudyKey(studyId));
+                    known.Parameters.AddWithValue("keys", missing.Select(t => t.Key).ToArray());
+                    using var reader = await known.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        existing.Add(reader.GetString(0));
+                    }
+                }
+                var collided = missing.Where(t => !existing.Contains(t.Key)).ToList();
+                missing = collided.Count == 0 ? [] : await InsertWithNewIdsAsync(connection, tx, studyId, collided, inserted, cancellationToken).ConfigureAwait(false);
+            }
+            var added = inserted.Count;
             if (added > 0)
             {
                 await NotifyAsync(connection, tx, studyId, cancellationToken).ConfigureAwait(false);
@@ -129,14 +134,43 @@ public sealed partial class PostgresStore
         }, cancellationToken);
     }
 
+    private async Task<List<NewTrial>> InsertWithNewIdsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string studyId, List<NewTrial> trials, HashSet<string> inserted, CancellationToken cancellationToken)
+    {
+        using var insert = Command(
+            "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created) " +
+            "SELECT id, @s, key, seq, replicate, params, seed, priority, 'pending', 0, max_attempts, @now " +
+            "FROM unnest(@ids, @keys, @seqs, @replicates, @params, @seeds, @priorities, @maxes) AS n(id, key, seq, replicate, params, seed, priority, max_attempts) " +
+            "ON CONFLICT DO NOTHING RETURNING key", connection, tx);
+        insert.Parameters.AddWithValue("s", StudyKey(studyId));
+        insert.Parameters.AddWithValue("now", Now);
+        insert.Parameters.AddWithValue("ids", trials.Select(_ => Trials.TrialIdentity.NewId()).ToArray());
+        insert.Parameters.AddWithValue("keys", trials.Select(t => t.Key).ToArray());
+        insert.Parameters.AddWithValue("seqs", trials.Select(t => t.Seq).ToArray());
+        insert.Parameters.AddWithValue("replicates", trials.Select(t => t.Replicate).ToArray());
+        insert.Parameters.AddWithValue("params", trials.Select(t => t.ParamsJson).ToArray());
+        insert.Parameters.AddWithValue("seeds", trials.Select(t => t.Seed).ToArray());
+        insert.Parameters.AddWithValue("priorities", trials.Select(t => t.Priority).ToArray());
+        insert.Parameters.AddWithValue("maxes", trials.Select(t => t.MaxAttempts).ToArray());
+        var now = new HashSet<string>(StringComparer.Ordinal);
+        using (var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                now.Add(reader.GetString(0));
+            }
+        }
+        inserted.UnionWith(now);
+        return trials.Where(t => !now.Contains(t.Key)).ToList();
+    }
+
     /// <inheritdoc />
     public Task DeleteStudyAsync(string studyId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(studyId);
         return RunAsync(async (connection, tx) =>
         {
-            // Cascades to trials, metric chunks and files.
-            using var delete = Command("DELETE FROM studies WHERE id = @s", connection, tx);
+            // Trials first (their metric chunks and files cascade), then the study.
+            using var delete = Command("DELETE FROM trials WHERE study_id = @s; DELETE FROM studies WHERE id = @s", connection, tx);
             delete.Parameters.AddWithValue("s", StudyKey(studyId));
             delete.CommandTimeout = 0;
             return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

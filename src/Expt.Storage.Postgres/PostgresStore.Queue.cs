@@ -36,7 +36,7 @@ public sealed partial class PostgresStore
 
             var until = now + request.Lease;
             using var claim = Command(
-                "WITH picked AS (SELECT id FROM trials WHERE status = 'pending'" + study + " ORDER BY priority DESC, seq LIMIT @max FOR UPDATE SKIP LOCKED), " +
+                "WITH picked AS (SELECT id FROM trials WHERE status = 'pending'" + study + " ORDER BY study_id, priority DESC, seq LIMIT @max FOR UPDATE SKIP LOCKED), " +
                 "token AS (SELECT nextval('lease_tokens') AS value) " +
                 "UPDATE trials t SET status = 'running', lease_owner = @w, lease_token = token.value, lease_until = @until, heartbeat = @now, " +
                 "attempts = t.attempts + 1, started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p, provenance = @prov " +

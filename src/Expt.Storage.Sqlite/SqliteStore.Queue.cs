@@ -24,7 +24,7 @@ public sealed partial class SqliteStore
             using var claim = Command(
                 $"UPDATE trials SET status = 'running', lease_owner = @w, lease_token = @t, lease_until = @until, heartbeat = @now, attempts = attempts + 1, " +
                 $"started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p, provenance = @prov " +
-                $"WHERE id IN (SELECT id FROM trials WHERE status = 'pending'{studyClause} ORDER BY priority DESC, seq LIMIT @max) " +
+                $"WHERE id IN (SELECT id FROM trials WHERE status = 'pending'{studyClause} ORDER BY study_id, priority DESC, seq LIMIT @max) " +
                 "RETURNING id, study_id, key, replicate, params, seed, attempts, seq, max_attempts", tx);
             claim.Parameters.AddWithValue("@w", request.Worker.Id);
             claim.Parameters.AddWithValue("@t", token);
@@ -58,7 +58,7 @@ public sealed partial class SqliteStore
                 clear.ExecuteNonQuery();
             }
             // RETURNING gives no order guarantee; hand trials out in plan order.
-            return leases.OrderBy(l => l.Seq).Select(l => l.Lease).ToList();
+            return leases.OrderBy(l => l.Lease.StudyId.Length).ThenBy(l => l.Lease.StudyId, StringComparer.Ordinal).ThenBy(l => l.Seq).Select(l => l.Lease).ToList();
         }, cancellationToken);
     }
 

@@ -453,4 +453,17 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
         await cancelled.CancelAsync();
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task A_claim_for_any_study_takes_the_oldest_study_first_then_the_next()
+    {
+        var older = await StudyWithTrialsAsync(3, name: "older");
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var newer = await StudyWithTrialsAsync(3, name: "newer");
+        var first = await Store.ClaimAsync(new ClaimRequest(_worker, 2, Lease));
+        first.Select(l => (l.StudyName, l.Key)).ShouldBe([("older", "key00000"), ("older", "key00001")]);
+        var next = await Store.ClaimAsync(new ClaimRequest(_worker, 3, Lease));
+        next.Select(l => (l.StudyName, l.Key)).ShouldBe([("older", "key00002"), ("newer", "key00000"), ("newer", "key00001")]);
+        next.ShouldAllBe(l => l.StudyId == (l.StudyName == "older" ? older.Id : newer.Id));
+    }
 }

@@ -33,9 +33,21 @@ public static class StudyPreparation
             throw new StudyConflictException(Describe(study, spec)); // created concurrently by someone else
         }
         var added = 0;
+        // Pipelined: the next batch is serialized while the store writes earlier ones, two at a time (a server store
+        // uses two connections and both of its cores; SQLite takes them in turn).
+        var writing = new Queue<Task<int>>();
         foreach (var chunk in plan.Chunk(EnqueueBatch))
         {
-            added += await store.EnqueueAsync(study.Id, chunk.Select(t => new NewTrial(t.Key, t.Seq, t.Replicate, t.Params.ToFlatJson(), t.Seed, spec.Retries + 1)).ToList(), cancellationToken).ConfigureAwait(false);
+            var batch = chunk.Select(t => new NewTrial(t.Key, t.Seq, t.Replicate, t.Params.ToFlatJson(), t.Seed, spec.Retries + 1)).ToList();
+            if (writing.Count == 2)
+            {
+                added += await writing.Dequeue().ConfigureAwait(false);
+            }
+            writing.Enqueue(store.EnqueueAsync(study.Id, batch, cancellationToken));
+        }
+        while (writing.Count > 0)
+        {
+            added += await writing.Dequeue().ConfigureAwait(false);
         }
         var requeued = requeueCancelled ? await store.ResetAsync(study.Id, [TrialStatus.Cancelled], null, cancellationToken).ConfigureAwait(false) : 0;
         return new PreparedStudy(study, plan, created, added, requeued);

@@ -9,8 +9,8 @@ namespace Expt.Storage;
 public interface ITrialQueue
 {
     /// <summary>
-    /// Claims up to <see cref="ClaimRequest.Max"/> pending trials, highest priority then lowest sequence first, and
-    /// leases them. Running trials whose lease expired are first returned to pending (or failed, when they used
+    /// Claims up to <see cref="ClaimRequest.Max"/> pending trials, highest priority then lowest sequence first (across
+    /// studies: the oldest study first), and leases them. Running trials whose lease expired are first returned to pending (or failed, when they used
     /// up their attempts).
     /// </summary>
     Task<IReadOnlyList<TrialLease>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default);

@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Globalization;
+using Expt.Execution;
+using Expt.Spec;
+using Expt.Storage;
+using Expt.Storage.Postgres;
+using Npgsql;
+
+namespace Expt.Benchmarks;
+
+/// <summary>
+/// The shared store's hot paths against a real local PostgreSQL: a million trials enqueued, eight worker processes
+/// claiming and completing trivial trials, and claim latency as the queue grows. The server is
+/// <c>EXPT_BENCH_POSTGRES</c> (a connection string), or a throwaway one started with tests/scripts/postgres.sh.
+/// </summary>
+internal static class PostgresScenarios
+{
+    private static string F(double value, string format = "0.000") => value.ToString(format, CultureInfo.InvariantCulture);
+
+    public static async Task RunAsync(string which)
+    {
+        var (server, stop) = await ServerAsync();
+        try
+        {
+            switch (which)
+            {
+                case "pg-enqueue": await EnqueueAsync(server); break;
+                case "pg-workers": await WorkersAsync(server); break;
+                case "pg-claim": await ClaimLatencyAsync(server); break;
+                default: throw new ArgumentException($"unknown scenario {which}", nameof(which));
+            }
+        }
+        finally
+        {
+            await stop();
+        }
+    }
+
+    private static async Task<(string Server, Func<Task> Stop)> ServerAsync()
+    {
+        if (Environment.GetEnvironmentVariable("EXPT_BENCH_POSTGRES") is { Length: > 0 } given)
+        {
+            return (given, () => Task.CompletedTask);
+        }
+        var script = Path.Combine(Root(), "tests", "scripts", "postgres.sh");
+        var dir = Path.Combine("/dev/shm", "expt-bench-pg-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var output = await ShellAsync("bash", script, "start", dir);
+        return (output.Trim(), async () => await ShellAsync("bash", script, "stop", dir));
+    }
+
+    private static string Root()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Expt.slnx")))
+        {
+            root = Path.GetDirectoryName(root.TrimEnd('/')) ?? throw new InvalidOperationException("run from the repository");
+        }
+        return root;
+    }
+
+    private static async Task<string> ShellAsync(string program, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true })!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed");
+    }
+
+    private static async Task<NpgsqlConnectionStringBuilder> SchemaAsync(string server)
+    {
+        var schema = "bench_" + Guid.NewGuid().ToString("N")[..10];
+        await using var connection = new NpgsqlConnection(server);
+        await connection.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE SCHEMA {schema}", connection);
+        await create.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(server) { SearchPath = schema };
+    }
+
+    private static async Task DropAsync(string server, NpgsqlConnectionStringBuilder store)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(server);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP SCHEMA {store.SearchPath} CASCADE; CHECKPOINT", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    private static StudySpec Spec(string name, int trials) =>
+        StudySpecBinder.Bind(YamlConfigReader.Parse($"name: {name}\nparams:\n  i: range({trials})\n", "bench"), new BindOptions { DefaultExperiment = name, AllowLarge = true });
+
+    /// <summary>1,000,000 trials planned and enqueued into a fresh PostgreSQL store (three rounds, the first cold).</summary>
+    private static async Task EnqueueAsync(string server)
+    {
+        const int trials = 1_000_000;
+        var samples = new List<double>();
+        for (var round = 0; round < 3; round++)
+        {
+            var schema = await SchemaAsync(server);
+            var store = await PostgresStore.OpenAsync(schema, Path.GetTempPath());
+            var total = Stopwatch.StartNew();
+            var prepared = await StudyPreparation.PrepareAsync(store, Spec("enqueue", trials), null, requeueCancelled: false);
+            total.Stop();
+            var count = (await store.CountAsync(prepared.Study.Id)).Values.Sum();
+            if (count != trials)
+            {
+                throw new InvalidOperationException($"{count} trials stored, expected {trials}");
+            }
+            Console.WriteLine($"pg-enqueue round {round}: {trials:N0} trials planned and enqueued in {F(total.Elapsed.TotalSeconds, "0.00")} s ({F(trials / total.Elapsed.TotalSeconds, "0")} trials/s)");
+            await store.DisposeAsync();
+            await DropAsync(server, schema);
+            if (round > 0)
+            {
+                samples.Add(total.Elapsed.TotalSeconds);
+            }
+        }
+        Console.WriteLine($"pg-enqueue: median {F(samples.Order().ElementAt(samples.Count / 2), "0.00")} s for 1,000,000 trials (warm rounds: {string.Join(", ", samples.Select(s => F(s, "0.00")))})");
+    }
+
+    /// <summary>Eight worker processes (this program in worker mode) run 100,000 trivial trials from one PostgreSQL study.</summary>
+    private static async Task WorkersAsync(string server)
+    {
+        const int trials = 100_000;
+        const int workers = 8;
+        var samples = new List<double>();
+        for (var round = 0; round < 3; round++)
+        {
+            var connection = await SchemaAsync(server);
+            string studyId;
+            await using (var store = await PostgresStore.OpenAsync(connection, Path.GetTempPath()))
+            {
+                studyId = (await StudyPreparation.PrepareAsync(store, Spec("workers", trials), null, requeueCancelled: false)).Study.Id;
+            }
+            var watch = Stopwatch.StartNew();
+            var processes = Enumerable.Range(0, workers).Select(_ => Process.Start(new ProcessStartInfo("dotnet", [typeof(PostgresScenarios).Assembly.Location, "pg-worker", connection.ConnectionString, studyId])
+            {
+                RedirectStandardOutput = true,
+            })!).ToList();
+            var outputs = await Task.WhenAll(processes.Select(async p =>
+            {
+                var text = await p.StandardOutput.ReadToEndAsync();
+                await p.WaitForExitAsync();
+                return text;
+            }));
+            watch.Stop();
+            var completedByWorkers = outputs.Sum(o => int.Parse(o.Trim(), CultureInfo.InvariantCulture));
+            await using var check = new NpgsqlConnection(connection.ConnectionString);
+            await check.OpenAsync();
+            await using var query = new NpgsqlCommand("SELECT COUNT(*) FILTER (WHERE status = 'completed'), COUNT(DISTINCT key), MAX(attempts), COUNT(*) FROM trials", check);
+            await using var reader = await query.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            var (completed, keys, maxAttempts, rows) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2), reader.GetInt64(3));
+            var duplicates = completedByWorkers - completed;
+            if (completed != trials || keys != trials || rows != trials || maxAttempts != 1 || duplicates != 0)
+            {
+                throw new InvalidOperationException($"completed {completed}, keys {keys}, rows {rows}, max attempts {maxAttempts}, completions reported by workers {completedByWorkers}");
+            }
+            await check.CloseAsync();
+            await DropAsync(server, connection);
+            Console.WriteLine($"pg-workers round {round}: {workers} worker processes, {trials:N0} trivial trials in {F(watch.Elapsed.TotalSeconds, "0.00")} s = {F(trials / watch.Elapsed.TotalSeconds, "0")} trials/s " +
+                $"(process start included); {completed:N0} completed once each, every attempt count 1, duplicates {duplicates}");
+            if (round > 0)
+            {
+                samples.Add(trials / watch.Elapsed.TotalSeconds);
+            }
+        }
+        Console.WriteLine($"pg-workers: median {F(samples.Order().ElementAt(samples.Count / 2), "0")} trials/s (warm rounds: {string.Join(", ", samples.Select(s => F(s, "0")))})");
+    }
+
+    /// <summary>Worker mode for <see cref="WorkersAsync"/>: runs trivial trials until none is left, prints how many it completed.</summary>
+    public static async Task<int> WorkerAsync(string connectionString, string studyId)
+    {
+        await using var store = await PostgresStore.OpenAsync(new NpgsqlConnectionStringBuilder(connectionString), Path.GetTempPath());
+        var executor = new InProcessExecutor(trial => Task.FromResult<object?>(trial.Get<long>("i") * 2), null);
+        var report = await new Worker(store, _ => executor, new WorkerOptions { StudyId = studyId, Slots = 2 }).RunAsync(default, default);
+        Console.WriteLine(report.Completed.ToString(CultureInfo.InvariantCulture));
+        return report.Refused == 0 ? 0 : 1;
+    }
+
+    /// <summary>Claim latency (claims of 1 and of 100 trials, median of 200 after 20 warm-up claims) with 10,000 and with 1,000,000 trials pending.</summary>
+    private static async Task ClaimLatencyAsync(string server)
+    {
+        foreach (var pending in new[] { 10_000, 1_000_000 })
+        {
+            var schema = await SchemaAsync(server);
+            await using var store = await PostgresStore.OpenAsync(schema, Path.GetTempPath());
+            var study = (await StudyPreparation.PrepareAsync(store, Spec("claims", pending), null, requeueCancelled: false)).Study;
+            var worker = WorkerIdentity.ForThisProcess();
+            foreach (var batch in new[] { 1, 100 })
+            {
+                var latencies = new List<double>();
+                for (var i = 0; i < 220; i++)
+                {
+                    var watch = Stopwatch.StartNew();
+                    var leases = await store.ClaimAsync(new ClaimRequest(worker, batch, TimeSpan.FromSeconds(30), study.Id));
+                    watch.Stop();
+                    // Given back at once, so the queue keeps its size for every measured claim.
+                    await store.ReleaseAsync(leases, ReleaseMode.Requeue);
+                    if (i >= 20)
+                    {
+                        latencies.Add(watch.Elapsed.TotalMilliseconds);
+                    }
+                }
+                latencies.Sort();
+                Console.WriteLine($"pg-claim: {pending,9:N0} pending, batch {batch,3}: median {F(latencies[latencies.Count / 2], "0.00")} ms, p95 {F(latencies[(int)(latencies.Count * 0.95)], "0.00")} ms per claim");
+            }
+            await DropAsync(server, schema);
+        }
+    }
+}
