@@ -24,6 +24,8 @@ public sealed class RedactorTests
         Redactor.RedactText("see https://u:p4ss@example.org/a and ftp://anon@h/").ShouldBe("see https://u:***@example.org/a and ftp://anon@h/");
         Redactor.RedactArguments(["run", "--token", "abc", "--api-key=xyz", "--password", "p", "--lr", "0.1", "postgres://a:b@h/d"])
             .ShouldBe(["run", "--token", "***", "--api-key=***", "--password", "***", "--lr", "0.1", "postgres://a:***@h/d"]);
+        Redactor.RedactArguments(["worker", "--store", "Host=db;Username=me;Password=hunter2;Database=x", "--store", "host=db; PWD = s3;port=5"])
+            .ShouldBe(["worker", "--store", "Host=db;Username=me;Password=***;Database=x", "--store", "host=db; PWD = ***;port=5"]);
     }
 
     [Fact]

@@ -228,4 +228,28 @@ public sealed class WorkerTests : IAsyncLifetime
         (await _store.CountAsync(study!.Id)).Values.Sum().ShouldBe(1);
         (await StudyPreparation.NextVersionNameAsync(_store, "fixed")).ShouldBe("fixed-v2");
     }
+
+    [Fact]
+    public async Task Preempting_gives_running_and_unstarted_trials_back_without_counting_the_attempt()
+    {
+        var spec = Spec("name: preempt\nparams:\n  x: range(6)\n");
+        var prepared = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        var started = new SemaphoreSlim(0);
+        var executor = new InProcessExecutor(async trial =>
+        {
+            started.Release();
+            await Task.Delay(TimeSpan.FromMinutes(5), trial.CancellationToken);
+            return null;
+        }, null);
+        using var preempt = new CancellationTokenSource();
+        var run = new Worker(_store, _ => executor, new WorkerOptions { StudyId = prepared.Study.Id, Slots = 2 }).RunAsync(default, default, preempt.Token);
+        await started.WaitAsync(TimeSpan.FromSeconds(30));
+        await started.WaitAsync(TimeSpan.FromSeconds(30));
+        await preempt.CancelAsync();
+        var report = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        report.GivenBack.ShouldBe(2);
+        report.Cancelled.ShouldBe(0);
+        var trials = await TrialsAsync(prepared);
+        trials.ShouldAllBe(t => t.Status == TrialStatus.Pending && t.Attempts == 0 && t.LeaseOwner == null);
+    }
 }

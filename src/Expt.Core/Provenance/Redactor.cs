@@ -17,17 +17,22 @@ public static partial class Redactor
     [GeneratedRegex(@"(?<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?<user>[^:/@\s]*):(?<password>[^@/\s]+)@", RegexOptions.CultureInvariant)]
     private static partial Regex UrlPassword();
 
+    // The Npgsql / ADO.NET form: "Host=db;Password=s3cret;..." (Password or Pwd, any case, up to the next ';').
+    [GeneratedRegex(@"(?i)(?<key>(^|;)\s*(password|pwd)\s*=\s*)(?<value>[^;]*)", RegexOptions.CultureInvariant)]
+    private static partial Regex ConnectionStringPassword();
+
     [GeneratedRegex(@"(?i)^(?<flag>--?[A-Za-z0-9_\-]*(pass(word|wd)?|secret|token|api[_-]?key|credential)[A-Za-z0-9_\-]*)(?<eq>=)(?<value>.+)$", RegexOptions.CultureInvariant)]
     private static partial Regex SecretOptionWithValue();
 
     /// <summary>True when a variable or option name looks like it holds a secret.</summary>
     public static bool IsSecretName(string name) => SecretName().IsMatch(name ?? string.Empty);
 
-    /// <summary>Masks the password part of URLs inside a text (<c>postgresql://user:***@host/db</c>).</summary>
+    /// <summary>Masks the password part of URLs (<c>postgresql://user:***@host/db</c>) and connection strings (<c>Password=***</c>) inside a text.</summary>
     public static string RedactText(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return UrlPassword().Replace(text, m => $"{m.Groups["scheme"].Value}{m.Groups["user"].Value}:{Mask}@");
+        var masked = UrlPassword().Replace(text, m => $"{m.Groups["scheme"].Value}{m.Groups["user"].Value}:{Mask}@");
+        return ConnectionStringPassword().Replace(masked, m => m.Groups["key"].Value + Mask);
     }
 
     /// <summary>The value of a variable, masked when its name looks secret, else with URL passwords masked.</summary>

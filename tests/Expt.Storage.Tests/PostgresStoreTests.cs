@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Expt.Storage.Postgres;
+using Npgsql;
+
+namespace Expt.Storage.Tests;
+
+/// <summary>What only the PostgreSQL store does: notifications, concurrent schema creation, transient-fault retries.</summary>
+public sealed class PostgresStoreTests : IAsyncLifetime
+{
+    private NpgsqlConnectionStringBuilder _connection = null!;
+
+    public async Task InitializeAsync()
+    {
+        _connection = await PostgresStoreFactory.NewSchemaAsync();
+        // Its own application name, so killing "its" connections never touches a test running beside it.
+        _connection.ApplicationName = "expt-test-" + Guid.NewGuid().ToString("N")[..8];
+    }
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await PostgresStoreFactory.DropSchemaAsync(_connection.SearchPath!);
+    }
+
+    private Task<PostgresStore> OpenAsync() => PostgresStore.OpenAsync(_connection, Path.GetTempPath());
+
+    [Fact]
+    public async Task Workers_waiting_for_work_wake_up_when_trials_are_enqueued_elsewhere()
+    {
+        await using var waiter = await OpenAsync();
+        await using var filler = await OpenAsync();
+        var (study, _) = await filler.CreateStudyAsync(new StudyDefinition("notified", null, [], "{}", "fp", 1, null));
+        // The first wait starts the listener; give it a moment to LISTEN before the notification is sent.
+        await waiter.WaitForWorkAsync(TimeSpan.FromMilliseconds(300));
+        var watch = Stopwatch.StartNew();
+        var waiting = waiter.WaitForWorkAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(200);
+        waiting.IsCompleted.ShouldBeFalse();
+        await filler.EnqueueAsync(study.Id, [new NewTrial("k1", 0, 0, "{}", 1, 1)]);
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5)); // woken by NOTIFY, not by the 30 s timeout
+    }
+
+    [Fact]
+    public async Task Many_processes_opening_a_new_database_at_once_create_the_schema_once()
+    {
+        var stores = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => OpenAsync()));
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+        await using var connection = new NpgsqlConnection(_connection.ConnectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT COUNT(*) FROM schema_migrations", connection);
+        ((long)(await count.ExecuteScalarAsync())!).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task An_unreachable_server_is_reported_as_unavailable_after_the_retry_window()
+    {
+        var nowhere = new NpgsqlConnectionStringBuilder(_connection.ConnectionString) { Port = 1, Timeout = 1 };
+        var watch = Stopwatch.StartNew();
+        var error = await Should.ThrowAsync<StoreUnavailableException>(() => PostgresStore.OpenAsync(nowhere, Path.GetTempPath()));
+        error.Message.ShouldContain("unreachable");
+        error.Message.ShouldNotContain(_connection.Password!);
+        watch.Elapsed.ShouldBeGreaterThan(TimeSpan.FromSeconds(5)); // it retried
+    }
+
+    [Fact]
+    public async Task Terminated_connections_are_retried_transparently()
+    {
+        await using var store = await OpenAsync();
+        var (study, _) = await store.CreateStudyAsync(new StudyDefinition("killed-connections", null, [], "{}", "fp", 1, null));
+        await store.EnqueueAsync(study.Id, [new NewTrial("k1", 0, 0, "{}", 1, 1)]);
+        // Kill every server connection of this store, as a restart or a failover would.
+        await using (var admin = new NpgsqlConnection(PostgresStoreFactory.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var kill = new NpgsqlCommand("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = @app", admin);
+            kill.Parameters.AddWithValue("app", _connection.ApplicationName!);
+            ((long)(await kill.ExecuteScalarAsync())!).ShouldBeGreaterThan(0);
+        }
+        (await store.CountAsync(study.Id))[Trials.TrialStatus.Pending].ShouldBe(1);
+    }
+}
