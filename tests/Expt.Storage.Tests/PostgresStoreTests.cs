@@ -82,4 +82,38 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         }
         (await store.CountAsync(study.Id))[Trials.TrialStatus.Pending].ShouldBe(1);
     }
+
+    [Fact]
+    public async Task Artifacts_of_trials_run_on_another_machine_come_from_the_store()
+    {
+        var machineA = Directory.CreateTempSubdirectory("expt-a-").FullName;
+        var machineB = Directory.CreateTempSubdirectory("expt-b-").FullName;
+        try
+        {
+            await using (var store = await PostgresStore.OpenAsync(_connection, machineA))
+            {
+                var spec = Spec.StudySpecBinder.Bind(Spec.YamlConfigReader.Parse("name: arts\nparams:\n  x: range(2)\n", "t.yaml"), new Spec.BindOptions { DefaultExperiment = "t" });
+                var prepared = await Execution.StudyPreparation.PrepareAsync(store, spec, null, requeueCancelled: false);
+                var executor = new Execution.InProcessExecutor(trial =>
+                {
+                    trial.SaveArtifact("plot.svg", $"<svg>{trial.Get<int>("x")}</svg>");
+                    return Task.FromResult<object?>(new { x = trial.Get<int>("x") });
+                }, null);
+                var report = await new Execution.Worker(store, _ => executor, new Execution.WorkerOptions { StudyId = prepared.Study.Id, Slots = 2, KeepFilesUpTo = 1 << 20 }).RunAsync(default, default);
+                report.Completed.ShouldBe(2);
+            }
+            await using var elsewhere = await PostgresStore.OpenAsync(_connection, machineB);
+            var results = await Analysis.StudyResults.LoadAsync(elsewhere, "arts");
+            results.Artifacts("*.svg").SelectMany(g => g.Files).ShouldBeEmpty(); // nothing on this machine yet
+            var files = (await results.ArtifactsAsync("*.svg", ["x"])).ToList();
+            files.Count.ShouldBe(2);
+            files.ShouldAllBe(g => g.Files.Count == 1 && g.Files[0].StartsWith(machineB, StringComparison.Ordinal));
+            (await File.ReadAllTextAsync(files[1].Files[0])).ShouldBe("<svg>1</svg>");
+        }
+        finally
+        {
+            Directory.Delete(machineA, recursive: true);
+            Directory.Delete(machineB, recursive: true);
+        }
+    }
 }

@@ -136,6 +136,19 @@ public sealed class StudyResults : IAsyncDisposable
             .ToList())).ToList();
     }
 
+    /// <summary>
+    /// Like <see cref="Artifacts"/>, for trials that ran on other machines too: files a PostgreSQL store keeps for
+    /// them are copied into this machine's runs directory first.
+    /// </summary>
+    public async Task<IReadOnlyList<(Spec.ParamSet Key, IReadOnlyList<string> Files)>> ArtifactsAsync(string pattern = "*", IReadOnlyList<string>? by = null, CancellationToken cancellationToken = default)
+    {
+        foreach (var trial in Completed)
+        {
+            await Storage.TrialDirectories.LocalAsync(_store, Study.Name, trial.Id, cancellationToken).ConfigureAwait(false);
+        }
+        return Artifacts(pattern, by);
+    }
+
     private IEnumerable<(Spec.ParamSet Key, IReadOnlyList<TrialResult> Trials)> Groups(IReadOnlyList<string>? by)
     {
         var byId = Trials.ToDictionary(t => t.Id);

@@ -1,22 +1,31 @@
-using Expt.Storage;
-
-namespace Expt.Cli;
+namespace Expt.Storage;
 
 /// <summary>
 /// Where a trial's files are on this machine. A trial that ran on another machine has no directory here; when its
 /// small files were kept in the store (PostgreSQL without a shared --artifacts directory) they are copied into the
 /// local runs directory on first use, so show, logs and the results API read them like any other.
 /// </summary>
-internal static class TrialDirectories
+public static class TrialDirectories
 {
-    public static async Task<string> LocalAsync(IExptStore store, TrialRecord trial, CancellationToken cancellationToken)
+    /// <summary>The trial's directory on this machine, with the files the store keeps for it copied in when it was missing.</summary>
+    public static Task<string> LocalAsync(IExptStore store, TrialRecord trial, CancellationToken cancellationToken = default)
     {
-        var directory = Path.Combine(store.RunsDirectory, trial.StudyName, trial.Id);
+        ArgumentNullException.ThrowIfNull(trial);
+        return LocalAsync(store, trial.StudyName, trial.Id, cancellationToken);
+    }
+
+    /// <summary>The trial's directory on this machine, with the files the store keeps for it copied in when it was missing.</summary>
+    public static async Task<string> LocalAsync(IExptStore store, string studyName, string trialId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(studyName);
+        ArgumentNullException.ThrowIfNull(trialId);
+        var directory = Path.Combine(store.RunsDirectory, studyName, trialId);
         if (Directory.Exists(directory))
         {
             return directory;
         }
-        var files = await store.ListFilesAsync(trial.Id, cancellationToken).ConfigureAwait(false);
+        var files = await store.ListFilesAsync(trialId, cancellationToken).ConfigureAwait(false);
         if (files.Count == 0)
         {
             return directory;
@@ -30,7 +39,7 @@ internal static class TrialDirectories
             {
                 continue;
             }
-            var content = await store.ReadFileAsync(trial.Id, file.Path, cancellationToken).ConfigureAwait(false);
+            var content = await store.ReadFileAsync(trialId, file.Path, cancellationToken).ConfigureAwait(false);
             if (content is null)
             {
                 continue;
