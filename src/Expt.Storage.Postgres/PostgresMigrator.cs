@@ -1,5 +1,3 @@
-using System.Reflection;
-using System.Text.RegularExpressions;
 using Npgsql;
 
 namespace Expt.Storage.Postgres;
@@ -8,31 +6,12 @@ namespace Expt.Storage.Postgres;
 /// Applies the embedded, numbered migration scripts (NNNN_name.sql) in one transaction under an advisory lock, so
 /// workers starting together against a new database never apply a script twice.
 /// </summary>
-internal static partial class PostgresMigrator
+internal static class PostgresMigrator
 {
     // Any fixed number: it only has to be the same for every Expt process.
     private const long LockKey = 0x45787074_0001;
 
-    [GeneratedRegex(@"\.(\d{4})_[A-Za-z0-9_]+\.sql$", RegexOptions.CultureInvariant)]
-    private static partial Regex ScriptName();
-
-    public static IReadOnlyList<(int Version, string Sql)> Scripts()
-    {
-        var assembly = typeof(PostgresMigrator).Assembly;
-        return assembly.GetManifestResourceNames()
-            .Select(n => (Name: n, Match: ScriptName().Match(n)))
-            .Where(x => x.Match.Success)
-            .Select(x => (int.Parse(x.Match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Read(assembly, x.Name)))
-            .OrderBy(x => x.Item1)
-            .ToList();
-    }
-
-    private static string Read(Assembly assembly, string name)
-    {
-        using var stream = assembly.GetManifestResourceStream(name)!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    public static IReadOnlyList<(int Version, string Sql)> Scripts() => MigrationScripts.Load(typeof(PostgresMigrator).Assembly);
 
     public static async Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

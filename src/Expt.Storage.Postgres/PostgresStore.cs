@@ -153,11 +153,20 @@ public sealed partial class PostgresStore : IExptStore
             try
             {
                 using var connection = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-                connection.Notification += (_, _) => Signal();
-                using (var listen = new NpgsqlCommand("LISTEN " + WorkChannel, connection))
+                string schema;
+                using (var listen = new NpgsqlCommand("LISTEN " + WorkChannel + "; SELECT current_schema()", connection))
                 {
-                    await listen.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                    schema = (string?)await listen.ExecuteScalarAsync(token).ConfigureAwait(false) ?? string.Empty;
                 }
+                // The channel is database-wide: only this store's schema (stores may share a database) wakes it.
+                var prefix = schema + ":";
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Payload.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        Signal();
+                    }
+                };
                 while (!token.IsCancellationRequested)
                 {
                     await connection.WaitAsync(token).ConfigureAwait(false);
@@ -184,8 +193,8 @@ public sealed partial class PostgresStore : IExptStore
 
     private static async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string studyId, CancellationToken cancellationToken)
     {
-        // Delivered at commit, to every listening worker; the payload is informational.
-        using var notify = Command("SELECT pg_notify('" + WorkChannel + "', @s)", connection, transaction);
+        // Delivered at commit, to every listening worker; the payload names the schema (the store) and the study.
+        using var notify = Command("SELECT pg_notify('" + WorkChannel + "', current_schema() || ':' || @s)", connection, transaction);
         notify.Parameters.AddWithValue("s", studyId);
         await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -1,32 +1,11 @@
-using System.Reflection;
-using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 
 namespace Expt.Storage.Sqlite;
 
 /// <summary>Applies the embedded, numbered migration scripts (NNNN_name.sql) in order, each in its own transaction.</summary>
-internal static partial class SqliteMigrator
+internal static class SqliteMigrator
 {
-    [GeneratedRegex(@"\.(\d{4})_[A-Za-z0-9_]+\.sql$", RegexOptions.CultureInvariant)]
-    private static partial Regex ScriptName();
-
-    public static IReadOnlyList<(int Version, string Sql)> Scripts()
-    {
-        var assembly = typeof(SqliteMigrator).Assembly;
-        return assembly.GetManifestResourceNames()
-            .Select(n => (Name: n, Match: ScriptName().Match(n)))
-            .Where(x => x.Match.Success)
-            .Select(x => (int.Parse(x.Match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Read(assembly, x.Name)))
-            .OrderBy(x => x.Item1)
-            .ToList();
-    }
-
-    private static string Read(Assembly assembly, string name)
-    {
-        using var stream = assembly.GetManifestResourceStream(name)!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    public static IReadOnlyList<(int Version, string Sql)> Scripts() => MigrationScripts.Load(typeof(SqliteMigrator).Assembly);
 
     public static void Migrate(SqliteConnection connection)
     {

@@ -104,6 +104,27 @@ public sealed class Cli : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>Command lines of live processes running exactly <paramref name="program"/> <paramref name="argument"/> (from /proc).</summary>
+    public static List<string> ProcessesRunning(string program, string argument) =>
+        System.IO.Directory.GetDirectories("/proc").Select(d => Path.Combine(d, "cmdline"))
+            .Select(path =>
+            {
+                try
+                {
+                    return File.ReadAllText(path);
+                }
+                catch (IOException)
+                {
+                    return string.Empty;
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    return string.Empty;
+                }
+            })
+            .Where(cmdline => cmdline == program + "\0" + argument + "\0")
+            .ToList();
+
     public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;

@@ -213,7 +213,7 @@ public sealed class DistributedTests : IDisposable
         result.Stderr.ShouldContain("unreachable", Case.Insensitive, result.ToString());
         result.Stderr.ShouldNotContain("Password");
         result.Stderr.ShouldNotContain("   at "); // one line, no stack trace
-        SleepingProcesses(marker).ShouldBeEmpty(); // its trials were stopped, not left running
+        Cli.ProcessesRunning("sleep", marker).ShouldBeEmpty(); // its trials were stopped, not left running
         // When the server is back, expt status shows the two leases gone stale: the next claim requeues them.
         await server.StartAgainAsync();
         var status = await _cli.RunAsync("status", "outage", "--store", store, "--once");
@@ -222,24 +222,4 @@ public sealed class DistributedTests : IDisposable
         status.Stdout.ShouldContain("stale leases");
         status.Stdout.ShouldContain("workers alive: 0");
     }
-
-    private static List<string> SleepingProcesses(string marker) =>
-        Directory.GetDirectories("/proc").Select(d => Path.Combine(d, "cmdline"))
-            .Select(path =>
-            {
-                try
-                {
-                    return File.ReadAllText(path);
-                }
-                catch (IOException)
-                {
-                    return string.Empty;
-                }
-                catch (UnauthorizedAccessException)
-                {
-                    return string.Empty;
-                }
-            })
-            .Where(cmdline => cmdline.Contains("sleep\0" + marker, StringComparison.Ordinal))
-            .ToList();
 }

@@ -28,25 +28,7 @@ public sealed class InterruptTests : IDisposable
     // A delay no other test uses, so the orphan check below sees only this test's processes.
     private readonly string _longDelay = "60." + Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private List<string> SleepingProcesses() =>
-        Directory.GetDirectories("/proc").Select(d => Path.Combine(d, "cmdline"))
-            .Select(path =>
-            {
-                try
-                {
-                    return File.ReadAllText(path);
-                }
-                catch (IOException)
-                {
-                    return string.Empty;
-                }
-                catch (UnauthorizedAccessException)
-                {
-                    return string.Empty;
-                }
-            })
-            .Where(cmdline => cmdline == "sleep\0" + _longDelay + "\0")
-            .ToList();
+    private List<string> SleepingProcesses() => Cli.ProcessesRunning("sleep", _longDelay);
 
     [Fact]
     public async Task A_first_ctrl_c_lets_running_trials_finish()
