@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text;
 using Expt.Cli.Isolation;
+using Expt.Cli.Mpi;
 using Expt.Cli.Output;
 using Expt.Execution;
 using Expt.Provenance;
@@ -38,6 +39,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     private readonly Option<bool> _isolate = new("--isolate") { Description = "Run C# trials in worker processes (one per slot): crashes and hangs cannot take the study down" };
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();
     private readonly LeaseOptions _leases = new();
+    private readonly Option<bool> _mpi = new("--mpi") { Description = "Under mpiexec: rank 0 owns the store and hands trials to ranks 1..K-1 as they become free" };
 
     public override IReadOnlyList<string> Examples { get; } =
     [
@@ -51,7 +53,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     {
         var command = new Command("run", "Run a study: create it in the store (or resume it), then run its pending trials in parallel.");
         command.Arguments.Add(_target);
-        foreach (var option in new Option[] { _set, _parallel, _dryRun, _yes, _new, _name, _verbose, _quiet, _isolate, _enqueueOnly, _format }.Concat(_leases.All))
+        foreach (var option in new Option[] { _set, _parallel, _dryRun, _yes, _new, _name, _verbose, _quiet, _isolate, _enqueueOnly, _format, _mpi }.Concat(_leases.All))
         {
             command.Options.Add(option);
         }
@@ -67,6 +69,38 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             return ExitCodes.Success;
         }
 
+        var mpi = parseResult.GetValue(_mpi) ? MpiComm.Initialize(Env.GetEnvironmentVariable("EXPT_MPI_LIBRARY")) : null;
+        if (mpi is { Size: > 1, Rank: > 0 })
+        {
+            // A trial rank: no store, no output; it runs what rank 0 sends.
+            return await MpiRank.RunAsync(mpi, CreateExecutor(spec, isolate: false, verbose: false), Env).ConfigureAwait(false);
+        }
+        var coordinator = mpi is { Size: > 1 } ? new MpiCoordinator(mpi) : null;
+        if (coordinator is not null)
+        {
+            spec = spec with { Parallel = coordinator.Ranks };
+        }
+        try
+        {
+            var code = await RunStudyAsync(parseResult, spec, coordinator, cancellationToken).ConfigureAwait(false);
+            if (coordinator is not null && code != ExitCodes.Interrupted && !await coordinator.StopRanksAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
+            {
+                await Env.Error.WriteLineAsync("warning: some MPI ranks did not confirm they stopped").ConfigureAwait(false);
+            }
+            if (code != ExitCodes.Interrupted)
+            {
+                mpi?.Shutdown();
+            }
+            return code;
+        }
+        finally
+        {
+            coordinator?.Dispose();
+        }
+    }
+
+    private async Task<int> RunStudyAsync(ParseResult parseResult, StudySpec spec, MpiCoordinator? coordinator, CancellationToken cancellationToken)
+    {
         await using var store = await StoreOpener.OpenAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         if (parseResult.GetValue(_new) && await store.GetStudyAsync(spec.Name, cancellationToken).ConfigureAwait(false) is not null)
         {
@@ -88,14 +122,14 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             await Env.Error.WriteLineAsync($"enqueued only; run the trials with: expt worker --study {spec.Name}").ConfigureAwait(false);
             return ExitCodes.Success;
         }
-        var executor = CreateExecutor(spec, parseResult.GetValue(_isolate), parseResult.GetValue(_verbose));
+        ITrialExecutor executor = coordinator ?? CreateExecutor(spec, parseResult.GetValue(_isolate), parseResult.GetValue(_verbose));
         var progress = new RunProgress(Env, total, finished, parseResult.GetValue(_quiet));
         var options = _leases.Apply(
             new WorkerOptions { StudyId = prepared.Study.Id, Slots = spec.EffectiveParallel, ProvenanceJson = ProvenanceCollector.Machine(spec.SystemInfo) },
             parseResult,
             StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
         var report = await RunWorkerAsync(store, options, executor, progress).ConfigureAwait(false);
-        if (executor is IAsyncDisposable disposable)
+        if (executor is IAsyncDisposable disposable && coordinator is null)
         {
             await disposable.DisposeAsync().ConfigureAwait(false);
         }

@@ -52,6 +52,10 @@ internal static class TrialHostProtocol
         w.WriteNumber("duration_ms", outcome.Duration.TotalMilliseconds);
         w.WriteString("results", outcome.ResultsJson);
         w.WriteString("error", outcome.Error);
+        if (outcome.ExitCode is { } exitCode)
+        {
+            w.WriteNumber("exit_code", exitCode);
+        }
         w.WriteStartArray("metrics");
         foreach (var m in outcome.Metrics)
         {
@@ -79,7 +83,7 @@ internal static class TrialHostProtocol
         var metrics = r.GetProperty("metrics").EnumerateArray().Select(m => new MetricPoint(m[0].GetString()!, m[1].GetInt64(),
             m[2].ValueKind == JsonValueKind.Null ? double.NaN : m[2].GetDouble(), DateTimeOffset.FromUnixTimeMilliseconds(m[3].GetInt64()))).ToList();
         return new TrialOutcome(TrialStatusNames.Parse(r.GetProperty("status").GetString()!), TimeSpan.FromMilliseconds(r.GetProperty("duration_ms").GetDouble()),
-            r.GetProperty("results").GetString(), r.GetProperty("error").GetString()) { Metrics = metrics };
+            r.GetProperty("results").GetString(), r.GetProperty("error").GetString(), r.TryGetProperty("exit_code", out var exit) ? exit.GetInt32() : null) { Metrics = metrics };
     }
 
     private static string Json(Action<Utf8JsonWriter> body)
