@@ -8,12 +8,13 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
 # Debian packages the tests use: python3 (example studies), git (provenance), rsvg-convert (PNG plots),
-# PostgreSQL (the shared store's conformance suite and the distributed fault tests).
+# PostgreSQL (the shared store's conformance suite and the distributed fault tests), OpenMPI (the MPI tests).
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v mpiexec >/dev/null 2>&1 || missing+=(openmpi-bin)
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "test.sh: installing ${missing[*]}" >&2
   (apt-get update -qq && apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 || echo "test.sh: could not install ${missing[*]}" >&2

@@ -23,6 +23,7 @@ internal static class Scenarios
                 case "metrics": await MetricsAsync(); break;
                 case "scale": await ScaleAsync(); break;
                 case "pg-enqueue" or "pg-workers" or "pg-claim": await PostgresScenarios.RunAsync(name); break;
+                case "mpi": await MpiAsync(); break;
                 default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu, store, metrics, scale, pg-enqueue, pg-workers or pg-claim"); return 2;
             }
             PrintMedians();
@@ -279,6 +280,30 @@ internal static class Scenarios
                 Record("cpu % of ideal", round, clock.Elapsed.TotalSeconds / 2.0 * 100);
                 Console.WriteLine($"cpu round {round}: {trials} x 10 ms CPU, -j 2: {F(clock.Elapsed.TotalSeconds)} s, ideal 2.000 s, {F(clock.Elapsed.TotalSeconds / 2.0 * 100, "0.0")}% of ideal");
             }
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// 10,000 trivial C# trials under mpiexec with 4 ranks (rank 0 coordinates, 3 run trials), as a process; the
+    /// coordinator's cost per trial is the slope between 1,000 and 10,000 trials (the trials themselves cost nothing).
+    /// </summary>
+    private static async Task MpiAsync()
+    {
+        var self = typeof(Scenarios).Assembly.Location;
+        for (var round = 0; round <= Rounds; round++)
+        {
+            var dir = Directory.CreateTempSubdirectory("expt-bench-mpi-").FullName;
+            var times = new Dictionary<int, double>();
+            foreach (var trials in new[] { 1_000, 10_000 })
+            {
+                times[trials] = await TimeAsync("mpiexec", ["--allow-run-as-root", "--oversubscribe", "-n", "4", "-x", "TERM=dumb", "dotnet", self, "host", "run", "trivial", "--mpi",
+                    "--set", $"i=range({trials})", "--store", $"s{trials}.db", "-q"], dir);
+            }
+            var perTrial = (times[10_000] - times[1_000]) / 9_000 * 1e6;
+            Record("mpi trials/s (10,000 trials, 4 ranks, whole job)", round, 10_000 / times[10_000]);
+            Record("mpi coordinator overhead per trial (us)", round, perTrial);
+            Console.WriteLine($"mpi round {round}: 10,000 trivial trials on 4 ranks in {F(times[10_000])} s = {F(10_000 / times[10_000], "0")} trials/s (1,000 in {F(times[1_000])} s); {F(perTrial, "0")} us per trial");
             Directory.Delete(dir, recursive: true);
         }
     }
