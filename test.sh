@@ -15,6 +15,7 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v mpiexec >/dev/null 2>&1 || missing+=(openmpi-bin)
+command -v sbatch >/dev/null 2>&1 || missing+=(slurm-wlm munge)
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "test.sh: installing ${missing[*]}" >&2
   (apt-get update -qq && apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 || echo "test.sh: could not install ${missing[*]}" >&2
@@ -44,6 +45,15 @@ if ! EXPT_TEST_POSTGRES="$(tests/scripts/postgres.sh start "$pgdir")"; then
 fi
 export EXPT_TEST_POSTGRES EXPT_TEST_POSTGRES_DIR="$pgdir"
 trap 'tests/scripts/postgres.sh stop "$pgdir"; rm -rf "$log" "$results"' EXIT
+
+# A single-node Slurm cluster on localhost for the Slurm tests, stopped on exit.
+echo "== slurm" >&2
+if ! tests/scripts/slurm.sh start; then
+  echo "test.sh: could not start Slurm" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+trap 'tests/scripts/slurm.sh stop; tests/scripts/postgres.sh stop "$pgdir"; rm -rf "$log" "$results"' EXIT
 
 echo "== test" >&2
 dotnet test Expt.slnx --no-build -nologo --logger trx --results-directory "$results" "$@" 2>&1 | tee "$log" | grep -avE "^(Test run for|A total of|Results File:)" >&2

@@ -94,13 +94,17 @@ internal static class StoreOpener
         catch (PostgresException ex)
         {
             // Messages from the server name the user or database, never the password.
-            throw new UserException($"cannot open the store {description}: {ex.MessageText}", ExitCodes.StoreError);
+            throw new UserException($"cannot open the store {description}: {ex.MessageText}{PasswordHint(ex.SqlState == "28P01")}", ExitCodes.StoreError);
         }
         catch (Exception ex) when (ex is NpgsqlException or StoreUnavailableException or TimeoutException)
         {
-            throw new UserException($"cannot open the store {description}: {Innermost(ex).Message}", ExitCodes.StoreError);
+            var message = Innermost(ex).Message;
+            throw new UserException($"cannot open the store {description}: {message}{PasswordHint(message.Contains("password", StringComparison.OrdinalIgnoreCase))}", ExitCodes.StoreError);
         }
     }
+
+    private static string PasswordHint(bool about) =>
+        about ? " (give the password with --credentials FILE, EXPT_CREDENTIALS, PGPASSWORD or ~/.pgpass)" : string.Empty;
 
     private static Exception Innermost(Exception ex)
     {

@@ -16,23 +16,9 @@ namespace Expt.Cli.Commands;
 /// <summary><c>expt run</c>: define a study (file, C# experiment, or a command after <c>--</c>), enqueue it, run it.</summary>
 internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IReadOnlyList<string> trailingCommand) : ExptCommand(env, globals)
 {
-    private readonly Argument<string?> _target = new("study")
-    {
-        Description = "A study file (YAML), or the name of a C# experiment of the hosting program",
-        Arity = ArgumentArity.ZeroOrOne,
-    };
-
-    private readonly Option<string[]> _set = new("--set", "-s")
-    {
-        Description = "Override a key: --set lr=0.1, a sweep: --set lr=0.1,0.2 or --set 'lr=range(1,5)'",
-        AllowMultipleArgumentsPerToken = false,
-    };
-
-    private readonly Option<int?> _parallel = GlobalOptions.Integer("--parallel", "-j", "Trials at once (default: the file's 'parallel', else one per core)", "a number of trials to run at once");
+    private readonly StudyOptions _study = new();
     private readonly Option<bool> _dryRun = new("--dry-run", "-n") { Description = "Print the trials that would run; run nothing, write nothing" };
-    private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Accept a space larger than the limit of 1,000,000 points" };
     private readonly Option<bool> _new = new("--new") { Description = "Start a new version of the study (name-v2, ...) when the file changed incompatibly" };
-    private readonly Option<string?> _name = new("--name") { Description = "Study name (overrides the file's)" };
     private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "Stream each trial's stdout and stderr" };
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "Print only failures and the final table" };
     private readonly Option<bool> _enqueueOnly = new("--enqueue-only") { Description = "Create the study and its trials, run nothing (then start expt worker anywhere)" };
@@ -52,8 +38,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     public override Command Build()
     {
         var command = new Command("run", "Run a study: create it in the store (or resume it), then run its pending trials in parallel.");
-        command.Arguments.Add(_target);
-        foreach (var option in new Option[] { _set, _parallel, _dryRun, _yes, _new, _name, _verbose, _quiet, _isolate, _enqueueOnly, _format, _mpi }.Concat(_leases.All))
+        command.Arguments.Add(_study.Target);
+        foreach (var option in new Option[] { _study.Set, _study.Parallel, _dryRun, _study.Yes, _new, _study.Name, _verbose, _quiet, _isolate, _enqueueOnly, _format, _mpi }.Concat(_leases.All))
         {
             command.Options.Add(option);
         }
@@ -62,7 +48,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var spec = LoadSpec(parseResult);
+        var spec = _study.Load(parseResult, Env, trailingCommand);
         if (parseResult.GetValue(_dryRun))
         {
             PrintPlan(spec, parseResult.GetValue(_format));
@@ -160,65 +146,6 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             return ExitCodes.Interrupted;
         }
         return failed > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
-    }
-
-    private StudySpec LoadSpec(ParseResult parseResult)
-    {
-        var sets = parseResult.GetValue(_set) ?? [];
-        var options = new BindOptions
-        {
-            BaseDirectory = Env.WorkingDirectory,
-            AllowLarge = parseResult.GetValue(_yes),
-            KnownExperiments = Env.Experiments.Names,
-        };
-        var target = parseResult.GetValue(_target);
-        StudySpec spec;
-        if (trailingCommand.Count > 0)
-        {
-            if (target is not null)
-            {
-                throw new UserException($"give either a study file or a command after --, not both ('{target}')");
-            }
-            var name = parseResult.GetValue(_name) ?? "cmd-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0', trailingCommand))))[..8];
-            spec = StudyLoader.FromCommand(name, trailingCommand, sets, options);
-        }
-        else if (target is null)
-        {
-            if (Env.Experiments.Count != 1)
-            {
-                throw new UserException(Env.Experiments.Count == 0
-                    ? "expected a study file, e.g. expt run examples/quickstart/expt.yaml, or a command after --"
-                    : $"expected a study file or one of this program's experiments: {string.Join(", ", Env.Experiments.Names)}");
-            }
-            spec = Env.Experiments.First().ToSpec(sets, options);
-        }
-        else if (File.Exists(Path.Combine(Env.WorkingDirectory, target)))
-        {
-            spec = StudyLoader.LoadFile(Path.Combine(Env.WorkingDirectory, target), sets, options, target);
-        }
-        else if (Env.Experiments.Find(target) is { } experiment)
-        {
-            spec = experiment.ToSpec(sets, options);
-        }
-        else
-        {
-            throw new UserException(Env.Experiments.Count == 0
-                ? $"{target}: no such study file"
-                : $"{target}: no such study file or experiment; this program's experiments: {string.Join(", ", Env.Experiments.Names)}");
-        }
-        if (parseResult.GetValue(_name) is { } newName && trailingCommand.Count == 0)
-        {
-            if (!StudySpecBinder.IsValidStudyName(newName))
-            {
-                throw new UserException($"--name: '{newName}' is not a valid study name; expected letters, digits, '.', '_' or '-'");
-            }
-            spec = spec with { Name = newName };
-        }
-        if (parseResult.GetValue(_parallel) is { } parallel)
-        {
-            spec = parallel >= 1 ? spec with { Parallel = parallel } : throw new UserException($"--parallel: expected at least 1, got {parallel}");
-        }
-        return spec;
     }
 
     private void PrintPlan(StudySpec spec, OutputFormat format)

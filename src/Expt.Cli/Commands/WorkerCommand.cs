@@ -34,6 +34,12 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         return Wire(command);
     }
 
+    // In a Slurm array task the worker's id names the task, so expt slurm status can tell which task holds what.
+    private WorkerIdentity Identity() =>
+        Env.GetEnvironmentVariable("SLURM_ARRAY_JOB_ID") is { Length: > 0 } job && Env.GetEnvironmentVariable("SLURM_ARRAY_TASK_ID") is { Length: > 0 } task
+            ? new WorkerIdentity($"slurm-{job}_{task}-{Environment.MachineName}-{Environment.ProcessId}-{TrialIdentity.NewId()}", Environment.MachineName, Environment.ProcessId)
+            : WorkerIdentity.ForThisProcess();
+
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         TimeSpan? idle = null;
@@ -65,6 +71,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         }
         var options = leaseDefaults with
         {
+            Identity = Identity(),
             StudyId = studyId,
             Slots = slots,
             MaxTrials = parseResult.GetValue(_maxTrials),

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Globalization;
+using Expt.Cli.Output;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Cli.Slurm;
+
+/// <summary><c>expt slurm status STUDY</c>: Slurm's view of the study's array tasks joined with the store's.</summary>
+internal sealed class SlurmStatusCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
+{
+    private readonly Argument<string> _studyName = new("study") { Description = "The study" };
+    private readonly Option<OutputFormat> _format = GlobalOptions.Format();
+
+    public override Command Build()
+    {
+        var command = new Command("status", "Show a study's Slurm tasks (pending, running, ended, died) with its trials by status.");
+        command.Arguments.Add(_studyName);
+        command.Options.Add(_format);
+        return Wire(command);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        var study = await Lookup.StudyAsync(store, parseResult.GetValue(_studyName)!, cancellationToken).ConfigureAwait(false);
+        var jobs = SlurmJobs.Read(store, study.Name);
+        if (jobs.Count == 0)
+        {
+            throw new UserException($"no Slurm jobs were submitted for study {study.Name} from here; submit with: expt slurm submit FILE --workers N", ExitCodes.NotFound);
+        }
+        var queue = await SlurmClient.QueueAsync(jobs, cancellationToken).ConfigureAwait(false);
+        var progress = await store.GetProgressAsync(study.Id, Env.Time.GetUtcNow() - TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
+        var status = new StudyStatus(study.Name, progress, TimeSpan.FromMinutes(1), progress.Running.Select(t => t.Started).Min());
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var (job, workers) in ReadJobs(store, study.Name))
+        {
+            for (var task = 0; task < workers; task++)
+            {
+                var taskId = task.ToString(CultureInfo.InvariantCulture);
+                var queued = queue.FirstOrDefault(q => q.JobId == job && q.TaskId == taskId);
+                var held = progress.Running.Where(t => t.LeaseOwner?.StartsWith($"slurm-{job}_{taskId}-", StringComparison.Ordinal) == true).ToList();
+                var state = queued?.State.ToLowerInvariant() ?? (held.Count > 0 ? "died" : "ended");
+                rows.Add([$"{job}_{taskId}", state, queued?.Reason is { } reason && reason != "None" && queued.State != "RUNNING" ? reason : string.Empty,
+                    held.Count.ToString(CultureInfo.InvariantCulture), held.Max(t => t.Heartbeat) is { } beat ? Spec.DurationParser.Format(progress.Now - beat) + " ago" : "-"]);
+            }
+        }
+        var table = new TableData(["TASK", "STATE", "REASON", "RUNNING TRIALS", "HEARTBEAT"], rows) { RightAligned = new HashSet<int> { 3 } };
+        var format = parseResult.GetValue(_format);
+        if (format == OutputFormat.Json)
+        {
+            JsonOutput.Write(Env, w =>
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("study");
+                status.WriteJson(w);
+                w.WriteStartArray("tasks");
+                foreach (var row in rows)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("task", row[0]);
+                    w.WriteString("state", row[1]);
+                    w.WriteString("reason", row[2]);
+                    w.WriteNumber("running_trials", int.Parse(row[3], CultureInfo.InvariantCulture));
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            return ExitCodes.Success;
+        }
+        await Env.Out.Profile.Out.Writer.WriteLineAsync(status.Headline()).ConfigureAwait(false);
+        TableRenderer.Write(Env, table, format);
+        if (rows.Any(r => r[1] == "died"))
+        {
+            await Env.Out.Profile.Out.Writer.WriteLineAsync("died: the task is gone but still holds trials; they return to the queue when their leases run out").ConfigureAwait(false);
+        }
+        return ExitCodes.Success;
+    }
+
+    internal static IEnumerable<(string Job, int Workers)> ReadJobs(IExptStore store, string study)
+    {
+        var file = Path.Combine(SlurmJobs.Directory(store, study), "jobs");
+        foreach (var line in File.Exists(file) ? File.ReadAllLines(file) : [])
+        {
+            var fields = line.Split(' ');
+            if (fields.Length >= 2 && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var workers))
+            {
+                yield return (fields[0], workers);
+            }
+        }
+    }
+}

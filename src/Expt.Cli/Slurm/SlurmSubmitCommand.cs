@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Expt.Execution;
+using Expt.Provenance;
+using Expt.Spec;
+using Expt.Storage.Postgres;
+
+namespace Expt.Cli.Slurm;
+
+/// <summary>
+/// <c>expt slurm submit FILE --workers N</c>: creates the study (like <c>run --enqueue-only</c>), writes a readable
+/// sbatch script into the study's directory and submits one job array whose tasks each run <c>expt worker</c>.
+/// </summary>
+internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
+{
+    private readonly StudyOptions _study = new();
+    private readonly Option<int?> _workers = GlobalOptions.Integer("--workers", "-w", "Array tasks, one worker each", "a number of workers");
+    private readonly Option<int?> _cpus = GlobalOptions.Integer("--cpus-per-worker", "-c", "CPUs per task; the worker runs that many trials at once (default 1)", "a number of CPUs");
+    private readonly Option<string?> _partition = new("--partition", "-p") { Description = "Slurm partition" };
+    private readonly Option<string?> _time = new("--time", "-t") { Description = "Time limit per task, e.g. 02:00:00" };
+    private readonly Option<string?> _mem = new("--mem") { Description = "Memory per task, e.g. 4G" };
+    private readonly Option<int?> _gpus = GlobalOptions.Integer("--gpus-per-worker", "-g", "GPUs per task", "a number of GPUs");
+    private readonly Option<string?> _account = new("--account", "-A") { Description = "Slurm account" };
+    private readonly Option<string?> _qos = new("--qos") { Description = "Slurm QOS" };
+    private readonly Option<string[]> _extra = new("--extra-sbatch") { Description = "More #SBATCH options, e.g. '--constraint=avx512' (repeatable)" };
+    private readonly Option<string> _signal = new("--signal") { Description = "Warning signal before the time limit or preemption (the worker gives its trials back)", DefaultValueFactory = _ => "USR2@90" };
+    private readonly Option<bool> _requeue = new("--requeue") { Description = "Let Slurm requeue preempted tasks" };
+    private readonly Option<bool> _dryRun = new("--dry-run", "-n") { Description = "Print the sbatch script; create and submit nothing" };
+    private readonly LeaseOptions _leases = new();
+
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "expt slurm submit study.yaml --workers 8 --cpus-per-worker 4 --time 02:00:00 --store postgresql://expt@db/expt",
+        "expt slurm submit study.yaml --workers 2 --partition gpu --gpus-per-worker 1 --dry-run",
+    ];
+
+    public override Command Build()
+    {
+        var command = new Command("submit", "Create the study and submit a Slurm job array of expt workers.");
+        command.Arguments.Add(_study.Target);
+        foreach (var option in new Option[] { _study.Set, _study.Name, _study.Yes, _workers, _cpus, _partition, _time, _mem, _gpus, _account, _qos, _extra, _signal, _requeue, _dryRun }.Concat(_leases.All))
+        {
+            command.Options.Add(option);
+        }
+        return Wire(command);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var spec = _study.Load(parseResult, Env, []);
+        var workers = parseResult.GetValue(_workers) ?? throw new UserException("--workers: how many array tasks (workers) to submit, e.g. --workers 8");
+        var cpus = parseResult.GetValue(_cpus) ?? 1;
+        if (workers < 1 || cpus < 1 || parseResult.GetValue(_gpus) is < 0)
+        {
+            throw new UserException("--workers and --cpus-per-worker must be at least 1");
+        }
+        _leases.Apply(new WorkerOptions(), parseResult, keepFilesInStore: false); // validates --lease/--heartbeat early
+        var settings = StoreOption(parseResult);
+        var location = settings.Location ?? Env.GetEnvironmentVariable("EXPT_STORE");
+        if (location is null || !PostgresLocation.IsPostgres(location))
+        {
+            throw new UserException("expt slurm needs a PostgreSQL store that every node can reach (--store postgresql://user@host/db): many workers must not write one SQLite file over a shared filesystem. Without a database server, run the study in one job with mpiexec ... expt run FILE --mpi");
+        }
+        await using var store = await StoreOpener.OpenAsync(settings, Env, cancellationToken).ConfigureAwait(false);
+        var directory = SlurmJobs.Directory(store, spec.Name);
+        var script = Script(parseResult, spec, location, workers, cpus, directory);
+        if (parseResult.GetValue(_dryRun))
+        {
+            await Env.Out.Profile.Out.Writer.WriteAsync(script).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+        var provenance = ProvenanceCollector.ForStudy(spec.SystemInfo, Environment.GetCommandLineArgs(), Env.WorkingDirectory, spec.ToJson(), Env.Time.GetUtcNow());
+        var prepared = await StudyPreparation.PrepareAsync(store, spec, provenance, requeueCancelled: true, cancellationToken).ConfigureAwait(false);
+        var counts = await store.CountAsync(prepared.Study.Id, cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, $"job-{SlurmJobs.Read(store, spec.Name).Count + 1}.sbatch");
+        await File.WriteAllTextAsync(path, script, cancellationToken).ConfigureAwait(false);
+        var jobId = await SlurmClient.SubmitAsync(path, cancellationToken).ConfigureAwait(false);
+        SlurmJobs.Record(store, spec.Name, jobId, workers, Env.Time.GetUtcNow());
+        await Env.Error.WriteLineAsync(
+            $"study {spec.Name} {(prepared.Created ? "created" : "resumed")}: {counts.Values.Sum()} trials, {counts.GetValueOrDefault(Trials.TrialStatus.Pending)} to run; " +
+            $"submitted job array {jobId} ({workers} workers × {cpus} CPUs): {path}").ConfigureAwait(false);
+        await Env.Out.Profile.Out.Writer.WriteLineAsync(jobId).ConfigureAwait(false);
+        await Env.Error.WriteLineAsync($"follow it with: expt slurm status {spec.Name}").ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private string Script(ParseResult parseResult, StudySpec spec, string location, int workers, int cpus, string directory)
+    {
+        // The password never goes into the script: workers find it as this command did (--credentials, PGPASSWORD,
+        // ~/.pgpass; sbatch passes the environment on).
+        var connection = PostgresLocation.Parse(location, null, _ => null);
+        connection.Password = null;
+        var worker = new List<string>(Env.SelfCommand) { "worker", "--store", connection.ConnectionString, "--study", spec.Name, "-j", cpus.ToString(CultureInfo.InvariantCulture) };
+        foreach (var (option, value) in new[] { ("--lease", parseResult.GetValue(_leases.Lease)), ("--heartbeat", parseResult.GetValue(_leases.Heartbeat)) })
+        {
+            if (value is not null)
+            {
+                worker.AddRange([option, value]);
+            }
+        }
+        var settings = StoreOption(parseResult);
+        if ((settings.Credentials ?? Env.GetEnvironmentVariable("EXPT_CREDENTIALS")) is { } credentials)
+        {
+            worker.AddRange(["--credentials", Path.GetFullPath(credentials, Env.WorkingDirectory)]);
+        }
+        if ((settings.Artifacts ?? Env.GetEnvironmentVariable("EXPT_ARTIFACTS")) is { } artifacts)
+        {
+            worker.AddRange(["--artifacts", Path.GetFullPath(artifacts, Env.WorkingDirectory)]);
+        }
+        var s = new StringBuilder();
+        s.Append("#!/bin/bash\n");
+        s.Append(CultureInfo.InvariantCulture, $"# Expt workers for study {spec.Name}, written by expt slurm submit on {Env.Time.GetUtcNow():yyyy-MM-dd HH:mm} UTC.\n");
+        s.Append("# Each array task runs one worker; workers pull trials from the store until none is left. On the warning\n");
+        s.Append("# signal (preemption, time limit) a worker gives its unfinished trials back to the queue and exits.\n");
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --job-name=expt-{spec.Name}\n");
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --array=0-{workers - 1}\n");
+        s.Append("#SBATCH --ntasks=1\n");
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={cpus}\n");
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --output={directory}/slurm-%A_%a.out\n");
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --signal=B:{parseResult.GetValue(_signal)}\n");
+        s.Append(parseResult.GetValue(_requeue) ? "#SBATCH --requeue\n" : "#SBATCH --no-requeue\n");
+        Optional(s, "--partition", parseResult.GetValue(_partition));
+        Optional(s, "--time", parseResult.GetValue(_time));
+        Optional(s, "--mem", parseResult.GetValue(_mem));
+        Optional(s, "--gpus-per-task", parseResult.GetValue(_gpus)?.ToString(CultureInfo.InvariantCulture));
+        Optional(s, "--account", parseResult.GetValue(_account));
+        Optional(s, "--qos", parseResult.GetValue(_qos));
+        foreach (var extra in parseResult.GetValue(_extra) ?? [])
+        {
+            s.Append(CultureInfo.InvariantCulture, $"#SBATCH {extra}\n");
+        }
+        s.Append("export TERM=dumb\n");
+        s.Append("exec ").AppendJoin(' ', worker.Select(Quote)).Append('\n');
+        return s.ToString();
+    }
+
+    private static void Optional(StringBuilder s, string option, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            s.Append(CultureInfo.InvariantCulture, $"#SBATCH {option}={value}\n");
+        }
+    }
+
+    private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}

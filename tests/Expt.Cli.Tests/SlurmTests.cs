@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace Expt.Cli.Tests;
+
+/// <summary>
+/// Studies as job arrays on a real single-node Slurm cluster (started by ./test.sh), with a real PostgreSQL store:
+/// a full run, cancellation (workers give their trials back), and a requeued array task.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class SlurmTests : IDisposable
+{
+    private readonly Cli _cli = new();
+    private readonly List<string> _jobs = [];
+
+    public void Dispose()
+    {
+        if (_jobs.Count > 0)
+        {
+            using var cancel = Process.Start("scancel", _jobs);
+            cancel.WaitForExit();
+        }
+        _cli.Dispose();
+    }
+
+    private async Task<(string Store, string Credentials)> StoreAsync()
+    {
+        var store = new NpgsqlConnectionStringBuilder(await Postgres.Shared.NewStoreAsync());
+        var credentials = _cli.Write("pgpass", store.Password + "\n");
+        store.Password = null; // workers get it from the credentials file, as on a real cluster
+        return (store.ConnectionString, credentials);
+    }
+
+    private async Task<string> SubmitAsync(string store, string credentials, params string[] args)
+    {
+        var submit = await _cli.RunAsync(Cli.ExptDll, ["slurm", "submit", "study.yaml", "--store", store, "--credentials", credentials, .. args]);
+        submit.ExitCode.ShouldBe(0, submit.ToString());
+        var job = submit.Stdout.Trim();
+        _jobs.Add(job);
+        return job;
+    }
+
+    private static async Task<long> CountAsync(string store, string credentials, string where)
+    {
+        var b = new NpgsqlConnectionStringBuilder(store) { Password = (await File.ReadAllTextAsync(credentials)).Trim() };
+        return await Postgres.ScalarAsync(b.ConnectionString, "SELECT COUNT(*) FROM trials WHERE " + where);
+    }
+
+    [Fact]
+    public async Task A_job_array_of_workers_completes_a_study_and_status_joins_slurm_and_the_store()
+    {
+        var (store, credentials) = await StoreAsync();
+        _cli.Write("study.yaml", "name: array\ncommand: sleep 0.1\nparams:\n  x: range(30)\n");
+        var dry = await _cli.RunAsync("slurm", "submit", "study.yaml", "--workers", "2", "--store", store, "--credentials", credentials, "--time", "00:10:00", "--dry-run");
+        dry.Stdout.ShouldContain("#SBATCH --array=0-1");
+        dry.Stdout.ShouldContain("#SBATCH --signal=B:USR2@90");
+        dry.Stdout.ShouldContain("#SBATCH --time=00:10:00");
+        dry.Stdout.ShouldNotContain(File.ReadAllText(credentials).Trim());
+        var job = await SubmitAsync(store, credentials, "--workers", "2");
+        await Postgres.WaitUntilAsync(async () => await CountAsync(store, credentials, "status = 'completed'") == 30, TimeSpan.FromMinutes(2), "the array to complete the study");
+        (await CountAsync(store, credentials, "attempts <> 1")).ShouldBe(0);
+        File.Exists(Path.Combine(_cli.Directory, ".expt", "runs", "array", "slurm", "job-1.sbatch")).ShouldBeTrue();
+        var status = await _cli.RunAsync(Cli.ExptDll, ["slurm", "status", "array", "--store", store, "--credentials", credentials]);
+        status.ExitCode.ShouldBe(0, status.ToString());
+        status.Stdout.ShouldContain("30 completed");
+        status.Stdout.ShouldContain($"{job}_0");
+        status.Stdout.ShouldContain($"{job}_1");
+    }
+
+    [Fact]
+    public async Task Cancelling_the_jobs_gives_the_running_trials_back_to_the_queue()
+    {
+        var (store, credentials) = await StoreAsync();
+        _cli.Write("study.yaml", "name: cancelled\ncommand: sleep 120\nparams:\n  x: range(4)\n");
+        await SubmitAsync(store, credentials, "--workers", "2");
+        await Postgres.WaitUntilAsync(async () => await CountAsync(store, credentials, "status = 'running'") == 2, TimeSpan.FromMinutes(1), "two workers to run trials");
+        var cancel = await _cli.RunAsync(Cli.ExptDll, ["slurm", "cancel", "cancelled", "--store", store, "--credentials", credentials]);
+        cancel.ExitCode.ShouldBe(0, cancel.ToString());
+        cancel.Stderr.ShouldContain("4 pending, 0 running");
+        (await CountAsync(store, credentials, "attempts <> 0")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_requeued_array_task_gives_its_trial_back_and_the_study_completes_once()
+    {
+        var (store, credentials) = await StoreAsync();
+        _cli.Write("study.yaml", "name: requeued\ncommand: sleep 1\nparams:\n  x: range(12)\n");
+        var job = await SubmitAsync(store, credentials, "--workers", "2", "--requeue");
+        await Postgres.WaitUntilAsync(async () => await CountAsync(store, credentials, "status = 'completed'") >= 2, TimeSpan.FromMinutes(1), "trials to complete");
+        using (var requeue = Process.Start("scontrol", ["requeue", $"{job}_0"]))
+        {
+            await requeue.WaitForExitAsync();
+            requeue.ExitCode.ShouldBe(0);
+        }
+        await Postgres.WaitUntilAsync(async () => await CountAsync(store, credentials, "status = 'completed'") == 12, TimeSpan.FromMinutes(3), "the study to complete");
+        (await CountAsync(store, credentials, "attempts <> 1")).ShouldBe(0); // the interrupted trial was given back, not counted
+    }
+}
