@@ -95,4 +95,26 @@ public sealed class SlurmTests : IDisposable
         await Postgres.WaitUntilAsync(async () => await CountAsync(store, credentials, "status = 'completed'") == 12, TimeSpan.FromMinutes(3), "the study to complete");
         (await CountAsync(store, credentials, "attempts <> 1")).ShouldBe(0); // the interrupted trial was given back, not counted
     }
+
+    [Fact]
+    public async Task Without_a_database_one_mpi_job_runs_the_study_with_rank_zero_as_the_only_writer()
+    {
+        _cli.Write("study.yaml", "name: sqlite-mpi\ncommand: echo {x}\nparams:\n  x: range(10)\n");
+        // sbatch passes the environment on; the tests run as root, which mpiexec refuses unless told.
+        var submit = await _cli.RunAsync(Cli.ExptDll, ["slurm", "submit", "study.yaml", "--workers", "2", "--store", "shared.db", "--extra-sbatch", "--overcommit"],
+            new Dictionary<string, string> { ["OMPI_ALLOW_RUN_AS_ROOT"] = "1", ["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1" });
+        submit.ExitCode.ShouldBe(0, submit.ToString());
+        submit.Stderr.ShouldContain("submitted MPI job");
+        _jobs.Add(submit.Stdout.Trim());
+        var script = File.ReadAllText(Path.Combine(_cli.Directory, "runs", "sqlite-mpi", "slurm", "job-1.sbatch"));
+        script.ShouldContain("#SBATCH --ntasks=3");
+        script.ShouldContain("'mpiexec'");
+        await Cli.WaitUntilAsync(() =>
+        {
+            var ls = _cli.RunAsync("ls", "--store", "shared.db", "--status", "completed", "--format", "csv").GetAwaiter().GetResult();
+            return ls.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 11;
+        }, TimeSpan.FromMinutes(2), "the MPI job to complete the study");
+        var status = await _cli.RunAsync("slurm", "status", "sqlite-mpi", "--store", "shared.db");
+        status.Stdout.ShouldContain("10 completed");
+    }
 }

@@ -16,6 +16,7 @@ internal static class SlurmJobs
             : [];
     }
 
+    /// <summary>Records a submitted job: an array of <paramref name="workers"/> tasks, or 0 for one MPI job.</summary>
     public static void Record(IExptStore store, string study, string jobId, int workers, DateTimeOffset when) =>
         File.AppendAllText(Path.Combine(Directory(store, study), "jobs"), string.Create(CultureInfo.InvariantCulture, $"{jobId} {workers} {when:O}\n"));
 }

@@ -35,6 +35,14 @@ internal sealed class SlurmStatusCommand(CliEnvironment env, GlobalOptions globa
         var rows = new List<IReadOnlyList<string>>();
         foreach (var (job, workers) in ReadJobs(store, study.Name))
         {
+            if (workers == 0)
+            {
+                // One MPI job: rank 0 holds every lease of the study.
+                var entry = queue.FirstOrDefault(q => q.JobId == job);
+                rows.Add([job, entry?.State.ToLowerInvariant() ?? "ended", entry is { State: not "RUNNING" } ? entry.Reason : string.Empty,
+                    entry is null ? "0" : progress.Running.Count.ToString(CultureInfo.InvariantCulture), progress.Running.Max(t => t.Heartbeat) is { } last ? Spec.DurationParser.Format(progress.Now - last) + " ago" : "-"]);
+                continue;
+            }
             for (var task = 0; task < workers; task++)
             {
                 var taskId = task.ToString(CultureInfo.InvariantCulture);

@@ -57,14 +57,15 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
         }
         _leases.Apply(new WorkerOptions(), parseResult, keepFilesInStore: false); // validates --lease/--heartbeat early
         var settings = StoreOption(parseResult);
-        var location = settings.Location ?? Env.GetEnvironmentVariable("EXPT_STORE");
-        if (location is null || !PostgresLocation.IsPostgres(location))
-        {
-            throw new UserException("expt slurm needs a PostgreSQL store that every node can reach (--store postgresql://user@host/db): many workers must not write one SQLite file over a shared filesystem. Without a database server, run the study in one job with mpiexec ... expt run FILE --mpi");
-        }
+        var location = settings.Location ?? Env.GetEnvironmentVariable("EXPT_STORE") ?? StoreOpener.DefaultPath;
+        // PostgreSQL: a job array of workers, each claiming from the database. Anything else (a SQLite file on a
+        // shared filesystem): one job under mpiexec whose rank 0 is the only writer, ranks 1..N run the trials.
+        var mpi = !PostgresLocation.IsPostgres(location);
         await using var store = await StoreOpener.OpenAsync(settings, Env, cancellationToken).ConfigureAwait(false);
         var directory = SlurmJobs.Directory(store, spec.Name);
-        var script = Script(parseResult, spec, location, workers, cpus, directory);
+        var script = mpi
+            ? MpiScript(parseResult, spec, Path.GetFullPath(location, Env.WorkingDirectory), workers, cpus, directory)
+            : Script(parseResult, spec, location, workers, cpus, directory);
         if (parseResult.GetValue(_dryRun))
         {
             await Env.Out.Profile.Out.Writer.WriteAsync(script).ConfigureAwait(false);
@@ -77,13 +78,67 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
         var path = Path.Combine(directory, $"job-{SlurmJobs.Read(store, spec.Name).Count + 1}.sbatch");
         await File.WriteAllTextAsync(path, script, cancellationToken).ConfigureAwait(false);
         var jobId = await SlurmClient.SubmitAsync(path, cancellationToken).ConfigureAwait(false);
-        SlurmJobs.Record(store, spec.Name, jobId, workers, Env.Time.GetUtcNow());
+        SlurmJobs.Record(store, spec.Name, jobId, mpi ? 0 : workers, Env.Time.GetUtcNow());
         await Env.Error.WriteLineAsync(
             $"study {spec.Name} {(prepared.Created ? "created" : "resumed")}: {counts.Values.Sum()} trials, {counts.GetValueOrDefault(Trials.TrialStatus.Pending)} to run; " +
-            $"submitted job array {jobId} ({workers} workers × {cpus} CPUs): {path}").ConfigureAwait(false);
+            (mpi ? $"submitted MPI job {jobId} (rank 0 writes the store, {workers} trial ranks × {cpus} CPUs): {path}" : $"submitted job array {jobId} ({workers} workers × {cpus} CPUs): {path}")).ConfigureAwait(false);
         await Env.Out.Profile.Out.Writer.WriteLineAsync(jobId).ConfigureAwait(false);
         await Env.Error.WriteLineAsync($"follow it with: expt slurm status {spec.Name}").ConfigureAwait(false);
         return ExitCodes.Success;
+    }
+
+    private string MpiScript(ParseResult parseResult, StudySpec spec, string storePath, int workers, int cpus, string directory)
+    {
+        var target = parseResult.GetValue(_study.Target) is { } given && File.Exists(Path.Combine(Env.WorkingDirectory, given))
+            ? Path.GetFullPath(given, Env.WorkingDirectory)
+            : spec.Name;
+        var run = new List<string> { "mpiexec" };
+        run.AddRange(Env.SelfCommand);
+        run.AddRange(["run", target, "--mpi", "--store", storePath, "--name", spec.Name, "-q"]);
+        foreach (var set in parseResult.GetValue(_study.Set) ?? [])
+        {
+            run.AddRange(["--set", set]);
+        }
+        if (parseResult.GetValue(_study.Yes))
+        {
+            run.Add("--yes");
+        }
+        var s = Header(parseResult, spec, directory,
+            "# One job under mpiexec: rank 0 owns the store (the only writer of the SQLite file) and hands trials to the\n" +
+            "# other ranks as they become free. On the warning signal, unfinished trials go back to the queue.\n");
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --ntasks={workers + 1}\n");
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={cpus}\n");
+        Resources(s, parseResult);
+        s.Append("export TERM=dumb\n");
+        s.Append("exec ").AppendJoin(' ', run.Select(Quote)).Append('\n');
+        return s.ToString();
+    }
+
+    private StringBuilder Header(ParseResult parseResult, StudySpec spec, string directory, string what)
+    {
+        var s = new StringBuilder();
+        s.Append("#!/bin/bash\n");
+        s.Append(CultureInfo.InvariantCulture, $"# Expt workers for study {spec.Name}, written by expt slurm submit on {Env.Time.GetUtcNow():yyyy-MM-dd HH:mm} UTC.\n");
+        s.Append(what);
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --job-name=expt-{spec.Name}\n");
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --output={directory}/slurm-%A_%a.out\n");
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --signal=B:{parseResult.GetValue(_signal)}\n");
+        s.Append(parseResult.GetValue(_requeue) ? "#SBATCH --requeue\n" : "#SBATCH --no-requeue\n");
+        return s;
+    }
+
+    private void Resources(StringBuilder s, ParseResult parseResult)
+    {
+        Optional(s, "--partition", parseResult.GetValue(_partition));
+        Optional(s, "--time", parseResult.GetValue(_time));
+        Optional(s, "--mem", parseResult.GetValue(_mem));
+        Optional(s, "--gpus-per-task", parseResult.GetValue(_gpus)?.ToString(CultureInfo.InvariantCulture));
+        Optional(s, "--account", parseResult.GetValue(_account));
+        Optional(s, "--qos", parseResult.GetValue(_qos));
+        foreach (var extra in parseResult.GetValue(_extra) ?? [])
+        {
+            s.Append(CultureInfo.InvariantCulture, $"#SBATCH {extra}\n");
+        }
     }
 
     private string Script(ParseResult parseResult, StudySpec spec, string location, int workers, int cpus, string directory)
@@ -109,28 +164,13 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
         {
             worker.AddRange(["--artifacts", Path.GetFullPath(artifacts, Env.WorkingDirectory)]);
         }
-        var s = new StringBuilder();
-        s.Append("#!/bin/bash\n");
-        s.Append(CultureInfo.InvariantCulture, $"# Expt workers for study {spec.Name}, written by expt slurm submit on {Env.Time.GetUtcNow():yyyy-MM-dd HH:mm} UTC.\n");
-        s.Append("# Each array task runs one worker; workers pull trials from the store until none is left. On the warning\n");
-        s.Append("# signal (preemption, time limit) a worker gives its unfinished trials back to the queue and exits.\n");
-        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --job-name=expt-{spec.Name}\n");
+        var s = Header(parseResult, spec, directory,
+            "# Each array task runs one worker; workers pull trials from the store until none is left. On the warning\n" +
+            "# signal (preemption, time limit) a worker gives its unfinished trials back to the queue and exits.\n");
         s.Append(CultureInfo.InvariantCulture, $"#SBATCH --array=0-{workers - 1}\n");
         s.Append("#SBATCH --ntasks=1\n");
         s.Append(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={cpus}\n");
-        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --output={directory}/slurm-%A_%a.out\n");
-        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --signal=B:{parseResult.GetValue(_signal)}\n");
-        s.Append(parseResult.GetValue(_requeue) ? "#SBATCH --requeue\n" : "#SBATCH --no-requeue\n");
-        Optional(s, "--partition", parseResult.GetValue(_partition));
-        Optional(s, "--time", parseResult.GetValue(_time));
-        Optional(s, "--mem", parseResult.GetValue(_mem));
-        Optional(s, "--gpus-per-task", parseResult.GetValue(_gpus)?.ToString(CultureInfo.InvariantCulture));
-        Optional(s, "--account", parseResult.GetValue(_account));
-        Optional(s, "--qos", parseResult.GetValue(_qos));
-        foreach (var extra in parseResult.GetValue(_extra) ?? [])
-        {
-            s.Append(CultureInfo.InvariantCulture, $"#SBATCH {extra}\n");
-        }
+        Resources(s, parseResult);
         s.Append("export TERM=dumb\n");
         s.Append("exec ").AppendJoin(' ', worker.Select(Quote)).Append('\n');
         return s.ToString();
