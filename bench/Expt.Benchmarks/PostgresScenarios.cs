@@ -27,6 +27,7 @@ internal static class PostgresScenarios
                 case "pg-enqueue": await EnqueueAsync(server); break;
                 case "pg-workers": await WorkersAsync(server); break;
                 case "pg-claim": await ClaimLatencyAsync(server); break;
+                case "slurm": await SlurmAsync(server); break;
                 default: throw new ArgumentException($"unknown scenario {which}", nameof(which));
             }
         }
@@ -174,6 +175,56 @@ internal static class PostgresScenarios
         var report = await new Worker(store, _ => executor, new WorkerOptions { StudyId = studyId, Slots = 2 }).RunAsync(default, default);
         Console.WriteLine(report.Completed.ToString(CultureInfo.InvariantCulture));
         return report.Refused == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// A 200-trial study (0.2 s each) submitted as a job array of 4 workers to the local Slurm (tests/scripts/slurm.sh
+    /// start): time from <c>expt slurm submit</c> to the first trial running, and to the last one done; ideal 10 s.
+    /// </summary>
+    private static async Task SlurmAsync(string server)
+    {
+        var expt = Path.Combine(AppContext.BaseDirectory, "expt.dll");
+        for (var round = 0; round < 4; round++)
+        {
+            var schema = await SchemaAsync(server);
+            var dir = Directory.CreateTempSubdirectory("expt-bench-slurm-").FullName;
+            var credentials = Path.Combine(dir, "pgpass");
+            await File.WriteAllTextAsync(credentials, schema.Password + "\n");
+            await File.WriteAllTextAsync(Path.Combine(dir, "study.yaml"), $"name: slurm{round}\ncommand: sleep 0.2\nparams:\n  x: range(200)\n");
+            var store = new NpgsqlConnectionStringBuilder(schema.ConnectionString) { Password = null }.ConnectionString;
+            var watch = Stopwatch.StartNew();
+            using (var submit = Process.Start(new ProcessStartInfo("dotnet", [expt, "slurm", "submit", "study.yaml", "--workers", "4", "--store", store, "--credentials", credentials]) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true })!)
+            {
+                await submit.WaitForExitAsync();
+                if (submit.ExitCode != 0)
+                {
+                    throw new InvalidOperationException(await submit.StandardError.ReadToEndAsync());
+                }
+            }
+            var submitted = watch.Elapsed;
+            TimeSpan? first = null;
+            await using var check = new NpgsqlConnection(schema.ConnectionString);
+            await check.OpenAsync();
+            while (true)
+            {
+                await using var query = new NpgsqlCommand("SELECT COUNT(*) FILTER (WHERE status <> 'pending'), COUNT(*) FILTER (WHERE status = 'completed') FROM trials", check);
+                await using var reader = await query.ExecuteReaderAsync();
+                await reader.ReadAsync();
+                var (started, completed) = (reader.GetInt64(0), reader.GetInt64(1));
+                first ??= started > 0 ? watch.Elapsed : null;
+                if (completed == 200)
+                {
+                    break;
+                }
+                await Task.Delay(20);
+            }
+            var total = watch.Elapsed;
+            Console.WriteLine($"slurm round {round}: submit returned after {F(submitted.TotalSeconds, "0.00")} s, first trial running after {F(first!.Value.TotalSeconds, "0.00")} s, " +
+                $"200 trials done after {F(total.TotalSeconds, "0.00")} s (ideal 10.00 s for 200 x 0.2 s on 4 workers: {F(total.TotalSeconds / 10 * 100, "0")}% of ideal)");
+            await check.CloseAsync();
+            await DropAsync(server, schema);
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     /// <summary>Claim latency (claims of 1 and of 100 trials, median of 200 after 20 warm-up claims) with 10,000 and with 1,000,000 trials pending.</summary>

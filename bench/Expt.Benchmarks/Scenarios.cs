@@ -22,7 +22,7 @@ internal static class Scenarios
                 case "store": await StoreAsync(); break;
                 case "metrics": await MetricsAsync(); break;
                 case "scale": await ScaleAsync(); break;
-                case "pg-enqueue" or "pg-workers" or "pg-claim": await PostgresScenarios.RunAsync(name); break;
+                case "pg-enqueue" or "pg-workers" or "pg-claim" or "slurm": await PostgresScenarios.RunAsync(name); break;
                 case "mpi": await MpiAsync(); break;
                 default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu, store, metrics, scale, pg-enqueue, pg-workers or pg-claim"); return 2;
             }
