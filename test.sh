@@ -18,7 +18,7 @@ command -v mpiexec >/dev/null 2>&1 || missing+=(openmpi-bin)
 command -v sbatch >/dev/null 2>&1 || missing+=(slurm-wlm munge)
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "test.sh: installing ${missing[*]}" >&2
-  (apt-get update -qq && apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 || echo "test.sh: could not install ${missing[*]}" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 || echo "test.sh: could not install ${missing[*]}" >&2
 fi
 
 echo "== build" >&2
