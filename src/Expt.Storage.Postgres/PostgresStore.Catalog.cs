@@ -164,6 +164,42 @@ public sealed partial class PostgresStore
     }
 
     /// <inheritdoc />
+    public Task AddStudyEventAsync(string studyId, string kind, string dataJson, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(dataJson);
+        return RunAsync(async (connection, tx) =>
+        {
+            using var insert = Command("INSERT INTO study_events (study_id, kind, time, data) VALUES (@s, @k, @t, @d)", connection, tx);
+            insert.Parameters.AddWithValue("s", StudyKey(studyId));
+            insert.Parameters.AddWithValue("k", kind);
+            insert.Parameters.AddWithValue("t", Now);
+            insert.Parameters.AddWithValue("d", dataJson);
+            return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StudyEvent>> GetStudyEventsAsync(string studyId, string? kind = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        return RunAsync<IReadOnlyList<StudyEvent>>(async (connection, tx) =>
+        {
+            using var query = Command("SELECT kind, time, data FROM study_events WHERE study_id = @s AND (@k::text IS NULL OR kind = @k) ORDER BY id", connection, tx);
+            query.Parameters.AddWithValue("s", StudyKey(studyId));
+            query.Parameters.AddWithValue("k", NpgsqlDbType.Text, (object?)kind ?? DBNull.Value);
+            using var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var events = new List<StudyEvent>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                events.Add(new StudyEvent(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2)));
+            }
+            return events;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task DeleteStudyAsync(string studyId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(studyId);

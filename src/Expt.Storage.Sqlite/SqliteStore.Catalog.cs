@@ -115,6 +115,42 @@ public sealed partial class SqliteStore
     }
 
     /// <inheritdoc />
+    public Task AddStudyEventAsync(string studyId, string kind, string dataJson, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(dataJson);
+        return RunAsync(write: true, tx =>
+        {
+            using var insert = Command("INSERT INTO study_events (study_id, kind, time, data) VALUES (@s, @k, @t, @d)", tx);
+            insert.Parameters.AddWithValue("@s", StudyKey(studyId));
+            insert.Parameters.AddWithValue("@k", kind);
+            insert.Parameters.AddWithValue("@t", NowMs);
+            insert.Parameters.AddWithValue("@d", dataJson);
+            return insert.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StudyEvent>> GetStudyEventsAsync(string studyId, string? kind = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        return RunAsync<IReadOnlyList<StudyEvent>>(write: false, _ =>
+        {
+            using var query = Command("SELECT kind, time, data FROM study_events WHERE study_id = @s AND (@k IS NULL OR kind = @k) ORDER BY id");
+            query.Parameters.AddWithValue("@s", StudyKey(studyId));
+            query.Parameters.AddWithValue("@k", (object?)kind ?? DBNull.Value);
+            using var reader = query.ExecuteReader();
+            var events = new List<StudyEvent>();
+            while (reader.Read())
+            {
+                events.Add(new StudyEvent(reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetString(2)));
+            }
+            return events;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task DeleteStudyAsync(string studyId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(studyId);
@@ -126,7 +162,7 @@ public sealed partial class SqliteStore
             using var trials = Command("DELETE FROM trials WHERE study_id = @s", tx);
             trials.Parameters.AddWithValue("@s", StudyKey(studyId));
             trials.ExecuteNonQuery();
-            using var study = Command("DELETE FROM studies WHERE id = @s", tx);
+            using var study = Command("DELETE FROM study_events WHERE study_id = @s; DELETE FROM studies WHERE id = @s", tx);
             study.Parameters.AddWithValue("@s", StudyKey(studyId));
             return study.ExecuteNonQuery();
         }, cancellationToken);

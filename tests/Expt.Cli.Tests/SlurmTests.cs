@@ -60,7 +60,9 @@ public sealed class SlurmTests : IDisposable
         await Postgres.WaitUntilAsync(async () => await CountAsync(store, credentials, "status = 'completed'") == 30, TimeSpan.FromMinutes(2), "the array to complete the study");
         (await CountAsync(store, credentials, "attempts <> 1")).ShouldBe(0);
         File.Exists(Path.Combine(_cli.Directory, ".expt", "runs", "array", "slurm", "job-1.sbatch")).ShouldBeTrue();
-        var status = await _cli.RunAsync(Cli.ExptDll, ["slurm", "status", "array", "--store", store, "--credentials", credentials]);
+        // From another directory (another machine): the job is recorded with the study in the store.
+        using var elsewhere = new Cli();
+        var status = await elsewhere.RunAsync(Cli.ExptDll, ["slurm", "status", "array", "--store", store, "--credentials", credentials]);
         status.ExitCode.ShouldBe(0, status.ToString());
         status.Stdout.ShouldContain("30 completed");
         status.Stdout.ShouldContain($"{job}_0");

@@ -466,4 +466,23 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
         next.Select(l => (l.StudyName, l.Key)).ShouldBe([("older", "key00002"), ("newer", "key00000"), ("newer", "key00001")]);
         next.ShouldAllBe(l => l.StudyId == (l.StudyName == "older" ? older.Id : newer.Id));
     }
+
+    [Fact]
+    public async Task Events_are_kept_with_their_study_in_order_and_go_with_it()
+    {
+        var (study, _) = await Store.CreateStudyAsync(Definition());
+        var (other, _) = await Store.CreateStudyAsync(Definition("study-b"));
+        await Store.AddStudyEventAsync(study.Id, "slurm.submit", """{"job":"7"}""");
+        Time.Advance(TimeSpan.FromSeconds(1));
+        await Store.AddStudyEventAsync(study.Id, "note", """{"text":"hi"}""");
+        await Store.AddStudyEventAsync(study.Id, "slurm.submit", """{"job":"9"}""");
+        await Store.AddStudyEventAsync(other.Id, "slurm.submit", """{"job":"11"}""");
+        (await Store.GetStudyEventsAsync(study.Id, "slurm.submit")).Select(e => e.DataJson).ShouldBe(["""{"job":"7"}""", """{"job":"9"}"""]);
+        var all = await Store.GetStudyEventsAsync(study.Id);
+        all.Select(e => e.Kind).ShouldBe(["slurm.submit", "note", "slurm.submit"]);
+        (all[1].Time - all[0].Time).ShouldBe(TimeSpan.FromSeconds(1));
+        await Store.DeleteStudyAsync(study.Id);
+        (await Store.GetStudyEventsAsync(study.Id)).ShouldBeEmpty();
+        (await Store.GetStudyEventsAsync(other.Id)).Count.ShouldBe(1);
+    }
 }

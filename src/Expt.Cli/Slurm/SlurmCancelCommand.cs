@@ -18,10 +18,10 @@ internal sealed class SlurmCancelCommand(CliEnvironment env, GlobalOptions globa
     {
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_studyName)!, cancellationToken).ConfigureAwait(false);
-        var jobs = SlurmJobs.Read(store, study.Name);
+        var jobs = (await SlurmJobs.ReadAsync(store, study, cancellationToken).ConfigureAwait(false)).Select(j => j.Id).ToList();
         if (jobs.Count == 0)
         {
-            throw new UserException($"no Slurm jobs were submitted for study {study.Name} from here", ExitCodes.NotFound);
+            throw new UserException($"no Slurm jobs were submitted for study {study.Name}", ExitCodes.NotFound);
         }
         // First the warning signal to running workers' batch shells (the worker itself): they give their trials back
         // and exit; then everything left (pending tasks) is cancelled.

@@ -24,16 +24,16 @@ internal sealed class SlurmStatusCommand(CliEnvironment env, GlobalOptions globa
     {
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_studyName)!, cancellationToken).ConfigureAwait(false);
-        var jobs = SlurmJobs.Read(store, study.Name);
+        var jobs = await SlurmJobs.ReadAsync(store, study, cancellationToken).ConfigureAwait(false);
         if (jobs.Count == 0)
         {
-            throw new UserException($"no Slurm jobs were submitted for study {study.Name} from here; submit with: expt slurm submit FILE --workers N", ExitCodes.NotFound);
+            throw new UserException($"no Slurm jobs were submitted for study {study.Name}; submit with: expt slurm submit FILE --workers N", ExitCodes.NotFound);
         }
-        var queue = await SlurmClient.QueueAsync(jobs, cancellationToken).ConfigureAwait(false);
+        var queue = await SlurmClient.QueueAsync(jobs.Select(j => j.Id).ToList(), cancellationToken).ConfigureAwait(false);
         var progress = await store.GetProgressAsync(study.Id, Env.Time.GetUtcNow() - TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
         var status = new StudyStatus(study.Name, progress, TimeSpan.FromMinutes(1), progress.Running.Select(t => t.Started).Min());
         var rows = new List<IReadOnlyList<string>>();
-        foreach (var (job, workers) in ReadJobs(store, study.Name))
+        foreach (var (job, workers, _) in jobs)
         {
             if (workers == 0)
             {
@@ -84,18 +84,5 @@ internal sealed class SlurmStatusCommand(CliEnvironment env, GlobalOptions globa
             await Env.Out.Profile.Out.Writer.WriteLineAsync("died: the task is gone but still holds trials; they return to the queue when their leases run out").ConfigureAwait(false);
         }
         return ExitCodes.Success;
-    }
-
-    internal static IEnumerable<(string Job, int Workers)> ReadJobs(IExptStore store, string study)
-    {
-        var file = Path.Combine(SlurmJobs.Directory(store, study), "jobs");
-        foreach (var line in File.Exists(file) ? File.ReadAllLines(file) : [])
-        {
-            var fields = line.Split(' ');
-            if (fields.Length >= 2 && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var workers))
-            {
-                yield return (fields[0], workers);
-            }
-        }
     }
 }

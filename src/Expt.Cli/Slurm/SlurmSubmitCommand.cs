@@ -75,10 +75,10 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
         var prepared = await StudyPreparation.PrepareAsync(store, spec, provenance, requeueCancelled: true, cancellationToken).ConfigureAwait(false);
         var counts = await store.CountAsync(prepared.Study.Id, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, $"job-{SlurmJobs.Read(store, spec.Name).Count + 1}.sbatch");
+        var path = Path.Combine(directory, $"job-{(await SlurmJobs.ReadAsync(store, prepared.Study, cancellationToken).ConfigureAwait(false)).Count + 1}.sbatch");
         await File.WriteAllTextAsync(path, script, cancellationToken).ConfigureAwait(false);
         var jobId = await SlurmClient.SubmitAsync(path, cancellationToken).ConfigureAwait(false);
-        SlurmJobs.Record(store, spec.Name, jobId, mpi ? 0 : workers, Env.Time.GetUtcNow());
+        await SlurmJobs.RecordAsync(store, prepared.Study, new SlurmJobs.Job(jobId, mpi ? 0 : workers, path), cancellationToken).ConfigureAwait(false);
         await Env.Error.WriteLineAsync(
             $"study {spec.Name} {(prepared.Created ? "created" : "resumed")}: {counts.Values.Sum()} trials, {counts.GetValueOrDefault(Trials.TrialStatus.Pending)} to run; " +
             (mpi ? $"submitted MPI job {jobId} (rank 0 writes the store, {workers} trial ranks × {cpus} CPUs): {path}" : $"submitted job array {jobId} ({workers} workers × {cpus} CPUs): {path}")).ConfigureAwait(false);

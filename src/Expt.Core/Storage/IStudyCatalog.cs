@@ -14,6 +14,12 @@ public interface IStudyCatalog
     /// <returns>How many were added.</returns>
     Task<int> EnqueueAsync(string studyId, IReadOnlyList<NewTrial> trials, CancellationToken cancellationToken = default);
 
+    /// <summary>Records an event with a study (kept until the study is deleted).</summary>
+    Task AddStudyEventAsync(string studyId, string kind, string dataJson, CancellationToken cancellationToken = default);
+
+    /// <summary>A study's events of one kind (or all), oldest first.</summary>
+    Task<IReadOnlyList<StudyEvent>> GetStudyEventsAsync(string studyId, string? kind = null, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes a study with its trials and metrics.</summary>
     Task DeleteStudyAsync(string studyId, CancellationToken cancellationToken = default);
 
