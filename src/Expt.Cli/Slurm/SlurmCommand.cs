@@ -21,7 +21,7 @@ internal sealed class SlurmCommand(CliEnvironment env, GlobalOptions globals) : 
 
     public override Command Build()
     {
-        var command = new Command("slurm", "Run a study as a Slurm job array of workers sharing a PostgreSQL store.");
+        var command = new Command("slurm", "Run a study on a Slurm cluster: a job array of workers on a PostgreSQL store, or one MPI job on a SQLite store.");
         foreach (var subcommand in _subcommands)
         {
             command.Subcommands.Add(subcommand.Build());
