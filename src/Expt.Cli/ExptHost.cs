@@ -89,6 +89,7 @@ public static class ExptHost
             new DiffCommand(env, globals),
             new CompareCommand(env, globals),
             new PlotCommand(env, globals),
+            new ReportCommand(env, globals),
             new WorkerCommand(env, globals),
             new StatusCommand(env, globals),
             new Slurm.SlurmCommand(env, globals),

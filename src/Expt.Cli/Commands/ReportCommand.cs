@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Expt.Analysis;
+using Expt.Charts;
+using Expt.Cli.Output;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Cli.Commands;
+
+/// <summary>
+/// <c>expt report STUDY -o report.html</c>: one self-contained HTML file (inline CSS and SVG, no script, no network)
+/// with the study's counts, a summary table and a bar chart per numeric result, step-metric curves, and the failures.
+/// </summary>
+internal sealed class ReportCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
+{
+    private readonly Argument<string> _study = new("study") { Description = "The study" };
+    private readonly Option<string> _output = new("--output", "-o") { Description = "The HTML file to write", Required = true };
+    private readonly Option<string?> _by = new("--by") { Description = "Group by these parameters (default: all)" };
+
+    public override IReadOnlyList<string> Examples { get; } = ["expt report quickstart -o quickstart.html"];
+
+    public override Command Build()
+    {
+        var command = new Command("report", "Write one self-contained HTML report of a study: summaries, charts and failures.");
+        command.Arguments.Add(_study);
+        command.Options.Add(_output);
+        command.Options.Add(_by);
+        return Wire(command);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
+        var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id }, cancellationToken).ConfigureAwait(false);
+        var by = parseResult.GetValue(_by)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var completed = trials.Where(t => t.Status == TrialStatus.Completed).ToList();
+
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(study.Name)).Append("</title>\n<style>")
+            .Append("body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}h1{margin-bottom:0}")
+            .Append(".meta{color:#666}table{border-collapse:collapse;margin:1em 0}th,td{padding:3px 9px;border-bottom:1px solid #ddd;text-align:left}")
+            .Append("td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f4f4f4}svg{max-width:100%;height:auto}")
+            .Append("pre{background:#fff4f4;padding:6px;white-space:pre-wrap;margin:0}</style></head><body>\n");
+        html.Append("<h1>").Append(E(study.Name)).Append("</h1>\n<p class=\"meta\">");
+        if (study.Description is { Length: > 0 } description)
+        {
+            html.Append(E(description)).Append("<br>");
+        }
+        var counts = Enum.GetValues<TrialStatus>().Select(s => (s, trials.Count(t => t.Status == s))).Where(c => c.Item2 > 0);
+        html.Append(CultureInfo.InvariantCulture, $"{trials.Count} trials: ").Append(E(string.Join(", ", counts.Select(c => $"{c.Item2} {c.s.ToName()}"))))
+            .Append(CultureInfo.InvariantCulture, $"; created {study.Created:yyyy-MM-dd HH:mm} UTC; seed {study.Seed}")
+            .Append(study.Tags.Count > 0 ? "; tags " + E(string.Join(", ", study.Tags)) : string.Empty).Append("</p>\n");
+
+        foreach (var metric in Summarizer.Metrics(completed))
+        {
+            var summaries = Summarizer.Summarize(trials, metric, by);
+            html.Append("<h2>").Append(E(metric)).Append("</h2>\n");
+            Table(html, SummaryOutput.Table(summaries));
+            // Groups come in the same order as their summaries (both from the same trials).
+            var groups = Summarizer.Group(trials, by);
+            var bars = summaries.Select((s, i) => (s, (IReadOnlyList<double>)groups[i].Trials.Where(t => t.Status == TrialStatus.Completed).OrderBy(t => t.Replicate)
+                .Select(t => ResultValues.Number(t.ResultsJson, metric)).Where(v => v is not null).Select(v => v!.Value).ToList())).ToList();
+            html.Append(SvgChart.Bars(bars, $"{study.Name}: {metric}")).Append('\n');
+        }
+
+        if (completed.Count > 0)
+        {
+            var names = (await store.GetMetricsAsync(completed[0].Id, cancellationToken).ConfigureAwait(false)).Select(m => m.Name).Distinct(StringComparer.Ordinal).ToList();
+            if (names.Count > 0)
+            {
+                var results = await StudyResults.LoadAsync(store, study.Name, cancellationToken).ConfigureAwait(false);
+                html.Append("<h2>Step metrics</h2>\n");
+                foreach (var name in names)
+                {
+                    var curves = (await results.CurvesAsync(name, by, cancellationToken).ConfigureAwait(false)).Where(c => c.Steps.Length > 0).ToList();
+                    if (curves.Count > 0)
+                    {
+                        html.Append(SvgChart.Curves(curves, $"{name} (mean ± std)")).Append('\n');
+                    }
+                }
+            }
+        }
+
+        var failures = trials.Where(t => t.Status is TrialStatus.Failed or TrialStatus.Timeout).ToList();
+        if (failures.Count > 0)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<h2>Failures ({failures.Count})</h2>\n<table><tr><th>trial</th><th>params</th><th>status</th><th>error</th></tr>\n");
+            foreach (var t in failures.Take(200))
+            {
+                html.Append("<tr><td>").Append(E(t.Id)).Append("</td><td>").Append(E(t.ParamsJson)).Append("</td><td>").Append(E(t.Status.ToName()))
+                    .Append("</td><td><pre>").Append(E(t.Error ?? string.Empty)).Append("</pre></td></tr>\n");
+            }
+            html.Append("</table>\n");
+        }
+        html.Append(CultureInfo.InvariantCulture, $"<p class=\"meta\">Written by expt report on {Env.Time.GetUtcNow():yyyy-MM-dd HH:mm} UTC.</p>\n</body></html>\n");
+
+        var output = Path.GetFullPath(parseResult.GetValue(_output)!, Env.WorkingDirectory);
+        await File.WriteAllTextAsync(output, html.ToString(), cancellationToken).ConfigureAwait(false);
+        await Env.Error.WriteLineAsync($"wrote {output}").ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private static void Table(StringBuilder html, TableData table)
+    {
+        html.Append("<table><tr>");
+        foreach (var header in table.Headers)
+        {
+            html.Append("<th>").Append(E(header)).Append("</th>");
+        }
+        html.Append("</tr>\n");
+        foreach (var row in table.Rows)
+        {
+            html.Append("<tr>");
+            for (var i = 0; i < row.Count; i++)
+            {
+                html.Append(table.RightAligned.Contains(i) ? "<td class=\"n\">" : "<td>").Append(E(row[i])).Append("</td>");
+            }
+            html.Append("</tr>\n");
+        }
+        html.Append("</table>\n");
+    }
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+}
