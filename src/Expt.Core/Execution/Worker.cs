@@ -220,13 +220,33 @@ public sealed class Worker
                 else if (_inFlight.IsEmpty)
                 {
                     idleSince ??= _time.GetTimestamp();
-                    if (_options.IdleExit is not { } idle || _time.GetElapsedTime(idleSince.Value) >= idle)
+                    if ((_options.IdleExit is not { } idle || _time.GetElapsedTime(idleSince.Value) >= idle) && !await OthersRunningAsync(stop).ConfigureAwait(false))
                     {
                         break;
                     }
                 }
             }
             await IdleAsync(capacity > 0, stop).ConfigureAwait(false);
+        }
+    }
+
+    // Nothing to claim, but trials of the study still run elsewhere: if their worker died, they return to the queue
+    // when its lease runs out, and someone must be there to run them. So the last workers wait for the stragglers
+    // (polling) instead of leaving them behind.
+    private async Task<bool> OthersRunningAsync(CancellationToken stop)
+    {
+        if (_options.StudyId is not { } studyId)
+        {
+            return false;
+        }
+        try
+        {
+            var counts = await _store.CountAsync(studyId, stop).ConfigureAwait(false);
+            return counts.GetValueOrDefault(TrialStatus.Running) > 0;
+        }
+        catch (StoreUnavailableException)
+        {
+            return !OutOfReach(_options.Lease);
         }
     }
 
