@@ -32,6 +32,8 @@ public sealed class Worker
     private double _averageMs = 1000;
     private long _lastContact;
     private volatile bool _storeLost;
+    private bool _othersRunning;
+    private long _othersCheckedAt;
     private int _completed, _failed, _timedOut, _cancelled, _refused, _started, _givenBack;
 
     /// <summary>Creates a worker.</summary>
@@ -239,10 +241,17 @@ public sealed class Worker
         {
             return false;
         }
+        // Counting a big study is not free, and many idle workers may be asking: once something is known to run,
+        // ask again only every few seconds (leases last much longer).
+        if (_othersRunning && _time.GetElapsedTime(_othersCheckedAt) < TimeSpan.FromSeconds(5))
+        {
+            return true;
+        }
         try
         {
             var counts = await _store.CountAsync(studyId, stop).ConfigureAwait(false);
-            return counts.GetValueOrDefault(TrialStatus.Running) > 0;
+            _othersCheckedAt = _time.GetTimestamp();
+            return _othersRunning = counts.GetValueOrDefault(TrialStatus.Running) > 0;
         }
         catch (StoreUnavailableException)
         {
