@@ -252,4 +252,43 @@ public sealed class WorkerTests : IAsyncLifetime
         var trials = await TrialsAsync(prepared);
         trials.ShouldAllBe(t => t.Status == TrialStatus.Pending && t.Attempts == 0 && t.LeaseOwner == null);
     }
+
+    private sealed class SignalledExecutor(SemaphoreSlim died) : ITrialExecutor
+    {
+        public Task<TrialOutcome> ExecuteAsync(TrialContext context, CancellationToken cancellationToken)
+        {
+            died.Release();
+            return Task.FromResult(new TrialOutcome(TrialStatus.Failed, TimeSpan.FromMilliseconds(5), Error: "exit code 143", ExitCode: 143));
+        }
+    }
+
+    [Fact]
+    public async Task A_trial_killed_by_the_signal_that_then_preempts_its_worker_is_given_back_not_failed()
+    {
+        // A batch system cancelling or requeuing a job signals every process in it: the trial may die first.
+        var prepared = await StudyPreparation.PrepareAsync(_store, Spec("name: requeued\nparams:\n  x: [1]\n"), null, requeueCancelled: true);
+        var died = new SemaphoreSlim(0);
+        using var preempt = new CancellationTokenSource();
+        var options = new WorkerOptions { StudyId = prepared.Study.Id, SignalGrace = TimeSpan.FromSeconds(30) };
+        var run = new Worker(_store, _ => new SignalledExecutor(died), options).RunAsync(default, default, preempt.Token);
+        (await died.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBeTrue();
+        await Task.Delay(200);
+        await preempt.CancelAsync();
+        var report = await run.WaitAsync(TimeSpan.FromSeconds(10)); // well within the grace: the signal ended the wait
+        report.GivenBack.ShouldBe(1);
+        report.Failed.ShouldBe(0);
+        (await TrialsAsync(prepared)).ShouldAllBe(t => t.Status == TrialStatus.Pending && t.Attempts == 0);
+    }
+
+    [Fact]
+    public async Task A_trial_killed_by_a_signal_while_its_worker_carries_on_fails_after_the_grace()
+    {
+        var prepared = await StudyPreparation.PrepareAsync(_store, Spec("name: killed\nparams:\n  x: [1]\n"), null, requeueCancelled: true);
+        var options = new WorkerOptions { StudyId = prepared.Study.Id, SignalGrace = TimeSpan.FromMilliseconds(100) };
+        var report = await new Worker(_store, _ => new SignalledExecutor(new SemaphoreSlim(0)), options).RunAsync(default, default);
+        report.Failed.ShouldBe(1);
+        var trial = (await TrialsAsync(prepared)).Single();
+        trial.Status.ShouldBe(TrialStatus.Failed);
+        trial.ExitCode.ShouldBe(143);
+    }
 }

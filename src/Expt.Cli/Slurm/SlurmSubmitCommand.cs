@@ -122,6 +122,7 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
         s.Append(what);
         s.Append(CultureInfo.InvariantCulture, $"#SBATCH --job-name=expt-{spec.Name}\n");
         s.Append(CultureInfo.InvariantCulture, $"#SBATCH --output={directory}/slurm-%A_%a.out\n");
+        s.Append("#SBATCH --open-mode=append\n"); // a requeued task keeps what its earlier run printed
         s.Append(CultureInfo.InvariantCulture, $"#SBATCH --signal=B:{parseResult.GetValue(_signal)}\n");
         s.Append(parseResult.GetValue(_requeue) ? "#SBATCH --requeue\n" : "#SBATCH --no-requeue\n");
         return s;

@@ -310,6 +310,10 @@ public sealed class Worker
                 // Executors report a trial's own failures as outcomes; this is a fault of the executor itself.
                 outcome = new TrialOutcome(item.Cancellation.IsCancellationRequested ? TrialStatus.Cancelled : TrialStatus.Failed, _time.GetElapsedTime(startedAt), Error: ex.ToString());
             }
+            if (outcome is { Status: TrialStatus.Failed, ExitCode: 129 or 130 or 137 or 143 } && !item.Cancellation.IsCancellationRequested)
+            {
+                outcome = await AfterSignalAsync(item, outcome).ConfigureAwait(false);
+            }
             if (_options.KeepFilesUpTo is { } limit && !item.Cancellation.IsCancellationRequested)
             {
                 outcome = outcome with { Files = CollectFiles(context.TrialDirectory, limit, _options.KeepFilesTotal) };
@@ -317,6 +321,22 @@ public sealed class Worker
             var ms = outcome.Duration.TotalMilliseconds;
             _averageMs = (_averageMs * 0.9) + (ms * 0.1);
             done.TryWrite(new Done(context, outcome));
+        }
+    }
+
+    // The trial's process died of a signal nobody here sent. When its batch job is being cancelled or requeued, the
+    // same signal reaches this worker a moment later: wait for it briefly, so the trial goes back to the queue (or
+    // ends cancelled) rather than failing for something it did not do.
+    private async Task<TrialOutcome> AfterSignalAsync(InFlight item, TrialOutcome outcome)
+    {
+        try
+        {
+            await Task.Delay(_options.SignalGrace, _time, item.Cancellation.Token).ConfigureAwait(false);
+            return outcome;
+        }
+        catch (OperationCanceledException)
+        {
+            return item.GiveBack ? outcome : outcome with { Status = TrialStatus.Cancelled, Error = "cancelled; " + outcome.Error };
         }
     }
 

@@ -44,6 +44,14 @@ public sealed record WorkerOptions
     /// <summary>The most bytes of files copied into the store per trial (with <see cref="KeepFilesUpTo"/>).</summary>
     public long KeepFilesTotal { get; init; } = 64L << 20;
 
+    /// <summary>
+    /// How long to wait, when a trial's process dies of a signal this worker did not send (SIGTERM, SIGKILL, SIGINT,
+    /// SIGHUP), for the worker itself to be told to stop before recording the failure. A batch system that cancels,
+    /// preempts or requeues a job signals every process in it at once, and the trial may die before the worker hears:
+    /// then the trial is given back, not failed.
+    /// </summary>
+    public TimeSpan SignalGrace { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The most trials claimed ahead of free slots, when trials are short.</summary>
     public int MaxPrefetch { get; init; } = 4000;
 }
