@@ -90,6 +90,7 @@ public static class ExptHost
             new CompareCommand(env, globals),
             new PlotCommand(env, globals),
             new ReportCommand(env, globals),
+            new ServeCommand(env, globals),
             new WorkerCommand(env, globals),
             new StatusCommand(env, globals),
             new Slurm.SlurmCommand(env, globals),

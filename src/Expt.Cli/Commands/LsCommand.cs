@@ -53,43 +53,10 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
         IReadOnlyList<TrialRecord> trials = await store.ListTrialsAsync(filter, cancellationToken).ConfigureAwait(false);
         if (where is not null)
         {
-            trials = trials.Where(t => Matches(where, t)).Take(limit ?? int.MaxValue).ToList();
+            trials = trials.Where(where.Matches).Take(limit ?? int.MaxValue).ToList();
         }
         Print(trials, parseResult.GetValue(_format));
         return ExitCodes.Success;
-    }
-
-    private static bool Matches(WhereExpression where, TrialRecord trial)
-    {
-        var parameters = ParamSet.FromJson(trial.ParamsJson);
-        var results = TrialJson.ResultValues(trial.ResultsJson);
-        return where.Evaluate((string name, out object? value) =>
-        {
-            if (parameters.TryGetValue(name, out value))
-            {
-                return true;
-            }
-            var result = results.FirstOrDefault(r => r.Key == name);
-            if (result.Key is not null)
-            {
-                value = result.Value;
-                return true;
-            }
-            value = name switch
-            {
-                "id" => trial.Id,
-                "study" => trial.StudyName,
-                "status" => trial.Status.ToName(),
-                "replicate" => (long)trial.Replicate,
-                "seed" => trial.Seed,
-                "attempts" => (long)trial.Attempts,
-                "duration" => trial.Duration?.TotalSeconds,
-                "host" => trial.Host,
-                "exit_code" => (long?)trial.ExitCode,
-                _ => null,
-            };
-            return value is not null;
-        });
     }
 
     private void Print(IReadOnlyList<TrialRecord> trials, OutputFormat format)

@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Expt.Dashboard;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Expt.Cli.Commands;
+
+/// <summary>
+/// <c>expt serve</c>: the web dashboard over a store, on Kestrel from the ASP.NET Core shared framework. Loopback
+/// only unless given a token; read-only unless <c>--allow-actions</c>.
+/// </summary>
+internal sealed class ServeCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
+{
+    private readonly Option<string> _host = new("--host") { Description = "The address to listen on; any other than a loopback address needs a token", DefaultValueFactory = _ => "127.0.0.1" };
+    private readonly Option<int?> _port = GlobalOptions.Integer("--port", "-p", "The port (0 for any free one) [default: 5000]", "a port number");
+    private readonly Option<string?> _token = new("--token") { Description = "The access token every request must carry; generated when listening beyond loopback without one; or $EXPT_DASHBOARD_TOKEN" };
+    private readonly Option<bool> _allowActions = new("--allow-actions") { Description = "Show retry and cancel buttons (read-only otherwise)" };
+
+    public override IReadOnlyList<string> Examples { get; } =
+    [
+        "expt serve",
+        "expt serve --store postgresql://expt@db/expt --port 8080",
+        "expt serve --host 0.0.0.0 --allow-actions",
+    ];
+
+    public override Command Build()
+    {
+        var command = new Command("serve", "Start the web dashboard: studies, trials, summaries and charts, updated live.");
+        foreach (var option in new Option[] { _host, _port, _token, _allowActions })
+        {
+            command.Options.Add(option);
+        }
+        return Wire(command);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var host = parseResult.GetValue(_host)!;
+        var port = parseResult.GetValue(_port) ?? 5000;
+        if (port is < 0 or > 65535)
+        {
+            throw new UserException($"--port: expected a port number from 0 to 65535, got {port}");
+        }
+        IPAddress? address = null;
+        if (host != "localhost" && !IPAddress.TryParse(host.Trim('[', ']'), out address))
+        {
+            throw new UserException($"--host: expected an IP address (127.0.0.1, 0.0.0.0, ::) or localhost, got '{host}'");
+        }
+        var token = parseResult.GetValue(_token) ?? Env.GetEnvironmentVariable("EXPT_DASHBOARD_TOKEN");
+        var options = new DashboardOptions { Token = token, AllowActions = parseResult.GetValue(_allowActions) };
+        var generated = false;
+        if (ExptDashboard.CheckBinding(host, options) is not null)
+        {
+            // Reachable from other machines: never without a token. Made here and printed once.
+            options = options with { Token = Convert.ToHexString(RandomNumberGenerator.GetBytes(20)).ToLowerInvariant() };
+            generated = true;
+        }
+
+        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            if (address is null)
+            {
+                kestrel.ListenLocalhost(port);
+            }
+            else
+            {
+                kestrel.Listen(address, port);
+            }
+        });
+        builder.Services.AddExptDashboard(store, options);
+        await using var app = builder.Build();
+        app.UseExptDashboard();
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException or null || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UserException($"cannot listen on {host}:{port}: {ex.Message} (pick another --port, or 0 for any free one)");
+        }
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? $"http://{host}:{port}";
+        var url = bound.Replace("0.0.0.0", Dns.GetHostName(), StringComparison.Ordinal).TrimEnd('/') + "/";
+        var link = options.Token is { } t ? url + "?token=" + t : url;
+        await Env.Error.WriteLineAsync($"Expt dashboard on {link}").ConfigureAwait(false);
+        if (generated)
+        {
+            await Env.Error.WriteLineAsync("the access token was generated for this run (listening beyond loopback needs one); share the link only with those who may see the studies").ConfigureAwait(false);
+        }
+        await Env.Error.WriteLineAsync(options.AllowActions ? "retry and cancel are enabled; Ctrl+C stops" : "read-only (--allow-actions enables retry and cancel); Ctrl+C stops").ConfigureAwait(false);
+        // Ctrl+C or SIGTERM stops the server (open live feeds end with it).
+        using var stopped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var interrupts = Env.Interrupts.Subscribe(_ => stopped.Cancel());
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stopped.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Net;
+using Expt.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Expt.Dashboard;
+
+/// <summary>
+/// Puts the Expt dashboard into an ASP.NET Core application: <c>services.AddExptDashboard(store, options)</c>, then
+/// <c>app.UseExptDashboard()</c>. <c>expt serve</c> does exactly this on Kestrel.
+/// </summary>
+public static class ExptDashboard
+{
+    /// <summary>Registers the dashboard's services over an open store (which the caller keeps and disposes).</summary>
+    public static IServiceCollection AddExptDashboard(this IServiceCollection services, IExptStore store, DashboardOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddRouting();
+        services.AddSingleton(options);
+        services.AddSingleton(store);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new StudyCache(store, options, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Csrf>();
+        return services;
+    }
+
+    /// <summary>Adds the access check and the dashboard's pages and API to the pipeline.</summary>
+    public static IApplicationBuilder UseExptDashboard(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<AccessGuard>();
+        app.UseRouting();
+        app.UseEndpoints(endpoints =>
+        {
+            StudyEndpoints.Map(endpoints);
+            TrialEndpoints.Map(endpoints);
+            ActionEndpoints.Map(endpoints);
+            LiveEndpoints.Map(endpoints);
+            PageEndpoints.Map(endpoints);
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// Why the dashboard may not listen on <paramref name="host"/> with these options, or null: any address but a
+    /// loopback one is reachable by others, so it requires an access token.
+    /// </summary>
+    public static string? CheckBinding(string host, DashboardOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(options);
+        var loopback = host == "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+        return loopback || options.Token is { Length: > 0 } ? null : $"listening on {host} lets other machines in: it needs an access token (--token, or let expt serve generate one)";
+    }
+}

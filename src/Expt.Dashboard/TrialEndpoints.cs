@@ -1,0 +1,223 @@
+using Expt.Execution;
+using Expt.Storage;
+using Expt.Trials;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.StaticFiles;
+
+namespace Expt.Dashboard;
+
+/// <summary>A trial's page: its record, metric histories, files, logs; and trials side by side.</summary>
+internal static class TrialEndpoints
+{
+    /// <summary>The most of a log sent to the page (its end, where the error is).</summary>
+    public const int MaxLogBytes = 2 << 20;
+
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
+
+    private static readonly HashSet<string> Images = new(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp" };
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/trials/{id}", TrialAsync);
+        app.MapGet("/api/trials/{id}/metrics", MetricsAsync);
+        app.MapGet("/api/trials/{id}/log/{stream}", LogAsync);
+        app.MapGet("/api/trials/{id}/files/{**path}", FileAsync);
+        app.MapGet("/api/compare", CompareAsync);
+    }
+
+    /// <summary>A trial by id or unique prefix.</summary>
+    internal static async Task<TrialRecord?> FindAsync(IExptStore store, string id, CancellationToken cancellationToken)
+    {
+        var found = await store.FindTrialsAsync(id, cancellationToken).ConfigureAwait(false);
+        return found.FirstOrDefault(t => t.Id == id) ?? (found.Count == 1 ? found[0] : null);
+    }
+
+    private static async Task<IResult> TrialAsync(string id, StudyCache cache, DashboardOptions options, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(cache.Store, id, cancellationToken).ConfigureAwait(false) is not { } t)
+        {
+            return StudyEndpoints.NotFound($"no trial '{id}'");
+        }
+        var directory = await TrialDirectories.LocalAsync(cache.Store, t, cancellationToken).ConfigureAwait(false);
+        var files = Directory.Exists(directory)
+            ? new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories)
+                .Select(f => new { path = Path.GetRelativePath(directory, f.FullName).Replace('\\', '/'), size = f.Length, image = Images.Contains(f.Extension) })
+                .OrderBy(f => f.path, StringComparer.Ordinal).Take(1000).ToList()
+            : [];
+        var row = new TrialRow(t);
+        return Results.Json(new
+        {
+            id = t.Id,
+            study = t.StudyName,
+            status = t.Status.ToName(),
+            replicate = t.Replicate,
+            seed = t.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            attempts = t.Attempts,
+            maxAttempts = t.MaxAttempts,
+            created = t.Created,
+            started = t.Started,
+            finished = t.Finished,
+            duration = t.Duration?.TotalSeconds,
+            host = t.Host,
+            pid = t.Pid,
+            exitCode = t.ExitCode,
+            leaseOwner = t.LeaseOwner,
+            heartbeat = t.Heartbeat,
+            error = t.Error,
+            @params = row.Params.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+            results = Json.Raw(t.ResultsJson),
+            provenance = Json.Redacted(t.ProvenanceJson),
+            files,
+            actions = options.AllowActions,
+        });
+    }
+
+    /// <summary>Every step metric of the trial, each downsampled (min/max per bucket) to the point budget.</summary>
+    private static async Task<IResult> MetricsAsync(string id, StudyCache cache, DashboardOptions options, int? points, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(cache.Store, id, cancellationToken).ConfigureAwait(false) is not { } t)
+        {
+            return StudyEndpoints.NotFound($"no trial '{id}'");
+        }
+        var budget = Math.Clamp(points ?? options.MaxSeriesPoints, 16, options.MaxSeriesPoints);
+        var all = await cache.Store.GetMetricsAsync(t.Id, cancellationToken).ConfigureAwait(false);
+        var series = new List<object>();
+        foreach (var group in all.GroupBy(p => p.Name, StringComparer.Ordinal))
+        {
+            var sorted = group.OrderBy(p => p.Step).ToArray();
+            var x = new double[sorted.Length];
+            var y = new double[sorted.Length];
+            for (var i = 0; i < sorted.Length; i++)
+            {
+                x[i] = sorted[i].Step;
+                y[i] = sorted[i].Value;
+            }
+            var keep = Downsampler.MinMax(x, y, budget);
+            series.Add(new { name = group.Key, n = sorted.Length, x = keep.Select(i => x[i]), y = Json.Finite(keep.Select(i => y[i])) });
+        }
+        return Results.Json(new { id = t.Id, status = t.Status.ToName(), series });
+    }
+
+    private static async Task<IResult> LogAsync(string id, string stream, StudyCache cache, CancellationToken cancellationToken)
+    {
+        if (stream is not ("stdout" or "stderr"))
+        {
+            return StudyEndpoints.NotFound("logs are stdout and stderr");
+        }
+        if (await FindAsync(cache.Store, id, cancellationToken).ConfigureAwait(false) is not { } t)
+        {
+            return StudyEndpoints.NotFound($"no trial '{id}'");
+        }
+        var directory = await TrialDirectories.LocalAsync(cache.Store, t, cancellationToken).ConfigureAwait(false);
+        var path = Path.Combine(directory, stream == "stdout" ? CommandExecutor.StdoutFile : CommandExecutor.StderrFile);
+        if (!File.Exists(path))
+        {
+            return Results.Text(string.Empty, "text/plain; charset=utf-8");
+        }
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var skip = Math.Max(0, file.Length - MaxLogBytes);
+        file.Seek(skip, SeekOrigin.Begin);
+        using var reader = new StreamReader(file);
+        var text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        if (skip > 0)
+        {
+            text = $"[… the first {skip:N0} bytes are not shown; the file is {path}]\n" + text[(text.IndexOf('\n', StringComparison.Ordinal) + 1)..];
+        }
+        return Results.Text(text, "text/plain; charset=utf-8");
+    }
+
+    /// <summary>
+    /// One of the trial's files. The path must stay inside the trial's directory: <c>..</c>, absolute paths and links
+    /// pointing out are refused, whatever their encoding, because the resolved full path is what is checked.
+    /// </summary>
+    private static async Task<IResult> FileAsync(string id, string path, bool? download, StudyCache cache, HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(cache.Store, id, cancellationToken).ConfigureAwait(false) is not { } t)
+        {
+            return StudyEndpoints.NotFound($"no trial '{id}'");
+        }
+        var directory = Path.GetFullPath(await TrialDirectories.LocalAsync(cache.Store, t, cancellationToken).ConfigureAwait(false));
+        if (Resolve(directory, path) is not { } full)
+        {
+            return Results.Json(new { error = "that path is outside the trial's directory" }, statusCode: StatusCodes.Status403Forbidden);
+        }
+        if (!File.Exists(full))
+        {
+            return StudyEndpoints.NotFound($"no file '{path}' in trial {t.Id}");
+        }
+        if (!ContentTypes.TryGetContentType(full, out var type))
+        {
+            type = "application/octet-stream";
+        }
+        var extension = Path.GetExtension(full);
+        // A file is the trial's, not the dashboard's: it runs no script here, whatever it contains.
+        response.Headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'";
+        var inline = download != true && (Images.Contains(extension) || type.StartsWith("text/", StringComparison.Ordinal) || type == "application/json");
+        if (type is "text/html" or "application/xhtml+xml")
+        {
+            type = "text/plain";
+        }
+        return Results.File(full, type, inline ? null : Path.GetFileName(full), enableRangeProcessing: true);
+    }
+
+    /// <summary>The full path of <paramref name="relative"/> inside <paramref name="root"/>, or null when it escapes.</summary>
+    internal static string? Resolve(string root, string relative)
+    {
+        if (string.IsNullOrEmpty(relative) || Path.IsPathRooted(relative) || relative.Contains('\0', StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var prefix = Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar;
+        var full = Path.GetFullPath(Path.Combine(root, relative));
+        if (!full.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        // A link inside the directory may point anywhere: follow it and check again.
+        var info = new FileInfo(full);
+        if (info.Exists && info.LinkTarget is not null)
+        {
+            var target = info.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+            if (target is null || !Path.GetFullPath(target).StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return null;
+            }
+        }
+        for (var dir = Path.GetDirectoryName(full); dir is not null && dir.Length >= prefix.Length; dir = Path.GetDirectoryName(dir))
+        {
+            var folder = new DirectoryInfo(dir);
+            if (folder is { Exists: true, LinkTarget: not null }
+                && (folder.ResolveLinkTarget(returnFinalTarget: true)?.FullName is not { } real || !(Path.GetFullPath(real) + Path.DirectorySeparatorChar).StartsWith(prefix, StringComparison.Ordinal)))
+            {
+                return null;
+            }
+        }
+        return full;
+    }
+
+    private static async Task<IResult> CompareAsync(StudyCache cache, string? ids, CancellationToken cancellationToken)
+    {
+        var list = (ids ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).Take(20).ToList();
+        if (list.Count == 0)
+        {
+            return StudyEndpoints.BadRequest("ids: give trial ids, comma-separated");
+        }
+        var trials = new List<TrialRow>();
+        foreach (var id in list)
+        {
+            if (await FindAsync(cache.Store, id, cancellationToken).ConfigureAwait(false) is not { } t)
+            {
+                return StudyEndpoints.NotFound($"no trial '{id}'");
+            }
+            trials.Add(new TrialRow(t));
+        }
+        return Results.Json(new
+        {
+            @params = trials.SelectMany(t => t.Params.Names).Distinct(StringComparer.Ordinal),
+            results = trials.SelectMany(t => t.Results.Keys).Distinct(StringComparer.Ordinal),
+            trials = trials.Select(t => new { study = t.Record.StudyName, row = StudyEndpoints.Row(t) }),
+        });
+    }
+}
