@@ -1,0 +1,336 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Dashboard.Tests;
+
+/// <summary>
+/// The dashboard's HTTP API over a real store (SQLite file, PostgreSQL server), through ASP.NET Core's test server:
+/// listings, filters, summaries, charts' data, files, security.
+/// </summary>
+public abstract class DashboardApiTests : IAsyncLifetime
+{
+    private IExptStore _store = null!;
+
+    protected abstract Task<IExptStore> OpenStoreAsync();
+
+    protected virtual Task CloseStoreAsync() => Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        _store = await OpenStoreAsync();
+        await SeededStudy.SeedAsync(_store);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        await CloseStoreAsync();
+    }
+
+    private DashboardFactory Factory(DashboardOptions? options = null) => new(_store, options ?? new DashboardOptions { LivePollInterval = TimeSpan.FromMilliseconds(100) });
+
+    private static async Task<JsonElement> GetJsonAsync(HttpClient client, string url)
+    {
+        var response = await client.GetAsync(url);
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, $"{url}: {body}");
+        return JsonDocument.Parse(body).RootElement;
+    }
+
+    private async Task<TrialRecord> TrialAsync(Func<TrialRecord, bool> which) =>
+        (await _store.ListTrialsAsync(new TrialFilter())).First(which);
+
+    [Fact]
+    public async Task Studies_list_counts_by_status_and_the_best_result()
+    {
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        var studies = await GetJsonAsync(client, "/api/studies");
+        var study = studies.EnumerateArray().Single(s => s.GetProperty("name").GetString() == SeededStudy.Name);
+        study.GetProperty("name").GetString().ShouldBe(SeededStudy.Name);
+        study.GetProperty("total").GetInt32().ShouldBe(18);
+        study.GetProperty("counts").GetProperty("completed").GetInt32().ShouldBe(17);
+        study.GetProperty("counts").GetProperty("failed").GetInt32().ShouldBe(1);
+        var best = await GetJsonAsync(client, "/api/studies/sweep/best");
+        best.GetProperty("metric").GetString().ShouldBe("loss");
+        best.GetProperty("goal").GetString().ShouldBe("min");
+        best.GetProperty("value").GetDouble().ShouldBe(2 * Math.Pow(0.9, 50), 1e-9);
+        (await client.GetAsync("/api/studies/nope")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Trials_are_filtered_sorted_and_paged_on_the_server()
+    {
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        var failed = await GetJsonAsync(client, "/api/studies/sweep/trials?status=failed");
+        failed.GetProperty("matched").GetInt32().ShouldBe(1);
+        failed.GetProperty("rows")[0].GetProperty("error").GetString().ShouldNotBeNull().ShouldContain("loss diverged");
+
+        var where = await GetJsonAsync(client, "/api/studies/sweep/trials?where=" + Uri.EscapeDataString("lr > 0.005 and opt == 'adam'"));
+        where.GetProperty("matched").GetInt32().ShouldBe(6);
+
+        var sorted = await GetJsonAsync(client, "/api/studies/sweep/trials?sort=r.loss&desc=true&size=5&page=2");
+        sorted.GetProperty("pages").GetInt32().ShouldBe(4);
+        sorted.GetProperty("page").GetInt32().ShouldBe(2);
+        var losses = sorted.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("results").GetProperty("loss").GetDouble()).ToList();
+        losses.Count.ShouldBe(5);
+        losses.ShouldBe(losses.OrderByDescending(l => l).ToList());
+        var all = await GetJsonAsync(client, "/api/studies/sweep/trials?sort=r.loss&desc=true&size=500");
+        // Missing values (the failed trial has no loss) stay last whichever the direction.
+        all.GetProperty("rows").EnumerateArray().Last().GetProperty("status").GetString().ShouldBe("failed");
+
+        var bad = await client.GetAsync("/api/studies/sweep/trials?where=" + Uri.EscapeDataString("lr >"));
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await bad.Content.ReadAsStringAsync()).ShouldContain("where:");
+        (await client.GetAsync("/api/studies/sweep/trials?sort=bogus")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Summary_aggregates_replications_with_confidence_intervals_and_ranks()
+    {
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        var summary = await GetJsonAsync(client, "/api/studies/sweep/summary?metric=loss&by=lr");
+        var groups = summary.GetProperty("groups").EnumerateArray().ToList();
+        groups.Count.ShouldBe(3);
+        var fast = groups.Single(g => g.GetProperty("label").GetString() == "lr=0.1");
+        fast.GetProperty("n").GetInt32().ShouldBe(5);
+        fast.GetProperty("failed").GetInt32().ShouldBe(1);
+        fast.GetProperty("rank").GetInt32().ShouldBe(1);
+        fast.GetProperty("mean").GetDouble().ShouldBe(2 * Math.Pow(0.9, 50), 1e-9);
+        var max = await GetJsonAsync(client, "/api/studies/sweep/summary?metric=loss&by=lr&goal=max");
+        max.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("label").GetString() == "lr=0.1").GetProperty("rank").GetInt32().ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Chart_data_curves_scatter_parallel_and_groups()
+    {
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        var mean = await GetJsonAsync(client, "/api/studies/sweep/curves?metric=loss&by=opt");
+        mean.GetProperty("names").EnumerateArray().Select(n => n.GetString()).ShouldBe(["loss"]);
+        var series = mean.GetProperty("series").EnumerateArray().ToList();
+        series.Count.ShouldBe(2);
+        series[0].GetProperty("x").GetArrayLength().ShouldBe(50);
+        series[0].GetProperty("std").GetArrayLength().ShouldBe(50);
+
+        var ids = (await _store.ListTrialsAsync(new TrialFilter())).Take(3).Select(t => t.Id).ToList();
+        var perTrial = await GetJsonAsync(client, $"/api/studies/sweep/curves?mode=trials&ids={string.Join(',', ids)}");
+        perTrial.GetProperty("series").GetArrayLength().ShouldBe(3);
+
+        var scatter = await GetJsonAsync(client, "/api/studies/sweep/scatter?metric=loss&param=opt");
+        scatter.GetProperty("categories").EnumerateArray().Select(c => c.GetString()).ShouldBe(["adam", "sgd"]);
+        scatter.GetProperty("points").GetArrayLength().ShouldBe(17);
+
+        var parallel = await GetJsonAsync(client, "/api/studies/sweep/parallel?metric=loss");
+        parallel.GetProperty("axes").EnumerateArray().Select(a => a.GetProperty("name").GetString()).ShouldBe(["lr", "opt", "loss"]);
+        parallel.GetProperty("lines").GetArrayLength().ShouldBe(17);
+
+        var groups = await GetJsonAsync(client, "/api/studies/sweep/groups?g=" + Uri.EscapeDataString("opt == 'adam'") + "&g=" + Uri.EscapeDataString("opt == 'sgd'"));
+        groups.GetProperty("groups")[0].GetProperty("stats").GetProperty("loss").GetProperty("n").GetInt32().ShouldBe(9);
+        groups.GetProperty("groups")[1].GetProperty("stats").GetProperty("loss").GetProperty("n").GetInt32().ShouldBe(8);
+        groups.GetProperty("comparison").GetProperty("loss").GetProperty("welchP").ValueKind.ShouldBe(JsonValueKind.Number);
+    }
+
+    [Fact]
+    public async Task A_long_history_is_downsampled_on_the_server_keeping_its_extremes()
+    {
+        var spec = Spec.StudySpecBinder.Bind(Spec.YamlConfigReader.Parse("name: long\nparams:\n  x: [1]\n", "long.yaml"), new Spec.BindOptions { DefaultExperiment = "t" });
+        var prepared = await Execution.StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        var executor = new Execution.InProcessExecutor(t =>
+        {
+            for (var i = 0; i < 200_000; i++)
+            {
+                t.Log("long", i == 123_457 ? 1e6 : Math.Sin(i / 1000.0), i);
+            }
+            return Task.FromResult<object?>(null);
+        }, null);
+        await new Execution.Worker(_store, _ => executor, new Execution.WorkerOptions { StudyId = prepared.Study.Id }).RunAsync(default, default);
+        var trial = await TrialAsync(t => t.StudyName == "long");
+        using var factory = Factory(new DashboardOptions { MaxSeriesPoints = 2000 });
+        var metrics = await GetJsonAsync(factory.CreateClient(), $"/api/trials/{trial.Id}/metrics");
+        var series = metrics.GetProperty("series").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "long");
+        series.GetProperty("n").GetInt32().ShouldBe(200_000);
+        var y = series.GetProperty("y").EnumerateArray().Select(v => v.GetDouble()).ToList();
+        y.Count.ShouldBeLessThanOrEqualTo(2000);
+        y.Max().ShouldBe(1e6);
+        y.Min().ShouldBe(-1, 1e-6);
+    }
+
+    [Fact]
+    public async Task A_trial_shows_params_results_error_files_and_logs()
+    {
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        var failed = await TrialAsync(t => t.Status == TrialStatus.Failed);
+        var f = await GetJsonAsync(client, $"/api/trials/{failed.Id[..6]}");
+        f.GetProperty("id").GetString().ShouldBe(failed.Id);
+        f.GetProperty("error").GetString().ShouldNotBeNull().ShouldContain("loss diverged");
+        f.GetProperty("params").GetProperty("opt").GetString().ShouldBe("sgd");
+
+        var ok = await TrialAsync(t => t.Status == TrialStatus.Completed);
+        var t = await GetJsonAsync(client, $"/api/trials/{ok.Id}");
+        t.GetProperty("results").GetProperty("loss").GetDouble().ShouldBeGreaterThan(0);
+        var files = t.GetProperty("files").EnumerateArray().ToDictionary(x => x.GetProperty("path").GetString()!, x => x.GetProperty("image").GetBoolean());
+        files["plot.png"].ShouldBeTrue();
+        files["stdout.log"].ShouldBeFalse();
+        var png = await client.GetAsync($"/api/trials/{ok.Id}/files/plot.png");
+        png.StatusCode.ShouldBe(HttpStatusCode.OK);
+        png.Content.Headers.ContentType!.MediaType.ShouldBe("image/png");
+        (await png.Content.ReadAsByteArrayAsync()).ShouldBe(SeededStudy.Png);
+        var download = await client.GetAsync($"/api/trials/{ok.Id}/files/plot.png?download=true");
+        download.Content.Headers.ContentDisposition!.DispositionType.ShouldBe("attachment");
+        (await client.GetStringAsync($"/api/trials/{ok.Id}/log/stdout")).ShouldContain("all done");
+        (await client.GetAsync($"/api/trials/{ok.Id}/log/passwd")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        var compare = await GetJsonAsync(client, $"/api/compare?ids={ok.Id},{failed.Id}");
+        compare.GetProperty("trials").GetArrayLength().ShouldBe(2);
+    }
+
+    [Theory]
+    [InlineData("../../secret.txt")]
+    [InlineData("..%2F..%2Fsecret.txt")]
+    [InlineData("%2E%2E/%2E%2E/secret.txt")]
+    [InlineData("..%5C..%5Csecret.txt")]
+    [InlineData("%2Fetc%2Fpasswd")]
+    [InlineData("link/secret.txt")]
+    public async Task Artifact_paths_cannot_leave_the_trial_directory(string path)
+    {
+        var ok = await TrialAsync(t => t.Status == TrialStatus.Completed);
+        var directory = Path.Combine(_store.RunsDirectory, ok.StudyName, ok.Id);
+        var link = Path.Combine(directory, "link");
+        if (!Directory.Exists(link))
+        {
+            Directory.CreateSymbolicLink(link, _store.RunsDirectory); // a link inside pointing out
+        }
+        using var factory = Factory();
+        var response = await factory.CreateClient().GetAsync($"/api/trials/{ok.Id}/files/{path}");
+        response.StatusCode.ShouldBeOneOf(HttpStatusCode.Forbidden, HttpStatusCode.NotFound, HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).ShouldNotContain("do not serve me");
+        (await response.Content.ReadAsStringAsync()).ShouldNotContain("root:");
+    }
+
+    [Fact]
+    public async Task No_secret_from_provenance_reaches_a_page()
+    {
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        var trial = await TrialAsync(t => t.Status == TrialStatus.Completed);
+        var bodies = new[] { "/api/studies", "/api/studies/sweep", $"/api/trials/{trial.Id}", $"/api/compare?ids={trial.Id}" };
+        foreach (var url in bodies)
+        {
+            var body = await client.GetStringAsync(url);
+            body.ShouldNotContain(SeededStudy.StudySecret);
+            body.ShouldNotContain(SeededStudy.UrlPassword);
+            body.ShouldNotContain(SeededStudy.TrialSecret);
+        }
+        (await client.GetStringAsync("/api/studies/sweep")).ShouldContain("/root"); // the rest of the provenance is there
+    }
+
+    [Fact]
+    public async Task With_a_token_every_request_must_carry_it()
+    {
+        using var factory = Factory(new DashboardOptions { Token = "s3cret-token" });
+        var client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        (await client.GetAsync("/")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await client.GetAsync("/api/studies")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await client.GetAsync("/static/app.js")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await client.GetAsync("/api/studies?token=wrong")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+
+        var link = await client.GetAsync("/studies/sweep?token=s3cret-token");
+        link.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        link.Headers.Location!.ToString().ShouldBe("/studies/sweep");
+        var cookie = link.Headers.GetValues("Set-Cookie").Single();
+        cookie.ShouldContain("httponly");
+        cookie.ShouldContain("samesite=strict");
+        using var withCookie = new HttpRequestMessage(HttpMethod.Get, "/api/studies");
+        withCookie.Headers.Add("Cookie", cookie.Split(';')[0]);
+        (await client.SendAsync(withCookie)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var bearer = new HttpRequestMessage(HttpMethod.Get, "/api/studies");
+        bearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret-token");
+        (await client.SendAsync(bearer)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public void Only_loopback_addresses_may_be_served_without_a_token()
+    {
+        var open = new DashboardOptions();
+        ExptDashboard.CheckBinding("127.0.0.1", open).ShouldBeNull();
+        ExptDashboard.CheckBinding("::1", open).ShouldBeNull();
+        ExptDashboard.CheckBinding("localhost", open).ShouldBeNull();
+        ExptDashboard.CheckBinding("0.0.0.0", open).ShouldNotBeNull().ShouldContain("token");
+        ExptDashboard.CheckBinding("192.168.1.5", open).ShouldNotBeNull();
+        ExptDashboard.CheckBinding("0.0.0.0", open with { Token = "t" }).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Actions_need_allow_actions_and_the_csrf_header()
+    {
+        var failed = await TrialAsync(t => t.Status == TrialStatus.Failed);
+        using (var readOnly = Factory())
+        {
+            var client = readOnly.CreateClient();
+            (await client.PostAsync($"/api/trials/{failed.Id}/retry", null)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            (await GetJsonAsync(client, "/api/session")).GetProperty("csrf").ValueKind.ShouldBe(JsonValueKind.Null);
+        }
+        using var factory = Factory(new DashboardOptions { AllowActions = true });
+        var actions = factory.CreateClient();
+        (await actions.PostAsync($"/api/trials/{failed.Id}/retry", null)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var csrf = (await GetJsonAsync(actions, "/api/session")).GetProperty("csrf").GetString()!;
+        using (var crossOrigin = new HttpRequestMessage(HttpMethod.Post, $"/api/trials/{failed.Id}/retry"))
+        {
+            crossOrigin.Headers.Add(Csrf.Header, csrf);
+            crossOrigin.Headers.Add("Origin", "https://evil.example");
+            (await actions.SendAsync(crossOrigin)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        }
+        (await _store.ListTrialsAsync(new TrialFilter { Ids = [failed.Id] })).Single().Status.ShouldBe(TrialStatus.Failed);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/trials/{failed.Id}/retry");
+        request.Headers.Add(Csrf.Header, csrf);
+        var response = await actions.SendAsync(request);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        (await _store.ListTrialsAsync(new TrialFilter { Ids = [failed.Id] })).Single().Status.ShouldBe(TrialStatus.Pending);
+    }
+
+    [Fact]
+    public async Task The_live_feed_announces_changes_in_the_store()
+    {
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        using var response = await client.GetAsync("/api/live?study=sweep", HttpCompletionOption.ResponseHeadersRead);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        (await reader.ReadLineAsync()).ShouldBe("retry: 2000");
+        await Task.Delay(300);
+        var failed = await TrialAsync(t => t.Status == TrialStatus.Failed);
+        await _store.ResetAsync(failed.StudyId, [TrialStatus.Failed]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        string? line;
+        do
+        {
+            line = await reader.ReadLineAsync(timeout.Token);
+        }
+        while (line is not null && line != "event: change");
+        line.ShouldBe("event: change");
+    }
+
+    [Fact]
+    public async Task Pages_and_static_files_are_served_from_the_assembly()
+    {
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        foreach (var page in new[] { "/", "/studies/sweep", "/trials/abc", "/compare?ids=a,b" })
+        {
+            var html = await client.GetAsync(page);
+            html.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+            (await html.Content.ReadAsStringAsync()).ShouldContain("/static/app.js");
+            html.Headers.GetValues("Content-Security-Policy").Single().ShouldContain("default-src 'self'");
+        }
+        (await client.GetStringAsync("/static/vendor/uPlot.iife.min.js")).Length.ShouldBeGreaterThan(10_000);
+        (await client.GetAsync("/static/nope.js")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+}
