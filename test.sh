@@ -8,7 +8,8 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
 # Debian packages the tests use: python3 (example studies), git (provenance), rsvg-convert (PNG plots),
-# PostgreSQL (the shared store's conformance suite and the distributed fault tests), OpenMPI (the MPI tests).
+# PostgreSQL (the shared store's conformance suite and the distributed fault tests), OpenMPI (the MPI tests),
+# Chromium (the dashboard's browser tests, driven by Playwright; its own browser download does not work here).
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v git >/dev/null 2>&1 || missing+=(git)
@@ -16,6 +17,7 @@ command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v mpiexec >/dev/null 2>&1 || missing+=(openmpi-bin)
 command -v sbatch >/dev/null 2>&1 || missing+=(slurm-wlm munge)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium chromium-driver)
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "test.sh: installing ${missing[*]}" >&2
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 || echo "test.sh: could not install ${missing[*]}" >&2

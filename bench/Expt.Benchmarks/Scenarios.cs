@@ -24,7 +24,8 @@ internal static class Scenarios
                 case "scale": await ScaleAsync(); break;
                 case "pg-enqueue" or "pg-workers" or "pg-claim" or "slurm": await PostgresScenarios.RunAsync(name); break;
                 case "mpi": await MpiAsync(); break;
-                default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu, store, metrics, scale, pg-enqueue, pg-workers or pg-claim"); return 2;
+                case "dashboard": await DashboardScenario.RunAsync(Record); break;
+                default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu, store, metrics, scale, dashboard, mpi, slurm, pg-enqueue, pg-workers or pg-claim"); return 2;
             }
             PrintMedians();
         }

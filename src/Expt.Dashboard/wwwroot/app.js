@@ -128,10 +128,14 @@ function lineChart(el, title, series, opts) {
   const width = Math.max(320, el.clientWidth || el.parentElement.clientWidth - 10);
   const chart = new uPlot({
     title, width, height: (opts && opts.height) || 300, series: specs, bands,
-    scales: { x: { time: false } }, legend: { show: series.length <= 12 || (opts && opts.legend) },
+    scales: { x: { time: false } }, legend: { show: !bands.length && series.length <= 12 },
     axes: [{ label: (opts && opts.xLabel) || "step" }, {}],
     cursor: { drag: { x: true, y: false } },
   }, data, el);
+  if (bands.length && series.length <= 24) {
+    // uPlot's legend would list each band's edges too: a plain one, a swatch per group.
+    el.append(h("div", { class: "legend" }, series.map((x, i) => h("span", {}, h("i", { style: `background:${COLORS[i % COLORS.length]}` }), x.label))));
+  }
   return chart;
 }
 
