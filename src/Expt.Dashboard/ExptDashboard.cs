@@ -46,6 +46,16 @@ public static class ExptDashboard
     }
 
     /// <summary>
+    /// Loads the most recent studies (up to <paramref name="studies"/>) into the dashboard's memory, so the first page
+    /// of a large study opens at once; <c>expt serve</c> runs it in the background as it starts.
+    /// </summary>
+    public static Task WarmUpAsync(IServiceProvider services, int studies, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.GetRequiredService<StudyCache>().WarmUpAsync(studies, cancellationToken);
+    }
+
+    /// <summary>
     /// Why the dashboard may not listen on <paramref name="host"/> with these options, or null: any address but a
     /// loopback one is reachable by others, so it requires an access token.
     /// </summary>

@@ -35,7 +35,7 @@ internal static class LiveEndpoints
             await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
             while (!cancellationToken.IsCancellationRequested)
             {
-                var stamp = await StampAsync(cache.Store, study, cancellationToken).ConfigureAwait(false);
+                var stamp = await StampAsync(cache.Store, study, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
                 if (stamp != last)
                 {
                     if (last is not null)
@@ -62,7 +62,7 @@ internal static class LiveEndpoints
         }
     }
 
-    private static async Task<string> StampAsync(IExptStore store, string? study, CancellationToken cancellationToken)
+    private static async Task<string> StampAsync(IExptStore store, string? study, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var s = new StringBuilder();
         if (study is null)
@@ -78,7 +78,8 @@ internal static class LiveEndpoints
         {
             return "gone";
         }
-        var progress = await store.GetProgressAsync(record.Id, DateTimeOffset.MinValue, cancellationToken).ConfigureAwait(false);
+        // Finished "since now": nothing to count, only the counts by status and the running trials are wanted.
+        var progress = await store.GetProgressAsync(record.Id, now, cancellationToken).ConfigureAwait(false);
         Append(s, progress.Counts);
         // Running trials' heartbeats move while they log metrics: the page's live charts follow.
         s.Append(progress.Running.Count > 0 ? progress.Running.Max(r => r.Heartbeat ?? r.Started)?.UtcTicks.ToString(CultureInfo.InvariantCulture) : "-");

@@ -25,6 +25,28 @@ internal sealed class StudyCache(IExptStore store, DashboardOptions options, Tim
 
     public IExptStore Store => store;
 
+    /// <summary>Drawn metric histories of finished trials, by trial and point budget (a small, bounded cache).</summary>
+    public ConcurrentDictionary<string, object> Series { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Keeps a finished trial's drawn histories; forgets them all when too many are kept.</summary>
+    public void Keep(string key, object series)
+    {
+        if (Series.Count >= 64)
+        {
+            Series.Clear();
+        }
+        Series[key] = series;
+    }
+
+    /// <summary>Loads the most recent studies into memory, so the first visitor does not wait for them.</summary>
+    public async Task WarmUpAsync(int studies, CancellationToken cancellationToken)
+    {
+        foreach (var summary in (await store.ListStudiesAsync(cancellationToken).ConfigureAwait(false)).OrderByDescending(s => s.Study.Created).Take(studies))
+        {
+            await GetAsync(summary.Study.Name, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The study's current snapshot, or null when there is no such study.</summary>
     public async Task<StudySnapshot?> GetAsync(string name, CancellationToken cancellationToken)
     {

@@ -87,8 +87,8 @@ internal static class StudyEndpoints
     }
 
     /// <summary>Parameters that take more than one value in the study: the ones worth a chart axis.</summary>
-    private static List<string> Varying(StudySnapshot s) =>
-        s.ParamNames.Where(p => s.Rows.Select(r => r.Params.TryGetValue(p, out var v) ? Convert.ToString(v, CultureInfo.InvariantCulture) : null).Distinct().Skip(1).Any()).ToList();
+    private static List<string> Varying(StudySnapshot s) => (List<string>)s.Memo.GetOrAdd("varying", _ =>
+        s.ParamNames.Where(p => s.Rows.Select(r => r.Params.TryGetValue(p, out var v) ? Convert.ToString(v, CultureInfo.InvariantCulture) : null).Distinct().Skip(1).Any()).ToList());
 
     /// <summary>Whether higher is better, guessed from the name (accuracy, score, reward...); lower otherwise (loss, error, time).</summary>
     internal static string Goal(string metric)
@@ -272,8 +272,13 @@ internal static class StudyEndpoints
             return Results.Json(new { metric, groups = Array.Empty<object>() });
         }
         goal ??= Goal(metric);
+        var key = $"summary|{metric}|{by}|{goal}";
+        if (s.Memo.TryGetValue(key, out var memo))
+        {
+            return Results.Json(memo);
+        }
         var summaries = Summarizer.Summarize(s.Records, metric, By(by), minimize: goal != "max");
-        return Results.Json(new
+        var result = new
         {
             metric,
             goal,
@@ -294,8 +299,10 @@ internal static class StudyEndpoints
                 failed = g.Failed,
                 missing = g.Missing,
                 rank = g.Rank,
-            }),
-        });
+            }).ToList(),
+        };
+        s.Memo[key] = result;
+        return Results.Json(result);
     }
 
     /// <summary>Step-metric names: those of the first finished (else running) trial.</summary>
@@ -415,17 +422,24 @@ internal static class StudyEndpoints
         {
             return Results.Json(new { metric, param, points = Array.Empty<object>() });
         }
+        var key = $"scatter|{metric}|{param}";
+        if (s.Memo.TryGetValue(key, out var memo))
+        {
+            return Results.Json(memo);
+        }
         var rows = s.Rows.Where(r => r.Record.Status == TrialStatus.Completed && r.Number(metric) is not null && r.Params.Contains(param)).ToList();
         var axis = Axis.Of(param, rows.Select(r => r.Params[param]));
-        return Results.Json(new
+        var result = new
         {
             metric,
             param,
             goal = Goal(metric),
             categories = axis.Categories,
             matched = rows.Count,
-            points = Sample(rows, MaxPoints * 4).Select(r => new { x = axis.Position(r.Params[param]), y = Json.Finite(r.Number(metric)!.Value), id = r.Record.Id }),
-        });
+            points = Sample(rows, MaxPoints).Select(r => new { x = axis.Position(r.Params[param]), y = Json.Finite(r.Number(metric)!.Value), id = r.Record.Id }).ToList(),
+        };
+        s.Memo[key] = result;
+        return Results.Json(result);
     }
 
     /// <summary>Parallel coordinates: one line per completed trial across the varying parameters, then the metric.</summary>
@@ -440,20 +454,26 @@ internal static class StudyEndpoints
         {
             return Results.Json(new { metric, axes = Array.Empty<object>(), lines = Array.Empty<object>() });
         }
+        if (s.Memo.TryGetValue("parallel|" + metric, out var memo))
+        {
+            return Results.Json(memo);
+        }
         var rows = Sample(s.Rows.Where(r => r.Record.Status == TrialStatus.Completed && r.Number(metric) is not null).ToList(), MaxPoints).ToList();
         var axes = Varying(s).Select(p => Axis.Of(p, rows.Select(r => r.Params.TryGetValue(p, out var v) ? v : null))).ToList();
         axes.Add(Axis.Of(metric, rows.Select(r => (object?)r.Number(metric))));
-        return Results.Json(new
+        var result = new
         {
             metric,
             goal = Goal(metric),
-            axes = axes.Select(a => new { name = a.Name, categories = a.Categories, min = Json.Finite(a.Min), max = Json.Finite(a.Max) }),
+            axes = axes.Select(a => new { name = a.Name, categories = a.Categories, min = Json.Finite(a.Min), max = Json.Finite(a.Max) }).ToList(),
             lines = rows.Select(r => new
             {
                 id = r.Record.Id,
-                v = axes.Take(axes.Count - 1).Select(a => a.Position(r.Params.TryGetValue(a.Name, out var v) ? v : null)).Append(Json.Finite(r.Number(metric)!.Value)),
-            }),
-        });
+                v = axes.Take(axes.Count - 1).Select(a => a.Position(r.Params.TryGetValue(a.Name, out var v) ? v : null)).Append(Json.Finite(r.Number(metric)!.Value)).ToList(),
+            }).ToList(),
+        };
+        s.Memo["parallel|" + metric] = result;
+        return Results.Json(result);
     }
 
     /// <summary>Groups side by side (each a where-expression): counts and statistics of every metric, and A vs B tests.</summary>

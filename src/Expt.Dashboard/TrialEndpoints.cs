@@ -82,22 +82,53 @@ internal static class TrialEndpoints
             return StudyEndpoints.NotFound($"no trial '{id}'");
         }
         var budget = Math.Clamp(points ?? options.MaxSeriesPoints, 16, options.MaxSeriesPoints);
-        var all = await cache.Store.GetMetricsAsync(t.Id, cancellationToken).ConfigureAwait(false);
-        var series = new List<object>();
-        foreach (var group in all.GroupBy(p => p.Name, StringComparer.Ordinal))
+        // A finished trial's history never changes: its drawn form is kept (a few trials' worth).
+        var key = $"{t.Id}|{t.Status}|{budget}";
+        if (t.Status is not (TrialStatus.Running or TrialStatus.Pending) && cache.Series.TryGetValue(key, out var kept))
         {
-            var sorted = group.OrderBy(p => p.Step).ToArray();
-            var x = new double[sorted.Length];
-            var y = new double[sorted.Length];
-            for (var i = 0; i < sorted.Length; i++)
+            return Results.Json(new { id = t.Id, status = t.Status.ToName(), series = kept });
+        }
+        var all = await cache.Store.GetMetricsAsync(t.Id, cancellationToken).ConfigureAwait(false);
+        // One pass: points come grouped by name and ordered by step from the store; sort only if they are not.
+        var columns = new Dictionary<string, (List<double> X, List<double> Y)>(StringComparer.Ordinal);
+        foreach (var point in all)
+        {
+            if (!columns.TryGetValue(point.Name, out var column))
             {
-                x[i] = sorted[i].Step;
-                y[i] = sorted[i].Value;
+                columns[point.Name] = column = (new List<double>(), new List<double>());
+            }
+            column.X.Add(point.Step);
+            column.Y.Add(point.Value);
+        }
+        var series = new List<object>();
+        foreach (var (name, (xs, ys)) in columns)
+        {
+            var x = xs.ToArray();
+            var y = ys.ToArray();
+            if (!IsSorted(x))
+            {
+                Array.Sort(x, y);
             }
             var keep = Downsampler.MinMax(x, y, budget);
-            series.Add(new { name = group.Key, n = sorted.Length, x = keep.Select(i => x[i]), y = Json.Finite(keep.Select(i => y[i])) });
+            series.Add(new { name, n = x.Length, x = keep.Select(i => x[i]).ToArray(), y = Json.Finite(keep.Select(i => y[i])) });
+        }
+        if (t.Status is not (TrialStatus.Running or TrialStatus.Pending))
+        {
+            cache.Keep(key, series);
         }
         return Results.Json(new { id = t.Id, status = t.Status.ToName(), series });
+    }
+
+    private static bool IsSorted(double[] x)
+    {
+        for (var i = 1; i < x.Length; i++)
+        {
+            if (x[i] < x[i - 1])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static async Task<IResult> LogAsync(string id, string stream, StudyCache cache, CancellationToken cancellationToken)

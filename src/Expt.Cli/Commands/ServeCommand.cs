@@ -79,6 +79,9 @@ internal sealed class ServeCommand(CliEnvironment env, GlobalOptions globals) : 
         });
         builder.Services.AddExptDashboard(store, options);
         await using var app = builder.Build();
+        // Ctrl+C or SIGTERM stops the server (open live feeds end with it).
+        using var stopped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var interrupts = Env.Interrupts.Subscribe(_ => stopped.Cancel());
         app.UseExptDashboard();
         try
         {
@@ -88,6 +91,8 @@ internal sealed class ServeCommand(CliEnvironment env, GlobalOptions globals) : 
         {
             throw new UserException($"cannot listen on {host}:{port}: {ex.Message} (pick another --port, or 0 for any free one)");
         }
+        // Load the recent studies now, in the background: the first visitor of a 100,000-trial study does not wait.
+        var warmUp = Task.Run(() => ExptDashboard.WarmUpAsync(app.Services, 20, stopped.Token), CancellationToken.None);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? $"http://{host}:{port}";
         var url = bound.Replace("0.0.0.0", Dns.GetHostName(), StringComparison.Ordinal).TrimEnd('/') + "/";
         var link = options.Token is { } t ? url + "?token=" + t : url;
@@ -97,9 +102,6 @@ internal sealed class ServeCommand(CliEnvironment env, GlobalOptions globals) : 
             await Env.Error.WriteLineAsync("the access token was generated for this run (listening beyond loopback needs one); share the link only with those who may see the studies").ConfigureAwait(false);
         }
         await Env.Error.WriteLineAsync(options.AllowActions ? "retry and cancel are enabled; Ctrl+C stops" : "read-only (--allow-actions enables retry and cancel); Ctrl+C stops").ConfigureAwait(false);
-        // Ctrl+C or SIGTERM stops the server (open live feeds end with it).
-        using var stopped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var interrupts = Env.Interrupts.Subscribe(_ => stopped.Cancel());
         try
         {
             await Task.Delay(Timeout.Infinite, stopped.Token).ConfigureAwait(false);
@@ -108,6 +110,14 @@ internal sealed class ServeCommand(CliEnvironment env, GlobalOptions globals) : 
         {
         }
         await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await warmUp.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or Storage.StoreUnavailableException or System.Data.Common.DbException)
+        {
+            // Only a head start; the pages load studies on demand anyway.
+        }
         return ExitCodes.Success;
     }
 }

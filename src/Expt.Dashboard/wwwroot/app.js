@@ -308,6 +308,7 @@ async function studyPage(name) {
       h("td", { class: g.failed ? "n errtext" : "n" }, g.failed || "")));
     put(summaryEl, h("div", { class: "scroll", style: "max-height:420px" }, h("table", { id: "summary" },
       h("tr", {}, ["", "rank", "group", "n", "mean", "95% CI", "std", "min", "median", "max", "failed"].map(x => h("th", {}, x))), rows)), h("div", { class: "pager" }, compare));
+    if (!performance.getEntriesByName("expt:summary").length) performance.mark("expt:summary");
   }
 
   async function renderCurves() {
@@ -362,6 +363,7 @@ async function studyPage(name) {
       h("button", { disabled: d.page >= d.pages, onclick: () => { state.page = d.pages; save(); renderTable(); } }, "»"),
       select([25, 50, 100, 250, 500].map(n => [String(n), `${n} / page`]), String(state.size), v => { state.size = +v; state.page = 1; save(); renderTable(); }), compare);
     put(tableEl.querySelector(".table-body"), h("div", { class: "scroll" }, h("table", { id: "trials" }, header, rows)), pager);
+    if (!performance.getEntriesByName("expt:rows").length) performance.mark("expt:rows"); // for benchmarks: rows on screen
     if (state.mode === "trials") renderCurves().catch(e => fail(curvesEl, e));
   }
 
@@ -385,13 +387,13 @@ async function studyPage(name) {
     card("Summary across replications", summaryControls, summaryEl),
     h("div", { class: "grid2" }, card("Step metrics", curveControls, curvesEl), card("Final metric against a parameter", scatterControls, scatterEl)),
     card("Parallel coordinates", h("p", { class: "muted" }, "one line per completed trial, through its parameters to the metric (blue best)"), parallelEl));
-  const all = () => Promise.all([
-    renderTable().catch(e => fail(tableEl, e)),
+  // The table first (it is what the page is for), then the views that aggregate the whole study.
+  const all = async () => { await renderTable().catch(e => fail(tableEl, e)); await Promise.all([
     renderSummary().catch(e => fail(summaryEl, e)),
     (state.mode === "trials" ? Promise.resolve() : renderCurves()).catch(e => fail(curvesEl, e)),
     renderScatter().catch(e => fail(scatterEl, e)),
     renderParallel().catch(e => fail(parallelEl, e)),
-  ]);
+  ]); };
   async function refresh() {
     study = await api(`/api/studies/${enc}`);
     if (!state.metric && study.metrics.length) state.metric = study.metrics[0];
@@ -474,6 +476,7 @@ async function trialPage(id) {
       return box;
     }));
     m.series.forEach((x, i) => lineChart(charts.children[i].lastChild, x.name, [{ label: x.name, x: x.x, y: x.y }], { height: 260 }));
+    if (!performance.getEntriesByName("expt:metrics").length) performance.mark("expt:metrics"); // charts drawn
   };
   await Promise.all([drawCharts().catch(e => fail(charts, e)), loadLog().catch(e => fail(logBox, e))]);
   current.refresh = async () => {
