@@ -406,6 +406,9 @@ async function studyPage(name) {
 
 async function trialPage(id) {
   const root = main();
+  // The histories are the slowest part: ask for them at once, alongside the trial itself.
+  let firstMetrics = api(`/api/trials/${encodeURIComponent(id)}/metrics`);
+  firstMetrics.catch(() => {});
   const t = await api(`/api/trials/${encodeURIComponent(id)}`);
   crumbs(["studies", "/"], [t.study, "/studies/" + encodeURIComponent(t.study)], [t.id]);
   document.title = `Expt: trial ${t.id}`;
@@ -468,7 +471,8 @@ async function trialPage(id) {
     card("Provenance", h("details", {}, h("summary", {}, "where and how this trial ran"), h("pre", { class: "json" }, JSON.stringify(t.provenance, null, 2)))));
 
   const drawCharts = async () => {
-    const m = await api(`/api/trials/${t.id}/metrics`);
+    const m = await (firstMetrics || api(`/api/trials/${t.id}/metrics`));
+    firstMetrics = null;
     if (!m.series.length) { put(charts, h("p", { class: "muted" }, "no step metrics")); return; }
     put(charts, ...m.series.map(x => {
       const el = h("div", { class: "chart" });
