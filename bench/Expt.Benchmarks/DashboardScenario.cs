@@ -32,20 +32,10 @@ internal static class DashboardScenario
         {
             var big = StudySpecBinder.Bind(YamlConfigReader.Parse("name: big\ncommand: 'true'\nparams:\n  lr: [0.1, 0.01, 0.001, 0.0001]\n  i: range(250)\nreplications: 100\n", "bench"), new BindOptions());
             var prepared = await StudyPreparation.PrepareAsync(build, big, null, requeueCancelled: false);
-            var worker = new WorkerIdentity("bench", "h", 1);
-            while (true)
-            {
-                var leases = await build.ClaimAsync(new ClaimRequest(worker, 5000, TimeSpan.FromMinutes(5), prepared.Study.Id));
-                if (leases.Count == 0)
-                {
-                    break;
-                }
-                await build.CompleteAsync(leases.Select(l => new TrialCompletion(l, new TrialOutcome(TrialStatus.Completed,
-                    TimeSpan.FromMilliseconds(1), $$"""{"loss":{{(l.Seed % 1000) / 1000.0}},"accuracy":{{(l.Seed % 977) / 977.0}}}"""))).ToList());
-            }
+            await Scenarios.CompleteAllAsync(build, prepared.Study.Id, l => $$"""{"loss":{{(l.Seed % 1000) / 1000.0}},"accuracy":{{(l.Seed % 977) / 977.0}}}""");
             var longSpec = StudySpecBinder.Bind(YamlConfigReader.Parse("name: long\ncommand: 'true'\nparams:\n  x: [1]\n", "bench"), new BindOptions());
             var longStudy = await StudyPreparation.PrepareAsync(build, longSpec, null, requeueCancelled: false);
-            var lease = (await build.ClaimAsync(new ClaimRequest(worker, 1, TimeSpan.FromMinutes(5), longStudy.Study.Id))).Single();
+            var lease = (await build.ClaimAsync(new ClaimRequest(new WorkerIdentity("bench", "h", 1), 1, TimeSpan.FromMinutes(5), longStudy.Study.Id))).Single();
             var now = DateTimeOffset.UtcNow;
             for (var start = 0; start < 1_000_000; start += 100_000)
             {

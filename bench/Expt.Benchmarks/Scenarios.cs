@@ -117,6 +117,22 @@ internal static class Scenarios
     /// A store with 1,000,000 trials: a 900,000-trial study still pending and a 100,000-trial study completed with
     /// results. Times the CLI as a user runs it: <c>expt ls --study S --limit 20</c> and <c>expt summary</c>.
     /// </summary>
+    /// <summary>Builds a finished study fast: claims and completes all its trials in batches, with these results.</summary>
+    internal static async Task CompleteAllAsync(Expt.Storage.IExptStore store, string studyId, Func<Expt.Storage.TrialLease, string> results)
+    {
+        var worker = new Expt.Storage.WorkerIdentity("bench", "h", 1);
+        while (true)
+        {
+            var leases = await store.ClaimAsync(new Expt.Storage.ClaimRequest(worker, 5000, TimeSpan.FromMinutes(5), studyId));
+            if (leases.Count == 0)
+            {
+                return;
+            }
+            await store.CompleteAsync(leases.Select(l => new Expt.Storage.TrialCompletion(l, new Expt.Storage.TrialOutcome(Expt.Trials.TrialStatus.Completed,
+                TimeSpan.FromMilliseconds(1), results(l)))).ToList());
+        }
+    }
+
     private static async Task ScaleAsync()
     {
         var dir = Directory.CreateTempSubdirectory("expt-scale-").FullName;
@@ -128,17 +144,7 @@ internal static class Scenarios
             await StudyPreparation.PrepareAsync(store, big, null, requeueCancelled: false);
             var done = StudySpecBinder.Bind(YamlConfigReader.Parse("name: done\ncommand: 'true'\nparams:\n  lr: [0.1, 0.01, 0.001, 0.0001]\n  i: range(250)\nreplications: 100\n", "bench"), new BindOptions());
             var prepared = await StudyPreparation.PrepareAsync(store, done, null, requeueCancelled: false);
-            var worker = new Expt.Storage.WorkerIdentity("bench", "h", 1);
-            while (true)
-            {
-                var leases = await store.ClaimAsync(new Expt.Storage.ClaimRequest(worker, 5000, TimeSpan.FromMinutes(5), prepared.Study.Id));
-                if (leases.Count == 0)
-                {
-                    break;
-                }
-                await store.CompleteAsync(leases.Select(l => new Expt.Storage.TrialCompletion(l, new Expt.Storage.TrialOutcome(Expt.Trials.TrialStatus.Completed,
-                    TimeSpan.FromMilliseconds(1), $$"""{"value":{{(l.Seed % 1000) / 1000.0}},"other":{{l.Replicate}}}"""))).ToList());
-            }
+            await CompleteAllAsync(store, prepared.Study.Id, l => $$"""{"value":{{(l.Seed % 1000) / 1000.0}},"other":{{l.Replicate}}}""");
         }
         if (Environment.GetEnvironmentVariable("EXPT_BENCH_BUILD_ONLY") is not null)
         {

@@ -1,20 +1,13 @@
 using System.Globalization;
+using Expt.Spec;
 
 namespace Expt.Dashboard;
 
 /// <summary>Parameter and result values as numbers, where they are numbers.</summary>
 internal static class Numbers
 {
-    public static double? Of(object? value) => value switch
-    {
-        long l => l,
-        int i => i,
-        double d => d,
-        decimal m => (double)m,
-        float f => f,
-        bool b => b ? 1 : 0,
-        _ => null,
-    };
+    /// <summary>The value as a double when it is a number by Core's rule (the one summaries use), else null.</summary>
+    public static double? Of(object? value) => ParamValues.IsNumber(value) ? ParamValues.ToDouble(value) : null;
 
     /// <summary>Orders numbers numerically, then everything else by its text.</summary>
     public static int Compare(object? a, object? b)

@@ -137,7 +137,7 @@ internal static class StudyEndpoints
         return Results.Json(new { total = s.Rows.Length, matched = order.Length, page = current, pages, size = pageSize, rows, version = s.Version });
     }
 
-    internal static object Row(TrialRow r) => new
+    internal static object Row(TrialResult r) => new
     {
         id = r.Record.Id,
         status = r.Record.Status.ToName(),
@@ -214,7 +214,7 @@ internal static class StudyEndpoints
         var order = selected.ToArray();
         if (!string.IsNullOrEmpty(sort) && sort != "seq")
         {
-            Func<TrialRow, object?> value = sort switch
+            Func<TrialResult, object?> value = sort switch
             {
                 "id" => r => r.Record.Id,
                 "status" => r => r.Record.Status.ToName(),
@@ -399,7 +399,7 @@ internal static class StudyEndpoints
         return Results.Json(memo);
     }
 
-    private static IEnumerable<TrialRow> Sample(IReadOnlyList<TrialRow> rows, int max)
+    private static IEnumerable<TrialResult> Sample(IReadOnlyList<TrialResult> rows, int max)
     {
         if (rows.Count <= max)
         {
@@ -488,7 +488,7 @@ internal static class StudyEndpoints
         {
             return BadRequest("g: give one where-expression per group (?g=lr == 0.1&g=lr == 0.01)");
         }
-        var groups = new List<(string Text, List<TrialRow> Rows)>();
+        var groups = new List<(string Text, List<TrialResult> Rows)>();
         foreach (var text in texts)
         {
             try
@@ -501,7 +501,7 @@ internal static class StudyEndpoints
                 return BadRequest($"g '{text}': {ex.Message}");
             }
         }
-        static IEnumerable<double> Values(List<TrialRow> rows, string metric) =>
+        static IEnumerable<double> Values(List<TrialResult> rows, string metric) =>
             rows.Where(r => r.Record.Status == TrialStatus.Completed).Select(r => r.Number(metric)).Where(v => v is not null).Select(v => v!.Value);
         return Results.Json(new
         {

@@ -1,3 +1,4 @@
+using Expt.Analysis;
 using Expt.Storage;
 using Expt.Trials;
 
@@ -10,7 +11,7 @@ internal sealed class StudySnapshot
     {
         Study = study;
         Records = trials;
-        Rows = trials.Select(t => new TrialRow(t)).ToArray();
+        Rows = trials.Select(t => new TrialResult(t)).ToArray();
         Counts = counts;
         Version = version;
         ParamNames = Rows.SelectMany(r => r.Params.Names).Distinct(StringComparer.Ordinal).ToList();
@@ -40,7 +41,7 @@ internal sealed class StudySnapshot
 
     public IReadOnlyList<TrialRecord> Records { get; }
 
-    public TrialRow[] Rows { get; }
+    public TrialResult[] Rows { get; }
 
     public IReadOnlyDictionary<TrialStatus, int> Counts { get; }
 

@@ -1,3 +1,4 @@
+using Expt.Analysis;
 using Expt.Execution;
 using Expt.Storage;
 using Expt.Trials;
@@ -46,7 +47,7 @@ internal static class TrialEndpoints
                 .Select(f => new { path = Path.GetRelativePath(directory, f.FullName).Replace('\\', '/'), size = f.Length, image = Images.Contains(f.Extension) })
                 .OrderBy(f => f.path, StringComparer.Ordinal).Take(1000).ToList()
             : [];
-        var row = new TrialRow(t);
+        var row = new TrialResult(t);
         return Results.Json(new
         {
             id = t.Id,
@@ -235,14 +236,14 @@ internal static class TrialEndpoints
         {
             return StudyEndpoints.BadRequest("ids: give trial ids, comma-separated");
         }
-        var trials = new List<TrialRow>();
+        var trials = new List<TrialResult>();
         foreach (var id in list)
         {
             if (await FindAsync(cache.Store, id, cancellationToken).ConfigureAwait(false) is not { } t)
             {
                 return StudyEndpoints.NotFound($"no trial '{id}'");
             }
-            trials.Add(new TrialRow(t));
+            trials.Add(new TrialResult(t));
         }
         return Results.Json(new
         {

@@ -153,6 +153,7 @@ public sealed class DashboardBrowserTests : IDisposable
         await page.WaitForSelectorAsync("button:text('Retry')");
         await page.ClickAsync("button:text('Retry')");
         await page.WaitForSelectorAsync(".notice:text('back to pending')");
+        await page.WaitForSelectorAsync("h1 .badge:text('pending')"); // the page is drawn again from the store
         var ls = await _cli.RunAsync("ls", "--study", "sweep", "--status", "pending", "--format", "csv");
         ls.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(2); // header + the retried trial
         errors.ShouldBeEmpty();

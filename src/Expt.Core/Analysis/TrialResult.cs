@@ -7,11 +7,13 @@ namespace Expt.Analysis;
 /// <summary>A trial as the results API shows it: its record, typed parameters and results.</summary>
 public sealed class TrialResult
 {
-    internal TrialResult(TrialRecord record)
+    /// <summary>Parses a stored trial's parameters and results once.</summary>
+    public TrialResult(TrialRecord record)
     {
+        ArgumentNullException.ThrowIfNull(record);
         Record = record;
         Params = ParamSet.FromJson(record.ParamsJson);
-        Results = ResultValues.Parse(record.ResultsJson).ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
+        Results = record.ParsedResults.ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
     }
 
     /// <summary>The stored record (id, status, seed, times, error...).</summary>
@@ -33,7 +35,7 @@ public sealed class TrialResult
     public IReadOnlyDictionary<string, object?> Results { get; }
 
     /// <summary>A numeric result, or null.</summary>
-    public double? Number(string name) => ResultValues.Number(Record.ResultsJson, name);
+    public double? Number(string name) => Results.TryGetValue(name, out var value) && ParamValues.IsNumber(value) ? ParamValues.ToDouble(value) : null;
 
     /// <summary>A numeric array result, or null.</summary>
     public double[]? Array(string name) => ResultValues.Array(Record.ResultsJson, name);

@@ -7,6 +7,9 @@ const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2"
 const main = () => document.getElementById("main");
 let session = { actions: false, csrf: null };
 let current = { refresh: null, live: null };
+// What an action answered, shown on the page drawn after it (the action changes what the page shows).
+let flash = null;
+function takeFlash() { const m = flash; flash = null; return m ? h("div", { class: "notice" }, m) : null; }
 
 // ---------- helpers ----------
 // Replaces an element's children, skipping null/false (the DOM would print them as text).
@@ -413,10 +416,10 @@ async function trialPage(id) {
   crumbs(["studies", "/"], [t.study, "/studies/" + encodeURIComponent(t.study)], [t.id]);
   document.title = `Expt: trial ${t.id}`;
   live(t.study);
-  const notice = h("div");
+  const notice = h("div", {}, takeFlash());
   const actions = session.actions ? h("div", { class: "row" },
-    h("button", { onclick: async () => { const r = await post(`/api/trials/${t.id}/retry`); put(notice, h("div", { class: "notice" }, r.message)); } }, "Retry"),
-    h("button", { class: "danger", onclick: async () => { const r = await post(`/api/trials/${t.id}/cancel`); put(notice, h("div", { class: "notice" }, r.message)); } }, "Cancel")) : null;
+    h("button", { onclick: async () => { flash = (await post(`/api/trials/${t.id}/retry`)).message; route(); } }, "Retry"),
+    h("button", { class: "danger", onclick: async () => { flash = (await post(`/api/trials/${t.id}/cancel`)).message; route(); } }, "Cancel")) : null;
   const kv = rows => h("table", { class: "kv" }, rows.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => h("tr", {}, h("td", {}, k), h("td", {}, v))));
   const facts = kv([["status", badge(t.status)], ["study", link("/studies/" + encodeURIComponent(t.study), t.study)], ["replicate", t.replicate], ["seed", t.seed],
     ["attempts", `${t.attempts} of ${t.maxAttempts}`], ["started", when(t.started)], ["finished", when(t.finished)], ["duration", secs(t.duration)],
