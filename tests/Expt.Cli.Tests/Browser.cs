@@ -12,6 +12,8 @@ namespace Expt.Cli.Tests;
 /// </summary>
 public sealed class Browser : IAsyncDisposable
 {
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPage, List<string>> Requests = [];
+
     private readonly Process _server;
     private readonly IPlaywright _playwright;
 
@@ -72,6 +74,11 @@ public sealed class Browser : IAsyncDisposable
     {
         var page = await Chromium.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         page.PageError += (_, e) => errors.Add(e);
+        // What the page asked the server and when, for the failure message of StepsAsync.
+        var requests = Requests.GetOrCreateValue(page);
+        page.Request += (_, r) => { lock (requests) { requests.Add($"{DateTime.Now:HH:mm:ss.fff} > {r.Method} {r.Url}"); } };
+        page.RequestFinished += (_, r) => { lock (requests) { requests.Add($"{DateTime.Now:HH:mm:ss.fff} < {r.Method} {r.Url}"); } };
+        page.RequestFailed += (_, r) => { lock (requests) { requests.Add($"{DateTime.Now:HH:mm:ss.fff} ! {r.Method} {r.Url} {r.Failure}"); } };
         page.Console += (_, m) =>
         {
             if (m.Type == "error" && !m.Text.Contains("favicon", StringComparison.Ordinal) && !m.Text.Contains("404", StringComparison.Ordinal))
@@ -80,6 +87,38 @@ public sealed class Browser : IAsyncDisposable
             }
         };
         return page;
+    }
+
+    /// <summary>
+    /// Runs a test's steps on a page; when one fails, the failure says where the page was and what it showed, and
+    /// what the browser logged (a timeout alone says neither).
+    /// </summary>
+    public static async Task StepsAsync(IPage page, List<string> errors, Func<Task> steps)
+    {
+        try
+        {
+            await steps();
+        }
+        catch (Exception e) when (e is PlaywrightException or TimeoutException or ShouldAssertException)
+        {
+            string text;
+            try
+            {
+                text = await page.InnerTextAsync("body", new PageInnerTextOptions { Timeout = 2_000 });
+            }
+            catch (PlaywrightException)
+            {
+                text = "(unreadable)";
+            }
+            text = text.Length > 3_000 ? text[..3_000] + "…" : text;
+            var requests = Requests.GetOrCreateValue(page);
+            string asked;
+            lock (requests)
+            {
+                asked = string.Join("\n", requests.TakeLast(40));
+            }
+            throw new InvalidOperationException($"{e.Message}\n--- page {page.Url}:\n{text}\n--- browser errors: {string.Join(" | ", errors)}\n--- requests (last 40):\n{asked}", e);
+        }
     }
 
     /// <summary>Waits until the page application has drawn the current page.</summary>

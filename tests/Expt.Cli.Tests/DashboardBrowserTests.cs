@@ -48,71 +48,76 @@ public sealed class DashboardBrowserTests : IDisposable
         await using var browser = await Browser.StartAsync(_cli);
         var errors = new List<string>();
         var page = await browser.PageAsync(errors);
+        await Browser.StepsAsync(page, errors, async () =>
+        {
 
-        await page.GotoAsync(browser.Url);
-        await Browser.ReadyAsync(page);
-        (await page.InnerTextAsync("#studies")).ShouldContain("sweep");
-        await page.WaitForFunctionAsync("() => !document.querySelector('#studies').innerText.includes('…')");
-        (await page.InnerTextAsync("#studies")).ShouldContain("loss min");
-        await Browser.ScreenshotAsync(page, _cli, "dashboard-studies.png");
+            await page.GotoAsync(browser.Url);
+            await Browser.ReadyAsync(page);
+            (await page.InnerTextAsync("#studies")).ShouldContain("sweep");
+            await page.WaitForFunctionAsync("() => !document.querySelector('#studies').innerText.includes('…')");
+            (await page.InnerTextAsync("#studies")).ShouldContain("loss min");
+            await Browser.ScreenshotAsync(page, _cli, "dashboard-studies.png");
 
-        await page.ClickAsync("#studies a:text('sweep')");
-        await page.WaitForSelectorAsync("#trials");
-        await page.WaitForSelectorAsync("#summary");
-        await page.WaitForSelectorAsync("#curves canvas");
-        await page.WaitForSelectorAsync("#scatter circle");
-        await page.WaitForSelectorAsync("#parallel polyline");
-        (await CountAsync(page, "#trials tr[data-status]")).ShouldBe(24);
-        (await CountAsync(page, "#summary tr")).ShouldBe(7); // header + 6 parameter points
-        (await CountAsync(page, "#scatter circle")).ShouldBeGreaterThanOrEqualTo(20);
-        // The uPlot canvas has a size and something drawn on it.
-        var drawn = await page.EvaluateAsync<bool>("""
-            () => { const c = document.querySelector('#curves canvas'); if (!c || !c.width || !c.height) return false;
-              const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-              for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true; return false; }
-            """);
-        drawn.ShouldBeTrue();
-        await page.ClickAsync("button:text('one line per trial (this page)')");
-        await page.WaitForSelectorAsync("button.on:text('one line per trial (this page)')");
-        await page.WaitForSelectorAsync("#curves canvas");
-        await page.ClickAsync("button:text('mean ± std per group')");
-        await Browser.ScreenshotAsync(page, _cli, "dashboard-study.png");
+            await page.ClickAsync("#studies a:text('sweep')");
+            await page.WaitForSelectorAsync("#trials");
+            await page.WaitForSelectorAsync("#summary");
+            await page.WaitForSelectorAsync("#curves canvas");
+            await page.WaitForSelectorAsync("#scatter circle");
+            await page.WaitForSelectorAsync("#parallel polyline");
+            (await CountAsync(page, "#trials tr[data-status]")).ShouldBe(24);
+            (await CountAsync(page, "#summary tr")).ShouldBe(7); // header + 6 parameter points
+            (await CountAsync(page, "#scatter circle")).ShouldBeGreaterThanOrEqualTo(20);
+            // The uPlot canvas has a size and something drawn on it.
+            var drawn = await page.EvaluateAsync<bool>("""
+                () => { const c = document.querySelector('#curves canvas'); if (!c || !c.width || !c.height) return false;
+                  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                  for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true; return false; }
+                """);
+            drawn.ShouldBeTrue();
+            await page.ClickAsync("button:text-is('one line per trial (this page)')");
+            await page.WaitForSelectorAsync("button.on:text('one line per trial (this page)')");
+            await page.WaitForSelectorAsync("#curves canvas");
+            await page.ClickAsync("button:text-is('mean ± std per group')");
+            await Browser.ScreenshotAsync(page, _cli, "dashboard-study.png");
 
-        // Sort by loss, then filter to the failures and follow one.
-        await page.ClickAsync("#trials th:text('loss')");
-        await page.WaitForFunctionAsync("() => location.search.includes('sort=r.loss')");
-        await page.CheckAsync(".chips input[value='failed']");
-        await page.WaitForFunctionAsync("() => document.querySelectorAll('#trials tr[data-status]').length === 2");
-        (await page.InnerTextAsync("#page")).ShouldContain("2 of 24 trials");
-        await page.ClickAsync("#trials tr[data-status='failed'] a");
-        await page.WaitForSelectorAsync("#error");
-        (await page.InnerTextAsync("#error")).ShouldContain("exit code 3");
-        await page.WaitForSelectorAsync("#log .bad");
-        (await page.InnerTextAsync("#log")).ShouldContain("RuntimeError: loss diverged");
-        await page.FillAsync("#log-search", "diverged");
-        (await CountAsync(page, "#log .hit")).ShouldBe(1);
-        await page.WaitForSelectorAsync("#metrics canvas");
-        await Browser.ScreenshotAsync(page, _cli, "dashboard-trial.png");
+            // Sort by loss, then filter to the failures and follow one.
+            await page.ClickAsync("#trials th:text('loss')");
+            await page.WaitForFunctionAsync("() => location.search.includes('sort=r.loss')");
+            await page.CheckAsync(".chips input[value='failed']");
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('#trials tr[data-status]').length === 2");
+            (await page.InnerTextAsync("#page")).ShouldContain("2 of 24 trials");
+            await page.ClickAsync("#trials tr[data-status='failed'] a");
+            await page.WaitForSelectorAsync("#error");
+            (await page.InnerTextAsync("#error")).ShouldContain("exit code 3");
+            await page.WaitForSelectorAsync("#log .bad");
+            (await page.InnerTextAsync("#log")).ShouldContain("RuntimeError: loss diverged");
+            await page.FillAsync("#log-search", "diverged");
+            (await CountAsync(page, "#log .hit")).ShouldBe(1);
+            await page.WaitForSelectorAsync("#metrics canvas");
+            await Browser.ScreenshotAsync(page, _cli, "dashboard-trial.png");
+            // One click made one history entry: Back returns to the filtered study page.
+            await page.GoBackAsync();
+            await page.WaitForFunctionAsync("() => location.pathname === '/studies/sweep' && document.querySelectorAll('#trials tr[data-status]').length === 2");
 
-        // A completed trial: its image is shown inline.
-        await page.GotoAsync(browser.Url + "studies/sweep?status=completed");
-        await page.WaitForSelectorAsync("#trials tr[data-status='completed']");
-        await page.ClickAsync("#trials tr[data-status='completed'] a");
-        await page.WaitForSelectorAsync(".artifacts img");
-        (await page.EvaluateAsync<int>("() => document.querySelector('.artifacts img').naturalWidth")).ShouldBe(1);
+            // A completed trial: its image is shown inline.
+            await page.GotoAsync(browser.Url + "studies/sweep?status=completed");
+            await page.WaitForSelectorAsync("#trials tr[data-status='completed']");
+            await page.ClickAsync("#trials tr[data-status='completed'] a");
+            await page.WaitForSelectorAsync(".artifacts img");
+            (await page.EvaluateAsync<int>("() => document.querySelector('.artifacts img').naturalWidth")).ShouldBe(1);
 
-        // Compare two trials picked in the table.
-        await page.GotoAsync(browser.Url + "studies/sweep");
-        await page.WaitForSelectorAsync("#trials tr[data-status]");
-        var boxes = page.Locator("#trials tr[data-status] input[type=checkbox]");
-        await boxes.Nth(0).CheckAsync();
-        await boxes.Nth(5).CheckAsync();
-        await page.ClickAsync("button:text('Compare selected')");
-        await page.WaitForSelectorAsync("#compare");
-        (await CountAsync(page, "#compare tr:first-child th")).ShouldBe(3);
-        (await CountAsync(page, "#compare tr.diff")).ShouldBeGreaterThan(0);
-        await page.WaitForSelectorAsync(".chart canvas");
-
+            // Compare two trials picked in the table.
+            await page.GotoAsync(browser.Url + "studies/sweep");
+            await page.WaitForSelectorAsync("#trials tr[data-status]");
+            var boxes = page.Locator("#trials tr[data-status] input[type=checkbox]");
+            await boxes.Nth(0).CheckAsync();
+            await boxes.Nth(5).CheckAsync();
+            await page.ClickAsync("button:text-is('Compare selected')");
+            await page.WaitForSelectorAsync("#compare");
+            (await CountAsync(page, "#compare tr:first-child th")).ShouldBe(3);
+            (await CountAsync(page, "#compare tr.diff")).ShouldBeGreaterThan(0);
+            await page.WaitForSelectorAsync(".chart canvas");
+        });
         errors.ShouldBeEmpty();
     }
 
@@ -123,15 +128,21 @@ public sealed class DashboardBrowserTests : IDisposable
         await using var browser = await Browser.StartAsync(_cli);
         var errors = new List<string>();
         var page = await browser.PageAsync(errors);
-        await page.GotoAsync(browser.Url + "studies/sweep");
-        await page.WaitForSelectorAsync("#trials tr[data-status]");
-        await page.WaitForSelectorAsync("#live.on");
-        (await page.InnerTextAsync("#counts")).ShouldNotContain("pending");
-        var retry = await _cli.RunAsync("retry", "sweep");
-        retry.ExitCode.ShouldBe(0, retry.ToString());
-        // No reload: the server's event makes the page fetch again.
-        await page.WaitForFunctionAsync("() => document.querySelector('#counts').innerText.includes('pending')", null, new PageWaitForFunctionOptions { Timeout = 15_000 });
-        (await CountAsync(page, "#trials tr[data-status='pending']")).ShouldBe(2);
+        await Browser.StepsAsync(page, errors, async () =>
+        {
+            await page.GotoAsync(browser.Url + "studies/sweep");
+            await page.WaitForSelectorAsync("#trials tr[data-status]");
+            await page.WaitForSelectorAsync("#live.on");
+            (await page.InnerTextAsync("#counts")).ShouldNotContain("pending");
+            var retry = await _cli.RunAsync("retry", "sweep");
+            retry.ExitCode.ShouldBe(0, retry.ToString());
+            // No reload: the server's event makes the page fetch again.
+            await page.WaitForFunctionAsync("() => document.querySelector('#counts').innerText.includes('pending')", null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+            // The counts are drawn first, the table from its own request just after: wait for it, then look closer.
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('#trials tr[data-status=pending]').length > 0", null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+            (await CountAsync(page, "#trials tr[data-status='pending']")).ShouldBe(2);
+            (await CountAsync(page, "#trials tr[data-status='failed']")).ShouldBe(0);
+        });
         errors.ShouldBeEmpty();
     }
 
@@ -143,19 +154,23 @@ public sealed class DashboardBrowserTests : IDisposable
         var url = browser.Url;
         var errors = new List<string>();
         var page = await browser.PageAsync(errors);
-        var denied = await page.GotoAsync(url);
-        denied!.Status.ShouldBe(401);
-        await page.GotoAsync(url + "studies/sweep?status=failed&token=t0ken-for-test");
-        await page.WaitForSelectorAsync("#trials tr[data-status='failed']");
-        page.Url.ShouldNotContain("token"); // taken out of the address bar
-        errors.RemoveAll(e => e.Contains("401", StringComparison.Ordinal)); // the refused first load (and its favicon), logged by the browser
-        await page.ClickAsync("#trials tr[data-status='failed'] a");
-        await page.WaitForSelectorAsync("button:text('Retry')");
-        await page.ClickAsync("button:text('Retry')");
-        await page.WaitForSelectorAsync(".notice:text('back to pending')");
-        await page.WaitForSelectorAsync("h1 .badge:text('pending')"); // the page is drawn again from the store
-        var ls = await _cli.RunAsync("ls", "--study", "sweep", "--status", "pending", "--format", "csv");
-        ls.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(2); // header + the retried trial
+        await Browser.StepsAsync(page, errors, async () =>
+        {
+            var denied = await page.GotoAsync(url);
+            denied!.Status.ShouldBe(401);
+            await page.GotoAsync(url + "studies/sweep?status=failed&token=t0ken-for-test");
+            await page.WaitForSelectorAsync("#trials tr[data-status='failed']");
+            page.Url.ShouldNotContain("token"); // taken out of the address bar
+            errors.RemoveAll(e => e.Contains("401", StringComparison.Ordinal)); // the refused first load (and its favicon), logged by the browser
+            await page.ClickAsync("#trials tr[data-status='failed'] a");
+            // The trial page, not the study page still shown while it loads (its button says "Retry failed").
+            await page.WaitForSelectorAsync("h1:text('Trial')");
+            await page.ClickAsync("button:text-is('Retry')");
+            await page.WaitForSelectorAsync(".notice:text('back to pending')");
+            await page.WaitForSelectorAsync("h1 .badge:text('pending')"); // the page is drawn again from the store
+            var ls = await _cli.RunAsync("ls", "--study", "sweep", "--status", "pending", "--format", "csv");
+            ls.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(2); // header + the retried trial
+        });
         errors.ShouldBeEmpty();
     }
 }

@@ -7,9 +7,13 @@ const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2"
 const main = () => document.getElementById("main");
 let session = { actions: false, csrf: null };
 let current = { refresh: null, live: null };
-// What an action answered, shown on the page drawn after it (the action changes what the page shows).
+// What an action answered, shown on the page drawn after it (the action changes what the page shows), and on
+// redraws of that page for a few seconds: the live feed may redraw it again at once, for the same change.
 let flash = null;
-function takeFlash() { const m = flash; flash = null; return m ? h("div", { class: "notice" }, m) : null; }
+function setFlash(message) { flash = { message, path: location.pathname, until: Date.now() + 10_000 }; }
+function takeFlash() { return flash && flash.path === location.pathname && Date.now() < flash.until ? h("div", { class: "notice" }, flash.message) : null; }
+// Which drawing of the page is the newest: a page still waiting for an answer when a newer one started stops there.
+let generation = 0;
 
 // ---------- helpers ----------
 // Replaces an element's children, skipping null/false (the DOM would print them as text).
@@ -243,7 +247,7 @@ async function studiesPage() {
         put(best, b.metric && b.value !== null && b.value !== undefined ? `${b.metric} ${b.goal} ${fmt(b.value)}` : "");
         best.title = b.params || "";
       }).catch(() => put(best, ""));
-      return h("tr", { class: "click", onclick: () => go("/studies/" + encodeURIComponent(st.name)) },
+      return h("tr", { class: "click", onclick: e => { if (!e.target.closest("a")) go("/studies/" + encodeURIComponent(st.name)); } },
         h("td", {}, link("/studies/" + encodeURIComponent(st.name), st.name), st.description ? h("div", { class: "muted" }, st.description) : null),
         h("td", {}, st.tags.join(", ")),
         h("td", {}, statusBar(st.counts, st.total), h("div", { class: "muted" }, countsText(st.counts))),
@@ -260,9 +264,10 @@ async function studiesPage() {
 }
 
 async function studyPage(name) {
-  const root = main();
+  const root = main(), mine = generation;
   const enc = encodeURIComponent(name);
   let study = await api(`/api/studies/${enc}`);
+  if (mine !== generation) return;
   crumbs(["studies", "/"], [name]);
   document.title = `Expt: ${name}`;
   live(name);
@@ -357,7 +362,8 @@ async function studyPage(name) {
       study.params.map(x => h("td", {}, fmt(r.params[x]))), h("td", { class: "n" }, r.replicate),
       study.results.slice(0, 12).map(x => h("td", { class: "n" }, fmt(r.results[x]))),
       h("td", { class: "n" }, secs(r.duration)), h("td", { class: "n" }, r.attempts), h("td", { class: "errtext" }, r.error || "")));
-    rows.forEach((tr, i) => tr.addEventListener("click", () => go("/trials/" + d.rows[i].id)));
+    // A click anywhere on a row opens its trial; the id's own link (and the checkbox) already handle theirs.
+    rows.forEach((tr, i) => tr.addEventListener("click", e => { if (!e.target.closest("a, input")) go("/trials/" + d.rows[i].id); }));
     const pager = h("div", { class: "pager" },
       h("button", { disabled: d.page <= 1, onclick: () => { state.page = 1; save(); renderTable(); } }, "«"),
       h("button", { disabled: d.page <= 1, onclick: () => { state.page--; save(); renderTable(); } }, "‹ prev"),
@@ -408,18 +414,19 @@ async function studyPage(name) {
 }
 
 async function trialPage(id) {
-  const root = main();
+  const root = main(), mine = generation;
   // The histories are the slowest part: ask for them at once, alongside the trial itself.
   let firstMetrics = api(`/api/trials/${encodeURIComponent(id)}/metrics`);
   firstMetrics.catch(() => {});
   const t = await api(`/api/trials/${encodeURIComponent(id)}`);
+  if (mine !== generation) return;
   crumbs(["studies", "/"], [t.study, "/studies/" + encodeURIComponent(t.study)], [t.id]);
   document.title = `Expt: trial ${t.id}`;
   live(t.study);
   const notice = h("div", {}, takeFlash());
   const actions = session.actions ? h("div", { class: "row" },
-    h("button", { onclick: async () => { flash = (await post(`/api/trials/${t.id}/retry`)).message; route(); } }, "Retry"),
-    h("button", { class: "danger", onclick: async () => { flash = (await post(`/api/trials/${t.id}/cancel`)).message; route(); } }, "Cancel")) : null;
+    h("button", { onclick: async () => { setFlash((await post(`/api/trials/${t.id}/retry`)).message); route(); } }, "Retry"),
+    h("button", { class: "danger", onclick: async () => { setFlash((await post(`/api/trials/${t.id}/cancel`)).message); route(); } }, "Cancel")) : null;
   const kv = rows => h("table", { class: "kv" }, rows.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => h("tr", {}, h("td", {}, k), h("td", {}, v))));
   const facts = kv([["status", badge(t.status)], ["study", link("/studies/" + encodeURIComponent(t.study), t.study)], ["replicate", t.replicate], ["seed", t.seed],
     ["attempts", `${t.attempts} of ${t.maxAttempts}`], ["started", when(t.started)], ["finished", when(t.finished)], ["duration", secs(t.duration)],
@@ -486,9 +493,11 @@ async function trialPage(id) {
     if (!performance.getEntriesByName("expt:metrics").length) performance.mark("expt:metrics"); // charts drawn
   };
   await Promise.all([drawCharts().catch(e => fail(charts, e)), loadLog().catch(e => fail(logBox, e))]);
+  if (mine !== generation) return;
   current.refresh = async () => {
     const now = await api(`/api/trials/${encodeURIComponent(id)}`);
-    if (now.status !== t.status || now.status === "running") { if (now.status !== t.status) trialPage(id); else drawCharts(); }
+    if (mine !== generation) return;
+    if (now.status !== t.status) route(); else if (now.status === "running") drawCharts();
   };
 }
 
@@ -539,6 +548,7 @@ async function comparePage() {
 // ---------- router ----------
 async function route() {
   current.refresh = null;
+  generation++;
   const path = decodeURIComponent(location.pathname);
   try {
     if (path === "/" || path === "") await studiesPage();
