@@ -157,6 +157,9 @@ function axisTicks(min, max, n) {
   return out;
 }
 
+// Parameters swept over orders of magnitude (learning rates...) read best on a log axis.
+function logScale(min, max) { return min > 0 && max / min >= 50; }
+
 // A final metric against one parameter: one dot per trial (categories spread a little so replicates show).
 function scatterChart(el, d) {
   put(el);
@@ -164,8 +167,7 @@ function scatterChart(el, d) {
   const W = Math.max(360, el.clientWidth || 600), H = 300, L = 60, R = 16, T = 12, B = 40;
   const xs = d.points.map(p => p.x), ys = d.points.map(p => p.y).filter(v => v !== null);
   const cat = d.categories;
-  // Parameters swept over orders of magnitude (learning rates...) read best on a log axis.
-  const log = !cat && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 50;
+  const log = !cat && logScale(Math.min(...xs), Math.max(...xs));
   const tx = v => log ? Math.log10(v) : v;
   let x0 = cat ? -0.5 : tx(Math.min(...xs)), x1 = cat ? cat.length - 0.5 : tx(Math.max(...xs));
   if (log) { x0 -= 0.15; x1 += 0.15; }
@@ -201,10 +203,13 @@ function parallelChart(el, d) {
   const W = Math.max(420, el.clientWidth || 700), H = 320, T = 24, B = 30, L = 50, R = 60;
   const n = d.axes.length, gap = (W - L - R) / (n - 1);
   const svg = s("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "parallel coordinates" });
+  // The metric's axis stays linear (its colour scale is); parameter axes follow the scatter chart's log rule.
+  d.axes.forEach((a, i) => { a.log = i < n - 1 && !a.categories && logScale(a.min, a.max); });
   const pos = (a, v) => {
     if (v === null || v === undefined) return null;
-    const lo = a.categories ? -0.5 : a.min, hi = a.categories ? a.categories.length - 0.5 : a.max;
-    return T + (1 - (hi === lo ? 0.5 : (v - lo) / (hi - lo))) * (H - T - B);
+    const f = a.log ? Math.log10 : x => x;
+    const lo = a.categories ? -0.5 : f(a.min), hi = a.categories ? a.categories.length - 0.5 : f(a.max);
+    return T + (1 - (hi === lo ? 0.5 : (f(v) - lo) / (hi - lo))) * (H - T - B);
   };
   const m = d.axes[n - 1];
   const g = s("g", { fill: "none", "stroke-opacity": Math.max(0.08, Math.min(0.6, 40 / d.lines.length)), "stroke-width": 1.2 });
@@ -222,9 +227,12 @@ function parallelChart(el, d) {
   d.axes.forEach((a, i) => {
     const x = L + i * gap;
     svg.append(s("line", { x1: x, x2: x, y1: T, y2: H - B, stroke: "#333" }));
-    svg.append(s("text", { x, y: H - 8, "text-anchor": "middle", "font-size": 12, "font-weight": i === n - 1 ? 700 : 400 }, a.name));
-    const ticks = a.categories ? a.categories.map((c, j) => [j, c]) : axisTicks(a.min, a.max, 4).map(t => [t, fmt(t)]);
-    for (const [v, label] of ticks.slice(0, 12)) svg.append(s("text", { x: x + 4, y: pos(a, v) + 4, "font-size": 10, fill: "#444" }, label));
+    svg.append(s("text", { x, y: H - 8, "text-anchor": "middle", "font-size": 12, "font-weight": i === n - 1 ? 700 : 400 }, a.name + (a.log ? " (log)" : "")));
+    const ticks = a.categories ? a.categories.map((c, j) => [j, c])
+      : a.log ? axisTicks(Math.ceil(Math.log10(a.min)), Math.floor(Math.log10(a.max)), 6).filter(Number.isInteger).map(t => [Math.pow(10, t), fmt(Math.pow(10, t))])
+      : axisTicks(a.min, a.max, 4).map(t => [t, fmt(t)]);
+    // Labels sit on the lines: a white outline keeps them legible.
+    for (const [v, label] of ticks.slice(0, 12)) svg.append(s("text", { x: x + 5, y: pos(a, v) + 4, "font-size": 11, fill: "#222", stroke: "#fff", "stroke-width": 3, "paint-order": "stroke" }, label));
   });
   el.append(svg);
 }
@@ -461,7 +469,7 @@ async function trialPage(id) {
       return bad ? h("span", { class: "bad" }, line + "\n") : line + "\n";
     });
     put(logBox, ...(text ? lines : [h("span", { class: "muted" }, `(${stream} is empty)`)]));
-    hits.textContent = q ? `${count} matching lines` : "";
+    hits.textContent = q ? `${count} matching line${count === 1 ? "" : "s"}` : "";
     const first = logBox.querySelector(".hit");
     if (first) logBox.scrollTop = first.offsetTop - logBox.offsetTop - 40;
   };
