@@ -267,7 +267,8 @@ public sealed class RunEndToEndTests : IDisposable
     public async Task A_waiting_worker_runs_a_study_enqueued_after_it_started()
     {
         (await _cli.RunAsync("run", "--name", "first", "--set", "x=1", "--", "true")).ExitCode.ShouldBe(0);
-        using var worker = _cli.Start(Cli.ExptDll, ["worker", "--idle-exit", "4s", "-q"]);
+        // Idle long enough for the fill below to land even on a loaded machine.
+        using var worker = _cli.Start(Cli.ExptDll, ["worker", "--idle-exit", "8s", "-q"]);
         worker.StandardInput.Close();
         await Task.Delay(1000);
         var fill = await _cli.RunAsync("run", "--name", "later", "--set", "x=1,2,3", "--enqueue-only", "--", "sh", "-c", "test {x} -gt 0");
