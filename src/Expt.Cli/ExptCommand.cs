@@ -37,7 +37,7 @@ internal abstract class ExptCommand(CliEnvironment env, GlobalOptions globals)
         {
             foreach (var error in ex.Errors)
             {
-                await Env.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
+                await Env.Error.WriteLineAsync($"error: {Text.TerminalText.Escape(error.ToString())}").ConfigureAwait(false);
             }
             return ExitCodes.UsageError;
         }
@@ -48,7 +48,7 @@ internal abstract class ExptCommand(CliEnvironment env, GlobalOptions globals)
         }
         catch (UserException ex)
         {
-            await Env.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            await Env.Error.WriteLineAsync($"error: {Text.TerminalText.Escape(ex.Message)}").ConfigureAwait(false);
             return ex.ExitCode;
         }
         catch (Storage.StoreUnavailableException ex)

@@ -20,6 +20,9 @@ internal sealed class LeaseOptions
         Description = "How often leases are renewed (default 10s; must be shorter than --lease)",
     };
 
+    /// <summary>The shortest lease or heartbeat: shorter ones would spend the store's time renewing leases.</summary>
+    public static readonly TimeSpan MinDuration = TimeSpan.FromMilliseconds(100);
+
     public IEnumerable<Option> All => [Lease, Heartbeat];
 
     /// <summary>Applies the options (and where trial files go) to <paramref name="options"/>.</summary>
@@ -46,8 +49,8 @@ internal sealed class LeaseOptions
         {
             return null;
         }
-        return DurationParser.TryParse(text, out var value) && value > TimeSpan.Zero
+        return DurationParser.TryParse(text, out var value) && value >= MinDuration && value <= InputLimits.MaxDuration
             ? value
-            : throw new UserException($"{name}: '{text}' is not a duration; expected e.g. 500ms, 30s, 5m");
+            : throw new UserException($"{name}: '{InputLimits.Quote(text)}' is not a duration from {DurationParser.Format(MinDuration)} to {DurationParser.Format(InputLimits.MaxDuration)}; expected e.g. 500ms, 30s, 5m");
     }
 }

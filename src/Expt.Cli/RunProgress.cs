@@ -68,7 +68,7 @@ internal sealed class RunProgress : IWorkerObserver
             {
                 foreach (var warning in warnings.Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 {
-                    _env.Error.WriteLine($"trial {context.Lease.TrialId}: {warning}");
+                    _env.Error.WriteLine($"trial {context.Lease.TrialId}: {Expt.Text.TerminalText.Escape(warning)}");
                 }
             }
         }
@@ -96,6 +96,7 @@ internal sealed class RunProgress : IWorkerObserver
         {
             line += " (not recorded: the lease was lost)";
         }
+        line = Expt.Text.TerminalText.Escape(line);
         lock (_writeLock)
         {
             if (_env.IsTerminal)
@@ -148,7 +149,7 @@ internal sealed class RunProgress : IWorkerObserver
         }
         foreach (var (slot, (context, started)) in _slots.OrderBy(s => s.Key).Take(16))
         {
-            rows.Add(new Markup($"[grey]slot {slot,2}[/] {context.Lease.TrialId} {Markup.Escape(context.Params.ToString())} #{context.Lease.Replicate} [grey]{DurationParser.Format(_env.Time.GetElapsedTime(started))}[/]"));
+            rows.Add(new Markup($"[grey]slot {slot,2}[/] {context.Lease.TrialId} {Markup.Escape(Expt.Text.TerminalText.Escape(context.Params.ToString()))} #{context.Lease.Replicate} [grey]{DurationParser.Format(_env.Time.GetElapsedTime(started))}[/]"));
         }
         return new Rows(rows);
     }

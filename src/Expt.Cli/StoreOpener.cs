@@ -47,10 +47,28 @@ internal static class StoreOpener
         {
             return await OpenPostgresAsync(location, settings, env, cancellationToken).ConfigureAwait(false);
         }
-        var path = Path.GetFullPath(location, env.WorkingDirectory);
+        string path;
+        try
+        {
+            path = Path.GetFullPath(location, env.WorkingDirectory);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new UserException($"--store: '{Spec.InputLimits.Quote(location)}' is not a file path: {ex.Message}");
+        }
+        if (Directory.Exists(path))
+        {
+            throw new UserException($"--store: {path} is a directory; expected a SQLite file such as {Path.Combine(path, "expt.db")}");
+        }
         if (mustExist && !File.Exists(path))
         {
             throw new UserException($"no store at {path}; run a study first (expt run FILE) or pass --store", ExitCodes.NotFound);
+        }
+        // Only the default place is created on demand: a typo in --store must not scatter directories and stores.
+        var directory = Path.GetDirectoryName(path);
+        if (!mustExist && location != DefaultPath && directory is not null && !Directory.Exists(directory))
+        {
+            throw new UserException($"--store: no directory {directory}; create it first (only the default {DefaultPath} is created for you)");
         }
         try
         {

@@ -80,7 +80,9 @@ internal sealed class StudyOptions
         }
         if (parseResult.GetValue(Parallel) is { } parallel)
         {
-            spec = parallel >= 1 ? spec with { Parallel = parallel } : throw new UserException($"--parallel: expected at least 1, got {parallel}");
+            spec = parallel is >= 1 and <= InputLimits.MaxParallel
+                ? spec with { Parallel = parallel }
+                : throw new UserException($"--parallel: expected a number of trials at once from 1 to {InputLimits.MaxParallel}, got {parallel}");
         }
         return spec;
     }

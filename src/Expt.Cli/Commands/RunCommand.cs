@@ -25,6 +25,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     private readonly Option<bool> _isolate = new("--isolate") { Description = "Run C# trials in worker processes (one per slot): crashes and hangs cannot take the study down" };
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();
     private readonly LeaseOptions _leases = new();
+    private readonly Option<int?> _limit = GlobalOptions.Integer("--limit", "-l", "With --dry-run: show at most this many trials (default 1,000; 0 shows all)", "a number of trials");
     private readonly Option<bool> _mpi = new("--mpi") { Description = "Under mpiexec: rank 0 owns the store and hands trials to ranks 1..K-1 as they become free" };
 
     public override IReadOnlyList<string> Examples { get; } =
@@ -39,7 +40,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     {
         var command = new Command("run", "Run a study: create it in the store (or resume it), then run its pending trials in parallel.");
         command.Arguments.Add(_study.Target);
-        foreach (var option in new Option[] { _study.Set, _study.Parallel, _dryRun, _study.Yes, _new, _study.Name, _verbose, _quiet, _isolate, _enqueueOnly, _format, _mpi }.Concat(_leases.All))
+        foreach (var option in new Option[] { _study.Set, _study.Parallel, _dryRun, _study.Yes, _new, _study.Name, _verbose, _quiet, _isolate, _enqueueOnly, _format, _limit, _mpi }.Concat(_leases.All))
         {
             command.Options.Add(option);
         }
@@ -49,9 +50,11 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var spec = _study.Load(parseResult, Env, trailingCommand);
+        // Every option is checked before anything touches the store: bad input leaves nothing half-written.
+        _leases.Apply(new WorkerOptions(), parseResult, keepFilesInStore: false);
         if (parseResult.GetValue(_dryRun))
         {
-            PrintPlan(spec, parseResult.GetValue(_format));
+            PrintPlan(spec, parseResult.GetValue(_format), parseResult.GetValue(_limit) is { } limit ? (limit >= 0 ? limit : throw new UserException($"--limit: expected 0 or more, got {limit}")) : 1000);
             return ExitCodes.Success;
         }
 
@@ -148,16 +151,24 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         return failed > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
     }
 
-    private void PrintPlan(StudySpec spec, OutputFormat format)
+    private void PrintPlan(StudySpec spec, OutputFormat format, int limit)
     {
-        var plan = TrialPlan.Create(spec);
+        // Lazily: a dry run of a 10^9-point grid shows its first trials and a count, it does not build them all.
+        var small = spec.Space.EstimatedSize <= 1_000_000;
+        var shown = TrialPlan.Enumerate(spec);
+        if (limit > 0)
+        {
+            shown = shown.Take(limit);
+        }
+        var printed = 0;
         if (format == OutputFormat.Json)
         {
             JsonOutput.Write(Env, w =>
             {
                 w.WriteStartArray();
-                foreach (var t in plan)
+                foreach (var t in shown)
                 {
+                    printed++;
                     w.WriteStartObject();
                     w.WriteNumber("seq", t.Seq);
                     w.WritePropertyName("params");
@@ -173,12 +184,25 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         else
         {
             var names = spec.Space.Names;
-            var rows = plan.Select(t => (IReadOnlyList<string>)new[] { t.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+            var rows = shown.Select(t => (IReadOnlyList<string>)new[] { t.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) }
                 .Concat(names.Select(n => t.Params.TryGetValue(n, out var v) ? ParamValues.Format(v) : string.Empty))
                 .Concat([t.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture), t.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture), t.Key]).ToList()).ToList();
+            printed = rows.Count;
             TableRenderer.Write(Env, new TableData(["#", .. names, "replicate", "seed", "key"], rows), format);
         }
-        Env.Error.WriteLine($"dry run: study {spec.Name}, {plan.Count / Math.Max(1, spec.Replications)} points × {spec.Replications} replications = {plan.Count} trials; nothing was run or stored");
+        var replications = Math.Max(1, spec.Replications);
+        string count;
+        if (small || spec.Space.IsSizeExact)
+        {
+            var points = small ? (limit > 0 && printed < limit ? printed / replications : spec.Space.Enumerate(spec.Seed).LongCount()) : (long)spec.Space.EstimatedSize;
+            count = $"{points:N0} points × {spec.Replications} replications = {points * spec.Replications:N0} trials";
+        }
+        else
+        {
+            count = $"at most {spec.Space.EstimatedSize:N0} points × {spec.Replications} replications (before exclude and where)";
+        }
+        var cut = limit > 0 && printed == limit ? $"; the first {printed:N0} shown (--limit 0 shows all)" : string.Empty;
+        Env.Error.WriteLine($"dry run: study {spec.Name}, {count}{cut}; nothing was run or stored");
     }
 
     private ITrialExecutor CreateExecutor(StudySpec spec, bool isolate, bool verbose)

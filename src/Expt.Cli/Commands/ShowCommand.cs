@@ -140,9 +140,10 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
 
     private void Section(string title, string body)
     {
+        body = Expt.Text.TerminalText.Escape(body, keepLines: true);
         if (Env.IsTerminal)
         {
-            Env.Out.Write(new Panel(new Text(body)).Header(title).Expand());
+            Env.Out.Write(new Panel(new Spectre.Console.Text(body)).Header(title).Expand());
         }
         else
         {

@@ -1,4 +1,5 @@
 using System.Text;
+using Expt.Text;
 using Spectre.Console;
 
 namespace Expt.Cli.Output;
@@ -11,6 +12,11 @@ internal static class TableRenderer
 {
     public static void Write(CliEnvironment env, TableData table, OutputFormat format)
     {
+        if (format != OutputFormat.Csv)
+        {
+            // What a trial wrote (a parameter, a result, an error) is shown, never obeyed: no escape sequence reaches the terminal.
+            table = table with { Headers = table.Headers.Select(h => TerminalText.Escape(h)).ToList(), Rows = table.Rows.Select(r => (IReadOnlyList<string>)r.Select(c => TerminalText.Escape(c)).ToList()).ToList() };
+        }
         if (format == OutputFormat.Table && env.MarkdownTables)
         {
             format = OutputFormat.Markdown;

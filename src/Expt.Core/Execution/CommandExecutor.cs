@@ -93,6 +93,11 @@ public sealed class CommandExecutor : ITrialExecutor
         info.Environment["EXPT_TRIAL_ID"] = lease.TrialId;
         info.Environment["EXPT_STUDY"] = lease.StudyName;
         info.Environment["EXPT_PARAMS"] = paramsJson;
+        foreach (var (name, value) in context.Params)
+        {
+            // Each value also on its own: a shell script reads "$EXPT_PARAM_LR" with no quoting to get wrong.
+            info.Environment[CommandTemplate.EnvironmentName(name)] = ParamValues.Format(value);
+        }
         info.Environment["EXPT_SEED"] = lease.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["EXPT_REPLICATE"] = lease.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["EXPT_ATTEMPT"] = lease.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);

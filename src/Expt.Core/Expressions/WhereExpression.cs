@@ -33,6 +33,14 @@ public sealed class WhereExpression
     public static WhereExpression Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > InputLimits.MaxExpressionChars)
+        {
+            throw new FormatException($"the expression is {text.Length:N0} characters long, more than the limit of {InputLimits.MaxExpressionChars:N0}");
+        }
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new FormatException("the expression contains a NUL character");
+        }
         var parser = new Parser(Tokenize(text));
         var root = parser.ParseOr();
         parser.ExpectEnd();
@@ -77,6 +85,37 @@ public sealed class WhereExpression
         public override object? Eval(TryLookup lookup) => Items.Select(i => i.Eval(lookup)).ToList();
     }
 
+    // 'a or b or c ...' is one node with a list, evaluated in a loop: a chain of 10,000 ors cannot overflow the stack.
+    private sealed record AnyOf(IReadOnlyList<Node> Operands) : Node
+    {
+        public override object? Eval(TryLookup lookup)
+        {
+            foreach (var operand in Operands)
+            {
+                if (Truthy(operand.Eval(lookup)))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private sealed record AllOf(IReadOnlyList<Node> Operands) : Node
+    {
+        public override object? Eval(TryLookup lookup)
+        {
+            foreach (var operand in Operands)
+            {
+                if (!Truthy(operand.Eval(lookup)))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     private sealed record Not(Node Operand) : Node
     {
         public override object? Eval(TryLookup lookup) => !Truthy(Operand.Eval(lookup));
@@ -86,11 +125,6 @@ public sealed class WhereExpression
     {
         public override object? Eval(TryLookup lookup)
         {
-            switch (Op)
-            {
-                case "and": return Truthy(Left.Eval(lookup)) && Truthy(Right.Eval(lookup));
-                case "or": return Truthy(Left.Eval(lookup)) || Truthy(Right.Eval(lookup));
-            }
             var left = Left.Eval(lookup);
             var right = Right.Eval(lookup);
             return Op switch
@@ -198,7 +232,7 @@ public sealed class WhereExpression
                     '<' or '>' => new Token(Kind.Op, c.ToString(), start),
                     '=' => new Token(Kind.Op, "==", start),
                     '!' => new Token(Kind.Op, "not", start),
-                    _ => throw new FormatException($"unexpected character '{c}' at column {start + 1}"),
+                    _ => throw new FormatException($"unexpected character '{InputLimits.Quote(c.ToString())}' at column {start + 1}"),
                 });
             }
         }
@@ -212,6 +246,7 @@ public sealed class WhereExpression
     private sealed class Parser(List<Token> tokens)
     {
         private int _index;
+        private int _depth;
 
         public List<string> Names { get; } = [];
 
@@ -231,31 +266,49 @@ public sealed class WhereExpression
         {
             if (Peek.Kind != Kind.End)
             {
-                throw new FormatException($"unexpected '{Peek.Text}' at column {Peek.Position + 1}; expected an operator (and, or, ==, <, in, ...) or the end");
+                throw new FormatException($"unexpected '{InputLimits.Quote(Peek.Text)}' at column {Peek.Position + 1}; expected an operator (and, or, ==, <, in, ...) or the end");
             }
         }
 
         public Node ParseOr()
         {
-            var left = ParseAnd();
+            var operands = new List<Node> { ParseAnd() };
             while (Accept(Kind.Op, "or"))
             {
-                left = new Binary("or", left, ParseAnd());
+                operands.Add(ParseAnd());
             }
-            return left;
+            return operands.Count == 1 ? operands[0] : new AnyOf(operands);
         }
 
         private Node ParseAnd()
         {
-            var left = ParseNot();
+            var operands = new List<Node> { ParseNot() };
             while (Accept(Kind.Op, "and"))
             {
-                left = new Binary("and", left, ParseNot());
+                operands.Add(ParseNot());
             }
-            return left;
+            return operands.Count == 1 ? operands[0] : new AllOf(operands);
         }
 
-        private Node ParseNot() => Accept(Kind.Op, "not") ? new Not(ParseNot()) : ParseComparison();
+        private Node ParseNot()
+        {
+            var negations = 0;
+            while (Accept(Kind.Op, "not"))
+            {
+                negations++;
+            }
+            var operand = ParseComparison();
+            return negations % 2 == 1 ? new Not(operand) : negations > 0 ? new Not(new Not(operand)) : operand;
+        }
+
+        /// <summary>Parentheses and lists nest by recursion: bounded, so 50,000 '(' is an error, not a crash.</summary>
+        private void Enter(Token token)
+        {
+            if (++_depth > InputLimits.MaxNesting)
+            {
+                throw new FormatException($"nested more than {InputLimits.MaxNesting} levels deep at column {token.Position + 1}");
+            }
+        }
 
         private Node ParseComparison()
         {
@@ -282,7 +335,7 @@ public sealed class WhereExpression
             {
                 case Kind.Number:
                     var number = ScalarResolver.Resolve(token.Text);
-                    return ParamValues.IsNumber(number) ? new Literal(number) : throw new FormatException($"'{token.Text}' at column {token.Position + 1} is not a number");
+                    return ParamValues.IsNumber(number) ? new Literal(number) : throw new FormatException($"'{InputLimits.Quote(token.Text)}' at column {token.Position + 1} is not a number");
                 case Kind.String:
                     return new Literal(token.Text);
                 case Kind.Ident:
@@ -295,9 +348,12 @@ public sealed class WhereExpression
                     Names.Add(token.Text);
                     return new Name(token.Text);
                 case Kind.LParen:
+                    Enter(token);
                     var inner = ParseOr();
+                    _depth--;
                     return Accept(Kind.RParen) ? inner : throw new FormatException($"expected ')' at column {Peek.Position + 1}");
                 case Kind.LBracket:
+                    Enter(token);
                     var items = new List<Node>();
                     if (!Accept(Kind.RBracket))
                     {
@@ -311,11 +367,12 @@ public sealed class WhereExpression
                             throw new FormatException($"expected ']' at column {Peek.Position + 1}");
                         }
                     }
+                    _depth--;
                     return new ListNode(items);
                 default:
                     throw new FormatException(token.Kind == Kind.End
                         ? "the expression ends too early; expected a name, a number or a string"
-                        : $"unexpected '{token.Text}' at column {token.Position + 1}; expected a name, a number or a string");
+                        : $"unexpected '{InputLimits.Quote(token.Text)}' at column {token.Position + 1}; expected a name, a number or a string");
             }
         }
     }

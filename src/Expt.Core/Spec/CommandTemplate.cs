@@ -23,12 +23,56 @@ public sealed partial class CommandTemplate
     public CommandTemplate(string text, bool shell)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > InputLimits.MaxCommandChars)
+        {
+            throw new FormatException($"the command is {text.Length:N0} characters long, more than the limit of {InputLimits.MaxCommandChars:N0}");
+        }
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new FormatException("the command contains a NUL character, which no command line can carry");
+        }
+        CheckBraces(text);
         Text = text;
         Shell = shell;
         _arguments = shell ? [text] : Split(text);
         if (_arguments.Count == 0)
         {
             throw new FormatException("the command is empty");
+        }
+    }
+
+    /// <summary>
+    /// Braces outside placeholders must pair up: a lone <c>{x</c> or <c>x}</c> is a mistyped placeholder, not text
+    /// to pass on. Paired literal braces (an awk program, a JSON object) stay as they are.
+    /// </summary>
+    private static void CheckBraces(string text)
+    {
+        var open = new Stack<int>();
+        var i = 0;
+        foreach (Match m in Placeholder().Matches(text))
+        {
+            Scan(text, i, m.Index, open);
+            i = m.Index + m.Length;
+        }
+        Scan(text, i, text.Length, open);
+        if (open.Count > 0)
+        {
+            throw new FormatException($"'{{' at column {open.Peek() + 1} is never closed; a placeholder is {{name}}, a literal brace is written {{{{");
+        }
+    }
+
+    private static void Scan(string text, int from, int to, Stack<int> open)
+    {
+        for (var i = from; i < to; i++)
+        {
+            if (text[i] == '{')
+            {
+                open.Push(i);
+            }
+            else if (text[i] == '}' && !open.TryPop(out _))
+            {
+                throw new FormatException($"'}}' at column {i + 1} closes no '{{'; a placeholder is {{name}}, a literal brace is written }}}}");
+            }
         }
     }
 
@@ -41,6 +85,122 @@ public sealed partial class CommandTemplate
     /// <summary>Every placeholder name used.</summary>
     public IReadOnlyList<string> Placeholders =>
         Placeholder().Matches(Text).Where(m => m.Groups[1].Success).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal).ToList();
+
+    private static readonly HashSet<string> Shells = new(StringComparer.Ordinal) { "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox" };
+
+    /// <summary>
+    /// Placeholders whose values would be read by a shell as code: inside quotes in shell mode (<c>echo "{v}"</c>:
+    /// Expt's own quoting is then inside the user's, so <c>$(...)</c> in a value runs), or inside the script of a
+    /// <c>sh -c</c> / <c>bash -c</c> argument without shell mode (the value becomes part of the script). Each comes
+    /// with how it is quoted there. Bare placeholders in shell mode, and <c>sh -c</c>'s positional arguments, are safe.
+    /// </summary>
+    public IReadOnlyList<(string Name, string Where)> PlaceholdersReadAsCode()
+    {
+        var found = new List<(string, string)>();
+        if (Shell)
+        {
+            var state = QuoteStates(Text);
+            foreach (Match m in Placeholder().Matches(Text))
+            {
+                if (m.Groups[1].Success && state[m.Index] != '\0')
+                {
+                    found.Add((m.Groups[1].Value, state[m.Index] == '\'' ? "inside single quotes" : "inside double quotes"));
+                }
+            }
+            return found;
+        }
+        if (ShellScript(_arguments) is ({ } shell, { } script))
+        {
+            foreach (Match m in Placeholder().Matches(script))
+            {
+                if (m.Groups[1].Success)
+                {
+                    found.Add((m.Groups[1].Value, $"inside the script of '{shell} -c'"));
+                }
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The script argument when the command is a shell given <c>-c</c> (also <c>-ec</c>, <c>env bash -c</c>).</summary>
+    private static (string? Shell, string? Script) ShellScript(IReadOnlyList<string> args)
+    {
+        var i = 0;
+        if (args.Count > 1 && Path.GetFileName(args[0]) == "env")
+        {
+            i = 1;
+        }
+        if (i >= args.Count || !Shells.Contains(Path.GetFileName(args[i])))
+        {
+            return (null, null);
+        }
+        var shell = Path.GetFileName(args[i]);
+        for (i++; i < args.Count && args[i].StartsWith('-'); i++)
+        {
+            if (args[i].Length > 1 && !args[i].StartsWith("--", StringComparison.Ordinal) && args[i].Contains('c', StringComparison.Ordinal))
+            {
+                // The first argument after the options is the script.
+                var next = i + 1;
+                while (next < args.Count && args[next].StartsWith('-') && args[next] != "-" && args[next] != "--")
+                {
+                    next++;
+                }
+                if (next < args.Count && args[next] == "--")
+                {
+                    next++;
+                }
+                return (shell, next < args.Count ? args[next] : null);
+            }
+        }
+        return (null, null);
+    }
+
+    /// <summary>For each character of a POSIX shell text: the quote it is inside (<c>'</c> or <c>"</c>), or <c>\0</c>.</summary>
+    private static char[] QuoteStates(string text)
+    {
+        var states = new char[text.Length];
+        var quote = '\0';
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            states[i] = quote;
+            if (quote == '\'')
+            {
+                if (c == '\'')
+                {
+                    quote = '\0';
+                }
+            }
+            else if (c == '\\' && i + 1 < text.Length)
+            {
+                states[++i] = quote;
+            }
+            else if (quote == '"')
+            {
+                if (c == '"')
+                {
+                    quote = '\0';
+                }
+            }
+            else if (c is '\'' or '"')
+            {
+                quote = c;
+            }
+        }
+        return states;
+    }
+
+    /// <summary>The environment variable that carries a parameter to a command trial: <c>model.depth</c> → <c>EXPT_PARAM_MODEL_DEPTH</c>.</summary>
+    public static string EnvironmentName(string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        var sb = new StringBuilder("EXPT_PARAM_", 11 + parameter.Length);
+        foreach (var c in parameter)
+        {
+            sb.Append(char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_');
+        }
+        return sb.ToString();
+    }
 
     /// <summary>The program and its arguments for one trial.</summary>
     public IReadOnlyList<string> Render(Func<string, string?> lookup)

@@ -49,6 +49,11 @@ public static class ConfigOverrides
     private static ConfigNode? ParseValue(string text, List<SpecError> errors, string key)
     {
         var trimmed = text.Trim();
+        if (trimmed.StartsWith('[') && !trimmed.EndsWith(']'))
+        {
+            errors.Add(new SpecError(SourceLocation.CommandLine, key, $"'{InputLimits.Quote(trimmed)}' opens a list with '[' but does not close it; expected e.g. [1, 2] (quote it to keep it as text)"));
+            return null;
+        }
         if (trimmed.StartsWith('[') && trimmed.EndsWith(']'))
         {
             try
@@ -62,7 +67,7 @@ public static class ConfigOverrides
                 return null;
             }
         }
-        if (SweepExpression.IsExpression(trimmed))
+        if (SweepExpression.LooksLikeExpression(trimmed))
         {
             return new ConfigScalar(trimmed, false, SourceLocation.CommandLine);
         }
@@ -96,6 +101,7 @@ public static class ConfigOverrides
     {
         var parts = new List<string>();
         var start = 0;
+        var depth = 0;
         char? quote = null;
         for (var i = 0; i < text.Length; i++)
         {
@@ -111,7 +117,15 @@ public static class ConfigOverrides
             {
                 quote = c;
             }
-            else if (c == ',')
+            else if (c is '(' or '[' or '{')
+            {
+                depth++;
+            }
+            else if (c is ')' or ']' or '}')
+            {
+                depth = Math.Max(0, depth - 1);
+            }
+            else if (c == ',' && depth == 0)
             {
                 parts.Add(text[start..i]);
                 start = i + 1;

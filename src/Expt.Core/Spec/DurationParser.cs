@@ -12,36 +12,46 @@ public static partial class DurationParser
     [GeneratedRegex(@"(\d+(?:\.\d+)?)(ms|s|m|h|d)", RegexOptions.CultureInvariant)]
     private static partial Regex Part();
 
-    /// <summary>Parses a duration; false when the text is not one.</summary>
+    /// <summary>Parses a duration; false when the text is not one, or is longer than a TimeSpan can hold.</summary>
     public static bool TryParse(string? text, out TimeSpan duration)
     {
         duration = TimeSpan.Zero;
-        if (string.IsNullOrWhiteSpace(text))
+        if (string.IsNullOrWhiteSpace(text) || text.Length > 100)
         {
             return false;
         }
         text = text.Trim();
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        double seconds;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var plain))
         {
-            duration = TimeSpan.FromSeconds(seconds);
-            return seconds >= 0;
+            seconds = plain;
         }
-        if (!Whole().IsMatch(text))
+        else if (Whole().IsMatch(text))
+        {
+            seconds = 0;
+            foreach (Match m in Part().Matches(text))
+            {
+                var value = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+                seconds += value * m.Groups[2].Value switch
+                {
+                    "ms" => 0.001,
+                    "s" => 1,
+                    "m" => 60,
+                    "h" => 3600,
+                    _ => 86400,
+                };
+            }
+        }
+        else
         {
             return false;
         }
-        foreach (Match m in Part().Matches(text))
+        // 99999999999h is a number, not a duration anything can wait for: refuse rather than overflow.
+        if (!(seconds >= 0 && seconds < TimeSpan.MaxValue.TotalSeconds / 2))
         {
-            var value = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-            duration += m.Groups[2].Value switch
-            {
-                "ms" => TimeSpan.FromMilliseconds(value),
-                "s" => TimeSpan.FromSeconds(value),
-                "m" => TimeSpan.FromMinutes(value),
-                "h" => TimeSpan.FromHours(value),
-                _ => TimeSpan.FromDays(value),
-            };
+            return false;
         }
+        duration = TimeSpan.FromSeconds(seconds);
         return true;
     }
 
@@ -63,6 +73,10 @@ public static partial class DurationParser
         if (d < TimeSpan.FromHours(1))
         {
             return $"{(int)d.TotalMinutes}m{d.Seconds:00}s";
+        }
+        if (d >= TimeSpan.FromDays(2) && d.Ticks % TimeSpan.TicksPerDay == 0)
+        {
+            return $"{(int)d.TotalDays}d";
         }
         return $"{(int)d.TotalHours}h{d.Minutes:00}m";
     }

@@ -47,30 +47,28 @@ public sealed record ParamSpace
 
     /// <summary>Expands the space into its points, in the documented deterministic order.</summary>
     /// <param name="studySeed">Seeds the random draws, so the same study always gives the same points.</param>
-    public IReadOnlyList<ParamSet> Expand(long studySeed)
+    public IReadOnlyList<ParamSet> Expand(long studySeed) => Enumerate(studySeed).ToList();
+
+    /// <summary>
+    /// The points one at a time, in the order of <see cref="Expand"/>: a dry run of a huge space shows its first
+    /// points without holding them all.
+    /// </summary>
+    public IEnumerable<ParamSet> Enumerate(long studySeed)
     {
         var order = Names;
-        var bases = new List<Dictionary<string, object?>>();
-        if (Points.Count == 0 || HasSweep)
-        {
-            foreach (var point in Grid())
-            {
-                bases.Add(point);
-            }
-        }
         var fixedValues = Axes.Where(a => a.Rows.Count == 1).SelectMany(a => a.Names.Select((n, i) => KeyValuePair.Create(n, a.Rows[0][i]))).ToList();
-        foreach (var point in Points)
+        var bases = Points.Count == 0 || HasSweep ? Grid() : [];
+        bases = bases.Concat(Points.Select(point =>
         {
             var values = new Dictionary<string, object?>(fixedValues, StringComparer.Ordinal);
             foreach (var (key, value) in point)
             {
                 values[key] = value;
             }
-            bases.Add(values);
-        }
+            return values;
+        }));
 
         var random = new SeededRandom(studySeed ^ 0x5A3D_1E4F_7C2B_9A61L);
-        var result = new List<ParamSet>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var basePoint in bases)
         {
@@ -85,12 +83,19 @@ public sealed record ParamSpace
                 var set = new ParamSet(order.Where(values.ContainsKey).Select(n => KeyValuePair.Create(n, values[n])));
                 if (Keep(set) && seen.Add(set.ToCanonicalJson()))
                 {
-                    result.Add(set);
+                    yield return set;
                 }
             }
         }
-        return result;
     }
+
+    /// <summary>
+    /// True when <see cref="EstimatedSize"/> is the exact number of points: no filters, no explicit points, no
+    /// random draws that could repeat, and no axis with a repeated row.
+    /// </summary>
+    public bool IsSizeExact =>
+        Exclude.Count == 0 && Where is null && Points.Count == 0 && Random.Count == 0
+        && Axes.All(a => a.Rows.Select(r => string.Join('\u0001', r.Select(ParamValues.Format))).Distinct(StringComparer.Ordinal).Count() == a.Rows.Count);
 
     private IEnumerable<Dictionary<string, object?>> Grid()
     {

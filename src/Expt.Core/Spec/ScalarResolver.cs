@@ -15,6 +15,33 @@ public static partial class ScalarResolver
     [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$", RegexOptions.CultureInvariant)]
     private static partial Regex FloatPattern();
 
+    /// <summary>
+    /// Why a plain scalar cannot be taken as the number it looks like, or null: an integer beyond 64 bits would
+    /// silently become an inexact float, and a float beyond the double range would become infinity or zero.
+    /// </summary>
+    public static string? RangeError(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (IntPattern().IsMatch(text))
+        {
+            return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+                ? null
+                : $"the integer {Text.TerminalText.Escape(text.Length > 40 ? text[..40] + "…" : text)} is out of range (at most ±9223372036854775807); quote it to keep it as text";
+        }
+        if (FloatPattern().IsMatch(text) && ParamValues.ParseNumber(text) is double d && (double.IsInfinity(d) || (d == 0 && HasNonZeroMantissa(text))))
+        {
+            return $"the number {Text.TerminalText.Escape(text.Length > 40 ? text[..40] + "…" : text)} is out of the float range (about 1e-308 to 1e308); write .inf for infinity, or quote it to keep it as text";
+        }
+        return null;
+    }
+
+    private static bool HasNonZeroMantissa(string text)
+    {
+        var exponent = text.AsSpan().IndexOfAny('e', 'E');
+        var mantissa = exponent < 0 ? text.AsSpan() : text.AsSpan(0, exponent);
+        return mantissa.IndexOfAnyInRange('1', '9') >= 0;
+    }
+
     /// <summary>Resolves a plain scalar.</summary>
     public static object? Resolve(string text)
     {

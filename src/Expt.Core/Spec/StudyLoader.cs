@@ -17,7 +17,7 @@ public static class StudyLoader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = ReadBounded(path) ?? throw new SpecException(new SpecError(new SourceLocation(displayName, 0), string.Empty, $"the file is larger than the limit of {InputLimits.MaxStudyFileBytes >> 20} MiB"));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -28,6 +28,24 @@ public static class StudyLoader
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var spec = StudySpecBinder.Bind(ConfigOverrides.Apply(root, overrides), options with { BaseDirectory = directory });
         return spec with { SourceFile = Path.GetFullPath(path) };
+    }
+
+    // A study file is small: stop reading a huge one (or a device such as /dev/zero) at the limit.
+    private static string? ReadBounded(string path)
+    {
+        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+        var text = new System.Text.StringBuilder();
+        var buffer = new char[64 * 1024];
+        int read;
+        while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            text.Append(buffer, 0, read);
+            if (text.Length > InputLimits.MaxStudyFileBytes)
+            {
+                return null;
+            }
+        }
+        return text.ToString();
     }
 
     /// <summary>Builds a study with no file: a command line plus <c>--set</c> sweeps.</summary>

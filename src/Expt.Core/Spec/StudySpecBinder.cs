@@ -22,6 +22,12 @@ public sealed partial class StudySpecBinder
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z_][A-Za-z0-9_\-]*)*$", RegexOptions.CultureInvariant)]
     private static partial Regex ParamNamePattern();
 
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex VariableNamePattern();
+
+    // Where each parameter name was first declared, for the errors that compare names.
+    private readonly Dictionary<string, SourceLocation> _nameLocations = new(StringComparer.Ordinal);
+
     private readonly List<SpecError> _errors = [];
     private readonly BindOptions _options;
 
@@ -89,6 +95,10 @@ public sealed partial class StudySpecBinder
             };
         }
         var workdir = String(root, "workdir");
+        if (workdir is not null && !Directory.Exists(Path.GetFullPath(workdir, _options.BaseDirectory)))
+        {
+            Error(root.Find("workdir")!.Value.Location, "workdir", $"no such directory: {InputLimits.Quote(Path.GetFullPath(workdir, _options.BaseDirectory))}");
+        }
         var experiment = String(root, "experiment") ?? _options.DefaultExperiment;
         var commandText = String(root, "command");
         CommandTemplate? command = null;
@@ -103,6 +113,17 @@ public sealed partial class StudySpecBinder
                 {
                     var suggestion = Suggest(placeholder, known);
                     Error(location, "command", $"unknown placeholder {{{placeholder}}}{(suggestion is null ? string.Empty : $" (did you mean {{{suggestion}}}?)")}; expected a parameter name or one of {string.Join(", ", CommandTemplate.BuiltIns.Select(b => "{" + b + "}"))}");
+                }
+                foreach (var (placeholder, where) in command.PlaceholdersReadAsCode().Distinct())
+                {
+                    if (known.Contains(placeholder) && MayHoldText(space, placeholder))
+                    {
+                        var variable = placeholder is "trial_dir" or "params_json" ? "EXPT_" + placeholder.ToUpperInvariant() : CommandTemplate.EnvironmentName(placeholder);
+                        var fix = command.Shell
+                            ? $"write it bare ({{{placeholder}}}: Expt quotes it) or use \"${variable}\""
+                            : $"pass it as an argument after the script (sh -c '... \"$1\"' sh {{{placeholder}}}) or read \"${variable}\"";
+                        Error(location, "command", $"placeholder {{{placeholder}}} {where}: its values are pasted into shell code, so a value such as $(rm -rf ~) would run; {fix}");
+                    }
                 }
             }
             catch (FormatException ex)
@@ -134,9 +155,16 @@ public sealed partial class StudySpecBinder
             {
                 foreach (var e in envMap.Entries)
                 {
-                    if (e.Value is ConfigScalar s)
+                    if (!VariableNamePattern().IsMatch(e.Key))
                     {
-                        env[e.Key] = s.Text;
+                        Error(e.KeyLocation, "env." + InputLimits.Quote(e.Key), "not a valid environment variable name; expected letters, digits and '_', not starting with a digit");
+                    }
+                    else if (e.Value is ConfigScalar s)
+                    {
+                        if (CheckText(s.Text, s.Location, "env." + e.Key))
+                        {
+                            env[e.Key] = s.Text;
+                        }
                     }
                     else
                     {
@@ -239,6 +267,18 @@ public sealed partial class StudySpecBinder
 
         var allNames = names.Concat(points.SelectMany(p => p.Names)).ToHashSet(StringComparer.Ordinal);
         declared = allNames;
+        foreach (var name in allNames)
+        {
+            // 'model' and 'model.depth' cannot both be values: trials get parameters as nested JSON.
+            for (var dot = name.IndexOf('.', StringComparison.Ordinal); dot > 0; dot = name.IndexOf('.', dot + 1))
+            {
+                var parent = name[..dot];
+                if (allNames.Contains(parent))
+                {
+                    Error(_nameLocations.GetValueOrDefault(name, root.Location), "params." + name, $"nests under '{parent}', which is a parameter with a value itself; rename one of them");
+                }
+            }
+        }
         var exclude = new List<IReadOnlyDictionary<string, IReadOnlyList<object?>>>();
         if (root.Find("exclude") is { } excludeEntry)
         {
@@ -311,7 +351,15 @@ public sealed partial class StudySpecBinder
         {
             Error(root.Find("params")!.KeyLocation, "samples", $"missing; parameters with distributions ({string.Join(", ", random.Select(r => r.Key))}) need 'samples: N' draws");
         }
-        return new ParamSpace { Axes = axes, Points = points, Random = random, Samples = samples, Exclude = exclude, Where = where };
+        var space = new ParamSpace { Axes = axes, Points = points, Random = random, Samples = samples, Exclude = exclude, Where = where };
+        // A filter that removes every point is a mistake, not an empty study; check it when the space is small
+        // enough to expand here (a larger one is checked when its plan is made).
+        if (_errors.Count == 0 && (exclude.Count > 0 || where is not null) && space.EstimatedSize <= 100_000 && space.Expand(seed).Count == 0)
+        {
+            var filter = root.Find("where") ?? root.Find("exclude")!;
+            Error(filter.KeyLocation, filter.Key, "exclude and where remove every point of the space: nothing would run");
+        }
+        return space;
     }
 
     private void BindParams(ConfigMapping map, string prefix, List<ParamAxis> axes, List<KeyValuePair<string, Distribution>> random, HashSet<string> names)
@@ -325,9 +373,8 @@ public sealed partial class StudySpecBinder
                 BindParams(nested, name + ".", axes, random, names);
                 continue;
             }
-            if (!ParamNamePattern().IsMatch(name))
+            if (!CheckName(name, entry.KeyLocation, key))
             {
-                Error(entry.KeyLocation, key, "not a valid parameter name; expected letters, digits, '_' or '-', with '.' between parts");
                 continue;
             }
             if (!names.Add(name))
@@ -357,6 +404,10 @@ public sealed partial class StudySpecBinder
         var columns = new List<(string Name, IReadOnlyList<object?> Values, ConfigEntry Entry)>();
         foreach (var entry in group.Entries)
         {
+            if (!CheckName(entry.Key, entry.KeyLocation, $"{key}.{entry.Key}"))
+            {
+                continue;
+            }
             if (!names.Add(entry.Key))
             {
                 Error(entry.KeyLocation, $"{key}.{entry.Key}", "parameter defined twice (it is also in params or another linked group)");
@@ -393,7 +444,7 @@ public sealed partial class StudySpecBinder
         distribution = null;
         switch (node)
         {
-            case ConfigScalar { Quoted: false } s when SweepExpression.IsExpression(s.Text):
+            case ConfigScalar { Quoted: false } s when SweepExpression.LooksLikeExpression(s.Text):
                 if (SweepExpression.TryParse(s.Text, out var values, out distribution, out var error))
                 {
                     return values;
@@ -401,7 +452,9 @@ public sealed partial class StudySpecBinder
                 Error(s.Location, key, error!);
                 return null;
             case ConfigScalar s:
-                return [s.Value];
+                var before = _errors.Count;
+                var value = ScalarValue(s, key);
+                return _errors.Count > before ? null : [value];
             case ConfigSequence seq when seq.Items.Count == 0:
                 Error(seq.Location, key, "empty list; expected at least one value");
                 return null;
@@ -411,7 +464,13 @@ public sealed partial class StudySpecBinder
                 {
                     if (item is ConfigScalar s)
                     {
-                        list.Add(s.Value);
+                        var errors = _errors.Count;
+                        var itemValue = ScalarValue(s, key);
+                        if (_errors.Count > errors)
+                        {
+                            return null;
+                        }
+                        list.Add(itemValue);
                     }
                     else
                     {
@@ -434,10 +493,86 @@ public sealed partial class StudySpecBinder
             switch (entry.Value)
             {
                 case ConfigMapping nested: FlattenScalars(nested, name + ".", key, values); break;
-                case ConfigScalar s: values.Add(new(name, s.Value)); break;
+                case ConfigScalar s:
+                    if (CheckName(name, entry.KeyLocation, $"{key}.{name}"))
+                    {
+                        values.Add(new(name, ScalarValue(s, $"{key}.{name}")));
+                    }
+                    break;
                 default: Error(entry.Value.Location, $"{key}.{name}", "expected a single value in an explicit point"); break;
             }
         }
+    }
+
+    /// <summary>True when a placeholder may be replaced by text that is not a number (and could hold shell syntax).</summary>
+    private static bool MayHoldText(ParamSpace space, string name)
+    {
+        static bool Text(object? value) => value is string;
+        switch (name)
+        {
+            case "seed" or "replicate" or "trial_id" or "study":
+                return false; // numbers, hex, and names restricted to [A-Za-z0-9._-]
+            case "trial_dir" or "params_json":
+                return true;
+        }
+        foreach (var axis in space.Axes)
+        {
+            var column = axis.Names.ToList().IndexOf(name);
+            if (column >= 0 && axis.Rows.Any(r => Text(r[column])))
+            {
+                return true;
+            }
+        }
+        return space.Points.Any(p => p.TryGetValue(name, out var v) && Text(v))
+            || space.Random.Any(r => r.Key == name && r.Value is Distribution.Choice choice && choice.Options.Any(Text));
+    }
+
+    /// <summary>False (with an error) for text no command line or environment can carry, or too long to pass.</summary>
+    private bool CheckText(string text, SourceLocation location, string key, int max = InputLimits.MaxValueChars)
+    {
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            Error(location, key, "contains a NUL character, which no command line or environment variable can carry");
+            return false;
+        }
+        if (text.Length > max)
+        {
+            Error(location, key, $"is {text.Length:N0} characters long, more than the limit of {max:N0}; pass a large input as a file path");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>The typed value of a scalar, or null with an error when it cannot be one.</summary>
+    private object? ScalarValue(ConfigScalar scalar, string key)
+    {
+        if (!CheckText(scalar.Text, scalar.Location, key))
+        {
+            return null;
+        }
+        if (!scalar.Quoted && ScalarResolver.RangeError(scalar.Text) is { } range)
+        {
+            Error(scalar.Location, key, range);
+            return null;
+        }
+        return scalar.Value;
+    }
+
+    /// <summary>False (with an error) unless <paramref name="name"/> is a valid parameter name; records where it was declared.</summary>
+    private bool CheckName(string name, SourceLocation location, string key)
+    {
+        if (name.Length > InputLimits.MaxNameLength || name.Count(c => c == '.') >= InputLimits.MaxNameParts)
+        {
+            Error(location, InputLimits.Quote(key), $"parameter name too long; expected at most {InputLimits.MaxNameLength} characters and {InputLimits.MaxNameParts} dotted parts");
+            return false;
+        }
+        if (!ParamNamePattern().IsMatch(name))
+        {
+            Error(location, key, "not a valid parameter name; expected letters, digits, '_' or '-', with '.' between parts");
+            return false;
+        }
+        _nameLocations.TryAdd(name, location);
+        return true;
     }
 
     private ConfigScalar? Scalar(ConfigMapping root, string key)
@@ -467,7 +602,13 @@ public sealed partial class StudySpecBinder
             Error(scalar.Location, key, "empty; expected a value");
             return null;
         }
-        return scalar.Text;
+        var max = key switch
+        {
+            "command" => InputLimits.MaxCommandChars,
+            "where" => InputLimits.MaxExpressionChars,
+            _ => InputLimits.MaxValueChars,
+        };
+        return CheckText(scalar.Text, scalar.Location, key, max) ? scalar.Text : null;
     }
 
     private bool? Bool(ConfigMapping root, string key)
@@ -522,11 +663,11 @@ public sealed partial class StudySpecBinder
         {
             return 0;
         }
-        if (scalar.Value is long l and >= 1 and <= 4096)
+        if (scalar.Value is long l and >= 1 and <= InputLimits.MaxParallel)
         {
             return (int)l;
         }
-        Error(scalar.Location, "parallel", $"expected 'auto' or a number of worker slots from 1 to 4096, got '{scalar.Text}'");
+        Error(scalar.Location, "parallel", $"expected 'auto' or a number of trials at once from 1 to {InputLimits.MaxParallel}, got '{InputLimits.Quote(scalar.Text)}'");
         return 0;
     }
 
@@ -537,24 +678,38 @@ public sealed partial class StudySpecBinder
         {
             return null;
         }
-        if (DurationParser.TryParse(scalar.Text, out var d) && d > TimeSpan.Zero)
+        if (DurationParser.TryParse(scalar.Text, out var d) && d > TimeSpan.Zero && d <= InputLimits.MaxDuration)
         {
             return d;
         }
-        Error(scalar.Location, key, $"expected a positive duration such as 30s, 10m or 2h, got '{scalar.Text}'");
+        Error(scalar.Location, key, $"expected a positive duration of at most {DurationParser.Format(InputLimits.MaxDuration)} such as 30s, 10m or 2h, got '{InputLimits.Quote(scalar.Text)}'");
         return null;
     }
 
     private List<string> Tags(ConfigMapping root)
     {
         var entry = root.Find("tags");
-        return entry?.Value switch
+        var items = entry?.Value switch
         {
             null => [],
-            ConfigScalar s when s.Text.Length > 0 => [s.Text],
-            ConfigSequence seq => seq.Items.OfType<ConfigScalar>().Select(s => s.Text).ToList(),
-            _ => [],
+            ConfigScalar { Text.Length: 0 } => [],
+            ConfigScalar s => [s],
+            ConfigSequence seq => seq.Items,
+            var other => Error<IReadOnlyList<ConfigNode>>(other.Location, "tags", "expected a list of tags such as [baseline, gpu]", []),
         };
+        var tags = new List<string>();
+        foreach (var item in items)
+        {
+            if (item is ConfigScalar { Value: not null } tag && CheckText(tag.Text, tag.Location, "tags", InputLimits.MaxNameLength))
+            {
+                tags.Add(tag.Text);
+            }
+            else if (item is not ConfigScalar { Value: not null })
+            {
+                Error(item.Location, "tags", "expected each tag to be a word such as baseline, not a list, a mapping or nothing");
+            }
+        }
+        return tags;
     }
 
     /// <summary>The closest candidate by edit distance, when it is close enough to be a likely typo.</summary>

@@ -17,6 +17,9 @@ public static partial class SweepExpression
     [GeneratedRegex(@"^\s*([a-z_]+)\s*\((.*)\)\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex CallPattern();
 
+    [GeneratedRegex(@"^\s*([a-z_]+)\s*\(", RegexOptions.CultureInvariant)]
+    private static partial Regex CallStart();
+
     private static readonly HashSet<string> Functions = ["range", "linspace", "logspace", "uniform", "loguniform", "normal", "int", "randint", "choice"];
 
     /// <summary>True when the text looks like a call of one of the known functions.</summary>
@@ -24,6 +27,17 @@ public static partial class SweepExpression
     {
         ArgumentNullException.ThrowIfNull(text);
         var match = CallPattern().Match(text);
+        return match.Success && Functions.Contains(match.Groups[1].Value);
+    }
+
+    /// <summary>
+    /// True when the text starts like a call of one of the known functions (<c>range(</c>...), complete or not: an
+    /// unclosed <c>range(0, 5</c> is a mistake to report, not a string value.
+    /// </summary>
+    public static bool LooksLikeExpression(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var match = CallStart().Match(text);
         return match.Success && Functions.Contains(match.Groups[1].Value);
     }
 
@@ -37,10 +51,20 @@ public static partial class SweepExpression
         values = null;
         distribution = null;
         error = null;
+        if (text.Length > InputLimits.MaxExpressionChars)
+        {
+            error = $"the expression is {text.Length:N0} characters long, more than the limit of {InputLimits.MaxExpressionChars:N0}";
+            return false;
+        }
         var match = CallPattern().Match(text);
+        if (!match.Success && LooksLikeExpression(text))
+        {
+            error = $"'{InputLimits.Quote(text.Trim())}' is not closed: expected {CallStart().Match(text).Groups[1].Value}(...) to end with ')'";
+            return false;
+        }
         if (!match.Success || !Functions.Contains(match.Groups[1].Value))
         {
-            error = $"'{text}' is not a sweep expression; expected range(...), linspace(...), logspace(...), uniform(...), loguniform(...), normal(...), int(...) or choice(...)";
+            error = $"'{InputLimits.Quote(text)}' is not a sweep expression; expected range(...), linspace(...), logspace(...), uniform(...), loguniform(...), normal(...), int(...) or choice(...)";
             return false;
         }
         var name = match.Groups[1].Value;
@@ -131,7 +155,7 @@ public static partial class SweepExpression
     private static object ParseNumberArg(string function, string arg)
     {
         var value = ParseArg(arg);
-        return value is long or decimal or double ? value : throw new FormatException($"{function}(...): '{arg}' is not a number");
+        return value is long or decimal or double ? value : throw new FormatException($"{function}(...): '{InputLimits.Quote(arg)}' is not a number");
     }
 
     private static (double, double) TwoNumbers(string name, List<string> args, bool ordered = true)
@@ -149,6 +173,8 @@ public static partial class SweepExpression
         return (a, b);
     }
 
+    private static string Show(List<string> args) => InputLimits.Quote(string.Join(", ", args));
+
     private static List<object?> Range(List<string> args)
     {
         if (args.Count is < 1 or > 3)
@@ -157,21 +183,43 @@ public static partial class SweepExpression
         }
         var numbers = args.Select(a => ParseNumberArg("range", a)).ToList();
         var allIntegers = numbers.All(n => n is long);
-        var start = numbers.Count == 1 ? 0m : ToDecimal(numbers[0]);
-        var stop = ToDecimal(numbers.Count == 1 ? numbers[0] : numbers[1]);
-        var step = numbers.Count == 3 ? ToDecimal(numbers[2]) : 1m;
+        var doubleStart = numbers.Count == 1 ? 0 : ParamValues.ToDouble(numbers[0]);
+        var doubleStop = ParamValues.ToDouble(numbers.Count == 1 ? numbers[0] : numbers[1]);
+        var doubleStep = numbers.Count == 3 ? ParamValues.ToDouble(numbers[2]) : 1;
+        if (doubleStep == 0)
+        {
+            throw new FormatException("range: step must not be zero");
+        }
+        if ((doubleStop - doubleStart) * doubleStep <= 0 && !allIntegers)
+        {
+            throw new FormatException($"range({Show(args)}) is empty: the step goes the wrong way or start equals stop");
+        }
+        // Count in doubles first: a step of 1e-300 or a stop of 1e300 must be refused for its size, not overflow.
+        var approximate = Math.Ceiling((doubleStop - doubleStart) / doubleStep);
+        if (!(approximate <= MaxValues))
+        {
+            throw new FormatException($"range({Show(args)}) has about {approximate.ToString("G3", CultureInfo.InvariantCulture).ToLowerInvariant()} values, more than the {MaxValues:N0} allowed");
+        }
+        if (!TryDecimal(numbers, out var exact))
+        {
+            // Beyond the decimal range: plain doubles, still i * step so values do not drift.
+            return Enumerable.Range(0, (int)approximate).Select(i => (object?)ParamValues.NormalizeDouble(doubleStart + (i * doubleStep))).ToList();
+        }
+        var start = numbers.Count == 1 ? 0m : exact[0];
+        var stop = numbers.Count == 1 ? exact[0] : exact[1];
+        var step = numbers.Count == 3 ? exact[2] : 1m;
         if (step == 0)
         {
             throw new FormatException("range: step must not be zero");
         }
         if ((stop - start) * step <= 0)
         {
-            throw new FormatException($"range({string.Join(", ", args)}) is empty: the step goes the wrong way or start equals stop");
+            throw new FormatException($"range({Show(args)}) is empty: the step goes the wrong way or start equals stop");
         }
         var count = Math.Ceiling((stop - start) / step);
         if (count > MaxValues)
         {
-            throw new FormatException($"range({string.Join(", ", args)}) has {count} values, more than the {MaxValues} allowed");
+            throw new FormatException($"range({Show(args)}) has {count} values, more than the {MaxValues:N0} allowed");
         }
         var values = new List<object?>((int)count);
         // i * step, not repeated addition: each value is exact in decimal, so 0.1 steps never drift.
@@ -183,22 +231,50 @@ public static partial class SweepExpression
         return values;
     }
 
+    /// <summary>The numbers as exact decimals; false when one is outside the decimal range (or too small to be one).</summary>
+    private static bool TryDecimal(IReadOnlyList<object> numbers, out decimal[] exact)
+    {
+        exact = new decimal[numbers.Count];
+        for (var i = 0; i < numbers.Count; i++)
+        {
+            switch (numbers[i])
+            {
+                case long l: exact[i] = l; break;
+                case decimal m: exact[i] = m; break;
+                case double d when double.IsFinite(d) && Math.Abs(d) < 7.9e27 && (d == 0 || Math.Abs(d) >= 1e-27):
+                    exact[i] = (decimal)d;
+                    break;
+                default: return false;
+            }
+        }
+        return true;
+    }
+
     private static List<object?> Linspace(List<string> args)
     {
         if (args.Count != 3)
         {
             throw new FormatException($"linspace(start, stop, n) takes 3 arguments, got {args.Count}");
         }
-        var start = ToDecimal(ParseNumberArg("linspace", args[0]));
-        var stop = ToDecimal(ParseNumberArg("linspace", args[1]));
+        var bounds = new[] { ParseNumberArg("linspace", args[0]), ParseNumberArg("linspace", args[1]) };
         if (ParseArg(args[2]) is not long n || n < 1)
         {
-            throw new FormatException($"linspace: n must be a positive integer, got '{args[2]}'");
+            throw new FormatException($"linspace: n must be a positive integer, got '{InputLimits.Quote(args[2])}'");
         }
         if (n > MaxValues)
         {
             throw new FormatException($"linspace: n = {n} is more than the {MaxValues} allowed");
         }
+        if (!TryDecimal(bounds, out var exact) || Math.Abs(exact[1] - exact[0]) > 7.9e27m)
+        {
+            var (a, b) = (ParamValues.ToDouble(bounds[0]), ParamValues.ToDouble(bounds[1]));
+            if (!double.IsFinite(b - a))
+            {
+                throw new FormatException($"linspace({Show(args)}): the bounds are out of the float range");
+            }
+            return Enumerable.Range(0, (int)n).Select(i => (object?)ParamValues.NormalizeDouble(n == 1 ? a : a + ((b - a) * i / (n - 1)))).ToList();
+        }
+        var (start, stop) = (exact[0], exact[1]);
         var values = new List<object?>((int)n);
         for (var i = 0; i < n; i++)
         {
@@ -213,12 +289,16 @@ public static partial class SweepExpression
         {
             throw new FormatException($"logspace(e1, e2, n) takes 3 arguments, got {args.Count}");
         }
-        var start = ToDecimal(ParseNumberArg("logspace", args[0]));
-        var stop = ToDecimal(ParseNumberArg("logspace", args[1]));
+        var exponents = new[] { ParseNumberArg("logspace", args[0]), ParseNumberArg("logspace", args[1]) };
         if (ParseArg(args[2]) is not long n || n < 1 || n > MaxValues)
         {
-            throw new FormatException($"logspace: n must be a positive integer, got '{args[2]}'");
+            throw new FormatException($"logspace: n must be a positive integer, got '{InputLimits.Quote(args[2])}'");
         }
+        if (!TryDecimal(exponents, out var exact) || exact.Any(e => Math.Abs(e) > 307))
+        {
+            throw new FormatException($"logspace({Show(args)}): exponents must be between -307 and 307 (10^308 is beyond the float range)");
+        }
+        var (start, stop) = (exact[0], exact[1]);
         var values = new List<object?>((int)n);
         for (var i = 0; i < n; i++)
         {
@@ -249,12 +329,4 @@ public static partial class SweepExpression
         }
         return ParamValues.NormalizeDecimal(decimal.Parse(((double)value).ToString("G15", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture));
     }
-
-    private static decimal ToDecimal(object value) => value switch
-    {
-        long l => l,
-        decimal m => m,
-        double d => (decimal)d,
-        _ => throw new FormatException("expected a number"),
-    };
 }

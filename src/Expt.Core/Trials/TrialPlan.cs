@@ -8,20 +8,23 @@ namespace Expt.Trials;
 public static class TrialPlan
 {
     /// <summary>Expands a spec into its trials.</summary>
-    public static IReadOnlyList<PlannedTrial> Create(StudySpec spec)
+    public static IReadOnlyList<PlannedTrial> Create(StudySpec spec) => Enumerate(spec).ToList();
+
+    /// <summary>The trials one at a time, in plan order, without holding them all (for a dry run of a huge study).</summary>
+    public static IEnumerable<PlannedTrial> Enumerate(StudySpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var points = spec.Space.Expand(spec.Seed);
-        var trials = new List<PlannedTrial>(points.Count * spec.Replications);
-        for (var p = 0; p < points.Count; p++)
+        var seq = 0;
+        var p = 0;
+        foreach (var point in spec.Space.Enumerate(spec.Seed))
         {
-            var canonical = points[p].ToCanonicalJson();
+            var canonical = point.ToCanonicalJson();
             for (var r = 0; r < spec.Replications; r++)
             {
                 var key = TrialIdentity.Key(canonical, r);
-                trials.Add(new PlannedTrial(trials.Count, p, r, points[p], key, TrialIdentity.Seed(spec.Seed, key)));
+                yield return new PlannedTrial(seq++, p, r, point, key, TrialIdentity.Seed(spec.Seed, key));
             }
+            p++;
         }
-        return trials;
     }
 }
