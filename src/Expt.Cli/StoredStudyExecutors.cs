@@ -51,6 +51,7 @@ internal sealed class StoredStudyExecutors(CliEnvironment env, IExptStore store)
         using var doc = JsonDocument.Parse(study.SpecJson);
         var root = doc.RootElement;
         TimeSpan? timeout = root.TryGetProperty("timeout_seconds", out var t) ? TimeSpan.FromSeconds(t.GetDouble()) : null;
+        var limits = root.TryGetProperty("limits", out var l) && l.TryGetProperty("results_bytes", out var r) ? new TrialLimits { MaxResultsBytes = r.GetInt64() } : new TrialLimits();
         if (root.TryGetProperty("command", out var command) && command.ValueKind == JsonValueKind.String)
         {
             var shell = root.TryGetProperty("shell", out var sh) && sh.GetBoolean();
@@ -58,11 +59,11 @@ internal sealed class StoredStudyExecutors(CliEnvironment env, IExptStore store)
             var variables = root.TryGetProperty("env", out var e)
                 ? e.EnumerateObject().Where(p => p.Value.GetString() != Provenance.Redactor.Mask).ToDictionary(p => p.Name, p => p.Value.GetString() ?? string.Empty)
                 : [];
-            return new CommandExecutor(new CommandTemplate(command.GetString()!, shell), root.GetProperty("workdir").GetString()!, variables, timeout, env.Time);
+            return new CommandExecutor(new CommandTemplate(command.GetString()!, shell), root.GetProperty("workdir").GetString()!, variables, timeout, env.Time, limits: limits);
         }
         var name = root.GetProperty("experiment").GetString()!;
         var experiment = env.Experiments.Find(name)
             ?? throw new UserException($"study {study.Name} runs the C# experiment '{name}', which this program does not have; start the worker from the program that defines it");
-        return new InProcessExecutor(experiment.Body, timeout, env.Time);
+        return new InProcessExecutor(experiment.Body, timeout, env.Time, limits);
     }
 }

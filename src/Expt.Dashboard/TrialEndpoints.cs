@@ -42,11 +42,11 @@ internal static class TrialEndpoints
             return StudyEndpoints.NotFound($"no trial '{id}'");
         }
         var directory = await TrialDirectories.LocalAsync(cache.Store, t, cancellationToken).ConfigureAwait(false);
-        var files = Directory.Exists(directory)
-            ? new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories)
-                .Select(f => new { path = Path.GetRelativePath(directory, f.FullName).Replace('\\', '/'), size = f.Length, image = Images.Contains(f.Extension) })
-                .OrderBy(f => f.path, StringComparer.Ordinal).Take(1000).ToList()
-            : [];
+        // Bounded, links listed and never followed: a trial's link to '..' cannot make this page hang.
+        var listing = TrialFiles.List(directory, maxEntries: 1000);
+        var files = listing.Entries
+            .Select(f => new { path = f.Path, size = f.Length, image = f.Kind == TrialFileKind.File && Images.Contains(Path.GetExtension(f.Path)), link = f.LinkTarget })
+            .ToList();
         var row = new TrialResult(t);
         return Results.Json(new
         {
@@ -71,6 +71,7 @@ internal static class TrialEndpoints
             results = Json.Raw(t.ResultsJson),
             provenance = Json.Redacted(t.ProvenanceJson),
             files,
+            filesTruncated = listing.Truncated,
             actions = options.AllowActions,
         });
     }
@@ -144,15 +145,7 @@ internal static class TrialEndpoints
         }
         var directory = await TrialDirectories.LocalAsync(cache.Store, t, cancellationToken).ConfigureAwait(false);
         var path = Path.Combine(directory, stream == "stdout" ? CommandExecutor.StdoutFile : CommandExecutor.StderrFile);
-        if (!File.Exists(path))
-        {
-            return Results.Text(string.Empty, "text/plain; charset=utf-8");
-        }
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var skip = Math.Max(0, file.Length - MaxLogBytes);
-        file.Seek(skip, SeekOrigin.Begin);
-        using var reader = new StreamReader(file);
-        var text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        var text = TrialFiles.ReadEnd(path, MaxLogBytes, out var skip) ?? string.Empty;
         if (skip > 0)
         {
             text = $"[… the first {skip:N0} bytes are not shown; the file is {path}]\n" + text[(text.IndexOf('\n', StringComparison.Ordinal) + 1)..];
@@ -179,6 +172,8 @@ internal static class TrialEndpoints
         {
             return StudyEndpoints.NotFound($"no file '{path}' in trial {t.Id}");
         }
+        // A FIFO or a device has no length and might never end: it is served as empty, never opened.
+        var empty = new FileInfo(full).Length == 0;
         if (!ContentTypes.TryGetContentType(full, out var type))
         {
             type = "application/octet-stream";
@@ -191,7 +186,9 @@ internal static class TrialEndpoints
         {
             type = "text/plain";
         }
-        return Results.File(full, type, inline ? null : Path.GetFileName(full), enableRangeProcessing: true);
+        return empty
+            ? Results.Bytes([], type, inline ? null : Path.GetFileName(full))
+            : Results.File(full, type, inline ? null : Path.GetFileName(full), enableRangeProcessing: true);
     }
 
     /// <summary>The full path of <paramref name="relative"/> inside <paramref name="root"/>, or null when it escapes.</summary>

@@ -71,6 +71,30 @@ public sealed class Cli : IDisposable
         return Process.Start(info)!;
     }
 
+    /// <summary>Starts any program in the test's directory, with the same environment rules as expt.</summary>
+    public Process StartProgram(string program, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = Directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment.Remove("EXPT_STORE");
+        info.Environment["TERM"] = "dumb";
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+        return Process.Start(info)!;
+    }
+
     public Task<Result> RunAsync(params string[] args) => RunAsync(ExptDll, args);
 
     public async Task<Result> RunAsync(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null)

@@ -33,14 +33,14 @@ internal sealed class LogsCommand(CliEnvironment env, GlobalOptions globals) : E
         var path = Path.Combine(directory, parseResult.GetValue(_stderr) ? CommandExecutor.StderrFile : CommandExecutor.StdoutFile);
         var output = Env.Out.Profile.Out.Writer;
         long position = 0;
-        if (File.Exists(path) && parseResult.GetValue(_tail) is { } tail)
+        if (parseResult.GetValue(_tail) is { } tail)
         {
-            var lines = await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false);
-            foreach (var line in lines.Skip(Math.Max(0, lines.Length - tail)))
+            if (tail < 0)
             {
-                await output.WriteLineAsync(line).ConfigureAwait(false);
+                throw new UserException($"--tail: expected 0 or more lines, got {tail}");
             }
-            position = new FileInfo(path).Length;
+            // Seek from the end: the last lines of a 1 GB log cost what they are, not the whole file.
+            position = TailStart(path, tail);
         }
         position = await CopyFromAsync(path, position, output, cancellationToken).ConfigureAwait(false);
         if (parseResult.GetValue(_follow))
@@ -66,21 +66,84 @@ internal sealed class LogsCommand(CliEnvironment env, GlobalOptions globals) : E
         return ExitCodes.Success;
     }
 
+    /// <summary>Where the last <paramref name="lines"/> lines of a file begin, found by reading backwards in blocks.</summary>
+    internal static long TailStart(string path, int lines)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.LinkTarget is not null || info.Length == 0)
+        {
+            return 0;
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var end = stream.Length;
+        if (lines == 0)
+        {
+            return end;
+        }
+        var buffer = new byte[64 * 1024];
+        var newlines = 0;
+        var position = end;
+        // A final newline ends the last line; it does not start an empty one.
+        var skipLast = true;
+        while (position > 0)
+        {
+            var count = (int)Math.Min(buffer.Length, position);
+            position -= count;
+            stream.Seek(position, SeekOrigin.Begin);
+            stream.ReadExactly(buffer, 0, count);
+            for (var i = count - 1; i >= 0; i--)
+            {
+                if (buffer[i] != (byte)'\n')
+                {
+                    skipLast = false;
+                    continue;
+                }
+                if (skipLast)
+                {
+                    skipLast = false;
+                    continue;
+                }
+                if (++newlines == lines)
+                {
+                    return position + i + 1;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Copies the file from <paramref name="position"/> to its current end, in blocks (memory stays small whatever its size).</summary>
     private static async Task<long> CopyFromAsync(string path, long position, TextWriter output, CancellationToken cancellationToken)
     {
-        if (!File.Exists(path))
+        var info = new FileInfo(path);
+        // A link or a FIFO in place of the log is not followed or opened.
+        if (!info.Exists || info.LinkTarget is not null || info.Length == 0)
         {
             return position;
         }
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        if (stream.Length <= position)
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var end = stream.Length;
+        if (end <= position)
         {
             return position;
         }
         stream.Seek(position, SeekOrigin.Begin);
-        using var reader = new StreamReader(stream);
-        await output.WriteAsync(await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        var decoder = System.Text.Encoding.UTF8.GetDecoder();
+        var bytes = new byte[64 * 1024];
+        var chars = new char[System.Text.Encoding.UTF8.GetMaxCharCount(bytes.Length)];
+        var remaining = end - position;
+        while (remaining > 0)
+        {
+            var read = await stream.ReadAsync(bytes.AsMemory(0, (int)Math.Min(bytes.Length, remaining)), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+            remaining -= read;
+            var count = decoder.GetChars(bytes, 0, read, chars, 0, flush: remaining == 0);
+            await output.WriteAsync(chars.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+        }
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        return stream.Length;
+        return end - remaining;
     }
 }

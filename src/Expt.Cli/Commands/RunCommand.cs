@@ -221,13 +221,13 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
                     }
                 };
             }
-            return new CommandExecutor(command, spec.WorkDir, spec.Env, spec.Timeout, Env.Time, echo);
+            return new CommandExecutor(command, spec.WorkDir, spec.Env, spec.Timeout, Env.Time, echo, spec.Limits);
         }
         var experiment = Env.Experiments.Find(spec.Experiment!)
             ?? throw new UserException($"study {spec.Name} runs the C# experiment '{spec.Experiment}', which this program does not have; run it from the program that defines it (dotnet run -- run ...)");
         return isolate
             ? new IsolatedExecutor(Env.SelfCommand, experiment.Name, spec.Timeout, Env.Time)
-            : new InProcessExecutor(experiment.Body, spec.Timeout, Env.Time);
+            : new InProcessExecutor(experiment.Body, spec.Timeout, Env.Time, spec.Limits);
     }
 
     private sealed record RunReport(WorkerReport Worker, bool Interrupted);

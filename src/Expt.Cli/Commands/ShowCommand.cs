@@ -36,6 +36,7 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
         var directory = await TrialDirectories.LocalAsync(store, trial, cancellationToken).ConfigureAwait(false);
         var study = await store.GetStudyAsync(trial.StudyName, cancellationToken).ConfigureAwait(false);
         var format = parseResult.GetValue(_format);
+        var artifacts = TrialFiles.Artifacts(directory);
         if (format == OutputFormat.Json)
         {
             JsonOutput.Write(Env, w =>
@@ -56,15 +57,20 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
                 }
                 w.WriteEndObject();
                 w.WriteStartArray("artifacts");
-                foreach (var file in CommandExecutor.Artifacts(directory))
+                foreach (var file in artifacts.Entries)
                 {
                     w.WriteStartObject();
-                    w.WriteString("name", Path.GetRelativePath(directory, file.FullName));
-                    w.WriteString("path", file.FullName);
+                    w.WriteString("name", file.Path);
+                    w.WriteString("path", Path.Combine(directory, file.Path));
                     w.WriteNumber("bytes", file.Length);
+                    if (file.Kind == TrialFileKind.Link)
+                    {
+                        w.WriteString("link", file.LinkTarget);
+                    }
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
+                w.WriteBoolean("artifacts_truncated", artifacts.Truncated);
                 w.WritePropertyName("provenance");
                 w.WriteRawValue(trial.ProvenanceJson ?? "null");
                 w.WritePropertyName("study_provenance");
@@ -97,7 +103,11 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
         {
             rows.Add(Row("metric " + group.Key, $"{group.Count()} points, last {TrialJson.Display(group.Last().Value)}, min {TrialJson.Display(group.Min(m => m.Value))}, max {TrialJson.Display(group.Max(m => m.Value))}"));
         }
-        rows.AddRange(CommandExecutor.Artifacts(directory).Select(f => Row("artifact", $"{Path.GetRelativePath(directory, f.FullName)} ({f.Length:N0} bytes)")));
+        rows.AddRange(artifacts.Entries.Select(f => Row("artifact", f.Kind == TrialFileKind.Link ? $"{f.Path} -> {f.LinkTarget} (link, not followed)" : $"{f.Path} ({f.Length:N0} bytes)")));
+        if (artifacts.Truncated)
+        {
+            rows.Add(Row("artifact", $"… more files than the {TrialFiles.MaxEntries:N0} listed (or deeper than {TrialFiles.MaxDepth} levels)"));
+        }
         rows.AddRange(ProvenanceRows(trial.ProvenanceJson, study?.ProvenanceJson));
         if (Directory.Exists(directory))
         {
@@ -112,9 +122,9 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
         {
             Section(trial.Status == TrialStatus.Completed ? "warnings" : "error", error);
         }
-        if (File.Exists(Path.Combine(directory, Trial.NotesFile)))
+        if (TrialFiles.ReadEnd(Path.Combine(directory, Trial.NotesFile), 16 * 1024, out var skipped) is { Length: > 0 } notes)
         {
-            Section("notes", (await File.ReadAllTextAsync(Path.Combine(directory, Trial.NotesFile), cancellationToken).ConfigureAwait(false)).TrimEnd());
+            Section("notes", (skipped > 0 ? $"[… the first {skipped:N0} bytes are not shown]\n" : string.Empty) + notes.TrimEnd());
         }
         foreach (var file in new[] { CommandExecutor.StdoutFile, CommandExecutor.StderrFile })
         {

@@ -79,6 +79,7 @@ internal static class TrialJson
     {
         double d => d.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
         decimal m when m.Scale > 6 => ((double)m).ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
-        _ => ParamValues.Format(value),
+        // A long string or a big array is shown by its start and size, never whole: one result cannot flood a table.
+        _ => Execution.TrialWarnings.Cut(ParamValues.Format(value), 80),
     };
 }

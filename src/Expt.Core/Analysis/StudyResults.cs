@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using Expt.Statistics;
 using Expt.Storage;
 using Expt.Trials;
@@ -130,8 +131,11 @@ public sealed class StudyResults : IAsyncDisposable
         return Groups(by).Select(g => (g.Key, (IReadOnlyList<string>)g.Trials
             .SelectMany(t =>
             {
+                // Bounded and without following links: a trial's link to '..' cannot make this loop.
                 var dir = Path.Combine(_store.RunsDirectory, Study.Name, t.Id);
-                return Directory.Exists(dir) ? Directory.EnumerateFiles(dir, pattern, SearchOption.AllDirectories).Order(StringComparer.Ordinal) : Enumerable.Empty<string>();
+                return Execution.TrialFiles.List(dir).Entries
+                    .Where(e => e.Kind == Execution.TrialFileKind.File && FileSystemName.MatchesSimpleExpression(pattern, Path.GetFileName(e.Path)))
+                    .Select(e => Path.Combine(dir, e.Path));
             })
             .ToList())).ToList();
     }

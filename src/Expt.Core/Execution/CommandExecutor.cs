@@ -22,6 +22,7 @@ public sealed class CommandExecutor : ITrialExecutor
     private readonly TimeSpan? _timeout;
     private readonly TimeProvider _time;
     private readonly Action<TrialContext, string, bool>? _echo;
+    private readonly TrialLimits _limits;
 
     /// <summary>Creates an executor.</summary>
     /// <param name="command">The command template.</param>
@@ -30,7 +31,8 @@ public sealed class CommandExecutor : ITrialExecutor
     /// <param name="timeout">Per-trial limit.</param>
     /// <param name="time">The clock.</param>
     /// <param name="echo">Receives each output line (line, isStderr) while the trial runs, for <c>-v</c>.</param>
-    public CommandExecutor(CommandTemplate command, string workDir, IReadOnlyDictionary<string, string>? env, TimeSpan? timeout, TimeProvider? time = null, Action<TrialContext, string, bool>? echo = null)
+    /// <param name="limits">Bounds on what a trial may hand back.</param>
+    public CommandExecutor(CommandTemplate command, string workDir, IReadOnlyDictionary<string, string>? env, TimeSpan? timeout, TimeProvider? time = null, Action<TrialContext, string, bool>? echo = null, TrialLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(workDir);
@@ -40,6 +42,7 @@ public sealed class CommandExecutor : ITrialExecutor
         _timeout = timeout;
         _time = time ?? TimeProvider.System;
         _echo = echo;
+        _limits = limits ?? new TrialLimits();
     }
 
     /// <summary>The file names inside a trial directory.</summary>
@@ -149,7 +152,7 @@ public sealed class CommandExecutor : ITrialExecutor
         var exitCode = process.ExitCode;
 
         var (metrics, problems) = MetricsFile.Parse(metricsPath, _time.GetUtcNow());
-        var warnings = problems.Count > 0 ? "warning: " + string.Join("\nwarning: ", problems) : null;
+        var warnings = TrialWarnings.Join(problems);
         if (status == TrialStatus.Timeout)
         {
             return new TrialOutcome(status, duration, Error: Join($"timed out after {DurationParser.Format(_timeout!.Value)}; the process tree was killed", Tail(dir)), ExitCode: exitCode) { Metrics = metrics };
@@ -162,22 +165,19 @@ public sealed class CommandExecutor : ITrialExecutor
         {
             return new TrialOutcome(TrialStatus.Failed, duration, Error: Join($"exit code {exitCode}", Tail(dir)), ExitCode: exitCode) { Metrics = metrics };
         }
-        string? results = null;
-        if (File.Exists(resultsPath))
+        var results = TrialFiles.ReadText(resultsPath, _limits.MaxResultsBytes, out var readError);
+        if (readError is not null)
         {
-            try
-            {
-                using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(resultsPath, CancellationToken.None).ConfigureAwait(false));
-                if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                {
-                    return new TrialOutcome(TrialStatus.Failed, duration, Error: $"{ResultsFile}: expected a JSON object, got {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}", ExitCode: exitCode);
-                }
-                results = doc.RootElement.GetRawText();
-            }
-            catch (JsonException ex)
-            {
-                return new TrialOutcome(TrialStatus.Failed, duration, Error: $"{ResultsFile}: not valid JSON: {ex.Message}", ExitCode: exitCode);
-            }
+            var hint = readError.Contains("more than the limit", StringComparison.Ordinal) ? " (limits.results in the study file raises it)" : string.Empty;
+            return new TrialOutcome(TrialStatus.Failed, duration, Error: $"{ResultsFile}: {readError}{hint}", ExitCode: exitCode) { Metrics = metrics };
+        }
+        if (string.IsNullOrWhiteSpace(results))
+        {
+            results = null;
+        }
+        else if (ResultsJson.Validate(results) is { } invalid)
+        {
+            return new TrialOutcome(TrialStatus.Failed, duration, Error: $"{ResultsFile}: {invalid}", ExitCode: exitCode) { Metrics = metrics };
         }
         return new TrialOutcome(TrialStatus.Completed, duration, results, warnings, exitCode) { Metrics = metrics };
     }
@@ -224,34 +224,14 @@ public sealed class CommandExecutor : ITrialExecutor
         }
     }
 
-    /// <summary>The files a trial produced besides Expt's own (logs, results, metrics): its artifacts.</summary>
-    public static IReadOnlyList<FileInfo> Artifacts(string trialDirectory)
-    {
-        ArgumentNullException.ThrowIfNull(trialDirectory);
-        if (!Directory.Exists(trialDirectory))
-        {
-            return [];
-        }
-        var own = new HashSet<string>([StdoutFile, StderrFile, ResultsFile, MetricsFileName], StringComparer.Ordinal);
-        return new DirectoryInfo(trialDirectory).EnumerateFiles("*", SearchOption.AllDirectories)
-            .Where(f => !own.Contains(f.Name) || f.DirectoryName != Path.GetFullPath(trialDirectory).TrimEnd(Path.DirectorySeparatorChar))
-            .OrderBy(f => f.FullName, StringComparer.Ordinal)
-            .ToList();
-    }
-
     /// <summary>The last lines of a trial's stderr (at most 20 lines, 4,000 characters).</summary>
     public static string? Tail(string trialDirectory, string file = StderrFile, int lines = 20)
     {
-        var path = Path.Combine(trialDirectory, file);
-        if (!File.Exists(path))
+        var text = TrialFiles.ReadEnd(Path.Combine(trialDirectory, file), 4000, out _);
+        if (string.IsNullOrEmpty(text))
         {
             return null;
         }
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var start = Math.Max(0, stream.Length - 4000);
-        stream.Seek(start, SeekOrigin.Begin);
-        using var reader = new StreamReader(stream);
-        var text = reader.ReadToEnd();
         var all = text.Split('\n');
         var tail = string.Join('\n', all.Skip(Math.Max(0, all.Length - lines - 1))).TrimEnd();
         return tail.Length == 0 ? null : tail;

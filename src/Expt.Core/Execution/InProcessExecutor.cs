@@ -12,14 +12,16 @@ public sealed class InProcessExecutor : ITrialExecutor
     private readonly Func<Trial, Task<object?>> _body;
     private readonly TimeSpan? _timeout;
     private readonly TimeProvider _time;
+    private readonly TrialLimits _limits;
 
     /// <summary>Creates an executor for one experiment body.</summary>
-    public InProcessExecutor(Func<Trial, Task<object?>> body, TimeSpan? timeout, TimeProvider? time = null)
+    public InProcessExecutor(Func<Trial, Task<object?>> body, TimeSpan? timeout, TimeProvider? time = null, TrialLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         _body = body;
         _timeout = timeout;
         _time = time ?? TimeProvider.System;
+        _limits = limits ?? new TrialLimits();
     }
 
     /// <summary>How long code that ignores its cancelled token is waited for after a timeout.</summary>
@@ -54,7 +56,12 @@ public sealed class InProcessExecutor : ITrialExecutor
             }
             var returned = await task.ConfigureAwait(false);
             await trial.DrainAsync().ConfigureAwait(false);
-            return Outcome(TrialStatus.Completed, ResultsJson.Build(trial.Results, returned));
+            var results = ResultsJson.Build(trial.Results, returned);
+            if (results is not null && System.Text.Encoding.UTF8.GetByteCount(results) > _limits.MaxResultsBytes)
+            {
+                return Outcome(TrialStatus.Failed, error: $"the results are {TrialFiles.Size(System.Text.Encoding.UTF8.GetByteCount(results))}, more than the limit of {TrialFiles.Size(_limits.MaxResultsBytes)} (limits.results in the study raises it)");
+            }
+            return Outcome(TrialStatus.Completed, results);
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
@@ -63,7 +70,7 @@ public sealed class InProcessExecutor : ITrialExecutor
         }
         catch (Exception ex)
         {
-            return Outcome(TrialStatus.Failed, error: ex.ToString());
+            return Outcome(TrialStatus.Failed, error: TrialWarnings.Cut(ex.ToString(), 64 * 1024));
         }
     }
 }

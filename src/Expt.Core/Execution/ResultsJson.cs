@@ -16,6 +16,27 @@ public static class ResultsJson
         IncludeFields = true,
     };
 
+    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
+
+    /// <summary>
+    /// Checks a results document a trial wrote: a JSON object, at most 64 levels deep, with no key twice at any level
+    /// (one rule for results and metrics: such a record is refused, naming the key, because which value was meant
+    /// cannot be known). Returns null when it is valid, else what is wrong.
+    /// </summary>
+    public static string? Validate(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            using var doc = JsonDocument.Parse(json, Strict);
+            return doc.RootElement.ValueKind == JsonValueKind.Object ? null : $"expected a JSON object, got {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}";
+        }
+        catch (JsonException ex)
+        {
+            return MetricsFile.Describe(ex);
+        }
+    }
+
     /// <summary>
     /// Merges named results with a returned value: a dictionary or object contributes its members, a scalar becomes
     /// <c>value</c>. Returns null when there is nothing.

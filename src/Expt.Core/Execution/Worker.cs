@@ -343,12 +343,9 @@ public sealed class Worker
     private static List<TrialFile> CollectFiles(string directory, long limit, long total)
     {
         var files = new List<TrialFile>();
-        if (!Directory.Exists(directory))
-        {
-            return files;
-        }
+        // Regular files only, bounded: a link is never followed (a link to /etc/shadow is not copied into the store).
         // Smallest first, so one huge artifact cannot crowd out the logs.
-        foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).OrderBy(f => f.Length))
+        foreach (var file in TrialFiles.List(directory).Entries.Where(e => e.Kind == TrialFileKind.File).OrderBy(e => e.Length))
         {
             if (file.Length > limit || file.Length > total)
             {
@@ -356,8 +353,11 @@ public sealed class Worker
             }
             try
             {
-                files.Add(new TrialFile(Path.GetRelativePath(directory, file.FullName).Replace('\\', '/'), File.ReadAllBytes(file.FullName)));
-                total -= file.Length;
+                if (TrialFiles.ReadBounded(Path.Combine(directory, file.Path), limit, out _) is { } content)
+                {
+                    files.Add(new TrialFile(file.Path, content));
+                    total -= content.Length;
+                }
             }
             catch (IOException)
             {

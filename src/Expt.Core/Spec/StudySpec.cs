@@ -49,6 +49,9 @@ public sealed record StudySpec
     /// <summary>How much of the machine and environment is recorded.</summary>
     public Provenance.SystemInfoLevel SystemInfo { get; init; } = Provenance.SystemInfoLevel.Basic;
 
+    /// <summary>Bounds on what each trial may hand back.</summary>
+    public Execution.TrialLimits Limits { get; init; } = new();
+
     /// <summary>The file the study came from, if any.</summary>
     public string? SourceFile { get; init; }
 
@@ -99,6 +102,9 @@ public sealed record StudySpec
             }
             w.WriteEndObject();
             w.WriteString("system_info", SystemInfo.ToString().ToLowerInvariant());
+            w.WriteStartObject("limits");
+            w.WriteNumber("results_bytes", Limits.MaxResultsBytes);
+            w.WriteEndObject();
             w.WriteStartObject("axes");
             foreach (var axis in Space.Axes)
             {

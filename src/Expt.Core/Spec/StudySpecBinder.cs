@@ -13,7 +13,7 @@ public sealed partial class StudySpecBinder
     public static readonly IReadOnlyList<string> TopLevelKeys =
     [
         "name", "description", "tags", "command", "shell", "workdir", "experiment", "params", "linked", "points",
-        "exclude", "where", "samples", "replications", "seed", "parallel", "timeout", "retries", "env", "system_info",
+        "exclude", "where", "samples", "replications", "seed", "parallel", "timeout", "retries", "env", "system_info", "limits",
     ];
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$", RegexOptions.CultureInvariant)]
@@ -198,6 +198,7 @@ public sealed partial class StudySpecBinder
             Retries = retries,
             Env = env,
             SystemInfo = systemInfo,
+            Limits = Limits(root),
         };
     }
 
@@ -684,6 +685,35 @@ public sealed partial class StudySpecBinder
         }
         Error(scalar.Location, key, $"expected a positive duration of at most {DurationParser.Format(InputLimits.MaxDuration)} such as 30s, 10m or 2h, got '{InputLimits.Quote(scalar.Text)}'");
         return null;
+    }
+
+    private Execution.TrialLimits Limits(ConfigMapping root)
+    {
+        var limits = new Execution.TrialLimits();
+        if (root.Find("limits") is not { } entry)
+        {
+            return limits;
+        }
+        if (entry.Value is not ConfigMapping map)
+        {
+            return Error(entry.Value.Location, "limits", "expected a mapping such as {results: 64M}", limits);
+        }
+        foreach (var e in map.Entries)
+        {
+            if (e.Key != "results")
+            {
+                Error(e.KeyLocation, "limits." + InputLimits.Quote(e.Key), "unknown limit; expected results (the largest results file of a trial, e.g. 64M)");
+            }
+            else if (e.Value is ConfigScalar s && ByteSizeParser.TryParse(s.Text, out var bytes) && bytes >= 1024 && bytes <= 1L << 30)
+            {
+                limits = limits with { MaxResultsBytes = bytes };
+            }
+            else
+            {
+                Error(e.Value.Location, "limits.results", $"expected a size from 1K to 1G such as 16M, got '{InputLimits.Quote((e.Value as ConfigScalar)?.Text ?? "a collection")}'");
+            }
+        }
+        return limits;
     }
 
     private List<string> Tags(ConfigMapping root)
