@@ -52,6 +52,11 @@ internal sealed class StoredStudyExecutors(CliEnvironment env, IExptStore store)
         var root = doc.RootElement;
         TimeSpan? timeout = root.TryGetProperty("timeout_seconds", out var t) ? TimeSpan.FromSeconds(t.GetDouble()) : null;
         var limits = root.TryGetProperty("limits", out var l) && l.TryGetProperty("results_bytes", out var r) ? new TrialLimits { MaxResultsBytes = r.GetInt64() } : new TrialLimits();
+        if (root.TryGetProperty("command_secret_removed", out var removed) && removed.ValueKind == JsonValueKind.True)
+        {
+            return new RefusingExecutor($"study {study.Name}: its command line held a secret, which the store never keeps, so this worker cannot run it; " +
+                "pass the secret through the environment (env: {NAME: ${NAME}}) and run the study again, or run it with expt run where the study file is");
+        }
         if (root.TryGetProperty("command", out var command) && command.ValueKind == JsonValueKind.String)
         {
             var shell = root.TryGetProperty("shell", out var sh) && sh.GetBoolean();
@@ -65,5 +70,12 @@ internal sealed class StoredStudyExecutors(CliEnvironment env, IExptStore store)
         var experiment = env.Experiments.Find(name)
             ?? throw new UserException($"study {study.Name} runs the C# experiment '{name}', which this program does not have; start the worker from the program that defines it");
         return new InProcessExecutor(experiment.Body, timeout, env.Time, limits);
+    }
+
+    /// <summary>Fails each trial with a reason, for a study this worker cannot run.</summary>
+    private sealed class RefusingExecutor(string reason) : ITrialExecutor
+    {
+        public Task<TrialOutcome> ExecuteAsync(TrialContext context, CancellationToken cancellationToken) =>
+            Task.FromResult(new TrialOutcome(Trials.TrialStatus.Failed, TimeSpan.Zero, Error: reason));
     }
 }

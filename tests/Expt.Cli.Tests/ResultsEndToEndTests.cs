@@ -19,7 +19,7 @@ public sealed class ResultsEndToEndTests : IDisposable
             shell: true
             command: |
               if [ {x} = 3 ] && [ {replicate} = 1 ]; then exit 1; fi
-              echo "{\"value\": $(( {x} * 10 + {replicate} * {replicate} )), \"opt\": \"{opt}\"}" > "$EXPT_RESULTS"
+              echo "{\"value\": $(( {x} * 10 + {replicate} * {replicate} )), \"opt\": \"$EXPT_PARAM_OPT\"}" > "$EXPT_RESULTS"
               for s in 0 1 2; do echo "{\"step\": $s, \"loss\": $(( {x} + s ))}" >> "$EXPT_METRICS"; done
             params:
               x: [1, 2, 3]

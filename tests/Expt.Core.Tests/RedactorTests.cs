@@ -28,6 +28,35 @@ public sealed class RedactorTests
             .ShouldBe(["worker", "--store", "Host=db;Username=me;Password=***;Database=x", "--store", "host=db; PWD = ***;port=5"]);
     }
 
+    [Theory]
+    [InlineData("sh -c 'echo --api-key hunter2 Password=hunter2' postgresql://u:secret@host/db --password hunter2", "sh -c 'echo --api-key *** Password=***' postgresql://u:***@host/db --password ***")]
+    [InlineData("train --token=abc123 --tokenizer bert --password-file /run/pw", "train --token=*** --tokenizer bert --password-file /run/pw")]
+    [InlineData("+DB_PASSWORD=hunter2\n+export API_TOKEN='s3cr3t'\n+LOG_LEVEL=debug", "+DB_PASSWORD=***\n+export API_TOKEN='***'\n+LOG_LEVEL=debug")]
+    [InlineData("password: hunter2\napi_key: \"abc\"\nname: x", "password: ***\napi_key: \"***\"\nname: x")]
+    [InlineData("{\"token\": \"abc\", \"tokens\": 5, \"n\": 1}", "{\"token\": \"***\", \"tokens\": 5, \"n\": 1}")]
+    [InlineData("Host=db;Username=me;Password=hunter2;Database=x", "Host=db;Username=me;Password=***;Database=x")]
+    [InlineData("run --password {pw} --token $TOKEN --secret ${SECRET} PASSWORD=$DB_PASSWORD", "run --password {pw} --token $TOKEN --secret ${SECRET} PASSWORD=$DB_PASSWORD")]
+    [InlineData("--lr 0.1 --keyboard us --secretary bob --token", "--lr 0.1 --keyboard us --secretary bob --token")]
+    public void One_pass_masks_urls_connection_strings_secret_options_and_assignments(string text, string expected) =>
+        Redactor.RedactText(text).ShouldBe(expected);
+
+    [Fact]
+    public void An_environment_value_holding_a_secret_option_is_masked()
+    {
+        Redactor.RedactVariable("ARGS", "--password hunter2 --lr 0.1").ShouldBe("--password *** --lr 0.1");
+        Redactor.RedactVariable("DB_PASSWORD", "${DB_PASSWORD}").ShouldBe("${DB_PASSWORD}");
+    }
+
+    [Fact]
+    public void Secrets_in_a_text_are_found_for_masking_elsewhere()
+    {
+        Redactor.SecretsIn("x --password hunter2 postgresql://u:s3cret-pw@h/d TOKEN=abcdef").ShouldBe(["s3cret-pw", "hunter2", "abcdef"], ignoreOrder: true);
+        var scrubber = new SecretScrubber(["hunter2", "abc"]);
+        scrubber.Scrub("the password is hunter2, not abc").ShouldBe("the password is ***, not abc");
+        System.Text.Encoding.UTF8.GetString(scrubber.Scrub(System.Text.Encoding.UTF8.GetBytes("a hunter2 b hunter2"))).ShouldBe("a *** b ***");
+        SecretScrubber.FromEnvironment(new Dictionary<string, string> { ["DB_PASSWORD"] = "hunter2", ["HOME"] = "/home/someone" }).Scrub("hunter2 /home/someone").ShouldBe("*** /home/someone");
+    }
+
     [Fact]
     public void Study_provenance_records_git_and_never_a_secret()
     {

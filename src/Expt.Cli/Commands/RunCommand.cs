@@ -95,6 +95,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         {
             spec = spec with { Name = await StudyPreparation.NextVersionNameAsync(store, spec.Name, cancellationToken).ConfigureAwait(false) };
         }
+        await WarnAboutSecretsAsync(spec).ConfigureAwait(false);
         var provenance = ProvenanceCollector.ForStudy(spec.SystemInfo, Environment.GetCommandLineArgs(), Env.WorkingDirectory, spec.ToJson(), Env.Time.GetUtcNow());
         var prepared = await StudyPreparation.PrepareAsync(store, spec, provenance, requeueCancelled: true, cancellationToken).ConfigureAwait(false);
         var counts = await store.CountAsync(prepared.Study.Id, cancellationToken).ConfigureAwait(false);
@@ -114,7 +115,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         ITrialExecutor executor = coordinator ?? CreateExecutor(spec, parseResult.GetValue(_isolate), parseResult.GetValue(_verbose));
         var progress = new RunProgress(Env, total, finished, parseResult.GetValue(_quiet));
         var options = _leases.Apply(
-            new WorkerOptions { StudyId = prepared.Study.Id, Slots = spec.EffectiveParallel, ProvenanceJson = ProvenanceCollector.Machine(spec.SystemInfo) },
+            new WorkerOptions { StudyId = prepared.Study.Id, Slots = spec.EffectiveParallel, ProvenanceJson = ProvenanceCollector.Machine(spec.SystemInfo), Scrubber = Scrubber(spec) },
             parseResult,
             StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
         var report = await RunWorkerAsync(store, options, executor, progress).ConfigureAwait(false);
@@ -149,6 +150,29 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             return ExitCodes.Interrupted;
         }
         return failed > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
+    }
+
+    /// <summary>Known secrets of this run: secret-named variables, the study's env secrets, secrets on its command line.</summary>
+    private static SecretScrubber Scrubber(StudySpec spec)
+    {
+        var fromSpec = spec.Env.Where(e => Redactor.IsSecretName(e.Key)).Select(e => CommandExecutor.EnvironmentReference(e.Value) is { } name ? Environment.GetEnvironmentVariable(name) ?? string.Empty : e.Value)
+            .Concat(spec.Env.Values.SelectMany(Redactor.SecretsIn))
+            .Concat(spec.Command is null ? [] : Redactor.SecretsIn(spec.Command.Text));
+        return SecretScrubber.FromEnvironment(Environment.GetEnvironmentVariables(), fromSpec);
+    }
+
+    /// <summary>Secrets written into a study are used by this run but never stored; say what that means.</summary>
+    private async Task WarnAboutSecretsAsync(StudySpec spec)
+    {
+        if (spec.CommandHoldsSecret)
+        {
+            await Env.Error.WriteLineAsync("warning: the command line holds a secret (a password, token or key); this run uses it but the store keeps it masked, " +
+                "so workers elsewhere cannot run this study. Pass secrets through the environment instead: env: {DB_PASSWORD: ${DB_PASSWORD}} (see docs/trial-protocol.md)").ConfigureAwait(false);
+        }
+        foreach (var (name, value) in spec.Env.Where(e => CommandExecutor.EnvironmentReference(e.Value) is null && Redactor.RedactVariable(e.Key, e.Value) != e.Value))
+        {
+            await Env.Error.WriteLineAsync($"warning: env.{name} holds a secret; this run uses it but the store keeps it masked, and workers elsewhere use their own ${name}. Write {name}: ${{{name}}} to pass it from each worker's environment").ConfigureAwait(false);
+        }
     }
 
     private void PrintPlan(StudySpec spec, OutputFormat format, int limit)

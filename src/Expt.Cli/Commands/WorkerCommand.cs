@@ -45,12 +45,12 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         TimeSpan? idle = null;
         if (parseResult.GetValue(_idleExit) is { } text)
         {
-            idle = DurationParser.TryParse(text, out var d) ? d : throw new UserException($"--idle-exit: '{text}' is not a duration; expected e.g. 30s, 5m");
+            idle = DurationParser.TryParse(text, out var d) && d <= InputLimits.MaxDuration ? d : throw new UserException($"--idle-exit: '{InputLimits.Quote(text)}' is not a duration of at most {DurationParser.Format(InputLimits.MaxDuration)}; expected e.g. 30s, 5m");
         }
         var slots = parseResult.GetValue(_parallel) ?? Environment.ProcessorCount;
-        if (slots < 1 || parseResult.GetValue(_maxTrials) is < 1)
+        if (slots is < 1 or > InputLimits.MaxParallel || parseResult.GetValue(_maxTrials) is < 1)
         {
-            throw new UserException("--parallel and --max-trials must be at least 1");
+            throw new UserException($"--parallel must be from 1 to {InputLimits.MaxParallel} and --max-trials at least 1");
         }
         var leaseDefaults = _leases.Apply(new WorkerOptions(), parseResult, StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
@@ -77,6 +77,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
             MaxTrials = parseResult.GetValue(_maxTrials),
             IdleExit = idle,
             ProvenanceJson = ProvenanceCollector.Machine(SystemInfoLevel.Basic),
+            Scrubber = SecretScrubber.FromEnvironment(Environment.GetEnvironmentVariables()),
         };
         using var interruptions = new RunInterruptions(Env);
         var progress = new RunProgress(Env with { IsTerminal = false }, 0, 0, parseResult.GetValue(_quiet));

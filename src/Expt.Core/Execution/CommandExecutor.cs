@@ -45,6 +45,18 @@ public sealed class CommandExecutor : ITrialExecutor
         _limits = limits ?? new TrialLimits();
     }
 
+    /// <summary>The variable an env value refers to (<c>${NAME}</c>), or null for a literal value.</summary>
+    public static string? EnvironmentReference(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Length < 4 || !value.StartsWith("${", StringComparison.Ordinal) || value[^1] != '}')
+        {
+            return null;
+        }
+        var name = value[2..^1];
+        return name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') ? name : null;
+    }
+
     /// <summary>The file names inside a trial directory.</summary>
     public const string StdoutFile = "stdout.log", StderrFile = "stderr.log", ResultsFile = "results.json", MetricsFileName = "metrics.jsonl";
 
@@ -91,7 +103,20 @@ public sealed class CommandExecutor : ITrialExecutor
         }
         foreach (var (key, value) in _env)
         {
-            info.Environment[key] = value;
+            // "${NAME}" passes the variable through from this worker's own environment, at run time: how a secret
+            // reaches trials on any machine without ever being stored.
+            if (EnvironmentReference(value) is { } name)
+            {
+                if (Environment.GetEnvironmentVariable(name) is not { } passed)
+                {
+                    return new TrialOutcome(TrialStatus.Failed, TimeSpan.Zero, Error: $"env.{key}: the variable {name} is not set on this worker ({Environment.MachineName}); set it where the worker runs");
+                }
+                info.Environment[key] = passed;
+            }
+            else
+            {
+                info.Environment[key] = value;
+            }
         }
         info.Environment["EXPT_TRIAL_ID"] = lease.TrialId;
         info.Environment["EXPT_STUDY"] = lease.StudyName;
@@ -123,8 +148,8 @@ public sealed class CommandExecutor : ITrialExecutor
             return new TrialOutcome(TrialStatus.Failed, _time.GetElapsedTime(startedAt), Error: $"cannot start '{argv[0]}': {ex.Message}");
         }
         process.StandardInput.Close();
-        var stdoutFile = new LazyFile(Path.Combine(dir, StdoutFile));
-        var stderrFile = new LazyFile(Path.Combine(dir, StderrFile));
+        var stdoutFile = new LazyFile(Path.Combine(dir, StdoutFile), context.Scrubber);
+        var stderrFile = new LazyFile(Path.Combine(dir, StderrFile), context.Scrubber);
         var pumps = Task.WhenAll(
             PumpAsync(process.StandardOutput.BaseStream, stdoutFile, context, false),
             PumpAsync(process.StandardError.BaseStream, stderrFile, context, true));
@@ -204,16 +229,17 @@ public sealed class CommandExecutor : ITrialExecutor
             var bytes = Encoding.UTF8.GetBytes(line + "\n");
             await target.Stream.WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
             await target.Stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            _echo(context, line, isStderr);
+            _echo(context, context.Scrubber.Scrub(line), isStderr);
         }
     }
 
     /// <summary>A log file created on the first byte: a silent trial costs no files (thousands of short trials add up).</summary>
-    private sealed class LazyFile(string path) : IAsyncDisposable
+    private sealed class LazyFile(string path, Provenance.SecretScrubber scrubber) : IAsyncDisposable
     {
-        private FileStream? _stream;
+        private Stream? _stream;
 
-        public FileStream Stream => _stream ??= new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 4096, useAsync: false);
+        // Known secrets (a password the trial echoes) are masked before they reach the disk.
+        public Stream Stream => _stream ??= scrubber.Wrap(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 4096, useAsync: false));
 
         public async ValueTask DisposeAsync()
         {

@@ -26,7 +26,8 @@ public static class StudyPreparation
         {
             throw new StudyConflictException(Describe(existing, spec));
         }
-        var definition = new StudyDefinition(spec.Name, spec.Description, spec.Tags, spec.ToJson(), spec.Fingerprint, spec.Seed, provenanceJson);
+        var description = spec.Description is null ? null : Provenance.Redactor.RedactText(spec.Description);
+        var definition = new StudyDefinition(spec.Name, description, spec.Tags, spec.ToJson(), spec.Fingerprint, spec.Seed, provenanceJson);
         var (study, created) = await store.CreateStudyAsync(definition, cancellationToken).ConfigureAwait(false);
         if (study.Fingerprint != spec.Fingerprint)
         {
@@ -78,9 +79,9 @@ public static class StudyPreparation
             changes.Add($"seed {stored.Seed} → {spec.Seed}");
         }
         var oldCommand = root.TryGetProperty("command", out var c) ? c.GetString() : null;
-        if (oldCommand != spec.Command?.Text)
+        if (oldCommand != spec.StoredCommand)
         {
-            changes.Add($"command '{oldCommand}' → '{spec.Command?.Text}'");
+            changes.Add($"command '{oldCommand}' → '{spec.StoredCommand}'");
         }
         var oldExperiment = root.TryGetProperty("experiment", out var e) ? e.GetString() : null;
         if (oldExperiment != spec.Experiment)

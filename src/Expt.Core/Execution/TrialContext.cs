@@ -12,4 +12,7 @@ public sealed record TrialContext(TrialLease Lease, ParamSet Params, string Tria
 {
     /// <summary>Stores step metrics while the trial runs (fenced by the lease); null when there is no store to flush to.</summary>
     public Func<IReadOnlyList<MetricPoint>, Task<bool>>? AppendMetrics { get; init; }
+
+    /// <summary>Known secrets to mask in what the trial writes to its logs.</summary>
+    public Provenance.SecretScrubber Scrubber { get; init; } = Provenance.SecretScrubber.None;
 }

@@ -297,6 +297,7 @@ public sealed class Worker
             var context = new TrialContext(lease, ParamSet.FromJson(lease.ParamsJson), Path.Combine(_store.RunsDirectory, lease.StudyName, lease.TrialId), slot)
             {
                 AppendMetrics = points => _store.AppendMetricsAsync(lease, points, CancellationToken.None),
+                Scrubber = _options.Scrubber,
             };
             _observer?.TrialStarted(context);
             var startedAt = _time.GetTimestamp();
@@ -318,6 +319,7 @@ public sealed class Worker
             {
                 outcome = outcome with { Files = CollectFiles(context.TrialDirectory, limit, _options.KeepFilesTotal) };
             }
+            outcome = Scrub(outcome);
             var ms = outcome.Duration.TotalMilliseconds;
             _averageMs = (_averageMs * 0.9) + (ms * 0.1);
             done.TryWrite(new Done(context, outcome));
@@ -338,6 +340,26 @@ public sealed class Worker
         {
             return item.GiveBack ? outcome : outcome with { Status = TrialStatus.Cancelled, Error = "cancelled; " + outcome.Error };
         }
+    }
+
+    /// <summary>
+    /// What a trial hands back, with secrets masked before it reaches the store: known secret values anywhere (a
+    /// trial echoing its password), and secret patterns (URL passwords, --password X) in its error text.
+    /// </summary>
+    private TrialOutcome Scrub(TrialOutcome outcome)
+    {
+        var scrubber = _options.Scrubber;
+        var error = outcome.Error is null ? null : Provenance.Redactor.RedactText(scrubber.Scrub(outcome.Error));
+        if (scrubber.Count == 0)
+        {
+            return error == outcome.Error ? outcome : outcome with { Error = error };
+        }
+        return outcome with
+        {
+            Error = error,
+            ResultsJson = outcome.ResultsJson is null ? null : scrubber.Scrub(outcome.ResultsJson),
+            Files = outcome.Files.Select(f => f with { Content = scrubber.Scrub(f.Content.ToArray()) }).ToList(),
+        };
     }
 
     private static List<TrialFile> CollectFiles(string directory, long limit, long total)

@@ -52,6 +52,9 @@ public sealed record WorkerOptions
     /// </summary>
     public TimeSpan SignalGrace { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Masks known secret values in what trials hand back (errors, results, files kept in the store).</summary>
+    public Provenance.SecretScrubber Scrubber { get; init; } = Provenance.SecretScrubber.None;
+
     /// <summary>The most trials claimed ahead of free slots, when trials are short.</summary>
     public int MaxPrefetch { get; init; } = 4000;
 }

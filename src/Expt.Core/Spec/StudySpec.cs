@@ -66,13 +66,21 @@ public sealed record StudySpec
     {
         get
         {
-            var text = string.Join('\n', "seed=" + Seed, "command=" + Command?.Text, "shell=" + Command?.Shell, "experiment=" + Experiment,
+            // The stored (redacted) command: a password on the command line neither enters the store hashed nor makes
+            // a new password look like a new study.
+            var text = string.Join('\n', "seed=" + Seed, "command=" + StoredCommand, "shell=" + Command?.Shell, "experiment=" + Experiment,
                 "params=" + string.Join(',', Space.Names.Order(StringComparer.Ordinal)));
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
         }
     }
 
-    /// <summary>The resolved definition as JSON, stored with the study for provenance.</summary>
+    /// <summary>The command as stored: with any secret on it masked (see <see cref="Provenance.Redactor"/>).</summary>
+    public string? StoredCommand => Command is null ? null : Provenance.Redactor.RedactText(Command.Text);
+
+    /// <summary>True when the command line holds a secret, which is used by this run but never stored.</summary>
+    public bool CommandHoldsSecret => Command is not null && StoredCommand != Command.Text;
+
+    /// <summary>The resolved definition as JSON, stored with the study for provenance (secrets masked).</summary>
     public string ToJson()
     {
         using var stream = new MemoryStream();
@@ -80,10 +88,15 @@ public sealed record StudySpec
         {
             w.WriteStartObject();
             w.WriteString("name", Name);
-            w.WriteString("description", Description);
+            w.WriteString("description", Description is null ? null : Provenance.Redactor.RedactText(Description));
             w.WritePropertyName("tags");
             JsonSerializer.Serialize(w, Tags);
-            w.WriteString("command", Command?.Text);
+            w.WriteString("command", StoredCommand);
+            if (CommandHoldsSecret)
+            {
+                // A worker elsewhere cannot run a command whose secret was removed: it says so instead of running it.
+                w.WriteBoolean("command_secret_removed", true);
+            }
             w.WriteBoolean("shell", Command?.Shell ?? false);
             w.WriteString("experiment", Experiment);
             w.WriteString("workdir", WorkDir);
