@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -21,12 +22,19 @@ internal sealed class AccessGuard(RequestDelegate next, DashboardOptions options
         headers["X-Frame-Options"] = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
         headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+        var request = context.Request;
+        if (!HostAllowed(request.Host.Host, options.AllowedHosts))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync($"This Expt dashboard does not answer for the host '{request.Host.Host}' (expt serve --allowed-hosts names the ones it does).\n", context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
         if (options.Token is not { Length: > 0 } token)
         {
             await next(context).ConfigureAwait(false);
             return;
         }
-        var request = context.Request;
         if (request.Query.TryGetValue("token", out var given) && Same(given.ToString(), token))
         {
             context.Response.Cookies.Append(Cookie, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/", IsEssential = true });
@@ -50,6 +58,21 @@ internal sealed class AccessGuard(RequestDelegate next, DashboardOptions options
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.ContentType = "text/plain; charset=utf-8";
         await context.Response.WriteAsync("This Expt dashboard needs its access token: open the link expt serve printed (…/?token=…).\n", context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Loopback names always, plus the configured ones (<c>*</c> for any); case-insensitive, without the port.</summary>
+    internal static bool HostAllowed(string host, IReadOnlyList<string> allowed)
+    {
+        if (string.IsNullOrEmpty(host))
+        {
+            return false;
+        }
+        var bare = host.Trim('[', ']');
+        if (bare.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(bare, out var address) && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address)))
+        {
+            return true;
+        }
+        return allowed.Any(a => a == "*" || string.Equals(a.Trim('[', ']'), bare, StringComparison.OrdinalIgnoreCase));
     }
 
     // Constant time, so the token cannot be guessed a character at a time from response times.

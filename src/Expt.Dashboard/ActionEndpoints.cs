@@ -15,7 +15,8 @@ internal static class ActionEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/session", (DashboardOptions options, Csrf csrf) => Results.Json(new { actions = options.AllowActions, csrf = options.AllowActions ? csrf.Value : null }));
+        app.MapGet("/api/session", (DashboardOptions options, Csrf csrf, HttpRequest request) =>
+            Results.Json(new { actions = options.AllowActions, csrf = options.AllowActions ? csrf.ValueFor(request.Host.Value ?? string.Empty) : null }));
         app.MapPost("/api/studies/{name}/retry", RetryStudyAsync);
         app.MapPost("/api/studies/{name}/cancel", CancelStudyAsync);
         app.MapPost("/api/trials/{id}/retry", RetryTrialAsync);

@@ -9,6 +9,13 @@ public sealed record DashboardOptions
     /// </summary>
     public string? Token { get; init; }
 
+    /// <summary>
+    /// The names a request's Host header may carry besides loopback ones (<c>localhost</c>, <c>127.0.0.1</c>,
+    /// <c>[::1]</c>), which are always allowed; <c>*</c> allows any. Anything else is refused with 400 before the token
+    /// is even looked at, so a page on another site whose name resolves to this machine (DNS rebinding) gets nothing.
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
     /// <summary>Show retry and cancel buttons and accept those requests (with CSRF protection); read-only otherwise.</summary>
     public bool AllowActions { get; init; }
 

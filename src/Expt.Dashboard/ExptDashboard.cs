@@ -20,6 +20,9 @@ public static class ExptDashboard
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         services.AddRouting();
+        // Stored results may hold NaN or infinities (Python writes them): sent as the strings "NaN", "Infinity",
+        // "-Infinity", valid JSON either way, never a failed response.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals);
         services.AddSingleton(options);
         services.AddSingleton(store);
         services.TryAddSingleton(TimeProvider.System);

@@ -44,9 +44,20 @@ internal static class Json
         return Redact(root, null);
     }
 
+    // The last value of a repeated name wins, as in browsers: stored JSON may repeat a name.
+    private static Dictionary<string, object?> Object(JsonElement element)
+    {
+        var result = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            result[property.Name] = Redact(property.Value, property.Name);
+        }
+        return result;
+    }
+
     private static object? Redact(JsonElement element, string? name) => element.ValueKind switch
     {
-        JsonValueKind.Object => element.EnumerateObject().ToDictionary(p => p.Name, p => Redact(p.Value, p.Name), StringComparer.Ordinal),
+        JsonValueKind.Object => Object(element),
         // A list of strings may be a command line: "--token X" masks X.
         JsonValueKind.Array when element.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
             Redactor.RedactArguments(element.EnumerateArray().Select(e => e.GetString() ?? string.Empty).ToList()),

@@ -82,13 +82,13 @@ public sealed partial class PostgresStore
                 Replicate = r.GetInt32(5),
                 ParamsJson = r.GetString(6),
                 Seed = r.GetInt64(7),
-                Status = TrialStatusNames.Parse(r.GetString(8)),
+                Status = StoredValues.Status(r.GetString(8)),
                 Attempts = r.GetInt32(9),
                 MaxAttempts = r.GetInt32(10),
                 Created = r.GetFieldValue<DateTimeOffset>(11),
                 Started = Time(r, 12),
                 Finished = Time(r, 13),
-                Duration = r.IsDBNull(14) ? null : TimeSpan.FromMilliseconds(r.GetDouble(14)),
+                Duration = r.IsDBNull(14) ? null : StoredValues.Milliseconds(r.GetDouble(14)),
                 Host = Text(r, 15),
                 Pid = r.IsDBNull(16) ? null : r.GetInt32(16),
                 LeaseOwner = Text(r, 17),
@@ -134,7 +134,7 @@ public sealed partial class PostgresStore
                     {
                         counts[id] = byStatus = [];
                     }
-                    byStatus[TrialStatusNames.Parse(reader.GetString(1))] = (int)reader.GetInt64(2);
+                    byStatus[StoredValues.Status(reader.GetString(1))] = (int)reader.GetInt64(2);
                     var (first, last) = times.GetValueOrDefault(id);
                     times[id] = (Earlier(first, Time(reader, 3)), Later(last, Time(reader, 4)));
                 }
@@ -168,7 +168,7 @@ public sealed partial class PostgresStore
             var finished = 0;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                counts[TrialStatusNames.Parse(reader.GetString(0))] = (int)reader.GetInt64(1);
+                counts[StoredValues.Status(reader.GetString(0))] = (int)reader.GetInt64(1);
                 finished += (int)reader.GetInt64(2);
             }
             return (counts, finished);

@@ -51,7 +51,7 @@ public sealed partial class SqliteStore
     private StudyRecord ReadStudy(SqliteDataReader r)
     {
         var study = new StudyRecord(r.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture), r.GetString(1), Text(r, 2), JsonSerializer.Deserialize<List<string>>(r.GetString(3)) ?? [],
-            r.GetString(4), r.GetString(5), r.GetInt64(6), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)), Text(r, 8));
+            r.GetString(4), r.GetString(5), r.GetInt64(6), StoredValues.UnixMilliseconds(r.GetInt64(7)), Text(r, 8));
         _studyNames[study.Id] = study.Name;
         return study;
     }
@@ -144,7 +144,7 @@ public sealed partial class SqliteStore
             var events = new List<StudyEvent>();
             while (reader.Read())
             {
-                events.Add(new StudyEvent(reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetString(2)));
+                events.Add(new StudyEvent(reader.GetString(0), StoredValues.UnixMilliseconds(reader.GetInt64(1)), reader.GetString(2)));
             }
             return events;
         }, cancellationToken);

@@ -75,13 +75,13 @@ public sealed partial class SqliteStore
                 Replicate = r.GetInt32(5),
                 ParamsJson = r.GetString(6),
                 Seed = r.GetInt64(7),
-                Status = TrialStatusNames.Parse(r.GetString(8)),
+                Status = StoredValues.Status(r.GetString(8)),
                 Attempts = r.GetInt32(9),
                 MaxAttempts = r.GetInt32(10),
-                Created = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(11)),
+                Created = StoredValues.UnixMilliseconds(r.GetInt64(11)),
                 Started = Time(r, 12),
                 Finished = Time(r, 13),
-                Duration = r.IsDBNull(14) ? null : TimeSpan.FromMilliseconds(r.GetDouble(14)),
+                Duration = r.IsDBNull(14) ? null : StoredValues.Milliseconds(r.GetDouble(14)),
                 Host = Text(r, 15),
                 Pid = r.IsDBNull(16) ? null : r.GetInt32(16),
                 LeaseOwner = Text(r, 17),
@@ -122,7 +122,7 @@ public sealed partial class SqliteStore
                     {
                         counts[id] = byStatus = [];
                     }
-                    byStatus[TrialStatusNames.Parse(reader.GetString(1))] = reader.GetInt32(2);
+                    byStatus[StoredValues.Status(reader.GetString(1))] = reader.GetInt32(2);
                     var (first, last) = times.GetValueOrDefault(id);
                     var started = Time(reader, 3);
                     var finished = Time(reader, 4);
@@ -149,7 +149,7 @@ public sealed partial class SqliteStore
             var counts = new Dictionary<TrialStatus, int>();
             while (reader.Read())
             {
-                counts[TrialStatusNames.Parse(reader.GetString(0))] = reader.GetInt32(1);
+                counts[StoredValues.Status(reader.GetString(0))] = reader.GetInt32(1);
             }
             return counts;
         }, cancellationToken);
@@ -170,7 +170,7 @@ public sealed partial class SqliteStore
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
-                    counts[TrialStatusNames.Parse(reader.GetString(0))] = reader.GetInt32(1);
+                    counts[StoredValues.Status(reader.GetString(0))] = reader.GetInt32(1);
                     finished += reader.GetInt32(2);
                 }
             }

@@ -97,7 +97,7 @@ public sealed partial class SqliteStore : IExptStore
     }
 
     private static DateTimeOffset? Time(SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+        reader.IsDBNull(ordinal) ? null : StoredValues.UnixMilliseconds(reader.GetInt64(ordinal));
 
     private static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

@@ -18,6 +18,9 @@ public abstract class DashboardApiTests : IAsyncLifetime
 
     protected virtual Task CloseStoreAsync() => Task.CompletedTask;
 
+    /// <summary>Runs raw SQL on the store's database (to write what Expt itself never would).</summary>
+    protected abstract Task ExecuteSqlAsync(string sql, params (string Name, object Value)[] parameters);
+
     public async Task InitializeAsync()
     {
         _store = await OpenStoreAsync();
@@ -332,5 +335,126 @@ public abstract class DashboardApiTests : IAsyncLifetime
         }
         (await client.GetStringAsync("/static/vendor/uPlot.iife.min.js")).Length.ShouldBeGreaterThan(10_000);
         (await client.GetAsync("/static/nope.js")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("evil.example")]
+    [InlineData("evil.example:5000")]
+    [InlineData("127.0.0.1.evil.example")]
+    [InlineData("localhost.evil.example")]
+    public async Task A_forged_host_is_refused_before_anything_else(string host)
+    {
+        var failed = await TrialAsync(t => t.Status == TrialStatus.Failed);
+        using var factory = Factory(new DashboardOptions { AllowActions = true });
+        var client = factory.CreateClient();
+        var csrf = (await GetJsonAsync(client, "/api/session")).GetProperty("csrf").GetString()!;
+        foreach (var url in new[] { "/api/studies", "/api/studies/sweep", $"/api/trials/{failed.Id}", "/api/session", "/" })
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, url);
+            get.Headers.Host = host;
+            var response = await client.SendAsync(get);
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, url);
+            (await response.Content.ReadAsStringAsync()).ShouldNotContain("sweep");
+        }
+        // DNS rebinding: the attacker's page, its Origin matching its forged Host, tries an action.
+        using var post = new HttpRequestMessage(HttpMethod.Post, $"/api/trials/{failed.Id}/cancel");
+        post.Headers.Host = host;
+        post.Headers.Add("Origin", "http://" + host);
+        post.Headers.Add(Csrf.Header, csrf);
+        (await client.SendAsync(post)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await _store.ListTrialsAsync(new TrialFilter { Ids = [failed.Id] })).Single().Status.ShouldBe(TrialStatus.Failed);
+    }
+
+    [Fact]
+    public async Task Allowed_hosts_answer_and_a_csrf_value_is_only_good_for_its_own_origin()
+    {
+        var failed = await TrialAsync(t => t.Status == TrialStatus.Failed);
+        using var factory = Factory(new DashboardOptions { AllowActions = true, AllowedHosts = ["lab.example.org"] });
+        var client = factory.CreateClient();
+        foreach (var host in new[] { "localhost", "127.0.0.1", "[::1]", "lab.example.org", "LAB.example.org:8080" })
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, "/api/studies");
+            get.Headers.Host = host;
+            (await client.SendAsync(get)).StatusCode.ShouldBe(HttpStatusCode.OK, host);
+        }
+        using var session = new HttpRequestMessage(HttpMethod.Get, "/api/session");
+        session.Headers.Host = "lab.example.org";
+        var labCsrf = JsonDocument.Parse(await (await client.SendAsync(session)).Content.ReadAsStringAsync()).RootElement.GetProperty("csrf").GetString()!;
+        var localCsrf = (await GetJsonAsync(client, "/api/session")).GetProperty("csrf").GetString()!;
+        labCsrf.ShouldNotBe(localCsrf);
+        using (var wrongOrigin = new HttpRequestMessage(HttpMethod.Post, $"/api/trials/{failed.Id}/retry"))
+        {
+            wrongOrigin.Headers.Add(Csrf.Header, labCsrf); // read under lab.example.org, sent to localhost
+            (await client.SendAsync(wrongOrigin)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        }
+        using (var right = new HttpRequestMessage(HttpMethod.Post, $"/api/trials/{failed.Id}/retry"))
+        {
+            right.Headers.Host = "lab.example.org";
+            right.Headers.Add("Origin", "http://lab.example.org");
+            right.Headers.Add(Csrf.Header, labCsrf);
+            var response = await client.SendAsync(right);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        }
+        using var any = Factory(new DashboardOptions { AllowedHosts = ["*"] });
+        using var anyHost = new HttpRequestMessage(HttpMethod.Get, "/api/studies");
+        anyHost.Headers.Host = "whatever.example";
+        (await any.CreateClient().SendAsync(anyHost)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task No_stored_data_whatsoever_makes_an_endpoint_answer_500()
+    {
+        var trials = await _store.ListTrialsAsync(new TrialFilter());
+        var study = trials[0].StudyId;
+        var hostile = new (string Column, object Value)[]
+        {
+            ("results", "{\"loss\": 1, \"loss\": 2, \"accuracy\": 0.5}"),
+            ("results", "{not json"),
+            ("results", "[1, 2, 3]"),
+            ("results", "{\"loss\": " + new string('[', 5000) + new string(']', 5000) + "}"),
+            ("results", "{\"loss\": 1e400, \"accuracy\": \"NaN\", \"x\": -1e400}"),
+            ("results", "{\"loss\": \"" + new string('x', 2_000_000) + "\"}"),
+            ("params", "{\"lr\": 0.1, \"lr\": 0.2, \"opt\": \"sgd\"}"),
+            ("params", "not json"),
+            ("params", "[]"),
+            ("params", "{\"lr\": {\"a\": {\"b\": 1}}, \"lr.a.b\": 2}"),
+            ("provenance", "{\"host\": 1, \"host\": 2, \"argv\": [\"--token\", \"t\"]}"),
+            ("provenance", "{{{"),
+            ("status", "exploded"),
+            ("error", new string('e', 3_000_000)),
+            ("duration_ms", -1e300),
+            ("duration_ms", 1e308),
+            ("exit_code", -2147483648),
+            ("host", "\u001b[2J"),
+        };
+        for (var i = 0; i < hostile.Length && i < trials.Count; i++)
+        {
+            await ExecuteSqlAsync($"UPDATE trials SET {hostile[i].Column} = @v WHERE id = @id", ("v", hostile[i].Value), ("id", trials[i].Id));
+        }
+        await ExecuteSqlAsync("UPDATE metric_chunks SET count = 1000000, steps = @b WHERE trial_id = @id", ("b", new byte[] { 1, 2, 3 }), ("id", trials[0].Id));
+        await ExecuteSqlAsync("INSERT INTO trial_files (trial_id, path, size, content) VALUES (@id, '../../escaped.txt', 3, @b)", ("id", trials[1].Id), ("b", new byte[] { 65, 66, 67 }));
+        await ExecuteSqlAsync("INSERT INTO trial_files (trial_id, path, size, content) VALUES (@id, '/etc/evil', 3, @b)", ("id", trials[2].Id), ("b", new byte[] { 65, 66, 67 }));
+        await ExecuteSqlAsync("UPDATE studies SET spec = '{{{', provenance = '{\"a\": 1, \"a\": 2}', description = @d WHERE id = @s", ("d", "\u001b]0;x\u0007"), ("s", long.Parse(study, System.Globalization.CultureInfo.InvariantCulture)));
+
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        var urls = new List<string> { "/api/studies", "/api/session", "/", "/studies/sweep" };
+        foreach (var path in new[] { "", "/best", "/trials", "/trials?sort=loss&desc=true", "/trials?where=loss%20%3E%201", "/trials?q=x", "/summary", "/summary?metric=loss", "/curves?metric=loss", "/curves?metric=loss&mode=trials", "/scatter?metric=loss&param=lr", "/parallel?metric=loss", "/groups?metric=loss&a=lr%20%3D%3D%200.1&b=lr%20%3D%3D%200.01" })
+        {
+            urls.Add("/api/studies/sweep" + path);
+        }
+        foreach (var t in trials)
+        {
+            urls.AddRange([$"/api/trials/{t.Id}", $"/api/trials/{t.Id}/metrics", $"/api/trials/{t.Id}/log/stdout", $"/api/trials/{t.Id}/log/stderr", $"/api/trials/{t.Id}/files/plot.png", $"/api/trials/{t.Id}/files/..%2F..%2Fescaped.txt"]);
+        }
+        urls.Add("/api/compare?ids=" + string.Join(',', trials.Take(10).Select(t => t.Id)));
+        foreach (var url in urls)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var response = await client.GetAsync(url);
+            ((int)response.StatusCode).ShouldBeLessThan(500, $"{url}: {await response.Content.ReadAsStringAsync()}");
+            clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10), url);
+        }
+        File.Exists(Path.Combine(Path.GetDirectoryName(_store.RunsDirectory)!, "escaped.txt")).ShouldBeFalse();
     }
 }

@@ -25,6 +25,18 @@ public sealed class PostgresDashboardApiTests : DashboardApiTests
         return await PostgresStore.OpenAsync(new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = _schema }, _runs);
     }
 
+    protected override async Task ExecuteSqlAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = _schema }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        await command.ExecuteNonQueryAsync();
+    }
+
     protected override async Task CloseStoreAsync()
     {
         await using (var connection = new NpgsqlConnection(ConnectionString))

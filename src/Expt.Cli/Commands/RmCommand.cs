@@ -42,7 +42,7 @@ internal sealed class RmCommand(CliEnvironment env, GlobalOptions globals) : Exp
                 return ExitCodes.UsageError;
             }
             await store.DeleteStudyAsync(study.Id, cancellationToken).ConfigureAwait(false);
-            DeleteDirectory(Path.Combine(store.RunsDirectory, study.Name));
+            DeleteDirectory(Storage.TrialDirectories.StudyPath(store.RunsDirectory, study.Name));
             await Env.Error.WriteLineAsync($"deleted study {study.Name}").ConfigureAwait(false);
             return ExitCodes.Success;
         }
@@ -54,7 +54,7 @@ internal sealed class RmCommand(CliEnvironment env, GlobalOptions globals) : Exp
         await store.DeleteTrialsAsync(trials.Select(t => t.Id).ToList(), cancellationToken).ConfigureAwait(false);
         foreach (var trial in trials)
         {
-            DeleteDirectory(Path.Combine(store.RunsDirectory, trial.StudyName, trial.Id));
+            DeleteDirectory(Storage.TrialDirectories.TrialPath(store.RunsDirectory, trial.StudyName, trial.Id));
         }
         await Env.Error.WriteLineAsync($"deleted {trials.Count} trials").ConfigureAwait(false);
         return ExitCodes.Success;

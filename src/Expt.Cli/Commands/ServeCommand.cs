@@ -22,6 +22,10 @@ internal sealed class ServeCommand(CliEnvironment env, GlobalOptions globals) : 
     private readonly Option<int?> _port = GlobalOptions.Integer("--port", "-p", "The port (0 for any free one) [default: 5000]", "a port number");
     private readonly Option<string?> _token = new("--token") { Description = "The access token every request must carry; generated when listening beyond loopback without one; or $EXPT_DASHBOARD_TOKEN" };
     private readonly Option<bool> _allowActions = new("--allow-actions") { Description = "Show retry and cancel buttons (read-only otherwise)" };
+    private readonly Option<string?> _allowedHosts = new("--allowed-hosts") { Description = "Host names (comma-separated) the dashboard answers for besides loopback ones; default: this machine's name and addresses when listening beyond loopback; '*' for any" };
+
+    /// <summary>The shortest token accepted: 16 characters (expt serve generates 40 hex digits).</summary>
+    public const int MinTokenLength = 16;
 
     public override IReadOnlyList<string> Examples { get; } =
     [
@@ -33,7 +37,7 @@ internal sealed class ServeCommand(CliEnvironment env, GlobalOptions globals) : 
     public override Command Build()
     {
         var command = new Command("serve", "Start the web dashboard: studies, trials, summaries and charts, updated live.");
-        foreach (var option in new Option[] { _host, _port, _token, _allowActions })
+        foreach (var option in new Option[] { _host, _port, _token, _allowActions, _allowedHosts })
         {
             command.Options.Add(option);
         }
@@ -51,10 +55,26 @@ internal sealed class ServeCommand(CliEnvironment env, GlobalOptions globals) : 
         IPAddress? address = null;
         if (host != "localhost" && !IPAddress.TryParse(host.Trim('[', ']'), out address))
         {
-            throw new UserException($"--host: expected an IP address (127.0.0.1, 0.0.0.0, ::) or localhost, got '{host}'");
+            throw new UserException($"--host: expected an IP address (127.0.0.1, 0.0.0.0, ::) or localhost, got '{Spec.InputLimits.Quote(host)}'");
+        }
+        if (address is { IsIPv4MappedToIPv6: true })
+        {
+            // ::ffff:127.0.0.1 is 127.0.0.1: listen on the IPv4 address it names.
+            address = address.MapToIPv4();
+            host = address.ToString();
         }
         var token = parseResult.GetValue(_token) ?? Env.GetEnvironmentVariable("EXPT_DASHBOARD_TOKEN");
-        var options = new DashboardOptions { Token = token, AllowActions = parseResult.GetValue(_allowActions) };
+        if (token is not null && WeakToken(token) is { } weak)
+        {
+            throw new UserException($"--token: {weak}; use at least {MinTokenLength} characters without spaces, or leave it out to have one generated");
+        }
+        var allowed = (parseResult.GetValue(_allowedHosts) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var loopbackOnly = host == "localhost" || (address is not null && IPAddress.IsLoopback(address));
+        if (!loopbackOnly)
+        {
+            allowed.AddRange(MachineNames(address));
+        }
+        var options = new DashboardOptions { Token = token, AllowActions = parseResult.GetValue(_allowActions), AllowedHosts = allowed };
         var generated = false;
         if (ExptDashboard.CheckBinding(host, options) is not null)
         {
@@ -87,9 +107,9 @@ internal sealed class ServeCommand(CliEnvironment env, GlobalOptions globals) : 
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException ex) when (ex.InnerException is SocketException or null || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        catch (Exception ex) when (ex is IOException or SocketException or InvalidOperationException or ArgumentException)
         {
-            throw new UserException($"cannot listen on {host}:{port}: {ex.Message} (pick another --port, or 0 for any free one)");
+            throw new UserException($"cannot listen on {host}:{port}: {(ex.InnerException ?? ex).Message} (pick another --host or --port, or 0 for any free port)");
         }
         // Load the recent studies now, in the background: the first visitor of a 100,000-trial study does not wait.
         var warmUp = Task.Run(() => ExptDashboard.WarmUpAsync(app.Services, 20, stopped.Token), CancellationToken.None);
@@ -119,5 +139,37 @@ internal sealed class ServeCommand(CliEnvironment env, GlobalOptions globals) : 
             // Only a head start; the pages load studies on demand anyway.
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>Why a token is too weak to guard a dashboard others can reach, or null.</summary>
+    internal static string? WeakToken(string token) =>
+        token.Length < MinTokenLength ? $"the token has {token.Length} characters, too few to guess-proof"
+        : token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ? "the token holds whitespace or control characters"
+        : token.Distinct().Count() < 4 ? "the token repeats too few characters"
+        : null;
+
+    /// <summary>The names and addresses others may use for this machine: its host name, and the listening address (or every address of this machine for 0.0.0.0 and ::).</summary>
+    private static IEnumerable<string> MachineNames(IPAddress? address)
+    {
+        var names = new List<string> { Dns.GetHostName() };
+        try
+        {
+            names.Add(Dns.GetHostEntry(Dns.GetHostName()).HostName);
+        }
+        catch (SocketException)
+        {
+            // No resolver: the plain host name is enough.
+        }
+        if (address is not null && !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any))
+        {
+            names.Add(address.ToString());
+        }
+        else
+        {
+            names.AddRange(System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+                .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+                .Select(a => a.Address.ToString()));
+        }
+        return names.Distinct(StringComparer.OrdinalIgnoreCase);
     }
 }

@@ -14,7 +14,7 @@ internal static class SlurmJobs
     /// <summary>A submitted job: an array of <paramref name="Workers"/> tasks, or one MPI job (0).</summary>
     public sealed record Job(string Id, int Workers, string Script);
 
-    public static string Directory(IExptStore store, string study) => Path.Combine(store.RunsDirectory, study, "slurm");
+    public static string Directory(IExptStore store, string study) => Path.Combine(TrialDirectories.StudyPath(store.RunsDirectory, study), "slurm");
 
     public static async Task<IReadOnlyList<Job>> ReadAsync(IExptStore store, StudyRecord study, CancellationToken cancellationToken)
     {

@@ -14,12 +14,35 @@ public static class ResultValues
             return [];
         }
         // A forward-only reader rather than a document: summaries parse every trial of a study.
-        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(resultsJson));
+        var values = new List<KeyValuePair<string, object?>>();
+        try
+        {
+            Read(System.Text.Encoding.UTF8.GetBytes(resultsJson), values);
+        }
+        catch (JsonException)
+        {
+            // Stored results are checked when written; a damaged or hand-written row gives what could be read.
+        }
+        // One value per name (the last, as JSON readers do): stored data from before duplicates were refused.
+        if (values.Select(v => v.Key).Distinct(StringComparer.Ordinal).Count() != values.Count)
+        {
+            var last = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var (key, value) in values)
+            {
+                last[key] = value;
+            }
+            values = last.ToList();
+        }
+        return values;
+    }
+
+    private static void Read(byte[] json, List<KeyValuePair<string, object?>> values)
+    {
+        var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            return [];
+            return;
         }
-        var values = new List<KeyValuePair<string, object?>>();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = reader.GetString()!;
@@ -41,7 +64,6 @@ public static class ResultValues
             };
             values.Add(KeyValuePair.Create(name, value));
         }
-        return values;
     }
 
     /// <summary>A numeric result, or null when absent or not a number (NaN counts as a number).</summary>
@@ -78,7 +100,16 @@ public static class ResultValues
         {
             return null;
         }
-        using var doc = JsonDocument.Parse(resultsJson);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(resultsJson);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        using var _ = doc;
         if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty(name, out var element) || element.ValueKind != JsonValueKind.Array)
         {
             return null;

@@ -132,7 +132,7 @@ public sealed class StudyResults : IAsyncDisposable
             .SelectMany(t =>
             {
                 // Bounded and without following links: a trial's link to '..' cannot make this loop.
-                var dir = Path.Combine(_store.RunsDirectory, Study.Name, t.Id);
+                var dir = Storage.TrialDirectories.TrialPath(_store.RunsDirectory, Study.Name, t.Id);
                 return Execution.TrialFiles.List(dir).Entries
                     .Where(e => e.Kind == Execution.TrialFileKind.File && FileSystemName.MatchesSimpleExpression(pattern, Path.GetFileName(e.Path)))
                     .Select(e => Path.Combine(dir, e.Path));

@@ -13,7 +13,12 @@ public sealed class TrialResult
         ArgumentNullException.ThrowIfNull(record);
         Record = record;
         Params = ParamSet.FromJson(record.ParamsJson);
-        Results = record.ParsedResults.ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
+        var results = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, value) in record.ParsedResults)
+        {
+            results[key] = value;
+        }
+        Results = results;
     }
 
     /// <summary>The stored record (id, status, seed, times, error...).</summary>

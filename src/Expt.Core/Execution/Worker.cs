@@ -294,7 +294,7 @@ public sealed class Worker
                 continue;
             }
             Interlocked.Increment(ref _started);
-            var context = new TrialContext(lease, ParamSet.FromJson(lease.ParamsJson), Path.Combine(_store.RunsDirectory, lease.StudyName, lease.TrialId), slot)
+            var context = new TrialContext(lease, ParamSet.FromJson(lease.ParamsJson), TrialDirectories.TrialPath(_store.RunsDirectory, lease.StudyName, lease.TrialId), slot)
             {
                 AppendMetrics = points => _store.AppendMetricsAsync(lease, points, CancellationToken.None),
                 Scrubber = _options.Scrubber,

@@ -231,10 +231,25 @@ public sealed class ParamSet : IReadOnlyList<KeyValuePair<string, object?>>
     public static ParamSet FromJson(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        using var doc = JsonDocument.Parse(json);
-        var items = new List<KeyValuePair<string, object?>>();
-        Flatten(doc.RootElement, string.Empty, items);
-        return new ParamSet(items);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json);
+        }
+        catch (JsonException)
+        {
+            return Empty; // a damaged or hand-written row: shown without parameters rather than failing its listing
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return Empty;
+            }
+            var items = new List<KeyValuePair<string, object?>>();
+            Flatten(doc.RootElement, string.Empty, items);
+            return new ParamSet(items);
+        }
     }
 
     private static void Flatten(JsonElement element, string prefix, List<KeyValuePair<string, object?>> items)

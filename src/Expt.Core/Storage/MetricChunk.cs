@@ -31,10 +31,12 @@ public static class MetricChunk
     public static void Unpack(string name, int count, ReadOnlySpan<byte> steps, ReadOnlySpan<byte> values, ReadOnlySpan<byte> times, List<MetricPoint> into)
     {
         ArgumentNullException.ThrowIfNull(into);
+        // A chunk whose arrays are shorter than its count (a damaged or hand-written row) gives what it holds.
+        count = Math.Min(Math.Max(count, 0), Math.Min(steps.Length, Math.Min(values.Length, times.Length)) / 8);
         for (var i = 0; i < count; i++)
         {
             into.Add(new MetricPoint(name, BinaryPrimitives.ReadInt64LittleEndian(steps[(i * 8)..]), BinaryPrimitives.ReadDoubleLittleEndian(values[(i * 8)..]),
-                DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(times[(i * 8)..]))));
+                StoredValues.UnixMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(times[(i * 8)..]))));
         }
     }
 

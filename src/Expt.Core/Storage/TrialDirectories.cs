@@ -7,6 +7,28 @@ namespace Expt.Storage;
 /// </summary>
 public static class TrialDirectories
 {
+    /// <summary>
+    /// The directory of a study's trials: <c>RUNS/STUDY</c>. Names come from the store, which may hold anything: a
+    /// name that is not a valid study name (<c>../..</c>) maps to a directory under <c>RUNS/.invalid</c>, never outside.
+    /// </summary>
+    public static string StudyPath(string runsDirectory, string studyName)
+    {
+        ArgumentNullException.ThrowIfNull(runsDirectory);
+        ArgumentNullException.ThrowIfNull(studyName);
+        return Spec.StudySpecBinder.IsValidStudyName(studyName) ? Path.Combine(runsDirectory, studyName) : Quarantine(runsDirectory, studyName);
+    }
+
+    /// <summary>The directory of one trial: <c>RUNS/STUDY/TRIAL</c> (see <see cref="StudyPath"/> for names that cannot be one).</summary>
+    public static string TrialPath(string runsDirectory, string studyName, string trialId)
+    {
+        ArgumentNullException.ThrowIfNull(trialId);
+        var valid = trialId.Length is > 0 and <= 64 && trialId.All(char.IsAsciiLetterOrDigit);
+        return valid ? Path.Combine(StudyPath(runsDirectory, studyName), trialId) : Quarantine(runsDirectory, studyName + "/" + trialId);
+    }
+
+    private static string Quarantine(string runsDirectory, string name) =>
+        Path.Combine(runsDirectory, ".invalid", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..16]);
+
     /// <summary>The trial's directory on this machine, with the files the store keeps for it copied in when it was missing.</summary>
     public static Task<string> LocalAsync(IExptStore store, TrialRecord trial, CancellationToken cancellationToken = default)
     {
@@ -20,7 +42,7 @@ public static class TrialDirectories
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(studyName);
         ArgumentNullException.ThrowIfNull(trialId);
-        var directory = Path.Combine(store.RunsDirectory, studyName, trialId);
+        var directory = TrialPath(store.RunsDirectory, studyName, trialId);
         if (Directory.Exists(directory))
         {
             return directory;
@@ -33,6 +55,10 @@ public static class TrialDirectories
         var root = Path.GetFullPath(directory) + Path.DirectorySeparatorChar;
         foreach (var file in files)
         {
+            if (file.Path.Length == 0 || file.Path.Contains('\0', StringComparison.Ordinal) || Path.IsPathRooted(file.Path))
+            {
+                continue;
+            }
             var target = Path.GetFullPath(Path.Combine(directory, file.Path));
             // Paths come from the store: never let one write outside the trial's directory.
             if (!target.StartsWith(root, StringComparison.Ordinal))

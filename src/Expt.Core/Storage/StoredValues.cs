@@ -1,0 +1,22 @@
+using Expt.Trials;
+
+namespace Expt.Storage;
+
+/// <summary>
+/// Turns stored column values into records without trusting them: a store may hold rows written by an older Expt,
+/// by hand, or by anyone with access to the database. An unknown status, a time beyond the calendar or a NaN
+/// duration is read as something safe rather than failing every listing and page of its study.
+/// </summary>
+public static class StoredValues
+{
+    /// <summary>A stored status; an unknown one reads as failed (its trial is shown, and can be retried).</summary>
+    public static TrialStatus Status(string? text) => TrialStatusNames.TryParse(text, out var status) ? status : TrialStatus.Failed;
+
+    /// <summary>A stored Unix time in milliseconds, clamped to the range a date can hold.</summary>
+    public static DateTimeOffset UnixMilliseconds(long milliseconds) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(milliseconds, -62_135_596_800_000L, 253_402_300_799_999L));
+
+    /// <summary>A stored duration in milliseconds; null when it is not a finite, representable, non-negative number.</summary>
+    public static TimeSpan? Milliseconds(double milliseconds) =>
+        double.IsFinite(milliseconds) && milliseconds >= 0 && milliseconds < TimeSpan.MaxValue.TotalMilliseconds / 2 ? TimeSpan.FromMilliseconds(milliseconds) : null;
+}
