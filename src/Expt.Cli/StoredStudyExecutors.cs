@@ -64,7 +64,7 @@ internal sealed class StoredStudyExecutors(CliEnvironment env, IExptStore store)
             var variables = root.TryGetProperty("env", out var e)
                 ? e.EnumerateObject().Where(p => p.Value.GetString() != Provenance.Redactor.Mask).ToDictionary(p => p.Name, p => p.Value.GetString() ?? string.Empty)
                 : [];
-            return new CommandExecutor(new CommandTemplate(command.GetString()!, shell), root.GetProperty("workdir").GetString()!, variables, timeout, env.Time, limits: limits);
+            return new CommandExecutor(new CommandTemplate(command.GetString()!, shell), root.GetProperty("workdir").GetString()!, variables, timeout, env.Time, limits: limits, keepChildren: root.TryGetProperty("keep_children", out var keep) && keep.ValueKind == JsonValueKind.True);
         }
         var name = root.GetProperty("experiment").GetString()!;
         var experiment = env.Experiments.Find(name)

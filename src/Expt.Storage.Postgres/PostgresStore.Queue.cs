@@ -17,22 +17,15 @@ public sealed partial class PostgresStore
         {
             var now = Now;
             var study = request.StudyId is null ? string.Empty : " AND study_id = @s";
-            // Leases that ran out go back to the queue (or fail on their last attempt). SKIP LOCKED: rows another
-            // worker is expiring or completing right now are left to it.
-            using (var expire = Command(
-                $"UPDATE trials t SET status = CASE WHEN t.attempts < t.max_attempts THEN 'pending' ELSE 'failed' END, {ClearLease}, " +
-                "finished = CASE WHEN t.attempts < t.max_attempts THEN NULL ELSE @now END, " +
-                "error = CASE WHEN t.attempts < t.max_attempts THEN 'lease expired: its worker stopped renewing it' " +
-                "ELSE 'lease expired on the last attempt: its worker stopped renewing it (killed or lost)' END " +
-                $"FROM (SELECT id FROM trials WHERE status = 'running' AND lease_until < @now{study} FOR UPDATE SKIP LOCKED) x WHERE t.id = x.id", connection, tx))
+            // Leases that ran out are given back as interrupted (see AttemptPolicy). SKIP LOCKED: rows another worker is
+            // expiring or completing right now are left to it.
+            await InterruptAsync(connection, tx, now, $"SELECT id FROM trials WHERE status = 'running' AND lease_until < @now{study} FOR UPDATE SKIP LOCKED", AttemptPolicy.LeaseExpired, command =>
             {
-                expire.Parameters.AddWithValue("now", now);
                 if (request.StudyId is not null)
                 {
-                    expire.Parameters.AddWithValue("s", StudyKey(request.StudyId));
+                    command.Parameters.AddWithValue("s", StudyKey(request.StudyId));
                 }
-                await expire.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            }, cancellationToken).ConfigureAwait(false);
 
             var until = now + request.Lease;
             using var claim = Command(
@@ -76,6 +69,63 @@ public sealed partial class PostgresStore
             }
             return leases;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Gives back the trials <paramref name="select"/> picks as interrupted: to the queue without using up an attempt,
+    /// the interruption counted and kept in the history; after too many in a row, failed. What they streamed goes.
+    /// </summary>
+    private static async Task<int> InterruptAsync(NpgsqlConnection connection, NpgsqlTransaction tx, DateTimeOffset now, string select, string reason, Action<NpgsqlCommand> bind, CancellationToken cancellationToken)
+    {
+        using var update = Command(
+            "UPDATE trials t SET status = CASE WHEN t.interruptions + 1 >= @cap THEN 'failed' ELSE 'pending' END, " +
+            "attempts = CASE WHEN t.interruptions + 1 >= @cap THEN t.attempts ELSE GREATEST(t.attempts - 1, 0) END, " +
+            "finished = CASE WHEN t.interruptions + 1 >= @cap THEN @now ELSE NULL END, " +
+            "started = CASE WHEN t.interruptions + 1 >= @cap THEN t.started ELSE NULL END, " +
+            "error = CASE WHEN t.interruptions + 1 >= @cap THEN @capped ELSE @reason END, " +
+            $"history = {HistoryAppend("'interrupted'", "@reason")}, interruptions = t.interruptions + 1, {ClearLease} " +
+            $"FROM ({select}) x WHERE t.id = x.id RETURNING t.id, t.study_id", connection, tx);
+        update.Parameters.AddWithValue("cap", AttemptPolicy.MaxInterruptions);
+        update.Parameters.AddWithValue("capped", AttemptPolicy.TooManyInterruptions);
+        update.Parameters.AddWithValue("reason", reason);
+        update.Parameters.AddWithValue("now", now);
+        bind(update);
+        var ids = new List<string>();
+        var studies = new HashSet<long>();
+        using (var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                ids.Add(reader.GetString(0));
+                studies.Add(reader.GetInt64(1));
+            }
+        }
+        if (ids.Count > 0)
+        {
+            await ClearAttemptAsync(connection, tx, [.. ids], cancellationToken).ConfigureAwait(false);
+            foreach (var study in studies)
+            {
+                await NotifyAsync(connection, tx, StudyIdText(study), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return ids.Count;
+    }
+
+    // The history is a JSON array kept as text; the entry's attempt is the row's own.
+    private static string HistoryAppend(string @event, string reason) =>
+        $"(COALESCE(t.history, '[]')::jsonb || jsonb_build_array(jsonb_build_object('time', to_char(@now AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), 'attempt', t.attempts, 'event', {@event}, 'reason', {reason})))::text";
+
+    /// <inheritdoc />
+    public Task<int> InterruptAsync(IReadOnlyList<string> leaseOwners, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leaseOwners);
+        ArgumentNullException.ThrowIfNull(reason);
+        if (leaseOwners.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        return RunAsync((connection, tx) => InterruptAsync(connection, tx, Now, "SELECT id FROM trials WHERE status = 'running' AND lease_owner = ANY(@owners) FOR UPDATE", reason,
+            command => command.Parameters.AddWithValue("owners", leaseOwners.ToArray()), cancellationToken), cancellationToken);
     }
 
     private async Task<string> StudyNameAsync(long studyId, NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken cancellationToken)
@@ -144,14 +194,19 @@ public sealed partial class PostgresStore
             {
                 var (lease, outcome) = (completions[i].Lease, completions[i].Outcome);
                 // A failed or timed-out attempt with attempts left goes straight back to the queue.
-                retry[i] = outcome.Status is TrialStatus.Failed or TrialStatus.Timeout && lease.Attempt < lease.MaxAttempts;
+                retry[i] = AttemptPolicy.Retries(outcome.Status, lease.Attempt, lease.MaxAttempts);
                 statuses[i] = retry[i] ? "pending" : outcome.Status.ToName();
             }
             // One statement for the whole batch; the token check refuses completions from a worker that lost its lease.
+            // A retried attempt leaves its error in the history; any attempt that ran to its end clears the interruptions.
             using var update = Command(
-                $"UPDATE trials t SET status = c.status, results = c.results, error = c.error, exit_code = c.exit_code, finished = @now, duration_ms = c.duration, {ClearLease} " +
-                "FROM unnest(@ids, @tokens, @statuses, @results, @errors, @exits, @durations) AS c(id, token, status, results, error, exit_code, duration) " +
+                $"UPDATE trials t SET status = c.status, results = c.results, error = c.error, exit_code = c.exit_code, finished = @now, duration_ms = c.duration, interruptions = 0, " +
+                $"history = CASE WHEN c.retry THEN {HistoryAppend("c.event", "c.brief")} ELSE t.history END, {ClearLease} " +
+                "FROM unnest(@ids, @tokens, @statuses, @results, @errors, @exits, @durations, @retries, @events, @briefs) AS c(id, token, status, results, error, exit_code, duration, retry, event, brief) " +
                 "WHERE t.id = c.id AND t.lease_token = c.token AND t.status = 'running' RETURNING t.id", connection, tx);
+            update.Parameters.AddWithValue("retries", retry);
+            update.Parameters.AddWithValue("events", completions.Select(c => c.Outcome.Status.ToName()).ToArray());
+            update.Parameters.AddWithValue("briefs", completions.Select(c => AttemptPolicy.Brief(c.Outcome.Error)).ToArray());
             update.Parameters.AddWithValue("now", Now);
             update.Parameters.AddWithValue("ids", completions.Select(c => c.Lease.TrialId).ToArray());
             update.Parameters.AddWithValue("tokens", completions.Select(c => c.Lease.Token).ToArray());
@@ -302,7 +357,7 @@ public sealed partial class PostgresStore
             {
                 $"DELETE FROM metric_chunks WHERE trial_id IN (SELECT id FROM trials WHERE {where})",
                 $"DELETE FROM trial_files WHERE trial_id IN (SELECT id FROM trials WHERE {where})",
-                "UPDATE trials SET status = 'pending', attempts = 0, results = NULL, error = NULL, exit_code = NULL, " +
+                "UPDATE trials SET status = 'pending', attempts = 0, interruptions = 0, results = NULL, error = NULL, exit_code = NULL, " +
                 $"started = NULL, finished = NULL, duration_ms = NULL, host = NULL, pid = NULL, {ClearLease} WHERE {where}",
             })
             {

@@ -7,7 +7,7 @@ public sealed partial class SqliteStore
 {
     private const string TrialColumns =
         "t.id, t.study_id, s.name, t.key, t.seq, t.replicate, t.params, t.seed, t.status, t.attempts, t.max_attempts, t.created, t.started, " +
-        "t.finished, t.duration_ms, t.host, t.pid, t.lease_owner, t.lease_until, t.results, t.error, t.exit_code, t.provenance, t.heartbeat";
+        "t.finished, t.duration_ms, t.host, t.pid, t.lease_owner, t.lease_until, t.results, t.error, t.exit_code, t.provenance, t.heartbeat, t.interruptions, t.history";
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TrialRecord>> ListTrialsAsync(TrialFilter filter, CancellationToken cancellationToken = default)
@@ -91,6 +91,8 @@ public sealed partial class SqliteStore
                 ExitCode = r.IsDBNull(21) ? null : r.GetInt32(21),
                 ProvenanceJson = Text(r, 22),
                 Heartbeat = Time(r, 23),
+                Interruptions = r.GetInt32(24),
+                History = Text(r, 25),
             });
         }
         return trials;

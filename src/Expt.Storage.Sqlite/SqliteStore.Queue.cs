@@ -64,21 +64,70 @@ public sealed partial class SqliteStore
 
     private void ExpireLeases(SqliteTransaction? tx, long now, string studyClause, string? studyId)
     {
-        using var requeue = Command(
-            $"UPDATE trials SET status = 'pending', {ClearLease}, error = 'lease expired: its worker stopped renewing it' " +
-            $"WHERE status = 'running' AND lease_until < @now AND attempts < max_attempts{studyClause}", tx);
-        requeue.Parameters.AddWithValue("@now", now);
-        using var fail = Command(
-            $"UPDATE trials SET status = 'failed', {ClearLease}, finished = @now, error = 'lease expired on the last attempt: its worker stopped renewing it (killed or lost)' " +
-            $"WHERE status = 'running' AND lease_until < @now AND attempts >= max_attempts{studyClause}", tx);
-        fail.Parameters.AddWithValue("@now", now);
-        if (studyId is not null)
+        Interrupt(tx, now, $"status = 'running' AND lease_until < @now{studyClause}", AttemptPolicy.LeaseExpired, command =>
         {
-            requeue.Parameters.AddWithValue("@s", StudyKey(studyId));
-            fail.Parameters.AddWithValue("@s", StudyKey(studyId));
+            if (studyId is not null)
+            {
+                command.Parameters.AddWithValue("@s", StudyKey(studyId));
+            }
+        });
+    }
+
+    /// <summary>
+    /// Gives back running trials as interrupted (see <see cref="AttemptPolicy"/>): to the queue without using up an
+    /// attempt, the interruption counted and kept in the history; after too many in a row, failed. What the attempt
+    /// streamed goes with it.
+    /// </summary>
+    private int Interrupt(SqliteTransaction? tx, long now, string condition, string reason, Action<SqliteCommand> bind)
+    {
+        using var clear = Command($"DELETE FROM metric_chunks WHERE trial_id IN (SELECT id FROM trials WHERE {condition}); DELETE FROM trial_files WHERE trial_id IN (SELECT id FROM trials WHERE {condition})", tx);
+        clear.Parameters.AddWithValue("@now", now);
+        bind(clear);
+        clear.ExecuteNonQuery();
+        using var update = Command(
+            "UPDATE trials SET status = CASE WHEN interruptions + 1 >= @cap THEN 'failed' ELSE 'pending' END, " +
+            "attempts = CASE WHEN interruptions + 1 >= @cap THEN attempts ELSE MAX(attempts - 1, 0) END, " +
+            "finished = CASE WHEN interruptions + 1 >= @cap THEN @now ELSE NULL END, " +
+            "started = CASE WHEN interruptions + 1 >= @cap THEN started ELSE NULL END, " +
+            "error = CASE WHEN interruptions + 1 >= @cap THEN @capped ELSE @reason END, " +
+            $"history = {HistoryAppend("'interrupted'", "@reason")}, interruptions = interruptions + 1, {ClearLease} " +
+            $"WHERE {condition}", tx);
+        update.Parameters.AddWithValue("@cap", AttemptPolicy.MaxInterruptions);
+        update.Parameters.AddWithValue("@capped", AttemptPolicy.TooManyInterruptions);
+        update.Parameters.AddWithValue("@reason", reason);
+        update.Parameters.AddWithValue("@iso", Iso(now));
+        update.Parameters.AddWithValue("@now", now);
+        bind(update);
+        return update.ExecuteNonQuery();
+    }
+
+    // The history is a JSON array; SQLite's json_insert appends at '$[#]'. The entry's attempt is the row's own.
+    private static string HistoryAppend(string @event, string reason) =>
+        $"json_insert(COALESCE(history, '[]'), '$[#]', json_object('time', @iso, 'attempt', attempts, 'event', {@event}, 'reason', {reason}))";
+
+    private static string Iso(long unixMilliseconds) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <inheritdoc />
+    public Task<int> InterruptAsync(IReadOnlyList<string> leaseOwners, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leaseOwners);
+        ArgumentNullException.ThrowIfNull(reason);
+        if (leaseOwners.Count == 0)
+        {
+            return Task.FromResult(0);
         }
-        requeue.ExecuteNonQuery();
-        fail.ExecuteNonQuery();
+        return RunAsync(write: true, tx =>
+        {
+            var names = string.Join(',', leaseOwners.Select((_, i) => $"@o{i}"));
+            return Interrupt(tx, NowMs, $"status = 'running' AND lease_owner IN ({names})", reason, command =>
+            {
+                for (var i = 0; i < leaseOwners.Count; i++)
+                {
+                    command.Parameters.AddWithValue($"@o{i}", leaseOwners[i]);
+                }
+            });
+        }, cancellationToken);
     }
 
     private string StudyName(string studyId, SqliteTransaction? tx)
@@ -137,8 +186,10 @@ public sealed partial class SqliteStore
             var now = NowMs;
             // A failed or timed-out attempt with attempts left goes straight back to the queue. The lease carries the
             // attempt number the store gave it, and the token check guarantees it is still the stored one.
+            // A retried attempt leaves its error in the history; any attempt that ran to its end clears the interruptions.
             using var update = Command(
-                $"UPDATE trials SET status = @st, results = @r, error = @e, exit_code = @x, finished = @now, duration_ms = @d, {ClearLease} " +
+                $"UPDATE trials SET status = @st, results = @r, error = @e, exit_code = @x, finished = @now, duration_ms = @d, interruptions = 0, " +
+                $"history = CASE WHEN @retry THEN {HistoryAppend("@st0", "@brief")} ELSE history END, {ClearLease} " +
                 "WHERE id = @id AND lease_token = @t AND status = 'running'", tx);
             var pStatus = update.Parameters.Add("@st", SqliteType.Text);
             var pResults = update.Parameters.Add("@r", SqliteType.Text);
@@ -148,6 +199,10 @@ public sealed partial class SqliteStore
             var pDuration = update.Parameters.Add("@d", SqliteType.Real);
             var pId = update.Parameters.Add("@id", SqliteType.Text);
             var pToken = update.Parameters.Add("@t", SqliteType.Integer);
+            var pRetry = update.Parameters.Add("@retry", SqliteType.Integer);
+            var pEvent = update.Parameters.Add("@st0", SqliteType.Text);
+            var pBrief = update.Parameters.Add("@brief", SqliteType.Text);
+            update.Parameters.AddWithValue("@iso", Iso(now));
             update.Prepare();
             SqliteCommand? metrics = null;
             SqliteCommand? files = null;
@@ -157,8 +212,11 @@ public sealed partial class SqliteStore
                 for (var i = 0; i < completions.Count; i++)
                 {
                     var (lease, outcome) = (completions[i].Lease, completions[i].Outcome);
-                    var retry = outcome.Status is TrialStatus.Failed or TrialStatus.Timeout && lease.Attempt < lease.MaxAttempts;
+                    var retry = AttemptPolicy.Retries(outcome.Status, lease.Attempt, lease.MaxAttempts);
                     pStatus.Value = retry ? "pending" : outcome.Status.ToName();
+                    pRetry.Value = retry ? 1 : 0;
+                    pEvent.Value = outcome.Status.ToName();
+                    pBrief.Value = AttemptPolicy.Brief(outcome.Error);
                     pResults.Value = (object?)outcome.ResultsJson ?? DBNull.Value;
                     pError.Value = (object?)outcome.Error ?? DBNull.Value;
                     pExit.Value = (object?)outcome.ExitCode ?? DBNull.Value;
@@ -310,7 +368,7 @@ public sealed partial class SqliteStore
             metrics.CommandText = $"DELETE FROM metric_chunks WHERE trial_id IN (SELECT id FROM trials WHERE {where}); DELETE FROM trial_files WHERE trial_id IN (SELECT id FROM trials WHERE {where})";
             metrics.ExecuteNonQuery();
             using var reset = Command(string.Empty, tx);
-            reset.CommandText = "UPDATE trials SET status = 'pending', attempts = 0, results = NULL, error = NULL, exit_code = NULL, " +
+            reset.CommandText = "UPDATE trials SET status = 'pending', attempts = 0, interruptions = 0, results = NULL, error = NULL, exit_code = NULL, " +
                 $"started = NULL, finished = NULL, duration_ms = NULL, host = NULL, pid = NULL, {ClearLease} WHERE {Where(reset, studyId, statuses, trialIds)}";
             return reset.ExecuteNonQuery();
         }, cancellationToken);

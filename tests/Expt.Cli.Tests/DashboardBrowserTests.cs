@@ -150,7 +150,7 @@ public sealed class DashboardBrowserTests : IDisposable
     public async Task Beyond_loopback_the_page_needs_the_printed_token_and_actions_need_allow_actions()
     {
         await RunStudyAsync();
-        await using var browser = await Browser.StartAsync(_cli, "--host", "127.0.0.2", "--token", "t0ken-for-test", "--allow-actions");
+        await using var browser = await Browser.StartAsync(_cli, "--host", "127.0.0.2", "--token", "t0ken-for-the-browser-test", "--allow-actions");
         var url = browser.Url;
         var errors = new List<string>();
         var page = await browser.PageAsync(errors);
@@ -158,7 +158,7 @@ public sealed class DashboardBrowserTests : IDisposable
         {
             var denied = await page.GotoAsync(url);
             denied!.Status.ShouldBe(401);
-            await page.GotoAsync(url + "studies/sweep?status=failed&token=t0ken-for-test");
+            await page.GotoAsync(url + "studies/sweep?status=failed&token=t0ken-for-the-browser-test");
             await page.WaitForSelectorAsync("#trials tr[data-status='failed']");
             page.Url.ShouldNotContain("token"); // taken out of the address bar
             errors.RemoveAll(e => e.Contains("401", StringComparison.Ordinal)); // the refused first load (and its favicon), logged by the browser

@@ -137,7 +137,10 @@ public sealed class ParserPropertyTests
             {
                 Redactor.RedactText(text);
                 Redactor.RedactArguments(text.Split(' '));
-                Redactor.RedactVariable("DB_PASSWORD", text).ShouldBe(Redactor.Mask);
+                if (!text.StartsWith('$'))
+                {
+                    Redactor.RedactVariable("DB_PASSWORD", text).ShouldBe(Redactor.Mask);
+                }
             })).Check(Runs(2000));
 
     [Fact]

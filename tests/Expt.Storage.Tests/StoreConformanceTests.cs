@@ -196,25 +196,84 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
         Time.Advance(TimeSpan.FromSeconds(6));
         var taken = (await ClaimAsync(study, 1, _other)).Single();
         taken.TrialId.ShouldBe(lost.TrialId);
-        taken.Attempt.ShouldBe(2);
+        taken.Attempt.ShouldBe(1); // an interrupted attempt does not use up one
         (await Store.HeartbeatAsync([lost], Lease)).ShouldBe([lost.TrialId]);
         (await Store.CompleteAsync([Done(lost)])).ShouldBe([false]);
         (await Store.CompleteAsync([Done(taken)])).ShouldBe([true]);
         var trial = await TrialAsync(lost.TrialId);
         trial.Status.ShouldBe(TrialStatus.Completed);
         trial.Host.ShouldBe("host-b");
+        trial.Interruptions.ShouldBe(0); // cleared by an attempt that ran to its end
+        System.Text.Json.JsonDocument.Parse(trial.History!).RootElement.EnumerateArray().Single().GetProperty("event").GetString().ShouldBe("interrupted");
     }
 
     [Fact]
-    public async Task An_expired_lease_on_the_last_attempt_fails_the_trial()
+    public async Task An_expired_lease_on_the_last_attempt_goes_back_without_using_it_up()
     {
         var study = await StudyWithTrialsAsync(1, maxAttempts: 1);
         var lease = (await ClaimAsync(study, 1, lease: TimeSpan.FromSeconds(10))).Single();
         Time.Advance(TimeSpan.FromSeconds(11));
-        (await ClaimAsync(study, 1, _other)).ShouldBeEmpty();
+        var again = (await ClaimAsync(study, 1, _other)).Single();
+        again.Attempt.ShouldBe(1);
         var trial = await TrialAsync(lease.TrialId);
+        trial.Status.ShouldBe(TrialStatus.Running);
+        trial.Interruptions.ShouldBe(1);
+        trial.Error.ShouldBe(AttemptPolicy.LeaseExpired);
+    }
+
+    [Fact]
+    public async Task A_trial_interrupted_too_often_fails_instead_of_looping()
+    {
+        var study = await StudyWithTrialsAsync(1, maxAttempts: 5);
+        for (var round = 1; round <= AttemptPolicy.MaxInterruptions; round++)
+        {
+            var lease = (await ClaimAsync(study, 1, lease: TimeSpan.FromSeconds(10))).Single();
+            lease.Attempt.ShouldBe(1);
+            (await Store.InterruptAsync([_worker.Id], AttemptPolicy.RunnerDied("host-a", 101))).ShouldBe(1);
+        }
+        (await ClaimAsync(study, 1)).ShouldBeEmpty();
+        var trial = (await Store.ListTrialsAsync(new TrialFilter { StudyId = study.Id })).Single();
         trial.Status.ShouldBe(TrialStatus.Failed);
-        trial.Error.ShouldNotBeNull().ShouldContain("lease expired");
+        trial.Error.ShouldBe(AttemptPolicy.TooManyInterruptions);
+        trial.Interruptions.ShouldBe(AttemptPolicy.MaxInterruptions);
+        System.Text.Json.JsonDocument.Parse(trial.History!).RootElement.GetArrayLength().ShouldBe(AttemptPolicy.MaxInterruptions);
+        (await Store.ResetAsync(study.Id, [TrialStatus.Failed])).ShouldBe(1);
+        (await TrialAsync(trial.Id)).Interruptions.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_dead_runners_trials_come_back_at_once_and_others_stay()
+    {
+        var study = await StudyWithTrialsAsync(4, maxAttempts: 1);
+        var mine = await ClaimAsync(study, 2);
+        var theirs = await ClaimAsync(study, 1, _other);
+        (await Store.InterruptAsync(["nobody"], "x")).ShouldBe(0);
+        (await Store.InterruptAsync([_worker.Id], AttemptPolicy.RunnerDied("host-a", 101))).ShouldBe(2);
+        foreach (var lease in mine)
+        {
+            var trial = await TrialAsync(lease.TrialId);
+            trial.Status.ShouldBe(TrialStatus.Pending);
+            trial.Attempts.ShouldBe(0);
+            trial.Error.ShouldBe("interrupted: its runner (pid 101 on host-a) died");
+            (await Store.CompleteAsync([Done(lease)])).ShouldBe([false]); // the dead runner's lease is gone
+        }
+        (await TrialAsync(theirs[0].TrialId)).Status.ShouldBe(TrialStatus.Running);
+        (await ClaimAsync(study, 10, _other)).Select(l => l.Attempt).ShouldBe([1, 1, 1]);
+    }
+
+    [Fact]
+    public async Task A_retried_failure_is_kept_in_the_history()
+    {
+        var study = await StudyWithTrialsAsync(1, maxAttempts: 2);
+        var first = (await ClaimAsync(study, 1)).Single();
+        (await Store.CompleteAsync([Done(first, TrialStatus.Failed)])).ShouldBe([true]);
+        var trial = await TrialAsync(first.TrialId);
+        trial.Status.ShouldBe(TrialStatus.Pending);
+        var entry = System.Text.Json.JsonDocument.Parse(trial.History!).RootElement.EnumerateArray().Single();
+        entry.GetProperty("event").GetString().ShouldBe("failed");
+        entry.GetProperty("attempt").GetInt32().ShouldBe(1);
+        entry.GetProperty("reason").GetString().ShouldBe("boom");
+        entry.GetProperty("time").GetString().ShouldNotBeNullOrEmpty();
     }
 
     [Fact]

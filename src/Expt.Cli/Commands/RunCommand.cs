@@ -91,6 +91,11 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     private async Task<int> RunStudyAsync(ParseResult parseResult, StudySpec spec, MpiCoordinator? coordinator, CancellationToken cancellationToken)
     {
         await using var store = await StoreOpener.OpenAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        using var runners = new Runners(Env, store);
+        if (!parseResult.GetValue(_enqueueOnly))
+        {
+            await runners.RecoverAsync(cancellationToken).ConfigureAwait(false);
+        }
         if (parseResult.GetValue(_new) && await store.GetStudyAsync(spec.Name, cancellationToken).ConfigureAwait(false) is not null)
         {
             spec = spec with { Name = await StudyPreparation.NextVersionNameAsync(store, spec.Name, cancellationToken).ConfigureAwait(false) };
@@ -118,6 +123,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             new WorkerOptions { StudyId = prepared.Study.Id, Slots = spec.EffectiveParallel, ProvenanceJson = ProvenanceCollector.Machine(spec.SystemInfo), Scrubber = Scrubber(spec) },
             parseResult,
             StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
+        runners.Register(options);
         var report = await RunWorkerAsync(store, options, executor, progress).ConfigureAwait(false);
         if (executor is IAsyncDisposable disposable && coordinator is null)
         {
@@ -245,7 +251,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
                     }
                 };
             }
-            return new CommandExecutor(command, spec.WorkDir, spec.Env, spec.Timeout, Env.Time, echo, spec.Limits);
+            return new CommandExecutor(command, spec.WorkDir, spec.Env, spec.Timeout, Env.Time, echo, spec.Limits, spec.KeepChildren);
         }
         var experiment = Env.Experiments.Find(spec.Experiment!)
             ?? throw new UserException($"study {spec.Name} runs the C# experiment '{spec.Experiment}', which this program does not have; run it from the program that defines it (dotnet run -- run ...)");

@@ -82,6 +82,9 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         using var interruptions = new RunInterruptions(Env);
         var progress = new RunProgress(Env with { IsTerminal = false }, 0, 0, parseResult.GetValue(_quiet));
         await Env.Error.WriteLineAsync($"worker {options.Identity.Id}: {slots} slots on {store.Description}{(studyId is null ? string.Empty : $", study {parseResult.GetValue(_study)}")}").ConfigureAwait(false);
+        using var runners = new Runners(Env, store);
+        await runners.RecoverAsync(cancellationToken).ConfigureAwait(false);
+        runners.Register(options);
         WorkerReport report;
         try
         {

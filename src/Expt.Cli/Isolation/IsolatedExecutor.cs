@@ -111,7 +111,8 @@ internal sealed class IsolatedExecutor : ITrialExecutor, IAsyncDisposable
         info.ArgumentList.Add(TrialHostCommand.Name);
         info.ArgumentList.Add(_experiment);
         info.Environment["TERM"] = "dumb";
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start a worker process");
+        // Tied to this runner like any trial: if it dies, its worker processes end too.
+        var process = Process.Start(TrialProcesses.Prepare(info, keepChildren: false)) ?? throw new InvalidOperationException("could not start a worker process");
         return new HostProcess(process);
     }
 

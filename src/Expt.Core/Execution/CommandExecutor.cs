@@ -23,6 +23,7 @@ public sealed class CommandExecutor : ITrialExecutor
     private readonly TimeProvider _time;
     private readonly Action<TrialContext, string, bool>? _echo;
     private readonly TrialLimits _limits;
+    private readonly bool _keepChildren;
 
     /// <summary>Creates an executor.</summary>
     /// <param name="command">The command template.</param>
@@ -32,7 +33,8 @@ public sealed class CommandExecutor : ITrialExecutor
     /// <param name="time">The clock.</param>
     /// <param name="echo">Receives each output line (line, isStderr) while the trial runs, for <c>-v</c>.</param>
     /// <param name="limits">Bounds on what a trial may hand back.</param>
-    public CommandExecutor(CommandTemplate command, string workDir, IReadOnlyDictionary<string, string>? env, TimeSpan? timeout, TimeProvider? time = null, Action<TrialContext, string, bool>? echo = null, TrialLimits? limits = null)
+    /// <param name="keepChildren">Leave alone what a trial starts and leaves running when its main process exits.</param>
+    public CommandExecutor(CommandTemplate command, string workDir, IReadOnlyDictionary<string, string>? env, TimeSpan? timeout, TimeProvider? time = null, Action<TrialContext, string, bool>? echo = null, TrialLimits? limits = null, bool keepChildren = false)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(workDir);
@@ -43,6 +45,7 @@ public sealed class CommandExecutor : ITrialExecutor
         _time = time ?? TimeProvider.System;
         _echo = echo;
         _limits = limits ?? new TrialLimits();
+        _keepChildren = keepChildren;
     }
 
     /// <summary>The variable an env value refers to (<c>${NAME}</c>), or null for a literal value.</summary>
@@ -138,7 +141,12 @@ public sealed class CommandExecutor : ITrialExecutor
         }
 
         var startedAt = _time.GetTimestamp();
-        using var process = new Process { StartInfo = info };
+        if (TrialProcesses.FindProgram(argv[0], _workDir) is null)
+        {
+            return new TrialOutcome(TrialStatus.Failed, TimeSpan.Zero, Error: $"cannot start '{argv[0]}': no such program{(argv[0].Contains('/', StringComparison.Ordinal) ? string.Empty : " on PATH")}");
+        }
+        var grouped = TrialProcesses.Grouped && !_keepChildren;
+        using var process = new Process { StartInfo = TrialProcesses.Prepare(info, _keepChildren) };
         try
         {
             process.Start();
@@ -165,18 +173,23 @@ public sealed class CommandExecutor : ITrialExecutor
             catch (OperationCanceledException)
             {
                 status = cancellationToken.IsCancellationRequested ? TrialStatus.Cancelled : TrialStatus.Timeout;
-                KillTree(process);
+                ProcessTree.Kill(process, grouped);
                 await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
-        // Grandchildren that kept the pipes open are killed with the tree; do not wait forever for their EOF.
-        await Task.WhenAny(pumps, Task.Delay(TimeSpan.FromSeconds(5), _time, CancellationToken.None)).ConfigureAwait(false);
+        var leftovers = grouped ? await EndLeftoversAsync(process.Id, pumps).ConfigureAwait(false) : null;
+        // Something outside the group (its own session) may still hold the pipes: do not wait for its EOF.
+        await Task.WhenAny(pumps, Task.Delay(TrialProcesses.LeftoverGrace, _time, CancellationToken.None)).ConfigureAwait(false);
         await stdoutFile.DisposeAsync().ConfigureAwait(false);
         await stderrFile.DisposeAsync().ConfigureAwait(false);
         var duration = _time.GetElapsedTime(startedAt);
         var exitCode = process.ExitCode;
 
         var (metrics, problems) = MetricsFile.Parse(metricsPath, _time.GetUtcNow());
+        if (leftovers is not null)
+        {
+            problems = [.. problems, leftovers];
+        }
         var warnings = TrialWarnings.Join(problems);
         if (status == TrialStatus.Timeout)
         {
@@ -209,9 +222,43 @@ public sealed class CommandExecutor : ITrialExecutor
 
     private static string? Join(string first, string? second) => string.IsNullOrEmpty(second) ? first : first + "\n" + second;
 
-    private static void KillTree(Process process) => ProcessTree.Kill(process);
+    /// <summary>
+    /// The main process has exited: what it left running in its process group (a background job, a daemon that kept
+    /// the output open) gets <see cref="TrialProcesses.LeftoverGrace"/> to end by itself, then is ended, as a batch
+    /// system ends a job step's processes. Returns a warning when something had to be ended.
+    /// </summary>
+    private async Task<string?> EndLeftoversAsync(int group, Task pumps)
+    {
+        if (!ProcessTree.GroupAlive(group))
+        {
+            return null;
+        }
+        var deadline = _time.GetTimestamp();
+        while (ProcessTree.GroupAlive(group) && _time.GetElapsedTime(deadline) < TrialProcesses.LeftoverGrace)
+        {
+            await Task.WhenAny(pumps, Task.Delay(TimeSpan.FromMilliseconds(20), _time, CancellationToken.None)).ConfigureAwait(false);
+        }
+        if (!ProcessTree.GroupAlive(group))
+        {
+            return null;
+        }
+        ProcessTree.KillGroup(group);
+        return $"the trial's main process exited but left processes running; they were ended after {DurationParser.Format(TrialProcesses.LeftoverGrace)} (keep_children: true in the study keeps them)";
+    }
 
     private async Task PumpAsync(Stream source, LazyFile target, TrialContext context, bool isStderr)
+    {
+        try
+        {
+            await CopyAsync(source, target, context, isStderr).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or IOException)
+        {
+            // The trial ended and its log was closed while something it left behind (now ended) still wrote.
+        }
+    }
+
+    private async Task CopyAsync(Stream source, LazyFile target, TrialContext context, bool isStderr)
     {
         if (_echo is null)
         {

@@ -1,11 +1,14 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace Expt.Execution;
 
 /// <summary>
-/// Kills a process with all its descendants. On Linux the tree is first frozen (SIGSTOP), so a shell cannot start a
-/// new child between the scan and the kill, then scanned again and killed (SIGKILL); elsewhere .NET's tree kill.
+/// Kills a trial's processes. A trial runs as the leader of its own process group (see <see cref="TrialProcesses"/>),
+/// so one signal reaches every process it started that stayed in the group; processes that left it (their own
+/// session) are found by walking /proc from the trial's process. The tree is frozen (SIGSTOP) before it is killed
+/// (SIGKILL), so a shell cannot start a new child between the scan and the kill. Elsewhere than Linux, .NET's tree kill.
 /// </summary>
 internal static partial class ProcessTree
 {
@@ -16,12 +19,16 @@ internal static partial class ProcessTree
     private static extern int SendSignal(int pid, int signal);
 #pragma warning restore SYSLIB1054, CA5392
 
-    public static void Kill(Process process)
+    public static void Kill(Process process, bool group)
     {
         if (OperatingSystem.IsLinux())
         {
             try
             {
+                if (group)
+                {
+                    KillGroup(process.Id);
+                }
                 var frozen = new HashSet<int>();
                 for (var pass = 0; pass < 3; pass++)
                 {
@@ -54,6 +61,106 @@ internal static partial class ProcessTree
         {
             // Already exited.
         }
+    }
+
+    /// <summary>True while any process is left in the process group <paramref name="group"/> (one signal-0 probe).</summary>
+    public static bool GroupAlive(int group) => OperatingSystem.IsLinux() && group > 1 && SendSignal(-group, 0) == 0;
+
+    /// <summary>Freezes then kills every process of a process group.</summary>
+    public static void KillGroup(int group)
+    {
+        if (!OperatingSystem.IsLinux() || group <= 1)
+        {
+            return;
+        }
+        SendSignal(-group, SigStop);
+        SendSignal(-group, SigKill);
+    }
+
+    /// <summary>Kills processes by id (frozen first, so none forks between the two signals).</summary>
+    public static void KillAll(IReadOnlyCollection<int> pids)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        foreach (var pid in pids)
+        {
+            SendSignal(pid, SigStop);
+        }
+        foreach (var pid in pids)
+        {
+            SendSignal(pid, SigKill);
+        }
+    }
+
+    /// <summary>True when a process with this id runs and started at <paramref name="startTicks"/> (from /proc, so a reused id does not match).</summary>
+    public static bool IsRunning(int pid, long startTicks) => StartTicks(pid) == startTicks;
+
+    /// <summary>A process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or -1.</summary>
+    public static long StartTicks(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 19 && long.TryParse(fields[19], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ticks) ? ticks : -1;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>
+    /// Processes whose environment holds every one of <paramref name="variables"/> (NAME=value): how the processes
+    /// of a dead runner, or what a trial left that escaped its group, are found. Only this user's processes are readable.
+    /// </summary>
+    public static List<int> WithEnvironment(IReadOnlyCollection<string> variables)
+    {
+        var found = new List<int>();
+        if (!OperatingSystem.IsLinux())
+        {
+            return found;
+        }
+        var wanted = variables.Select(v => Encoding.UTF8.GetBytes(v + "\0")).ToList();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+            byte[] environment;
+            try
+            {
+                environment = File.ReadAllBytes(Path.Combine(dir, "environ"));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue; // exited meanwhile, or another user's
+            }
+            if (wanted.All(w => Contains(environment, w)))
+            {
+                found.Add(pid);
+            }
+        }
+        return found;
+    }
+
+    // NAME=value\0 at the start or after a NUL: a whole variable, not the tail of another.
+    private static bool Contains(byte[] environment, byte[] variable)
+    {
+        var span = environment.AsSpan();
+        for (var at = span.IndexOf(variable); at >= 0; at = span.IndexOf(variable))
+        {
+            var absolute = environment.Length - span.Length + at;
+            if (absolute == 0 || environment[absolute - 1] == 0)
+            {
+                return true;
+            }
+            span = span[(at + 1)..];
+        }
+        return false;
     }
 
     /// <summary>The process and every descendant, from /proc.</summary>

@@ -71,7 +71,8 @@ public static partial class Redactor
     public static string RedactVariable(string name, string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return IsSecretName(name) && !IsReference(value) ? Mask : RedactText(value);
+        // A secret-named variable is masked whatever it holds, unless it only refers to another variable ("${DB_PASSWORD}").
+        return IsSecretName(name) && !value.StartsWith('$') ? Mask : RedactText(value);
     }
 
     /// <summary>A command line with secret option values and URL passwords masked (<c>--token X</c>, <c>--password=X</c>).</summary>

@@ -52,6 +52,12 @@ public sealed record StudySpec
     /// <summary>Bounds on what each trial may hand back.</summary>
     public Execution.TrialLimits Limits { get; init; } = new();
 
+    /// <summary>
+    /// Leave alone what a command trial starts and leaves running when its main process exits (a daemon meant to
+    /// outlive it); by default it is ended after a short grace, as a batch system ends a job step's processes.
+    /// </summary>
+    public bool KeepChildren { get; init; }
+
     /// <summary>The file the study came from, if any.</summary>
     public string? SourceFile { get; init; }
 
@@ -115,6 +121,10 @@ public sealed record StudySpec
             }
             w.WriteEndObject();
             w.WriteString("system_info", SystemInfo.ToString().ToLowerInvariant());
+            if (KeepChildren)
+            {
+                w.WriteBoolean("keep_children", true);
+            }
             w.WriteStartObject("limits");
             w.WriteNumber("results_bytes", Limits.MaxResultsBytes);
             w.WriteEndObject();

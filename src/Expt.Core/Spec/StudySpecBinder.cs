@@ -13,7 +13,7 @@ public sealed partial class StudySpecBinder
     public static readonly IReadOnlyList<string> TopLevelKeys =
     [
         "name", "description", "tags", "command", "shell", "workdir", "experiment", "params", "linked", "points",
-        "exclude", "where", "samples", "replications", "seed", "parallel", "timeout", "retries", "env", "system_info", "limits",
+        "exclude", "where", "samples", "replications", "seed", "parallel", "timeout", "retries", "env", "system_info", "limits", "keep_children",
     ];
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$", RegexOptions.CultureInvariant)]
@@ -199,6 +199,7 @@ public sealed partial class StudySpecBinder
             Env = env,
             SystemInfo = systemInfo,
             Limits = Limits(root),
+            KeepChildren = Bool(root, "keep_children") ?? false,
         };
     }
 

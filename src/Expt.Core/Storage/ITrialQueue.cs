@@ -10,8 +10,8 @@ public interface ITrialQueue
 {
     /// <summary>
     /// Claims up to <see cref="ClaimRequest.Max"/> pending trials, highest priority then lowest sequence first (across
-    /// studies: the oldest study first), and leases them. Running trials whose lease expired are first returned to pending (or failed, when they used
-    /// up their attempts).
+    /// studies: the oldest study first), and leases them. Running trials whose lease expired are first given back as
+    /// interrupted (see <see cref="AttemptPolicy"/>).
     /// </summary>
     Task<IReadOnlyList<TrialLease>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default);
 
@@ -31,6 +31,12 @@ public interface ITrialQueue
 
     /// <summary>Gives leases back without an outcome.</summary>
     Task ReleaseAsync(IReadOnlyList<TrialLease> leases, ReleaseMode mode, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gives back the running trials leased by these workers (a runner that died: found on its host by the next one),
+    /// as interrupted: see <see cref="AttemptPolicy"/>. Returns how many.
+    /// </summary>
+    Task<int> InterruptAsync(IReadOnlyList<string> leaseOwners, string reason, CancellationToken cancellationToken = default);
 
     /// <summary>Returns trials of a study in the given statuses to pending with their attempts reset (ids kept).</summary>
     Task<int> ResetAsync(string studyId, IReadOnlyList<TrialStatus> statuses, IReadOnlyList<string>? trialIds = null, CancellationToken cancellationToken = default);

@@ -74,6 +74,12 @@ public sealed record TrialRecord
     /// <summary>The exit code of a command trial.</summary>
     public int? ExitCode { get; init; }
 
+    /// <summary>Attempts interrupted in a row (runner died, lease ran out); reset by a completed attempt or a retry.</summary>
+    public int Interruptions { get; init; }
+
+    /// <summary>Earlier attempts that were retried or interrupted, as a JSON array of {time, attempt, event, reason}.</summary>
+    public string? History { get; init; }
+
     /// <summary>The machine that ran the last attempt, as a JSON object.</summary>
     public string? ProvenanceJson { get; init; }
 
