@@ -20,7 +20,7 @@ internal sealed class Runners(CliEnvironment env, IExptStore store) : IDisposabl
             if (given > 0 || dead.ProcessesEnded > 0)
             {
                 await env.Error.WriteLineAsync(
-                    $"a runner on this host died (pid {dead.Pid}): {given} of its trials are back in the queue, without using up a retry" +
+                    $"a runner on this host died (pid {dead.Pid}): its running trials were given back ({given}), without using up a retry" +
                     (dead.ProcessesEnded > 0 ? $"; {dead.ProcessesEnded} of its processes were still running and were ended" : string.Empty)).ConfigureAwait(false);
             }
         }

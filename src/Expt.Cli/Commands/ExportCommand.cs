@@ -126,8 +126,7 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
                     {
                         w.WriteStartObject();
                         w.WriteString("trial", trial.Id);
-                        w.WritePropertyName("params");
-                        w.WriteRawValue(trial.ParamsJson);
+                        TrialJson.WriteStored(w, "params", trial.ParamsJson, "{}");
                         w.WriteNumber("replicate", trial.Replicate);
                         w.WriteString("metric", point.Name);
                         w.WriteNumber("step", point.Step);

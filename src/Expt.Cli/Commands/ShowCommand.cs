@@ -71,10 +71,8 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
                 }
                 w.WriteEndArray();
                 w.WriteBoolean("artifacts_truncated", artifacts.Truncated);
-                w.WritePropertyName("provenance");
-                w.WriteRawValue(trial.ProvenanceJson ?? "null");
-                w.WritePropertyName("study_provenance");
-                w.WriteRawValue(study?.ProvenanceJson ?? "null");
+                TrialJson.WriteStored(w, "provenance", trial.ProvenanceJson, "null");
+                TrialJson.WriteStored(w, "study_provenance", study?.ProvenanceJson, "null");
                 w.WriteEndObject();
             });
             return ExitCodes.Success;
@@ -87,7 +85,7 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
             Row("status", trial.Status.ToName()),
             Row("replicate", trial.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             Row("seed", trial.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            Row("attempts", $"{trial.Attempts} of {trial.MaxAttempts}"),
+            Row("attempts", $"{trial.Attempts} of {trial.MaxAttempts}" + (trial.Interruptions > 0 ? $" ({trial.Interruptions} interrupted in a row)" : string.Empty)),
             Row("started", trial.Started?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-"),
             Row("finished", trial.Finished?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-"),
             Row("duration", trial.Duration is { } d ? DurationParser.Format(d) : "-"),
@@ -108,6 +106,7 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
         {
             rows.Add(Row("artifact", $"… more files than the {TrialFiles.MaxEntries:N0} listed (or deeper than {TrialFiles.MaxDepth} levels)"));
         }
+        rows.AddRange(HistoryRows(trial.History));
         rows.AddRange(ProvenanceRows(trial.ProvenanceJson, study?.ProvenanceJson));
         if (Directory.Exists(directory))
         {
@@ -165,25 +164,56 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
 
     private static IEnumerable<IReadOnlyList<string>> ProvenanceRows(string? trialProvenance, string? studyProvenance)
     {
-        if (trialProvenance is not null)
+        // Stored JSON is read without trusting it: a damaged row shows less, it does not fail the command.
+        if (Parse(trialProvenance) is { ValueKind: System.Text.Json.JsonValueKind.Object } m)
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(trialProvenance);
-            var m = doc.RootElement;
             string Get(string name) => m.TryGetProperty(name, out var v) ? v.ToString() : "?";
             yield return Row("machine", $"{Get("host")}: {Get("cpu")}, {Get("cores")} cores, {Get("os")}, {Get("runtime")}");
         }
-        if (studyProvenance is not null)
+        if (Parse(studyProvenance) is { ValueKind: System.Text.Json.JsonValueKind.Object } study)
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(studyProvenance);
-            if (doc.RootElement.TryGetProperty("git", out var git))
+            if (study.TryGetProperty("git", out var git) && git.ValueKind == System.Text.Json.JsonValueKind.Object)
             {
-                var dirty = git.TryGetProperty("dirty", out var d) && d.GetBoolean() ? " (uncommitted changes recorded)" : string.Empty;
-                yield return Row("git", $"{git.GetProperty("commit").GetString()?[..12]} on {git.GetProperty("branch").GetString()}{dirty}");
+                var commit = git.TryGetProperty("commit", out var c) ? c.ToString() : "?";
+                var branch = git.TryGetProperty("branch", out var b) ? b.ToString() : "?";
+                var dirty = git.TryGetProperty("dirty", out var d) && d.ValueKind == System.Text.Json.JsonValueKind.True ? " (uncommitted changes recorded)" : string.Empty;
+                yield return Row("git", $"{commit[..Math.Min(12, commit.Length)]} on {branch}{dirty}");
             }
-            if (doc.RootElement.TryGetProperty("argv", out var argv))
+            if (study.TryGetProperty("argv", out var argv) && argv.ValueKind == System.Text.Json.JsonValueKind.Array)
             {
-                yield return Row("command line", string.Join(' ', argv.EnumerateArray().Select(a => a.GetString())));
+                yield return Row("command line", string.Join(' ', argv.EnumerateArray().Select(a => a.ToString())));
             }
+        }
+    }
+
+    /// <summary>Earlier attempts of the trial (retried failures, interruptions), one row each.</summary>
+    private static IEnumerable<IReadOnlyList<string>> HistoryRows(string? history)
+    {
+        if (Parse(history) is not { ValueKind: System.Text.Json.JsonValueKind.Array } entries)
+        {
+            yield break;
+        }
+        foreach (var entry in entries.EnumerateArray().Where(e => e.ValueKind == System.Text.Json.JsonValueKind.Object))
+        {
+            string Get(string name) => entry.TryGetProperty(name, out var v) ? v.ToString() : "?";
+            yield return Row("history", $"{Get("time")} attempt {Get("attempt")} {Get("event")}: {Get("reason")}");
+        }
+    }
+
+    private static System.Text.Json.JsonElement? Parse(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            return doc.RootElement.Clone();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
         }
     }
 }

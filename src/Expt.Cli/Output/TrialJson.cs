@@ -8,7 +8,7 @@ namespace Expt.Cli.Output;
 /// <summary>
 /// The stable JSON shape of a trial (documented in docs/cli.md): id, study, status, params (flat object, dotted
 /// names, types kept), replicate, seed, results (object), attempts, max_attempts, started, finished (ISO 8601 UTC),
-/// duration (seconds), host, pid, exit_code, error, key.
+/// duration (seconds), host, pid, exit_code, error, key, interruptions, history (retried and interrupted attempts).
 /// </summary>
 internal static class TrialJson
 {
@@ -18,12 +18,10 @@ internal static class TrialJson
         w.WriteString("id", t.Id);
         w.WriteString("study", t.StudyName);
         w.WriteString("status", t.Status.ToName());
-        w.WritePropertyName("params");
-        w.WriteRawValue(t.ParamsJson);
+        WriteStored(w, "params", t.ParamsJson, "{}");
         w.WriteNumber("replicate", t.Replicate);
         w.WriteNumber("seed", t.Seed);
-        w.WritePropertyName("results");
-        w.WriteRawValue(t.ResultsJson ?? "{}");
+        WriteStored(w, "results", t.ResultsJson, "{}");
         w.WriteNumber("attempts", t.Attempts);
         w.WriteNumber("max_attempts", t.MaxAttempts);
         WriteTime(w, "created", t.Created);
@@ -56,7 +54,23 @@ internal static class TrialJson
         }
         w.WriteString("error", t.Error);
         w.WriteString("key", t.Key);
+        w.WriteNumber("interruptions", t.Interruptions);
+        WriteStored(w, "history", t.History, "null");
         w.WriteEndObject();
+    }
+
+    /// <summary>JSON kept in the store, written as it is when it is valid JSON, else as <paramref name="fallback"/> (a damaged or hand-written row).</summary>
+    public static void WriteStored(Utf8JsonWriter w, string name, string? json, string fallback)
+    {
+        w.WritePropertyName(name);
+        try
+        {
+            w.WriteRawValue(string.IsNullOrEmpty(json) ? fallback : json);
+        }
+        catch (ArgumentException)
+        {
+            w.WriteRawValue(fallback);
+        }
     }
 
     public static void WriteTime(Utf8JsonWriter w, string name, DateTimeOffset? time)
