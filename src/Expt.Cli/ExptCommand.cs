@@ -51,6 +51,14 @@ internal abstract class ExptCommand(CliEnvironment env, GlobalOptions globals)
             await Env.Error.WriteLineAsync($"error: {Text.TerminalText.Escape(ex.Message)}").ConfigureAwait(false);
             return ex.ExitCode;
         }
+        catch (Storage.StoreFailedException ex)
+        {
+            // One line, exit 4, and where the finished trials are: none is lost.
+            var kept = ex.Kept > 0 ? $"; {Text.Counted.Of(ex.Kept, "finished trial")} kept in {ex.SpoolPath}, recorded by the next expt run or expt worker here" : string.Empty;
+            var lost = ex.Lost > 0 ? $"; {Text.Counted.Of(ex.Lost, "finished trial")} could not be kept and will run again" : string.Empty;
+            await Env.Error.WriteLineAsync($"error: the store could not be written ({Text.TerminalText.Escape(ex.Message.Split('\n')[0].TrimEnd('.'))}){kept}{lost}").ConfigureAwait(false);
+            return ExitCodes.StoreError;
+        }
         catch (Storage.StoreUnavailableException ex)
         {
             await Env.Error.WriteLineAsync($"error: the store is unreachable: {ex.Message}").ConfigureAwait(false);

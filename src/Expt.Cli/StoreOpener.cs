@@ -32,6 +32,22 @@ internal static class StoreOpener
         : env.GetEnvironmentVariable("EXPT_ARTIFACTS") is { Length: > 0 } fromEnvironment ? fromEnvironment
         : null;
 
+    /// <summary>
+    /// The spool of a store on this machine: beside a SQLite file (and its space reserved, since its disk is the one
+    /// that may fill), or under ./.expt for a PostgreSQL store.
+    /// </summary>
+    public static (string Path, bool Reserve) Spool(IExptStore store, CliEnvironment env)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (store is SqliteStore sqlite)
+        {
+            return (sqlite.Path + ".spool", true);
+        }
+        var name = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(store.Description)))[..12];
+        var directory = Path.GetFullPath(Path.GetDirectoryName(DefaultPath)!, env.WorkingDirectory);
+        return (Path.Combine(directory, $"spool-{name}.spool"), false);
+    }
+
     public static Task<IExptStore> OpenAsync(StoreSettings settings, CliEnvironment env, CancellationToken cancellationToken) =>
         OpenAsync(settings, env, mustExist: false, cancellationToken);
 

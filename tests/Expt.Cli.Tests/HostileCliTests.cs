@@ -81,7 +81,7 @@ public sealed class HostileCliTests : IDisposable
         { "file and command", ["run", "study.yaml", "--", "echo"], 2, "give either a study file or a command after --" },
         { "no such study file", ["run", "nope.yaml"], 2, "nope.yaml: no such study file" },
         { "a directory as study file", ["run", "adir"], 2, "adir" },
-        { "a device as study file", ["run", "/dev/zero"], 2, "larger than the limit of 16 MiB" },
+        { "a device as study file", ["run", "/dev/zero"], 2, "larger than the limit of 8 MiB" },
         { "an alias bomb", ["run", "bomb.yaml"], 2, "aliases expand to more than 100,000 values" },
         { "a command with {x", ["run", "--set", "x=1", "--", "echo", "{x"], 2, "is never closed" },
         { "a command with x}", ["run", "--set", "x=1", "--", "echo", "x}"], 2, "closes no '{'" },

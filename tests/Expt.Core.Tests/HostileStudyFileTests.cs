@@ -56,7 +56,8 @@ public sealed class HostileStudyFileTests
         { "tab indentation", "name: s\ncommand: x\nparams:\n\tx: 1\n", "malformed YAML" },
         { "bad indentation", "name: s\ncommand: x\n  bad: indentation: here\n", "malformed YAML" },
         { "control characters", Head + "params:\n  x: \u0007\u0008\n", "contains the control character \\x07" },
-        { "a million values", Head + "params:\n  x: [" + Repeat("1,", 1_000_001) + "1]\n", "more than 1,000,000 values" },
+        { "a million values", Head + "params:\n  x: [" + Repeat("1,", 1_000_001) + "1]\n", "more than 250,000 values" },
+        { "a 9 MiB file", Head + "description: " + new string('d', 9 << 20) + "\n", "larger than the limit of 8 MiB" },
 
         // values
         { "39-digit integer", Head + "params:\n  x: 123456789012345678901234567890123456789\n", "is out of range (at most ±9223372036854775807)" },

@@ -91,7 +91,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     private async Task<int> RunStudyAsync(ParseResult parseResult, StudySpec spec, MpiCoordinator? coordinator, CancellationToken cancellationToken)
     {
         await using var store = await StoreOpener.OpenAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
-        using var runners = new Runners(Env, store);
+        var (spoolPath, reserve) = StoreOpener.Spool(store, Env);
+        using var runners = new Runners(Env, store, spoolPath);
         if (!parseResult.GetValue(_enqueueOnly))
         {
             await runners.RecoverAsync(cancellationToken).ConfigureAwait(false);
@@ -124,7 +125,11 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             parseResult,
             StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
         runners.Register(options);
+        Directory.CreateDirectory(Path.GetDirectoryName(spoolPath)!);
+        using var spool = OutcomeSpool.Open(spoolPath, reserve);
+        options = options with { Spool = spool };
         var report = await RunWorkerAsync(store, options, executor, progress).ConfigureAwait(false);
+        runners.Completed();
         if (executor is IAsyncDisposable disposable && coordinator is null)
         {
             await disposable.DisposeAsync().ConfigureAwait(false);

@@ -82,13 +82,18 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         using var interruptions = new RunInterruptions(Env);
         var progress = new RunProgress(Env with { IsTerminal = false }, 0, 0, parseResult.GetValue(_quiet));
         await Env.Error.WriteLineAsync($"worker {options.Identity.Id}: {slots} slots on {store.Description}{(studyId is null ? string.Empty : $", study {parseResult.GetValue(_study)}")}").ConfigureAwait(false);
-        using var runners = new Runners(Env, store);
+        var (spoolPath, reserve) = StoreOpener.Spool(store, Env);
+        using var runners = new Runners(Env, store, spoolPath);
         await runners.RecoverAsync(cancellationToken).ConfigureAwait(false);
         runners.Register(options);
+        Directory.CreateDirectory(Path.GetDirectoryName(spoolPath)!);
+        using var spool = OutcomeSpool.Open(spoolPath, reserve);
+        options = options with { Spool = spool };
         WorkerReport report;
         try
         {
             report = await new Worker(store, executors.For, options, Env.Time, progress).RunAsync(interruptions.Stop, interruptions.Abort, interruptions.Preempt).ConfigureAwait(false);
+            runners.Completed();
         }
         catch (StoreUnavailableException ex)
         {

@@ -32,6 +32,10 @@ public sealed class Worker
     private double _averageMs = 1000;
     private long _lastContact;
     private volatile bool _storeLost;
+    // Set when the store cannot be written (disk full, ...): claiming stops, outcomes go to the spool.
+    private volatile Exception? _storeFailure;
+    private readonly CancellationTokenSource _storeBroken = new();
+    private int _spooled, _unkept;
     private bool _othersRunning;
     private long _othersCheckedAt;
     private int _completed, _failed, _timedOut, _cancelled, _refused, _started, _givenBack;
@@ -79,8 +83,8 @@ public sealed class Worker
     /// <param name="preempt">Interrupt running trials and give them back to the queue.</param>
     public async Task<WorkerReport> RunAsync(CancellationToken stop, CancellationToken abort, CancellationToken preempt)
     {
-        // Aborting and preempting imply stopping.
-        using var stopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stop, abort, preempt);
+        // Aborting and preempting imply stopping; so does a store that cannot be written.
+        using var stopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stop, abort, preempt, _storeBroken.Token);
         stop = stopOrAbort.Token;
         _lastContact = _time.GetTimestamp();
         var startedAt = _time.GetTimestamp();
@@ -104,8 +108,12 @@ public sealed class Worker
         catch (Exception ex)
         {
             // The store failed: stop claiming, but let running trials finish and record them (when the store is
-            // unreachable the heartbeat has interrupted them already).
+            // unreachable the heartbeat has interrupted them already; when it cannot be written, they are spooled).
             failure = ex;
+            if (ex is not StoreUnavailableException)
+            {
+                _storeFailure ??= ex;
+            }
         }
         ready.Writer.TryComplete();
         await Task.WhenAll(slots).ConfigureAwait(false);
@@ -124,10 +132,14 @@ public sealed class Worker
             {
                 await _store.ReleaseAsync(unstarted, ReleaseMode.Requeue, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (StoreUnavailableException)
+            catch (Exception ex) when (ex is StoreUnavailableException || _storeFailure is not null)
             {
-                // Their leases run out and other workers take them: nothing is lost, only delayed.
+                // Their leases run out (or the next runner here gives them back): nothing is lost, only delayed.
             }
+        }
+        if (_storeFailure is { } storeFailure)
+        {
+            throw new StoreFailedException(storeFailure.Message, storeFailure) { Kept = _spooled, Lost = _unkept, SpoolPath = _options.Spool?.Path };
         }
         if (failure is StoreUnavailableException unavailable)
         {
@@ -309,7 +321,7 @@ public sealed class Worker
             catch (Exception ex)
             {
                 // Executors report a trial's own failures as outcomes; this is a fault of the executor itself.
-                outcome = new TrialOutcome(item.Cancellation.IsCancellationRequested ? TrialStatus.Cancelled : TrialStatus.Failed, _time.GetElapsedTime(startedAt), Error: ex.ToString());
+                outcome = new TrialOutcome(item.Cancellation.IsCancellationRequested ? TrialStatus.Cancelled : TrialStatus.Failed, _time.GetElapsedTime(startedAt), Error: $"the trial could not be run: {ex.Message}");
             }
             if (outcome is { Status: TrialStatus.Failed, ExitCode: 129 or 130 or 137 or 143 } && !item.Cancellation.IsCancellationRequested)
             {
@@ -479,6 +491,10 @@ public sealed class Worker
 
     private async Task<IReadOnlyList<bool>?> CompleteWithRetryAsync(List<TrialCompletion> completions)
     {
+        if (_storeFailure is not null)
+        {
+            return Spool(completions);
+        }
         // Outcomes are kept until the store confirms them: retry with backoff rather than drop a result, for as long
         // as a lease lasts twice over (a completion whose lease was not taken meanwhile is still accepted).
         var delay = TimeSpan.FromMilliseconds(100);
@@ -499,12 +515,32 @@ public sealed class Worker
                 _storeLost = true;
                 return null;
             }
-            catch (Exception) when (attempt < 8)
+            catch (Exception) when (attempt < 3)
             {
+            }
+            catch (Exception ex)
+            {
+                // The store cannot be written (a full disk, a failing file): stop claiming, keep the outcomes in the
+                // spool for the next run to record, and keep doing so for the trials still running.
+                _storeFailure ??= ex;
+                await _storeBroken.CancelAsync().ConfigureAwait(false);
+                return Spool(completions);
             }
             await Task.Delay(delay, _time, CancellationToken.None).ConfigureAwait(false);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
         }
+    }
+
+    /// <summary>Keeps outcomes the store could not take; reported as accepted (they will be recorded), unless none could be kept.</summary>
+    private IReadOnlyList<bool> Spool(List<TrialCompletion> completions)
+    {
+        var kept = new bool[completions.Count];
+        for (var i = 0; i < completions.Count; i++)
+        {
+            kept[i] = _options.Spool?.TryAdd(completions[i]) ?? false;
+            Interlocked.Increment(ref kept[i] ? ref _spooled : ref _unkept);
+        }
+        return kept;
     }
 
     private async Task HeartbeatAsync(CancellationToken cancellationToken)
@@ -536,7 +572,8 @@ public sealed class Worker
             {
                 // A missed beat is not fatal, the lease is longer than the interval; but once the store has been out
                 // of reach for a whole lease, others may hold these trials: stop running them.
-                if (OutOfReach(_options.Lease))
+                // (A store that answers but cannot be written is not out of reach: its trials finish and are spooled.)
+                if (OutOfReach(_options.Lease) && _storeFailure is null)
                 {
                     _storeLost = true;
                     foreach (var item in held)

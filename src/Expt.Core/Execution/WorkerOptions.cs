@@ -55,6 +55,9 @@ public sealed record WorkerOptions
     /// <summary>Masks known secret values in what trials hand back (errors, results, files kept in the store).</summary>
     public Provenance.SecretScrubber Scrubber { get; init; } = Provenance.SecretScrubber.None;
 
+    /// <summary>Where outcomes go when the store cannot be written; null keeps none (their trials then run again).</summary>
+    public OutcomeSpool? Spool { get; init; }
+
     /// <summary>The most trials claimed ahead of free slots, when trials are short.</summary>
     public int MaxPrefetch { get; init; } = 4000;
 }

@@ -9,13 +9,16 @@ namespace Expt.Spec;
 public static class InputLimits
 {
     /// <summary>The largest study file read.</summary>
-    public const int MaxStudyFileBytes = 16 << 20;
+    public const int MaxStudyFileBytes = 8 << 20;
 
     /// <summary>The deepest nesting of YAML collections, brackets in sweep and where expressions, and dotted names.</summary>
     public const int MaxNesting = 64;
 
-    /// <summary>The most YAML nodes a study file may hold (scalars, lists and mappings).</summary>
-    public const int MaxNodes = 1_000_000;
+    /// <summary>
+    /// The most YAML nodes a study file may hold (keys, values, lists and mappings): far more than a hand-written file
+    /// has, few enough that a hostile one is refused in a fraction of a second.
+    /// </summary>
+    public const int MaxNodes = 250_000;
 
     /// <summary>The most nodes YAML aliases (<c>*name</c>) may expand to in one file ("billion laughs" stop here).</summary>
     public const int MaxAliasNodes = 100_000;

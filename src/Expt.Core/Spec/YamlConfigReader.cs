@@ -96,6 +96,10 @@ public static class YamlConfigReader
         private long _nodes;
         private long _aliasNodes;
         private ConfigNode? _root;
+        private SourceLocation _last = new(file, 0);
+
+        // Nodes on one line share one location: a long flow list costs one, not one per value.
+        private SourceLocation Location(int line) => _last.Line == line ? _last : _last = new SourceLocation(file, line);
 
         public ConfigNode? Build(IParser parser)
         {
@@ -103,7 +107,7 @@ public static class YamlConfigReader
             while (parser.MoveNext())
             {
                 var e = parser.Current!;
-                var location = new SourceLocation(file, (int)Math.Min(e.Start.Line, int.MaxValue));
+                var location = Location((int)Math.Min(e.Start.Line, int.MaxValue));
                 switch (e)
                 {
                     case DocumentStart:
