@@ -25,7 +25,8 @@ internal static class Scenarios
                 case "pg-enqueue" or "pg-workers" or "pg-claim" or "slurm": await PostgresScenarios.RunAsync(name); break;
                 case "mpi": await MpiAsync(); break;
                 case "dashboard": await DashboardScenario.RunAsync(Record); break;
-                default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu, store, metrics, scale, dashboard, mpi, slurm, pg-enqueue, pg-workers or pg-claim"); return 2;
+                case "hostile": await HostileScenario.RunAsync(); break;
+                default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu, store, metrics, scale, dashboard, hostile, mpi, slurm, pg-enqueue, pg-workers or pg-claim"); return 2;
             }
             PrintMedians();
         }
