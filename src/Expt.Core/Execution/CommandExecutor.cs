@@ -146,21 +146,21 @@ public sealed class CommandExecutor : ITrialExecutor
             return new TrialOutcome(TrialStatus.Failed, TimeSpan.Zero, Error: $"cannot start '{argv[0]}': no such program{(argv[0].Contains('/', StringComparison.Ordinal) ? string.Empty : " on PATH")}");
         }
         var grouped = TrialProcesses.Grouped && !_keepChildren;
-        using var process = new Process { StartInfo = TrialProcesses.Prepare(info, _keepChildren) };
+        TrialProcess process;
         try
         {
-            process.Start();
+            process = TrialProcess.Start(_keepChildren ? info : TrialProcesses.Mark(info), grouped);
         }
         catch (Win32Exception ex)
         {
             return new TrialOutcome(TrialStatus.Failed, _time.GetElapsedTime(startedAt), Error: $"cannot start '{argv[0]}': {ex.Message}");
         }
-        process.StandardInput.Close();
+        using var owned = process;
         var stdoutFile = new LazyFile(Path.Combine(dir, StdoutFile), context.Scrubber);
         var stderrFile = new LazyFile(Path.Combine(dir, StderrFile), context.Scrubber);
         var pumps = Task.WhenAll(
-            PumpAsync(process.StandardOutput.BaseStream, stdoutFile, context, false),
-            PumpAsync(process.StandardError.BaseStream, stderrFile, context, true));
+            PumpAsync(process.StandardOutput, stdoutFile, context, false),
+            PumpAsync(process.StandardError, stderrFile, context, true));
 
         var status = TrialStatus.Completed;
         using (var timeout = _timeout is { } t ? new CancellationTokenSource(t, _time) : new CancellationTokenSource())
@@ -168,13 +168,13 @@ public sealed class CommandExecutor : ITrialExecutor
         {
             try
             {
-                await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+                await process.Exited.WaitAsync(linked.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 status = cancellationToken.IsCancellationRequested ? TrialStatus.Cancelled : TrialStatus.Timeout;
-                ProcessTree.Kill(process, grouped);
-                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                process.KillTree(grouped);
+                await process.Exited.ConfigureAwait(false);
             }
         }
         var leftovers = grouped ? await EndLeftoversAsync(process.Id, pumps).ConfigureAwait(false) : null;
@@ -183,7 +183,7 @@ public sealed class CommandExecutor : ITrialExecutor
         await stdoutFile.DisposeAsync().ConfigureAwait(false);
         await stderrFile.DisposeAsync().ConfigureAwait(false);
         var duration = _time.GetElapsedTime(startedAt);
-        var exitCode = process.ExitCode;
+        var exitCode = await process.Exited.ConfigureAwait(false);
 
         var (metrics, problems) = MetricsFile.Parse(metricsPath, _time.GetUtcNow());
         if (leftovers is not null)

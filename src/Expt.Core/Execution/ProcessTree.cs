@@ -21,18 +21,35 @@ internal static partial class ProcessTree
 
     public static void Kill(Process process, bool group)
     {
+        if (OperatingSystem.IsLinux() && Kill(process.Id, group))
+        {
+            return;
+        }
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+
+    /// <summary>Kills a process by id with its group and descendants (Linux); false when /proc could not be read.</summary>
+    public static bool Kill(int root, bool group)
+    {
         if (OperatingSystem.IsLinux())
         {
             try
             {
                 if (group)
                 {
-                    KillGroup(process.Id);
+                    KillGroup(root);
                 }
                 var frozen = new HashSet<int>();
                 for (var pass = 0; pass < 3; pass++)
                 {
-                    var found = Descendants(process.Id).Where(frozen.Add).ToList();
+                    var found = Descendants(root).Where(frozen.Add).ToList();
                     foreach (var pid in found)
                     {
                         SendSignal(pid, SigStop);
@@ -46,21 +63,14 @@ internal static partial class ProcessTree
                 {
                     SendSignal(pid, SigKill);
                 }
-                return;
+                return true;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
             {
-                // Fall back to .NET's own tree kill.
+                // The caller falls back to .NET's own tree kill.
             }
         }
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
-        }
+        return false;
     }
 
     /// <summary>True while any process is left in the process group <paramref name="group"/> (one signal-0 probe).</summary>

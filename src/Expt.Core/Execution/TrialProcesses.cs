@@ -6,7 +6,8 @@ namespace Expt.Execution;
 /// Ties every trial process to the runner (this process) that started it, the way a batch system ties a job step's
 /// processes to the step. On Linux:
 /// <list type="bullet">
-/// <item>each trial starts as the leader of its own session and process group (through util-linux <c>setsid</c>),
+/// <item>each trial starts as the leader of its own session and process group (glibc's <c>posix_spawn</c> with
+/// <c>POSIX_SPAWN_SETSID</c>, else util-linux <c>setsid</c>),
 /// so when its main process exits, whatever it left in its group is ended with one signal; and a Ctrl+C at the
 /// terminal reaches Expt, which decides, rather than every trial at once;</item>
 /// <item>each trial carries <c>EXPT_RUNNER=TOKEN</c> in its environment, inherited by all it starts;</item>
@@ -47,22 +48,31 @@ public static class TrialProcesses
     public static string? Setsid { get; } = OperatingSystem.IsLinux() ? FindProgram("setsid") : null;
 
     /// <summary>True when trials run in process groups of their own.</summary>
-    public static bool Grouped => Setsid is not null;
+    public static bool Grouped => OperatingSystem.IsLinux() && TrialProcess.CanGroup;
 
-    /// <summary>
-    /// Prepares a trial's start: marks it with the runner token and makes it the leader of a new session (unless
-    /// <paramref name="keepChildren"/>: then what it starts is left alone, and is not marked), and makes sure the
-    /// watcher runs. Returns the start info to use.
-    /// </summary>
-    public static ProcessStartInfo Prepare(ProcessStartInfo info, bool keepChildren)
+    /// <summary>Marks a process to be started as one of this runner's (the token), and makes sure the watcher runs.</summary>
+    public static ProcessStartInfo Mark(ProcessStartInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
-        if (!OperatingSystem.IsLinux() || keepChildren)
+        if (OperatingSystem.IsLinux())
         {
-            return info;
+            info.Environment[RunnerVariable] = RunnerToken;
+            EnsureWatcher();
         }
-        info.Environment[RunnerVariable] = RunnerToken;
-        EnsureWatcher();
+        return info;
+    }
+
+    /// <summary>
+    /// Prepares a process started through <see cref="Process"/>: marked with the runner token and made the leader of a
+    /// new session through util-linux <c>setsid</c> (unless <paramref name="keepChildren"/>: then left alone).
+    /// </summary>
+    public static ProcessStartInfo Prepare(ProcessStartInfo info, bool keepChildren) =>
+        keepChildren || !OperatingSystem.IsLinux() ? info : WrapInSetsid(Mark(info));
+
+    /// <summary>The same start, through util-linux <c>setsid</c> (a new session and process group), when it exists.</summary>
+    public static ProcessStartInfo WrapInSetsid(ProcessStartInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
         if (Setsid is null)
         {
             return info;
