@@ -1,3 +1,4 @@
+using Expt.Provenance;
 using System.Globalization;
 using Npgsql;
 
@@ -31,7 +32,16 @@ public static partial class PostgresLocation
     {
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(environment);
-        var builder = location.Contains("://", StringComparison.Ordinal) ? FromUrl(location) : FromConnectionString(location);
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = location.Contains("://", StringComparison.Ordinal) ? FromUrl(location) : FromConnectionString(location);
+        }
+        catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or InvalidCastException or OverflowException or UriFormatException or IndexOutOfRangeException)
+        {
+            // Npgsql's builder throws several kinds of exception at a malformed string: each is one user mistake.
+            throw new FormatException($"'{Redactor.RedactText(Spec.InputLimits.Quote(location))}' is not a PostgreSQL URL or connection string ({ex.Message})", ex);
+        }
         if (string.IsNullOrEmpty(builder.Username))
         {
             builder.Username = environment("PGUSER") ?? environment("USER") ?? "postgres";
@@ -135,7 +145,9 @@ public static partial class PostgresLocation
         string[] lines;
         try
         {
-            lines = File.ReadAllLines(path);
+            // Bounded: a credentials file is a few lines, and /dev/zero given by mistake must not be read forever.
+            lines = (Execution.TrialFiles.ReadText(path, 64 * 1024, out var error) ?? throw new FormatException($"cannot read the credentials file {path}: {error ?? "no such file"}"))
+                .Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
         }
         catch (IOException ex)
         {

@@ -9,6 +9,13 @@ public sealed partial class SqliteStore
         "t.id, t.study_id, s.name, t.key, t.seq, t.replicate, t.params, t.seed, t.status, t.attempts, t.max_attempts, t.created, t.started, " +
         "t.finished, t.duration_ms, t.host, t.pid, t.lease_owner, t.lease_until, t.results, t.error, t.exit_code, t.provenance, t.heartbeat, t.interruptions, t.history";
 
+    /// <summary>The trial columns, with the large text ones cut to <paramref name="preview"/> characters when given.</summary>
+    private static string Columns(int? preview) => preview is not { } n ? TrialColumns : TrialColumns
+        .Replace("t.results,", $"substr(t.results, 1, {n}),", StringComparison.Ordinal)
+        .Replace("t.error,", $"substr(t.error, 1, {n}),", StringComparison.Ordinal)
+        .Replace("t.provenance,", $"substr(t.provenance, 1, {n}),", StringComparison.Ordinal)
+        .Replace("t.history", $"substr(t.history, 1, {n})", StringComparison.Ordinal);
+
     /// <inheritdoc />
     public Task<IReadOnlyList<TrialRecord>> ListTrialsAsync(TrialFilter filter, CancellationToken cancellationToken = default)
     {
@@ -35,7 +42,7 @@ public sealed partial class SqliteStore
                 clauses.Add("EXISTS (SELECT 1 FROM json_each(s.tags) WHERE json_each.value = @tag)");
                 command.Parameters.AddWithValue("@tag", filter.Tag);
             }
-            command.CommandText = $"SELECT {TrialColumns} FROM trials t JOIN studies s ON s.id = t.study_id" +
+            command.CommandText = $"SELECT {Columns(filter.PreviewChars)} FROM trials t JOIN studies s ON s.id = t.study_id" +
                 (clauses.Count > 0 ? " WHERE " + string.Join(" AND ", clauses) : string.Empty) +
                 (filter.StudyId is null ? " ORDER BY s.created, s.name, t.seq" : " ORDER BY t.seq") + " LIMIT @limit OFFSET @offset";
             command.Parameters.AddWithValue("@limit", filter.Limit ?? -1);

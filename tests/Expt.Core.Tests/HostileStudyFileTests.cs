@@ -151,6 +151,8 @@ public sealed class HostileStudyFileTests
         { "unbalanced double quote", "name: s\ncommand: 'run \"x'\n", "unbalanced double quote" },
         { "empty command", "name: s\ncommand: '  '\n", "the command is empty" },
         { "command of 200,000 characters", "name: s\ncommand: run " + new string('a', 200_000) + "\n", "more than the limit of 131,072" },
+        { "parameters too long for EXPT_PARAMS", "name: s\ncommand: run\nparams:\n" + string.Concat(Enumerable.Range(0, 5).Select(i => $"  p{i}: " + new string('v', 30_000) + "\n")), "more than the 128 KiB one environment variable (EXPT_PARAMS) can carry" },
+        { "an argument too long for Linux", "name: s\ncommand: run " + new string('a', 110_000) + "{x}\nparams:\n  x: " + new string('v', 30_000) + "\n", "more than the 128 KiB Linux passes in one argument" },
         { "placeholder in double quotes with shell", "name: s\nshell: true\ncommand: 'echo \"{x}\"'\nparams:\n  x: [a, b]\n", "placeholder {x} inside double quotes: its values are pasted into shell code" },
         { "placeholder in single quotes with shell", "name: s\nshell: true\ncommand: \"echo '{x}'\"\nparams:\n  x: [a, b]\n", "placeholder {x} inside single quotes" },
         { "placeholder in a sh -c script", "name: s\ncommand: sh -c 'echo {x}'\nparams:\n  x: [a, b]\n", "placeholder {x} inside the script of 'sh -c'" },

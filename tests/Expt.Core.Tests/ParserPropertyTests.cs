@@ -144,6 +144,22 @@ public sealed class ParserPropertyTests
             })).Check(Runs(2000));
 
     [Fact]
+    public void Results_documents_are_checked_never_thrown() =>
+        Prop.ForAll(Texts("{}[]\":,0123456789.-eE abtrufnl\\", "\"a\": ", "\"a\": 1, \"a\": 2", "NaN", "[[[[", "}}}}"), text =>
+            Bounded(() => ResultsJson.Validate(text))).Check(Runs(3000));
+
+    [Fact]
+    public void Sizes_parse_or_are_refused() =>
+        Prop.ForAll(Texts("0123456789.KMGTiBkb ", "16M", "1e400", "99999999999999999999G"), text =>
+            Bounded(() =>
+            {
+                if (ByteSizeParser.TryParse(text, out var bytes))
+                {
+                    bytes.ShouldBeInRange(0, 1L << 40);
+                }
+            })).Check(Runs(3000));
+
+    [Fact]
     public void Metric_lines_parse_or_are_reported_never_thrown() =>
         Prop.ForAll(Texts("{}[]\":,0123456789.-eE nameustpvlNaInfiy\n", "\"step\": ", "\"value\": ", "\"name\": ", "NaN", "Infinity", "\n"), text =>
             Bounded(() =>

@@ -402,6 +402,29 @@ public abstract class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_link_loop_in_a_trial_directory_is_listed_and_the_page_answers_at_once()
+    {
+        var trial = await TrialAsync(t => t.Status == TrialStatus.Completed);
+        var directory = TrialDirectories.TrialPath(_store.RunsDirectory, trial.StudyName, trial.Id);
+        Directory.CreateSymbolicLink(Path.Combine(directory, "up"), "..");
+        Directory.CreateDirectory(Path.Combine(directory, "a", "b"));
+        Directory.CreateSymbolicLink(Path.Combine(directory, "a", "b", "loop"), "../..");
+        File.CreateSymbolicLink(Path.Combine(directory, "passwd"), "/etc/passwd");
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var page = await GetJsonAsync(client, $"/api/trials/{trial.Id}");
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5));
+        var files = page.GetProperty("files").EnumerateArray().ToDictionary(f => f.GetProperty("path").GetString()!, f => f.GetProperty("link").GetString());
+        files["up"].ShouldBe("..");
+        files["a/b/loop"].ShouldBe("../..");
+        files["passwd"].ShouldBe("/etc/passwd");
+        files.Keys.ShouldNotContain(k => k.StartsWith("up/", StringComparison.Ordinal));
+        (await client.GetAsync($"/api/trials/{trial.Id}/files/passwd")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await client.GetAsync($"/api/trials/{trial.Id}/files/up/up/plot.png")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task No_stored_data_whatsoever_makes_an_endpoint_answer_500()
     {
         var trials = await _store.ListTrialsAsync(new TrialFilter());

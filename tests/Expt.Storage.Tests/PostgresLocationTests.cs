@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using Expt.Storage.Postgres;
 
 namespace Expt.Storage.Tests;
@@ -10,6 +12,28 @@ public sealed class PostgresLocationTests : IDisposable
 
     private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
         name => values.FirstOrDefault(v => v.Name == name).Value;
+
+    [Fact]
+    public void Any_store_location_parses_or_fails_with_a_format_error()
+    {
+        var piece = FsCheck.Fluent.Gen.OneOf(
+            FsCheck.Fluent.Gen.Select(FsCheck.Fluent.Gen.Elements("postgresql:/@:?&=;%aZ09.-_ \"'".ToCharArray()), c => c.ToString()),
+            FsCheck.Fluent.Gen.Elements("postgresql://", "postgres://", "Host=", "Port=", ";Password=", "?sslmode=", "&search_path=", "%zz", "%40", ":99999999999", "[::1]", "Username=", "Timeout=x;"));
+        var texts = FsCheck.Fluent.Arb.ToArbitrary(FsCheck.Fluent.Gen.Select(FsCheck.Fluent.Gen.ListOf(piece), parts => string.Concat(parts)));
+        FsCheck.Fluent.Prop.ForAll(texts, text =>
+        {
+            try
+            {
+                if (PostgresLocation.IsPostgres(text))
+                {
+                    PostgresLocation.Parse(text, null, Env());
+                }
+            }
+            catch (FormatException)
+            {
+            }
+        }).Check(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(3000));
+    }
 
     [Theory]
     [InlineData("postgresql://alice@db.lab:5433/runs", true)]

@@ -262,6 +262,19 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_listing_can_take_just_the_start_of_large_results()
+    {
+        var study = await StudyWithTrialsAsync(1);
+        var lease = (await ClaimAsync(study, 1)).Single();
+        var big = "{\"a\": 1, \"b\": \"" + new string('x', 100_000) + "\"}";
+        (await Store.CompleteAsync([Done(lease, results: big)])).ShouldBe([true]);
+        var preview = (await Store.ListTrialsAsync(new TrialFilter { StudyId = study.Id, PreviewChars = 100 })).Single();
+        preview.ResultsJson!.Length.ShouldBe(100);
+        Expt.Analysis.ResultValues.Parse(preview.ResultsJson)[0].ShouldBe(new KeyValuePair<string, object?>("a", 1L));
+        (await Store.ListTrialsAsync(new TrialFilter { StudyId = study.Id })).Single().ResultsJson.ShouldBe(big);
+    }
+
+    [Fact]
     public async Task A_retried_failure_is_kept_in_the_history()
     {
         var study = await StudyWithTrialsAsync(1, maxAttempts: 2);

@@ -49,7 +49,9 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
         {
             studyId = (await Lookup.StudyAsync(store, studyName, cancellationToken).ConfigureAwait(false)).Id;
         }
-        var filter = new TrialFilter { StudyId = studyId, Statuses = statuses, Tag = parseResult.GetValue(_tag), Limit = where is null ? limit : null };
+        // The terminal table shows the start of each trial's results only: it never loads a whole large one.
+        var preview = parseResult.GetValue(_format) == OutputFormat.Table && where is null ? 4096 : (int?)null;
+        var filter = new TrialFilter { StudyId = studyId, Statuses = statuses, Tag = parseResult.GetValue(_tag), Limit = where is null ? limit : null, PreviewChars = preview };
         IReadOnlyList<TrialRecord> trials = await store.ListTrialsAsync(filter, cancellationToken).ConfigureAwait(false);
         if (where is not null)
         {

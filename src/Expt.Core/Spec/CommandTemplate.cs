@@ -190,6 +190,28 @@ public sealed partial class CommandTemplate
         return states;
     }
 
+    /// <summary>
+    /// The longest argument this template can render, given the longest value of each placeholder: Linux refuses a
+    /// single argument longer than 128 KiB, and that is better found before a trial runs.
+    /// </summary>
+    public long LongestArgument(Func<string, long> longestValue)
+    {
+        ArgumentNullException.ThrowIfNull(longestValue);
+        long longest = 0;
+        foreach (var argument in _arguments)
+        {
+            long length = argument.Length;
+            foreach (Match m in Placeholder().Matches(argument))
+            {
+                // In shell mode a value is quoted: up to 4 characters per quote in it, and 2 around it.
+                var value = longestValue(m.Groups[1].Success ? m.Groups[1].Value : string.Empty);
+                length += (m.Groups[1].Success ? (Shell ? (value * 4) + 2 : value) : 1) - m.Length;
+            }
+            longest = Math.Max(longest, length);
+        }
+        return longest;
+    }
+
     /// <summary>The environment variable that carries a parameter to a command trial: <c>model.depth</c> → <c>EXPT_PARAM_MODEL_DEPTH</c>.</summary>
     public static string EnvironmentName(string parameter)
     {

@@ -114,6 +114,24 @@ public sealed partial class StudySpecBinder
                     var suggestion = Suggest(placeholder, known);
                     Error(location, "command", $"unknown placeholder {{{placeholder}}}{(suggestion is null ? string.Empty : $" (did you mean {{{suggestion}}}?)")}; expected a parameter name or one of {string.Join(", ", CommandTemplate.BuiltIns.Select(b => "{" + b + "}"))}");
                 }
+                // Found now, not when the first trial fails to start: an argument or EXPT_PARAMS beyond what Linux passes.
+                var paramsJson = space.Names.Sum(n => n.Length + LongestValue(space, n) + 8);
+                if (paramsJson > ArgumentLimit)
+                {
+                    Error(root.Find("params")?.KeyLocation ?? location, "params", $"the parameters of one trial may take {paramsJson / 1024:N0} KiB, more than the 128 KiB one environment variable (EXPT_PARAMS) can carry; pass large inputs as file paths");
+                }
+                else if (command.LongestArgument(name => name switch
+                {
+                    "trial_dir" => 4096,
+                    "params_json" => paramsJson,
+                    "seed" or "replicate" => 20,
+                    "trial_id" => 8,
+                    "study" => InputLimits.MaxNameLength,
+                    _ => LongestValue(space, name),
+                }) is var longest && longest > ArgumentLimit)
+                {
+                    Error(location, "command", $"an argument of this command may be {longest / 1024:N0} KiB long, more than the 128 KiB Linux passes in one argument; pass large inputs as file paths");
+                }
                 foreach (var (placeholder, where) in command.PlaceholdersReadAsCode().Distinct())
                 {
                     if (known.Contains(placeholder) && MayHoldText(space, placeholder))
@@ -504,6 +522,35 @@ public sealed partial class StudySpecBinder
                 default: Error(entry.Value.Location, $"{key}.{name}", "expected a single value in an explicit point"); break;
             }
         }
+    }
+
+    /// <summary>What Linux passes in one argument or environment variable (MAX_ARG_STRLEN), less room for the name.</summary>
+    private const int ArgumentLimit = (128 * 1024) - 64;
+
+    /// <summary>The longest a parameter's value can print (numbers of random draws print in at most 30 characters).</summary>
+    private static long LongestValue(ParamSpace space, string name)
+    {
+        long longest = 0;
+        foreach (var axis in space.Axes)
+        {
+            var column = axis.Names.ToList().IndexOf(name);
+            if (column >= 0)
+            {
+                longest = Math.Max(longest, axis.Rows.Max(r => (long)ParamValues.Format(r[column]).Length));
+            }
+        }
+        foreach (var point in space.Points)
+        {
+            if (point.TryGetValue(name, out var value))
+            {
+                longest = Math.Max(longest, ParamValues.Format(value).Length);
+            }
+        }
+        foreach (var (key, distribution) in space.Random.Where(r => r.Key == name))
+        {
+            longest = Math.Max(longest, distribution is Distribution.Choice choice ? choice.Options.Max(o => (long)ParamValues.Format(o).Length) : 30);
+        }
+        return longest;
     }
 
     /// <summary>True when a placeholder may be replaced by text that is not a number (and could hold shell syntax).</summary>

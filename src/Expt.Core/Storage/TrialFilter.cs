@@ -22,4 +22,10 @@ public sealed record TrialFilter
 
     /// <summary>Skip this many.</summary>
     public int Offset { get; init; }
+
+    /// <summary>
+    /// When set, the large text columns (results, error, provenance, history) come back cut to this many characters:
+    /// a listing that shows only the start of each never loads a whole large result.
+    /// </summary>
+    public int? PreviewChars { get; init; }
 }
