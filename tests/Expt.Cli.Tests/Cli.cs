@@ -43,33 +43,8 @@ public sealed class Cli : IDisposable
     public Process StartInterruptible(params string[] args) =>
         Start(ExptDll, args, wrapper: ["python3", "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])"]);
 
-    public Process Start(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null, IReadOnlyList<string>? wrapper = null)
-    {
-        var info = new ProcessStartInfo(wrapper?[0] ?? "dotnet")
-        {
-            WorkingDirectory = Directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var part in wrapper?.Skip(1).Append("dotnet") ?? [])
-        {
-            info.ArgumentList.Add(part);
-        }
-        info.ArgumentList.Add(dll);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-        info.Environment.Remove("EXPT_STORE");
-        info.Environment["TERM"] = "dumb";
-        foreach (var (key, value) in env ?? new Dictionary<string, string>())
-        {
-            info.Environment[key] = value;
-        }
-        return Process.Start(info)!;
-    }
+    public Process Start(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null, IReadOnlyList<string>? wrapper = null) =>
+        StartProgram(wrapper?[0] ?? "dotnet", [.. wrapper?.Skip(1).Append("dotnet") ?? [], dll, .. args], env);
 
     /// <summary>Starts any program in the test's directory, with the same environment rules as expt.</summary>
     public Process StartProgram(string program, IEnumerable<string> args, IDictionary<string, string>? env = null)
