@@ -20,7 +20,7 @@ internal sealed class StudyOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
-    public Option<int?> Parallel { get; } = GlobalOptions.Integer("--parallel", "-j", "Trials at once (default: the file's 'parallel', else one per core)", "a number of trials to run at once");
+    public Option<int?> Parallel { get; } = GlobalOptions.Integer("--parallel", "-j", "Trials at once: N; 0 for one per core; -1 all cores, -2 all but one (default: the file's 'parallel', else one per core)", "a number of trials to run at once");
 
     public Option<bool> Yes { get; } = new("--yes", "-y") { Description = "Accept a space larger than the limit of 1,000,000 points" };
 
@@ -80,9 +80,9 @@ internal sealed class StudyOptions
         }
         if (parseResult.GetValue(Parallel) is { } parallel)
         {
-            spec = parallel is >= 1 and <= InputLimits.MaxParallel
+            spec = parallel is >= -InputLimits.MaxParallel and <= InputLimits.MaxParallel
                 ? spec with { Parallel = parallel }
-                : throw new UserException($"--parallel: expected a number of trials at once from 1 to {InputLimits.MaxParallel}, got {parallel}");
+                : throw new UserException($"--parallel: expected a number of trials at once up to {InputLimits.MaxParallel}, 0 for one per core, or -1 (all cores), -2 (all but one)..., got {parallel}");
         }
         return spec;
     }

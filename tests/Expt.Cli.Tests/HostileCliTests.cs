@@ -60,8 +60,8 @@ public sealed class HostileCliTests : IDisposable
     public static TheoryData<string, string[], int, string> Cases() => new()
     {
         // options
-        { "j of 100000", ["run", "study.yaml", "-j", "100000"], 2, "--parallel: expected a number of trials at once from 1 to 4096, got 100000" },
-        { "j of zero", ["run", "study.yaml", "-j", "0"], 2, "from 1 to 4096" },
+        { "j of 100000", ["run", "study.yaml", "-j", "100000"], 2, "--parallel: expected a number of trials at once up to 4096, 0 for one per core, or -1 (all cores), -2 (all but one)..., got 100000" },
+        { "j of -5000", ["run", "study.yaml", "-j", "-5000"], 2, "up to 4096" },
         { "j of text", ["run", "study.yaml", "-j", "many"], 2, "--parallel: expected a number of trials to run at once, got 'many'" },
         { "j beyond int", ["run", "study.yaml", "-j", "99999999999"], 2, "--parallel: expected" },
         { "lease of 0s", ["run", "study.yaml", "--lease", "0s"], 2, "--lease: '0s' is not a duration from 100ms to 30d" },

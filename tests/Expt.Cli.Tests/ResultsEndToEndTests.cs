@@ -63,10 +63,10 @@ public sealed class ResultsEndToEndTests : IDisposable
         maximized.EnumerateArray().Select(g => g.GetProperty("rank").GetInt32()).ShouldBe([3, 2, 1]);
 
         var table = await _cli.RunAsync("summary", "res", "-m", "value");
-        table.Stdout.ShouldStartWith("X  OPT  N     MEAN      STD      SEM  95% CI              MIN  MEDIAN  MAX  RANK  FAILED\n1  a    3  11.6667  2.08167  1.20185  [6.49552, 16.8378]   10      11   14     1       0\n");
+        table.Stdout.ShouldStartWith("X  OPT  N     MEAN      STD      SEM  95% CI              MIN  MEDIAN  MAX  RANK  FAILED  MISSING\n1  a    3  11.6667  2.08167  1.20185  [6.49552, 16.8378]   10      11   14     1       0        0\n");
 
         var markdown = await _cli.RunAsync(Cli.ExptDll, ["summary", "res", "-m", "value", "--by", "x"], new Dictionary<string, string> { ["EXPT_STYLE"] = "markdown" });
-        markdown.Stdout.ShouldStartWith("| x | n | mean | std | sem | 95% ci | min | median | max | rank | failed |\n|---|---:|");
+        markdown.Stdout.ShouldStartWith("| x | n | mean | std | sem | 95% ci | min | median | max | rank | failed | missing |\n|---|---:|");
         (await _cli.RunAsync("studies", "--style", "markdown")).Stdout.ShouldStartWith("| study |");
 
         var typo = await _cli.RunAsync("summary", "res", "-m", "valu");
@@ -196,7 +196,7 @@ public sealed class ResultsEndToEndTests : IDisposable
         rows[0].ShouldContain("\"metric\":\"loss\",\"step\":0,\"value\":1");
 
         var markdown = await _cli.RunAsync("export", "res", "--what", "summary", "-m", "value", "--format", "markdown");
-        markdown.Stdout.ShouldStartWith("| x | opt | metric | n | mean | std | sem | ci_low | ci_high | min | median | max | rank | failed | missing |\n");
+        markdown.Stdout.ShouldStartWith("| x | opt | metric | n | mean | std | sem | ci_low | ci_high | min | median | max | rank | failed | missing | non_finite |\n");
 
         var bad = await _cli.RunAsync("export", "res", "--format", "latex");
         bad.ExitCode.ShouldBe(2);

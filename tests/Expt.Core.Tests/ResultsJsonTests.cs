@@ -26,5 +26,5 @@ public sealed class ResultsJsonTests
 
     [Fact]
     public void Non_finite_numbers_are_kept_as_strings() =>
-        ResultsJson.Build(new Dictionary<string, object?> { ["x"] = double.NaN, ["y"] = double.PositiveInfinity }, null).ShouldBe("""{"x":"nan","y":"inf"}""");
+        ResultsJson.Build(new Dictionary<string, object?> { ["x"] = double.NaN, ["y"] = double.PositiveInfinity }, null).ShouldBe("""{"x":"NaN","y":"Infinity"}""");
 }

@@ -66,7 +66,7 @@ public sealed class StatisticsTests
 
         var withNan = Descriptive.Of([1.0, double.NaN, 3.0]);
         withNan.N.ShouldBe(2);
-        withNan.NaNs.ShouldBe(1);
+        withNan.NonFinite.ShouldBe(1);
         withNan.Mean.ShouldBe(2);
         Descriptive.Of([]).N.ShouldBe(0);
     }

@@ -35,6 +35,20 @@ public sealed class StudySpecBinderTests
         Parse("name: s\ncommand: x\nparallel: auto\n").Parallel.ShouldBe(0);
     }
 
+    [Theory]
+    [InlineData("auto", 8)]
+    [InlineData("null", 8)]
+    [InlineData("0", 8)]
+    [InlineData("3", 3)]
+    [InlineData("-1", 8)]
+    [InlineData("-2", 7)]
+    [InlineData("-20", 1)]
+    public void Worker_counts_are_read_as_joblib_yanex_and_gnu_parallel_users_write_them(string parallel, int onEightCores)
+    {
+        var spec = Parse($"name: s\ncommand: x\nparallel: {parallel}\n");
+        StudySpec.ResolveParallel(spec.Parallel, 8).ShouldBe(onEightCores);
+    }
+
     [Fact]
     public void Every_problem_is_reported_at_once_with_file_line_and_key()
     {
@@ -88,7 +102,7 @@ public sealed class StudySpecBinderTests
     [InlineData("name: s\nparams:\n  x: 1\n", "command: missing")]
     [InlineData("name: 'bad name'\ncommand: x\n", "not a valid study name")]
     [InlineData("name: s\ncommand: x\ntimeout: soon\n", "expected a positive duration")]
-    [InlineData("name: s\ncommand: x\nparallel: 0\n", "expected 'auto' or a number")]
+    [InlineData("name: s\ncommand: x\nparallel: 1.5\n", "expected auto, a number of trials at once")]
     [InlineData("name: s\ncommand: x\nseed: 1.5\n", "expected an integer, got float")]
     [InlineData("name: s\ncommand: x\nlinked:\n  - {a: [1, 2], b: [1]}\n", "linked lists must have the same length")]
     [InlineData("name: s\ncommand: x\nparams:\n  x: uniform(0, 1)\n", "need 'samples: N' draws")]

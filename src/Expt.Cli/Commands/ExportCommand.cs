@@ -130,7 +130,14 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
                         w.WriteNumber("replicate", trial.Replicate);
                         w.WriteString("metric", point.Name);
                         w.WriteNumber("step", point.Step);
-                        SummaryOutput.Number(w, "value", point.Value);
+                        if (double.IsFinite(point.Value))
+                        {
+                            w.WriteNumber("value", point.Value);
+                        }
+                        else
+                        {
+                            w.WriteString("value", Execution.ResultsJson.NonFinite(point.Value));
+                        }
                         TrialJson.WriteTime(w, "time", point.Time);
                         w.WriteEndObject();
                     }, indented: false).TrimEnd('\n')).Append(format == "json" ? ",\n" : "\n");
@@ -138,7 +145,7 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
                 }
                 rows.Add([trial.Id, .. names.Select(n => parameters.TryGetValue(n, out var v) ? ParamValues.Format(v) : string.Empty),
                     trial.Replicate.ToString(CultureInfo.InvariantCulture), point.Name, point.Step.ToString(CultureInfo.InvariantCulture),
-                    double.IsFinite(point.Value) ? point.Value.ToString("R", CultureInfo.InvariantCulture) : string.Empty,
+                    double.IsFinite(point.Value) ? point.Value.ToString("R", CultureInfo.InvariantCulture) : TrialJson.Cell(point.Value),
                     point.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)]);
             }
         }

@@ -47,11 +47,12 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         {
             idle = DurationParser.TryParse(text, out var d) && d <= InputLimits.MaxDuration ? d : throw new UserException($"--idle-exit: '{InputLimits.Quote(text)}' is not a duration of at most {DurationParser.Format(InputLimits.MaxDuration)}; expected e.g. 30s, 5m");
         }
-        var slots = parseResult.GetValue(_parallel) ?? Environment.ProcessorCount;
-        if (slots is < 1 or > InputLimits.MaxParallel || parseResult.GetValue(_maxTrials) is < 1)
+        var requested = parseResult.GetValue(_parallel) ?? 0;
+        if (requested is < -InputLimits.MaxParallel or > InputLimits.MaxParallel || parseResult.GetValue(_maxTrials) is < 1)
         {
-            throw new UserException($"--parallel must be from 1 to {InputLimits.MaxParallel} and --max-trials at least 1");
+            throw new UserException($"--parallel must be up to {InputLimits.MaxParallel} (0 one per core, -1 all cores, -2 all but one) and --max-trials at least 1");
         }
+        var slots = StudySpec.ResolveParallel(requested, Environment.ProcessorCount);
         var leaseDefaults = _leases.Apply(new WorkerOptions(), parseResult, StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var executors = new StoredStudyExecutors(Env, store);

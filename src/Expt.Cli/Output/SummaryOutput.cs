@@ -15,7 +15,10 @@ internal static class SummaryOutput
     {
         var names = groups.SelectMany(g => g.Key.Names).Distinct(StringComparer.Ordinal).ToList();
         var multi = groups.Select(g => g.Metric).Distinct().Count() > 1;
-        var headers = names.Concat(multi ? ["metric"] : []).Concat(["n", "mean", "std", "sem", "95% ci", "min", "median", "max", "rank", "failed"]).ToList();
+        // Failed trials and completed trials without the metric are different things: each has its column.
+        var nonFinite = groups.Any(g => g.Stats.NonFinite > 0);
+        var headers = names.Concat(multi ? ["metric"] : []).Concat(["n", "mean", "std", "sem", "95% ci", "min", "median", "max", "rank", "failed", "missing"])
+            .Concat(nonFinite ? ["non-finite"] : []).ToList();
         var rows = groups.Select(g =>
         {
             var s = g.Stats;
@@ -26,11 +29,15 @@ internal static class SummaryOutput
             }
             row.AddRange([s.N.ToString(CultureInfo.InvariantCulture), G(s.Mean), G(s.Std), G(s.Sem),
                 double.IsNaN(s.CiLow) ? "-" : $"[{G(s.CiLow)}, {G(s.CiHigh)}]", G(s.Min), G(s.Median), G(s.Max),
-                g.Rank?.ToString(CultureInfo.InvariantCulture) ?? "-", (g.Failed + g.Missing).ToString(CultureInfo.InvariantCulture)]);
+                g.Rank?.ToString(CultureInfo.InvariantCulture) ?? "-", g.Failed.ToString(CultureInfo.InvariantCulture), g.Missing.ToString(CultureInfo.InvariantCulture)]);
+            if (nonFinite)
+            {
+                row.Add(s.NonFinite.ToString(CultureInfo.InvariantCulture));
+            }
             return (IReadOnlyList<string>)row;
         }).ToList();
         var first = names.Count + (multi ? 1 : 0);
-        return new TableData(headers, rows) { RightAligned = Enumerable.Range(first, 10).Where(i => i != first + 4).ToHashSet() };
+        return new TableData(headers, rows) { RightAligned = Enumerable.Range(first, headers.Count - first).Where(i => i != first + 4).ToHashSet() };
     }
 
     /// <summary>
@@ -43,7 +50,7 @@ internal static class SummaryOutput
         foreach (var g in groups)
         {
             w.WriteStartObject();
-            var reserved = new HashSet<string>(["metric", "n", "mean", "std", "sem", "ci_low", "ci_high", "min", "median", "max", "rank", "failed", "missing", "nan", "params"]);
+            var reserved = new HashSet<string>(["metric", "n", "mean", "std", "sem", "ci_low", "ci_high", "min", "median", "max", "rank", "failed", "missing", "nan", "non_finite", "params"]);
             foreach (var (name, value) in g.Key.Where(p => !reserved.Contains(p.Key)))
             {
                 w.WritePropertyName(name);
@@ -71,7 +78,9 @@ internal static class SummaryOutput
             }
             w.WriteNumber("failed", g.Failed);
             w.WriteNumber("missing", g.Missing);
-            w.WriteNumber("nan", g.Stats.NaNs);
+            // Left out of the statistics: NaN and infinities ("nan" kept for scripts written before "non_finite").
+            w.WriteNumber("non_finite", g.Stats.NonFinite);
+            w.WriteNumber("nan", g.Stats.NonFinite);
             w.WriteEndObject();
         }
         w.WriteEndArray();

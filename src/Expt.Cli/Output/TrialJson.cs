@@ -85,14 +85,27 @@ internal static class TrialJson
         }
     }
 
+    /// <summary>
+    /// A value in a CSV or table cell: non-finite numbers as pandas reads them (<c>NaN</c>, <c>inf</c>, <c>-inf</c>),
+    /// anything else as it is shown everywhere.
+    /// </summary>
+    public static string Cell(object? value) => value switch
+    {
+        double d when double.IsNaN(d) => "NaN",
+        double d when double.IsPositiveInfinity(d) => "inf",
+        double d when double.IsNegativeInfinity(d) => "-inf",
+        _ => ParamValues.Format(value),
+    };
+
     /// <summary>Results as name/value pairs for tables.</summary>
     public static IReadOnlyList<KeyValuePair<string, object?>> ResultValues(string? resultsJson) => Analysis.ResultValues.Parse(resultsJson);
 
     /// <summary>A number for display: short, invariant.</summary>
     public static string Display(object? value) => value switch
     {
-        double d => d.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
+        double d when double.IsFinite(d) => d.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
         decimal m when m.Scale > 6 => ((double)m).ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
+        double d when !double.IsFinite(d) => Cell(d),
         // A long string or a big array is shown by its start and size, never whole: one result cannot flood a table.
         _ => Execution.TrialWarnings.Cut(ParamValues.Format(value), 80),
     };

@@ -19,10 +19,10 @@ internal static class TrialTable
         {
             var t = trials[i];
             var row = new List<string> { t.Id, t.StudyName, t.Status.ToName() };
-            row.AddRange(paramNames.Select(n => parameters[i].TryGetValue(n, out var v) ? ParamValues.Format(v) : string.Empty));
+            row.AddRange(paramNames.Select(n => parameters[i].TryGetValue(n, out var v) ? TrialJson.Cell(v) : string.Empty));
             row.Add(t.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture));
             row.Add(t.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            row.AddRange(resultNames.Select(n => results[i].FirstOrDefault(r => r.Key == n).Value is { } v ? ParamValues.Format(v) : string.Empty));
+            row.AddRange(resultNames.Select(n => results[i].FirstOrDefault(r => r.Key == n).Value is { } v ? TrialJson.Cell(v) : string.Empty));
             row.Add(t.Duration is { } d ? d.TotalSeconds.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
             row.Add(t.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
             rows.Add(row);

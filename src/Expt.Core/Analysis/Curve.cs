@@ -9,7 +9,7 @@ namespace Expt.Analysis;
 /// <param name="N">How many trials logged each step.</param>
 public sealed record Curve(Spec.ParamSet Key, string Metric, long[] Steps, double[] Mean, double[] Std, int[] N)
 {
-    /// <summary>Aggregates the series of several trials by step; NaN values are left out.</summary>
+    /// <summary>Aggregates the series of several trials by step; non-finite values (NaN, infinities) are left out.</summary>
     public static Curve Aggregate(Spec.ParamSet key, string metric, IEnumerable<IReadOnlyList<(long Step, double Value)>> series)
     {
         ArgumentNullException.ThrowIfNull(series);
@@ -18,7 +18,7 @@ public sealed record Curve(Spec.ParamSet Key, string Metric, long[] Steps, doubl
         {
             foreach (var (step, value) in trial)
             {
-                if (double.IsNaN(value))
+                if (!double.IsFinite(value))
                 {
                     continue;
                 }

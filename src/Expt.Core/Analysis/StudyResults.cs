@@ -119,7 +119,7 @@ public sealed class StudyResults : IAsyncDisposable
         var qs = quantiles ?? [0.05, 0.25, 0.5, 0.75, 0.95];
         return Groups(by).Select(g =>
         {
-            var pooled = g.Trials.SelectMany(t => t.Array(result) ?? []).Where(v => !double.IsNaN(v)).Order().ToList();
+            var pooled = g.Trials.SelectMany(t => t.Array(result) ?? []).Where(double.IsFinite).Order().ToList();
             return (g.Key, Descriptive.Of(pooled), (IReadOnlyDictionary<double, double>)qs.ToDictionary(q => q, q => Descriptive.Quantile(pooled, q)));
         }).ToList();
     }

@@ -213,7 +213,7 @@ public sealed class CommandExecutor : ITrialExecutor
         {
             results = null;
         }
-        else if (ResultsJson.Validate(results) is { } invalid)
+        else if (ResultsJson.Validate(results = ResultsJson.AcceptNonFinite(results)) is { } invalid)
         {
             return new TrialOutcome(TrialStatus.Failed, duration, Error: $"{ResultsFile}: {invalid}", ExitCode: exitCode) { Metrics = metrics };
         }

@@ -68,7 +68,11 @@ public static class MetricsFile
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(line.ToArray(), Strict);
+            // Python writes NaN and Infinity bare: read them as the strings they are stored as.
+            var bytes = line.IndexOf("NaN"u8) >= 0 || line.IndexOf("Infinity"u8) >= 0
+                ? Encoding.UTF8.GetBytes(ResultsJson.AcceptNonFinite(Encoding.UTF8.GetString(line)))
+                : line.ToArray();
+            doc = JsonDocument.Parse(bytes, Strict);
         }
         catch (JsonException ex)
         {

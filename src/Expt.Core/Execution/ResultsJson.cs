@@ -19,6 +19,70 @@ public static class ResultsJson
     private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
 
     /// <summary>
+    /// Python's <c>json.dump</c> writes non-finite floats as the bare words <c>NaN</c>, <c>Infinity</c> and
+    /// <c>-Infinity</c>, which are not JSON. Outside strings they become the strings <c>"NaN"</c>, <c>"Infinity"</c>
+    /// and <c>"-Infinity"</c> (how Expt stores and outputs non-finite numbers, always valid JSON); anything else is
+    /// returned unchanged.
+    /// </summary>
+    public static string AcceptNonFinite(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        if (!json.Contains("NaN", StringComparison.Ordinal) && !json.Contains("Infinity", StringComparison.Ordinal))
+        {
+            return json;
+        }
+        var sb = new StringBuilder(json.Length + 16);
+        var inString = false;
+        for (var i = 0; i < json.Length; i++)
+        {
+            var c = json[i];
+            if (inString)
+            {
+                sb.Append(c);
+                if (c == '\\' && i + 1 < json.Length)
+                {
+                    sb.Append(json[++i]);
+                }
+                else if (c == '"')
+                {
+                    inString = false;
+                }
+                continue;
+            }
+            if (c == '"')
+            {
+                inString = true;
+                sb.Append(c);
+                continue;
+            }
+            var word = Word(json, i);
+            if (word is "NaN" or "Infinity" or "-Infinity")
+            {
+                sb.Append('"').Append(word).Append('"');
+                i += word.Length - 1;
+                continue;
+            }
+            sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    // The bare word starting at i when it is a whole token (not part of a longer name).
+    private static string? Word(string json, int i)
+    {
+        foreach (var word in new[] { "NaN", "Infinity", "-Infinity" })
+        {
+            if (string.CompareOrdinal(json, i, word, 0, word.Length) == 0
+                && (i + word.Length == json.Length || !char.IsAsciiLetterOrDigit(json[i + word.Length]))
+                && (i == 0 || !char.IsAsciiLetterOrDigit(json[i - 1])))
+            {
+                return word;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
     /// Checks a results document a trial wrote: a JSON object, at most 64 levels deep, with no key twice at any level
     /// (one rule for results and metrics: such a record is refused, naming the key, because which value was meant
     /// cannot be known). Returns null when it is valid, else what is wrong.
@@ -91,6 +155,9 @@ public static class ResultsJson
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    /// <summary>How a non-finite number is written in stored and output JSON: "NaN", "Infinity" or "-Infinity".</summary>
+    public static string NonFinite(double value) => double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+
     private static void Write(Utf8JsonWriter writer, object? value)
     {
         switch (value)
@@ -99,10 +166,10 @@ public static class ResultsJson
                 element.WriteTo(writer);
                 break;
             case double d when !double.IsFinite(d):
-                writer.WriteStringValue(ParamValues.Format(d));
+                writer.WriteStringValue(NonFinite(d));
                 break;
             case float f when !float.IsFinite(f):
-                writer.WriteStringValue(ParamValues.Format((double)f));
+                writer.WriteStringValue(NonFinite(f));
                 break;
             case double d:
                 writer.WriteNumberValue(d);

@@ -34,7 +34,11 @@ public sealed record StudySpec
     /// <summary>The study seed; every trial seed derives from it.</summary>
     public long Seed { get; init; }
 
-    /// <summary>Worker slots; 0 means one per core.</summary>
+    /// <summary>
+    /// Trials at once, as users of joblib, yanex and GNU parallel write it: a positive number is that many; 0 (or
+    /// <c>auto</c>, <c>null</c>) is one per core; a negative number counts back from the cores as joblib does (-1 all
+    /// cores, -2 all but one). Resolved on each machine: see <see cref="EffectiveParallel"/>.
+    /// </summary>
     public int Parallel { get; init; }
 
     /// <summary>Per-trial time limit.</summary>
@@ -62,7 +66,15 @@ public sealed record StudySpec
     public string? SourceFile { get; init; }
 
     /// <summary>The number of worker slots to use on this machine.</summary>
-    public int EffectiveParallel => Parallel > 0 ? Parallel : Environment.ProcessorCount;
+    public int EffectiveParallel => ResolveParallel(Parallel, Environment.ProcessorCount);
+
+    /// <summary>Trials at once for a requested count on a machine of <paramref name="cores"/>: see <see cref="Parallel"/>.</summary>
+    public static int ResolveParallel(int requested, int cores) => requested switch
+    {
+        > 0 => requested,
+        0 => cores,
+        _ => Math.Max(1, cores + 1 + requested),
+    };
 
     /// <summary>
     /// What makes stored trials comparable with new ones: the seed, what runs and the parameter names. A study may

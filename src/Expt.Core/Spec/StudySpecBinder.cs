@@ -708,15 +708,15 @@ public sealed partial class StudySpecBinder
     private int Parallel(ConfigMapping root)
     {
         var scalar = Scalar(root, "parallel");
-        if (scalar is null || scalar.Text == "auto")
+        if (scalar is null || scalar.Text == "auto" || scalar.Value is null)
         {
             return 0;
         }
-        if (scalar.Value is long l and >= 1 and <= InputLimits.MaxParallel)
+        if (scalar.Value is long l and >= -InputLimits.MaxParallel and <= InputLimits.MaxParallel)
         {
             return (int)l;
         }
-        Error(scalar.Location, "parallel", $"expected 'auto' or a number of trials at once from 1 to {InputLimits.MaxParallel}, got '{InputLimits.Quote(scalar.Text)}'");
+        Error(scalar.Location, "parallel", $"expected auto, a number of trials at once up to {InputLimits.MaxParallel}, 0 for one per core, or a negative number (-1 all cores, -2 all but one), got '{InputLimits.Quote(scalar.Text)}'");
         return 0;
     }
 

@@ -2,17 +2,17 @@ namespace Expt.Statistics;
 
 /// <summary>
 /// Summary statistics of one sample. <see cref="Std"/> is the sample standard deviation (n − 1); the confidence
-/// interval is mean ± t(1 − α/2, n − 1) · sem. With n = 1, std, sem and the interval are NaN. NaN inputs are left
-/// out and counted in <see cref="NaNs"/>.
+/// interval is mean ± t(1 − α/2, n − 1) · sem. With n = 1, std, sem and the interval are NaN. Non-finite inputs (NaN,
+/// ±infinity: what a diverged run reports) are left out and counted in <see cref="NonFinite"/>.
 /// </summary>
-public sealed record Descriptive(int N, double Mean, double Std, double Sem, double CiLow, double CiHigh, double Min, double Median, double Max, int NaNs)
+public sealed record Descriptive(int N, double Mean, double Std, double Sem, double CiLow, double CiHigh, double Min, double Median, double Max, int NonFinite)
 {
     /// <summary>Describes a sample with a 95% confidence interval.</summary>
     public static Descriptive Of(IEnumerable<double> values, double confidence = 0.95)
     {
         ArgumentNullException.ThrowIfNull(values);
         var all = values.ToList();
-        var data = all.Where(v => !double.IsNaN(v)).Order().ToArray();
+        var data = all.Where(double.IsFinite).Order().ToArray();
         var nans = all.Count - data.Length;
         if (data.Length == 0)
         {

@@ -8,13 +8,13 @@ public sealed record GroupComparison(
     int NA, int NB, double MeanA, double MeanB, double Difference, double CiLow, double CiHigh,
     double WelchT, double WelchDf, double WelchP, double MannWhitneyU, double MannWhitneyZ, double MannWhitneyP)
 {
-    /// <summary>Compares two samples (NaNs left out) at the given confidence level.</summary>
+    /// <summary>Compares two samples (non-finite values left out) at the given confidence level.</summary>
     public static GroupComparison Of(IEnumerable<double> a, IEnumerable<double> b, double confidence = 0.95)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        var x = a.Where(v => !double.IsNaN(v)).ToArray();
-        var y = b.Where(v => !double.IsNaN(v)).ToArray();
+        var x = a.Where(double.IsFinite).ToArray();
+        var y = b.Where(double.IsFinite).ToArray();
         var (nx, ny) = (x.Length, y.Length);
         var mx = nx > 0 ? x.Average() : double.NaN;
         var my = ny > 0 ? y.Average() : double.NaN;

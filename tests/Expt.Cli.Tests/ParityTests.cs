@@ -1,0 +1,55 @@
+using System.Text.Json;
+
+namespace Expt.Cli.Tests;
+
+/// <summary>
+/// Users of the tools Expt replaces (ORruns, a counterfactual runner, sweepexp, yanex, PyExperimenter) switching to
+/// it: each test is written as such a user would work, with their habits (Python's json with NaN, Hydra overrides,
+/// -j 0, tagged compares, a table of rows filled then run in parts).
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class ParityTests : IDisposable
+{
+    private readonly Cli _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private async Task<List<JsonElement>> TrialsAsync(string study) =>
+        (await _cli.RunAsync("ls", "--study", study, "--format", "json")).Json().EnumerateArray().ToList();
+
+    [Fact]
+    public async Task Pythons_json_with_nan_and_infinity_is_accepted_stored_summarised_and_exported()
+    {
+        _cli.Write("trial.py", """
+            import json, math, os, sys
+            x = int(sys.argv[1])
+            value = {0: float("nan"), 1: float("inf"), 2: -float("inf")}.get(x, x * 1.5)
+            with open(os.environ["EXPT_METRICS"], "w") as m:
+                json.dump({"step": 0, "loss": value}, m); m.write("\n")
+                json.dump({"step": 1, "loss": 0.5}, m); m.write("\n")
+            json.dump({"value": value, "label": "NaN is a word here"}, open(os.environ["EXPT_RESULTS"], "w"))
+            """);
+        var run = await _cli.RunAsync("run", "--name", "nan", "--set", "x=range(5)", "--", "python3", "trial.py", "{x}");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        var trials = await TrialsAsync("nan");
+        trials.ShouldAllBe(t => t.GetProperty("status").GetString() == "completed");
+        trials.Select(t => t.GetProperty("results").GetProperty("value").ToString()).ShouldBe(["NaN", "Infinity", "-Infinity", "4.5", "6.0"]);
+        trials[0].GetProperty("results").GetProperty("label").GetString().ShouldBe("NaN is a word here");
+
+        var summary = (await _cli.RunAsync("summary", "nan", "--metric", "value", "--by", "x", "--format", "json")).Json().EnumerateArray().ToList();
+        summary.Sum(g => g.GetProperty("non_finite").GetInt32()).ShouldBe(3);
+        summary.Single(g => g.GetProperty("x").GetInt32() == 3).GetProperty("mean").GetDouble().ShouldBe(4.5);
+        var all = (await _cli.RunAsync("summary", "nan", "--metric", "value")).Stdout;
+        all.ShouldContain("NON-FINITE");
+
+        var csv = (await _cli.RunAsync("export", "nan", "--what", "trials", "--format", "csv")).Stdout.Split('\n');
+        var header = csv[0].Split(',').ToList();
+        var column = header.IndexOf("value");
+        csv.Skip(1).Take(3).Select(l => l.Split(',')[column]).ShouldBe(["NaN", "inf", "-inf"]);
+        var metrics = (await _cli.RunAsync("export", "nan", "--what", "metrics", "--format", "csv")).Stdout;
+        metrics.ShouldContain(",loss,0,NaN,");
+        var show = await _cli.RunAsync("show", trials[1].GetProperty("id").GetString()!, "--format", "json");
+        show.ExitCode.ShouldBe(0, show.ToString());
+        JsonDocument.Parse(show.Stdout).RootElement.GetProperty("metrics").GetProperty("loss").GetProperty("count").GetInt32().ShouldBe(2);
+    }
+}
