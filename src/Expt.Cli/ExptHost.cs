@@ -58,7 +58,11 @@ public static class ExptHost
         {
             parsed = ["--help"];
         }
-        env = ApplyStyle(parsed, env);
+        if (ApplyStyle(parsed, env) is not { } styled)
+        {
+            return ExitCodes.UsageError;
+        }
+        env = styled;
         var globals = new GlobalOptions();
         var root = new RootCommand("""
             Expt runs computational experiments (parameter sweeps × replications) in parallel, tracks everything they
@@ -136,8 +140,8 @@ public static class ExptHost
         return exit;
     }
 
-    /// <summary>Applies <c>--style</c> (or <c>$EXPT_STYLE</c>) before any command sees the console.</summary>
-    private static CliEnvironment ApplyStyle(string[] args, CliEnvironment env)
+    /// <summary>Applies <c>--style</c> (or <c>$EXPT_STYLE</c>) before any command sees the console; null (with the error said) for an unknown style.</summary>
+    private static CliEnvironment? ApplyStyle(string[] args, CliEnvironment env)
     {
         string? style = null;
         for (var i = 0; i < args.Length; i++)
@@ -151,14 +155,19 @@ public static class ExptHost
                 style = args[i]["--style=".Length..];
             }
         }
+        var source = style is null ? "EXPT_STYLE" : "--style";
         style ??= env.GetEnvironmentVariable("EXPT_STYLE");
-        return style?.ToLowerInvariant() switch
+        switch (style?.ToLowerInvariant())
         {
-            "rich" => env with { IsTerminal = true },
-            "plain" => env with { IsTerminal = false },
-            "markdown" => env with { IsTerminal = false, MarkdownTables = true },
-            _ => env,
-        };
+            case null or "" or "auto": return env;
+            case "rich": return env with { IsTerminal = true };
+            // "simple" is what ORruns calls plain output.
+            case "plain" or "simple": return env with { IsTerminal = false };
+            case "markdown": return env with { IsTerminal = false, MarkdownTables = true };
+            default:
+                env.Error.WriteLine($"error: {source}: '{Spec.InputLimits.Quote(style)}' is not a style; expected auto, rich, plain (or simple) or markdown");
+                return null;
+        }
     }
 
     private static string[] SelfCommand()

@@ -25,7 +25,7 @@ internal sealed class GlobalOptions
 
     public Option<string> Style { get; } = new("--style")
     {
-        Description = "Console style: auto (rich on a terminal, plain when piped), rich, plain or markdown; or $EXPT_STYLE",
+        Description = "Console style: auto (rich on a terminal, plain when piped), rich, plain (or simple) or markdown; or $EXPT_STYLE",
         Recursive = true,
         DefaultValueFactory = _ => "auto",
         HelpName = "auto|rich|plain|markdown",

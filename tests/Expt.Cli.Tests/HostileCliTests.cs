@@ -139,7 +139,7 @@ public sealed class HostileCliTests : IDisposable
         result.Exit.ShouldBe(0, result.Error);
         result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(1001);
         result.Error.ShouldContain("dry run: study cmd-");
-        result.Error.ShouldContain("1,000,000,000 points × 1 replications = 1,000,000,000 trials; the first 1,000 shown (--limit 0 shows all); nothing was run or stored");
+        result.Error.ShouldContain("1,000,000,000 points × 1 replication = 1,000,000,000 trials; the first 1,000 shown (--limit 0 shows all); nothing was run or stored");
         (GC.GetTotalAllocatedBytes() - before).ShouldBeLessThan(500L << 20);
         File.Exists(Path.Combine(_directory, ".expt", "expt.db")).ShouldBeFalse();
     }

@@ -59,4 +59,40 @@ public sealed class RenderingTests
             "0.2             1/1        0.5",
             "0.3             0/1          -"));
     }
+
+    private static string Rich(TableData table, int width)
+    {
+        var output = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Out = new Spectre.Console.AnsiConsoleOutput(output),
+            Ansi = Spectre.Console.AnsiSupport.No,
+            ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
+            Interactive = Spectre.Console.InteractionSupport.No,
+        });
+        console.Profile.Width = width;
+        console.Profile.Capabilities.Unicode = true;
+        var env = new CliEnvironment { Out = console, Error = TextWriter.Null, IsTerminal = true };
+        TableRenderer.Write(env, table, OutputFormat.Table);
+        return output.ToString();
+    }
+
+    [Fact]
+    public void On_an_80_column_terminal_no_number_or_word_is_split_and_hidden_columns_are_counted()
+    {
+        var table = PointTable.Build([
+            Trial("""{"problem":"rastrigin","cooling":0.99,"dim":5}""", 0, TrialStatus.Completed, """{"best":8.80412345,"accept_rate":0.171423456,"final_temperature":6.05012345,"distance_to_optimum":2.26412345}"""),
+            Trial("""{"problem":"rastrigin","cooling":0.99,"dim":5}""", 1, TrialStatus.Completed, """{"best":13.3212345,"accept_rate":0.027962345,"final_temperature":0.05154123,"distance_to_optimum":2.69912345}"""),
+            Trial("""{"problem":"ackley","cooling":0.9,"dim":5}""", 0, TrialStatus.Completed, """{"best":3.21812345,"accept_rate":0.396712345,"final_temperature":0.05154123,"distance_to_optimum":1.03912345}"""),
+        ]);
+        Rich(table, 80).ShouldBe(Cli.Lines(
+            "╭───────────┬─────────┬─────┬──────┬───────────────┬──────────────────╮",
+            "│ problem   │ cooling │ dim │ done │          best │      accept_rate │",
+            "├───────────┼─────────┼─────┼──────┼───────────────┼──────────────────┤",
+            "│ rastrigin │ 0.99    │ 5   │  2/2 │ 11.06 ± 3.194 │ 0.09969 ± 0.1014 │",
+            "│ ackley    │ 0.9     │ 5   │  1/1 │         3.218 │           0.3967 │",
+            "╰───────────┴─────────┴─────┴──────┴───────────────┴──────────────────╯",
+            "  2 more columns not shown (final_temperature, distance_to_optimum):   ",
+            "       widen the terminal, or use --format csv or --style plain        "));
+    }
 }

@@ -131,7 +131,7 @@ public sealed class RunEndToEndTests : IDisposable
         timedOut.GetProperty("error").GetString()!.ShouldStartWith("timed out after 1.0s; the process tree was killed");
 
         var retry = await _cli.RunAsync("retry", "faults", "--status", "timeout");
-        retry.Stderr.ShouldContain("reset 1 trials of faults to pending");
+        retry.Stderr.ShouldContain("reset 1 trial of faults to pending");
         _cli.Write("delay", "0");
         var rerun = await _cli.RunAsync("run", "study.yaml");
         rerun.ExitCode.ShouldBe(1, rerun.ToString()); // x=2 still fails

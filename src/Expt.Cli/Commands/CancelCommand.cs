@@ -36,7 +36,7 @@ internal sealed class CancelCommand(CliEnvironment env, GlobalOptions globals) :
             ? (await Lookup.TrialsAsync(store, prefixes, cancellationToken).ConfigureAwait(false)).Select(t => t.Id).ToList()
             : null;
         var count = await store.CancelAsync(studyId, ids, cancellationToken).ConfigureAwait(false);
-        await Env.Error.WriteLineAsync($"cancelled {count} trials").ConfigureAwait(false);
+        await Env.Error.WriteLineAsync($"cancelled {Text.Counted.Of(count, "trial")}").ConfigureAwait(false);
         return ExitCodes.Success;
     }
 }

@@ -51,7 +51,7 @@ internal sealed class ReportCommand(CliEnvironment env, GlobalOptions globals) :
             html.Append(E(description)).Append("<br>");
         }
         var counts = Enum.GetValues<TrialStatus>().Select(s => (s, trials.Count(t => t.Status == s))).Where(c => c.Item2 > 0);
-        html.Append(CultureInfo.InvariantCulture, $"{trials.Count} trials: ").Append(E(string.Join(", ", counts.Select(c => $"{c.Item2} {c.s.ToName()}"))))
+        html.Append(CultureInfo.InvariantCulture, $"{Text.Counted.Of(trials.Count, "trial")}: ").Append(E(string.Join(", ", counts.Select(c => $"{c.Item2} {c.s.ToName()}"))))
             .Append(CultureInfo.InvariantCulture, $"; created {study.Created:yyyy-MM-dd HH:mm} UTC; seed {study.Seed}")
             .Append(study.Tags.Count > 0 ? "; tags " + E(string.Join(", ", study.Tags)) : string.Empty).Append("</p>\n");
 

@@ -38,7 +38,7 @@ internal sealed class RetryCommand(CliEnvironment env, GlobalOptions globals) : 
             ? (await Lookup.TrialsAsync(store, prefixes, cancellationToken).ConfigureAwait(false)).Select(t => t.Id).ToList()
             : null;
         var count = await store.ResetAsync(study.Id, statuses, ids, cancellationToken).ConfigureAwait(false);
-        await Env.Error.WriteLineAsync($"reset {count} trials of {study.Name} to pending; run the study again to run them").ConfigureAwait(false);
+        await Env.Error.WriteLineAsync($"reset {Text.Counted.Of(count, "trial")} of {study.Name} to pending; run the study again to run them").ConfigureAwait(false);
         return ExitCodes.Success;
     }
 }

@@ -37,7 +37,7 @@ internal sealed class RmCommand(CliEnvironment env, GlobalOptions globals) : Exp
         {
             var study = await Lookup.StudyAsync(store, name, cancellationToken).ConfigureAwait(false);
             var counts = await store.CountAsync(study.Id, cancellationToken).ConfigureAwait(false);
-            if (!Confirm(parseResult, $"delete study {study.Name} and its {counts.Values.Sum()} trials?"))
+            if (!Confirm(parseResult, $"delete study {study.Name} and its {Text.Counted.Of(counts.Values.Sum(), "trial")}?"))
             {
                 return ExitCodes.UsageError;
             }
@@ -47,7 +47,7 @@ internal sealed class RmCommand(CliEnvironment env, GlobalOptions globals) : Exp
             return ExitCodes.Success;
         }
         var trials = await Lookup.TrialsAsync(store, prefixes, cancellationToken).ConfigureAwait(false);
-        if (!Confirm(parseResult, $"delete {trials.Count} trials ({string.Join(", ", trials.Select(t => t.Id))})?"))
+        if (!Confirm(parseResult, $"delete {Text.Counted.Of(trials.Count, "trial")} ({string.Join(", ", trials.Select(t => t.Id))})?"))
         {
             return ExitCodes.UsageError;
         }
@@ -56,7 +56,7 @@ internal sealed class RmCommand(CliEnvironment env, GlobalOptions globals) : Exp
         {
             DeleteDirectory(Storage.TrialDirectories.TrialPath(store.RunsDirectory, trial.StudyName, trial.Id));
         }
-        await Env.Error.WriteLineAsync($"deleted {trials.Count} trials").ConfigureAwait(false);
+        await Env.Error.WriteLineAsync($"deleted {Text.Counted.Of(trials.Count, "trial")}").ConfigureAwait(false);
         return ExitCodes.Success;
     }
 

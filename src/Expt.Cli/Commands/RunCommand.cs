@@ -8,6 +8,7 @@ using Expt.Execution;
 using Expt.Provenance;
 using Expt.Spec;
 using Expt.Storage;
+using Expt.Text;
 using Expt.Trials;
 using Spectre.Console;
 
@@ -109,9 +110,10 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         var pending = counts.GetValueOrDefault(TrialStatus.Pending);
         var finished = total - pending - counts.GetValueOrDefault(TrialStatus.Running);
         var verb = prepared.Created ? "created" : "resumed";
+        var work = pending == 0 ? "nothing to run" : $"{pending:N0} to run, {Math.Min(spec.EffectiveParallel, pending)} at once";
         await Env.Error.WriteLineAsync(
-            $"study {spec.Name} {verb}: {total} trials ({prepared.Plan.Count / spec.Replications} points × {spec.Replications} replications" +
-            (prepared.Added > 0 && !prepared.Created ? $", {prepared.Added} new" : string.Empty) + $"), {pending} to run, {spec.EffectiveParallel} at once; store {store.Description}").ConfigureAwait(false);
+            $"study {spec.Name} {verb}: {Counted.Of(total, "trial")} ({Counted.Of(prepared.Plan.Count / Math.Max(1, spec.Replications), "point")} × {Counted.Of(spec.Replications, "replication")}" +
+            (prepared.Added > 0 && !prepared.Created ? $", {prepared.Added:N0} new" : string.Empty) + $"), {work}; store {store.Description}").ConfigureAwait(false);
 
         if (parseResult.GetValue(_enqueueOnly))
         {
@@ -136,16 +138,14 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         }
 
         var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = prepared.Study.Id }, CancellationToken.None).ConfigureAwait(false);
-        if (!parseResult.GetValue(_quiet) || report.Interrupted)
-        {
-            TableRenderer.Write(Env, PointTable.Build(trials), OutputFormat.Table);
-        }
+        // -q leaves out the completed trials' lines, not the final table.
+        TableRenderer.Write(Env, PointTable.Build(trials), OutputFormat.Table);
         var failed = trials.Count(t => t.Status is TrialStatus.Failed or TrialStatus.Timeout);
         var completed = trials.Count(t => t.Status == TrialStatus.Completed);
         var left = trials.Count(t => t.Status is TrialStatus.Pending or TrialStatus.Cancelled or TrialStatus.Running);
         var thisRun = report.Worker.Total == 0
             ? "nothing was left to run (expt retry re-runs failed trials)"
-            : $"this run: {report.Worker.Total} trials in {DurationParser.Format(report.Worker.Elapsed)} ({progress.RateText()} trials/s)";
+            : $"this run: {Counted.Of(report.Worker.Total, "trial")} in {DurationParser.Format(report.Worker.Elapsed)} ({progress.RateText()} trials/s)";
         await Env.Error.WriteLineAsync($"{completed} completed, {failed} failed, {left} not run; {thisRun}").ConfigureAwait(false);
         if (failed > 0)
         {
@@ -155,7 +155,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         {
             if (report.Worker.GivenBack > 0)
             {
-                await Env.Error.WriteLineAsync($"{report.Worker.GivenBack} unfinished trials went back to the queue").ConfigureAwait(false);
+                await Env.Error.WriteLineAsync($"{Counted.Of(report.Worker.GivenBack, "unfinished trial")} went back to the queue").ConfigureAwait(false);
             }
             await Env.Error.WriteLineAsync("interrupted: run the same command again to finish the remaining trials").ConfigureAwait(false);
             return ExitCodes.Interrupted;
@@ -230,11 +230,11 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         if (small || spec.Space.IsSizeExact)
         {
             var points = small ? (limit > 0 && printed < limit ? printed / replications : spec.Space.Enumerate(spec.Seed).LongCount()) : (long)spec.Space.EstimatedSize;
-            count = $"{points:N0} points × {spec.Replications} replications = {points * spec.Replications:N0} trials";
+            count = $"{Counted.Of(points, "point")} × {Counted.Of(spec.Replications, "replication")} = {Counted.Of(points * spec.Replications, "trial")}";
         }
         else
         {
-            count = $"at most {spec.Space.EstimatedSize:N0} points × {spec.Replications} replications (before exclude and where)";
+            count = $"at most {spec.Space.EstimatedSize:N0} points × {Counted.Of(spec.Replications, "replication")} (before exclude and where)";
         }
         var cut = limit > 0 && printed == limit ? $"; the first {printed:N0} shown (--limit 0 shows all)" : string.Empty;
         Env.Error.WriteLine($"dry run: study {spec.Name}, {count}{cut}; nothing was run or stored");

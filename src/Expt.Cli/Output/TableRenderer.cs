@@ -30,23 +30,45 @@ internal static class TableRenderer
                 env.Out.Profile.Out.Writer.Write(ToMarkdown(table));
                 break;
             case OutputFormat.Table when env.IsTerminal:
-                var spectre = new Table().Border(TableBorder.Rounded);
-                for (var i = 0; i < table.Headers.Count; i++)
-                {
-                    var column = new TableColumn(new Markup($"[bold]{Markup.Escape(table.Headers[i])}[/]"));
-                    spectre.AddColumn(table.RightAligned.Contains(i) ? column.RightAligned() : column);
-                }
-                foreach (var row in table.Rows)
-                {
-                    spectre.AddRow(row.Select(c => (Spectre.Console.Rendering.IRenderable)new Markup(Style(c))).ToArray());
-                }
-                env.Out.Write(spectre);
+                env.Out.Write(Fit(table, env.Out.Profile.Width));
                 break;
             default:
                 env.Out.Profile.Out.Writer.Write(ToPlain(table));
                 break;
         }
         env.Out.Profile.Out.Writer.Flush();
+    }
+
+    /// <summary>
+    /// The table as it fits a terminal of <paramref name="width"/> columns: no cell is wrapped (a number or a word is
+    /// never split across lines); columns that do not fit are left out from the right, and a caption says how many and
+    /// how to see them. A single column wider than the terminal is cut with an ellipsis.
+    /// </summary>
+    internal static Table Fit(TableData table, int width)
+    {
+        // A rounded table costs one border column, plus a space on each side and a border after every column.
+        var widths = table.Headers.Select((h, i) => Math.Max(h.Length, table.Rows.Count == 0 ? 0 : table.Rows.Max(r => r[i].Length))).ToArray();
+        var shown = widths.Length;
+        while (shown > 1 && 1 + widths.Take(shown).Sum(w => w + 3) > width)
+        {
+            shown--;
+        }
+        var spectre = new Table().Border(TableBorder.Rounded);
+        for (var i = 0; i < shown; i++)
+        {
+            var column = new TableColumn(new Markup($"[bold]{Markup.Escape(table.Headers[i])}[/]")).NoWrap();
+            spectre.AddColumn(table.RightAligned.Contains(i) ? column.RightAligned() : column);
+        }
+        foreach (var row in table.Rows)
+        {
+            spectre.AddRow(row.Take(shown).Select(c => (Spectre.Console.Rendering.IRenderable)new Markup(Style(c)) { Overflow = Overflow.Ellipsis }).ToArray());
+        }
+        if (shown < widths.Length)
+        {
+            var hidden = table.Headers.Skip(shown).ToList();
+            spectre.Caption($"{Expt.Text.Counted.Of(hidden.Count, "more column")} not shown ({Markup.Escape(Expt.Spec.InputLimits.Quote(string.Join(", ", hidden)))}): widen the terminal, or use --format csv or --style plain");
+        }
+        return spectre;
     }
 
     private static string Style(string cell) => cell switch
