@@ -76,7 +76,7 @@ public sealed class HostileCliTests : IDisposable
         { "set of timeout overflow", ["run", "study.yaml", "--set", "timeout=99999999999h"], 2, "of at most 30d" },
         { "set of a 39-digit value", ["run", "study.yaml", "--set", "x=123456789012345678901234567890123456789"], 2, "is out of range" },
         { "set of a deep list", ["run", "study.yaml", "--set", "x=" + new string('[', 100_000) + new string(']', 100_000)], 2, "nested more than 64 levels deep" },
-        { "set of a deep dotted name", ["run", "study.yaml", "--set", string.Join('.', Enumerable.Range(0, 3000).Select(i => "a" + i)) + "=1"], 2, "parameter name too long" },
+        { "set of a deep dotted name", ["run", "study.yaml", "--set", string.Join('.', Enumerable.Range(0, 3000).Select(i => "a" + i)) + "=1"], 2, "key too long" },
         { "name with a slash", ["run", "study.yaml", "--name", "../../etc"], 2, "--name: '../../etc' is not a valid study name" },
         { "file and command", ["run", "study.yaml", "--", "echo"], 2, "give either a study file or a command after --" },
         { "no such study file", ["run", "nope.yaml"], 2, "nope.yaml: no such study file" },

@@ -52,4 +52,51 @@ public sealed class ParityTests : IDisposable
         show.ExitCode.ShouldBe(0, show.ToString());
         JsonDocument.Parse(show.Stdout).RootElement.GetProperty("metrics").GetProperty("loss").GetProperty("count").GetInt32().ShouldBe(2);
     }
+
+    [Fact]
+    public async Task Hydra_overrides_refuse_typos_add_and_remove_parameters_and_a_seed_parameter_is_reachable()
+    {
+        // A PyExperimenter table whose keyfields are dataset and seed, as its users write it.
+        _cli.Write("keys.py", """
+            import json, os, sys
+            json.dump({"seed_param": int(sys.argv[1]), "trial_seed": int(sys.argv[2])}, open(os.environ["EXPT_RESULTS"], "w"))
+            """);
+        _cli.Write("study.yaml", """
+            name: keyfields
+            command: python3 keys.py {params.seed} {trial_seed}
+            params:
+              dataset: [iris]
+              seed: [1, 2]
+            replications: 1
+            """);
+        var typo = await _cli.RunAsync("run", "study.yaml", "--set", "replicatons=3");
+        typo.ExitCode.ShouldBe(2, typo.ToString());
+        typo.Stderr.Trim().ShouldBe("error: --set: replicatons: the study has no key or parameter 'replicatons' (did you mean 'replications'?); --set changes what the study already has: write --set +replicatons=... to add a parameter");
+        var foreign = await _cli.RunAsync("run", "study.yaml", "--set", "max_workers=3");
+        foreign.ExitCode.ShouldBe(2, foreign.ToString());
+        var ambiguous = await _cli.RunAsync("run", "study.yaml", "--set", "seed=3");
+        ambiguous.ExitCode.ShouldBe(2);
+        ambiguous.Stderr.ShouldContain("write --set params.seed=... for the parameter or --set study.seed=... for the study's seed");
+        (await _cli.RunAsync("studies", "--format", "json")).Stdout.ShouldNotContain("keyfields");
+
+        var run = await _cli.RunAsync("run", "study.yaml", "--set", "params.seed=3,4", "--set", "study.seed=11", "--set", "+lr=0.5", "--set", "~dataset");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        var trials = await TrialsAsync("keyfields");
+        trials.Select(t => t.GetProperty("params").ToString()).ShouldBe(["{\"seed\":3,\"lr\":0.5}", "{\"seed\":4,\"lr\":0.5}"]);
+        foreach (var trial in trials)
+        {
+            var results = trial.GetProperty("results");
+            results.GetProperty("seed_param").GetInt64().ShouldBe(trial.GetProperty("params").GetProperty("seed").GetInt64());
+            results.GetProperty("trial_seed").GetInt64().ShouldBe(trial.GetProperty("seed").GetInt64());
+        }
+
+        _cli.Write("bare.yaml", "name: bare\ncommand: echo {seed}\nparams:\n  seed: [1, 2]\n");
+        var bare = await _cli.RunAsync("run", "bare.yaml");
+        bare.ExitCode.ShouldBe(2);
+        bare.Stderr.Trim().ShouldBe("error: bare.yaml:2: command: {seed} is ambiguous: 'seed' is a parameter and also a placeholder every trial has; write {params.seed} for the parameter or {trial_seed} for the trial's seed");
+
+        var fileless = await _cli.RunAsync("run", "--name", "fileless", "--set", "x=1,2", "--", "true");
+        fileless.ExitCode.ShouldBe(0, fileless.ToString());
+        (await TrialsAsync("fileless")).Count.ShouldBe(2);
+    }
 }

@@ -81,15 +81,16 @@ public sealed class CommandExecutor : ITrialExecutor
         Directory.CreateDirectory(dir);
         var lease = context.Lease;
         var paramsJson = context.Params.ToNestedJson();
-        var argv = _command.Render(name => name switch
+        var argv = _command.Render(placeholder => CommandTemplate.Resolve(placeholder) switch
         {
-            "seed" => lease.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "trial_id" => lease.TrialId,
-            "replicate" => lease.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "trial_dir" => dir,
-            "study" => lease.StudyName,
-            "params_json" => paramsJson,
-            _ => context.Params.TryGetValue(name, out var v) ? ParamValues.Format(v) : null,
+            (BuiltIn: "seed", _) => lease.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            (BuiltIn: "trial_id", _) => lease.TrialId,
+            (BuiltIn: "replicate", _) => lease.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            (BuiltIn: "trial_dir", _) => dir,
+            (BuiltIn: "study", _) => lease.StudyName,
+            (BuiltIn: "params_json", _) => paramsJson,
+            (_, Parameter: { } name) => context.Params.TryGetValue(name, out var v) ? ParamValues.Format(v) : null,
+            _ => null,
         });
 
         var info = new ProcessStartInfo(argv[0])

@@ -13,6 +13,34 @@ public sealed partial class CommandTemplate
     /// <summary>Placeholders every trial provides besides its parameters.</summary>
     public static readonly IReadOnlyList<string> BuiltIns = ["seed", "trial_id", "replicate", "trial_dir", "study", "params_json"];
 
+    /// <summary>
+    /// Other names for built-ins, so a study whose parameters are called <c>seed</c>, <c>replicate</c> or
+    /// <c>study</c> can still reach the trial's own (the parameter is then <c>{params.seed}</c>).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["trial_seed"] = "seed",
+        ["trial_replicate"] = "replicate",
+        ["study_name"] = "study",
+    };
+
+    /// <summary>
+    /// What a placeholder stands for: a built-in (aliases resolved) or a parameter (<c>params.</c> removed).
+    /// </summary>
+    public static (string? BuiltIn, string? Parameter) Resolve(string placeholder)
+    {
+        ArgumentNullException.ThrowIfNull(placeholder);
+        if (Aliases.TryGetValue(placeholder, out var builtIn))
+        {
+            return (builtIn, null);
+        }
+        if (placeholder.StartsWith("params.", StringComparison.Ordinal))
+        {
+            return (null, placeholder["params.".Length..]);
+        }
+        return BuiltIns.Contains(placeholder) ? (placeholder, null) : (null, placeholder);
+    }
+
     [GeneratedRegex(@"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_.\-]*)\}", RegexOptions.CultureInvariant)]
     private static partial Regex Placeholder();
 

@@ -59,6 +59,6 @@ public static class StudyLoader
             new ConfigEntry("name", SourceLocation.CommandLine, new ConfigScalar(name, true, SourceLocation.CommandLine)),
             new ConfigEntry("command", SourceLocation.CommandLine, new ConfigScalar(command, true, SourceLocation.CommandLine)),
         ], SourceLocation.CommandLine);
-        return StudySpecBinder.Bind(ConfigOverrides.Apply(root, overrides), options);
+        return StudySpecBinder.Bind(ConfigOverrides.Apply(root, overrides, OverrideMode.Open), options);
     }
 }

@@ -108,11 +108,17 @@ public sealed partial class StudySpecBinder
             try
             {
                 command = new CommandTemplate(commandText, shell);
-                var known = declared.Concat(CommandTemplate.BuiltIns).ToHashSet(StringComparer.Ordinal);
+                var known = declared.Concat(declared.Select(d => "params." + d)).Concat(CommandTemplate.BuiltIns).Concat(CommandTemplate.Aliases.Keys).ToHashSet(StringComparer.Ordinal);
                 foreach (var placeholder in command.Placeholders.Where(p => !known.Contains(p)))
                 {
                     var suggestion = Suggest(placeholder, known);
                     Error(location, "command", $"unknown placeholder {{{placeholder}}}{(suggestion is null ? string.Empty : $" (did you mean {{{suggestion}}}?)")}; expected a parameter name or one of {string.Join(", ", CommandTemplate.BuiltIns.Select(b => "{" + b + "}"))}");
+                }
+                // A parameter named like a built-in ('seed' is a common key field): the bare name could mean either.
+                foreach (var placeholder in command.Placeholders.Where(p => CommandTemplate.BuiltIns.Contains(p) && declared.Contains(p)))
+                {
+                    var builtIn = CommandTemplate.Aliases.FirstOrDefault(a => a.Value == placeholder).Key is { } alias ? $"{{{alias}}} for the trial's {placeholder}" : $"$EXPT_{placeholder.ToUpperInvariant()} for the trial's {placeholder}";
+                    Error(location, "command", $"{{{placeholder}}} is ambiguous: '{placeholder}' is a parameter and also a placeholder every trial has; write {{params.{placeholder}}} for the parameter or {builtIn}");
                 }
                 // Found now, not when the first trial fails to start: an argument or EXPT_PARAMS beyond what Linux passes.
                 var paramsJson = space.Names.Sum(n => n.Length + LongestValue(space, n) + 8);
@@ -120,23 +126,25 @@ public sealed partial class StudySpecBinder
                 {
                     Error(root.Find("params")?.KeyLocation ?? location, "params", $"the parameters of one trial may take {paramsJson / 1024:N0} KiB, more than the 128 KiB one environment variable (EXPT_PARAMS) can carry; pass large inputs as file paths");
                 }
-                else if (command.LongestArgument(name => name switch
+                else if (command.LongestArgument(name => CommandTemplate.Resolve(name) switch
                 {
-                    "trial_dir" => 4096,
-                    "params_json" => paramsJson,
-                    "seed" or "replicate" => 20,
-                    "trial_id" => 8,
-                    "study" => InputLimits.MaxNameLength,
-                    _ => LongestValue(space, name),
+                    (BuiltIn: "trial_dir", _) => 4096,
+                    (BuiltIn: "params_json", _) => paramsJson,
+                    (BuiltIn: "seed" or "replicate", _) => 20,
+                    (BuiltIn: "trial_id", _) => 8,
+                    (BuiltIn: "study", _) => InputLimits.MaxNameLength,
+                    (_, Parameter: { } parameter) => LongestValue(space, parameter),
+                    _ => 0,
                 }) is var longest && longest > ArgumentLimit)
                 {
                     Error(location, "command", $"an argument of this command may be {longest / 1024:N0} KiB long, more than the 128 KiB Linux passes in one argument; pass large inputs as file paths");
                 }
                 foreach (var (placeholder, where) in command.PlaceholdersReadAsCode().Distinct())
                 {
-                    if (known.Contains(placeholder) && MayHoldText(space, placeholder))
+                    var resolved = CommandTemplate.Resolve(placeholder);
+                    if (known.Contains(placeholder) && MayHoldText(space, resolved.BuiltIn, resolved.Parameter))
                     {
-                        var variable = placeholder is "trial_dir" or "params_json" ? "EXPT_" + placeholder.ToUpperInvariant() : CommandTemplate.EnvironmentName(placeholder);
+                        var variable = resolved.BuiltIn is "trial_dir" or "params_json" ? "EXPT_" + resolved.BuiltIn.ToUpperInvariant() : CommandTemplate.EnvironmentName(resolved.Parameter ?? resolved.BuiltIn!);
                         var fix = command.Shell
                             ? $"write it bare ({{{placeholder}}}: Expt quotes it) or use \"${variable}\""
                             : $"pass it as an argument after the script (sh -c '... \"$1\"' sh {{{placeholder}}}) or read \"${variable}\"";
@@ -554,15 +562,19 @@ public sealed partial class StudySpecBinder
     }
 
     /// <summary>True when a placeholder may be replaced by text that is not a number (and could hold shell syntax).</summary>
-    private static bool MayHoldText(ParamSpace space, string name)
+    private static bool MayHoldText(ParamSpace space, string? builtIn, string? name)
     {
         static bool Text(object? value) => value is string;
-        switch (name)
+        switch (builtIn)
         {
             case "seed" or "replicate" or "trial_id" or "study":
                 return false; // numbers, hex, and names restricted to [A-Za-z0-9._-]
             case "trial_dir" or "params_json":
                 return true;
+        }
+        if (name is null)
+        {
+            return false;
         }
         foreach (var axis in space.Axes)
         {
