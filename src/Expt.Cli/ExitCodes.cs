@@ -18,6 +18,9 @@ public static class ExitCodes
     /// <summary>The store could not be opened or written.</summary>
     public const int StoreError = 4;
 
+    /// <summary>Trials this run or worker was running were cancelled from outside (<c>expt cancel</c>, the dashboard).</summary>
+    public const int Cancelled = 5;
+
     /// <summary>Interrupted by Ctrl+C or a termination signal; interrupted trials are cancelled and resume on the next run.</summary>
     public const int Interrupted = 130;
 }

@@ -99,4 +99,28 @@ public sealed class ParityTests : IDisposable
         fileless.ExitCode.ShouldBe(0, fileless.ToString());
         (await TrialsAsync("fileless")).Count.ShouldBe(2);
     }
+
+    [Fact]
+    public async Task Expt_cancel_during_a_run_stops_its_trials_within_a_second_and_the_run_says_so()
+    {
+        using var run = _cli.Start("run", "--name", "long", "-j", "2", "--set", "x=1,2,3", "--", "sleep", "47.25");
+        run.StandardInput.Close();
+        await Cli.WaitUntilAsync(() =>
+        {
+            var ls = _cli.RunAsync("ls", "--study", "long", "--status", "running", "--format", "json").GetAwaiter().GetResult();
+            return ls.ExitCode == 0 && ls.Json().GetArrayLength() == 2;
+        }, TimeSpan.FromSeconds(60), "two trials running");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var cancel = await _cli.RunAsync("cancel", "long");
+        cancel.ExitCode.ShouldBe(0, cancel.ToString());
+        var result = await Cli.WaitAsync(run, TimeSpan.FromSeconds(30));
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10), "the run ends soon after expt cancel, not when its trials would have finished");
+        result.ExitCode.ShouldBe(5, result.ToString());
+        result.Stdout.Split('\n').Count(l => l.Contains("cancelled", StringComparison.Ordinal) && l.Contains("cancelled by expt cancel", StringComparison.Ordinal)).ShouldBe(2, result.ToString());
+        result.Stdout.ShouldNotContain("not recorded");
+        result.Stderr.ShouldContain("2 running trials were cancelled by expt cancel; run them again with: expt retry long");
+        var trials = await TrialsAsync("long");
+        trials.ShouldAllBe(t => t.GetProperty("status").GetString() == "cancelled");
+        Cli.ProcessesRunning("sleep", "47.25").ShouldBeEmpty();
+    }
 }

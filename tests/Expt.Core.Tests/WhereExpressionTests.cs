@@ -37,4 +37,28 @@ public sealed class WhereExpressionTests
     [InlineData("(a > 1", "expected ')'")]
     public void Errors_say_where(string text, string expected) =>
         Should.Throw<FormatException>(() => WhereExpression.Parse(text)).Message.ShouldContain(expected);
+
+    [Theory]
+    [InlineData("y _> 0", "unexpected '_' at column 3")]
+    [InlineData("x_ > 0 and _", "")]
+    [InlineData("_", "")]
+    public void A_name_of_underscores_ends_instead_of_looping_forever(string text, string expected)
+    {
+        // Found by the mutated-study property: "y _> 0" made the tokenizer add empty names until memory ran out.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            WhereExpression.Parse(text);
+            expected.ShouldBeEmpty();
+        }
+        catch (FormatException ex)
+        {
+            ex.Message.ShouldContain(expected);
+        }
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public void Names_may_hold_underscores_anywhere() =>
+        WhereExpression.Parse("_a > 1 and b_ == 2 and c_d.e_ in [1]").Names.ShouldBe(["_a", "b_", "c_d.e_"]);
 }

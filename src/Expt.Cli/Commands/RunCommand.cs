@@ -160,6 +160,11 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             await Env.Error.WriteLineAsync("interrupted: run the same command again to finish the remaining trials").ConfigureAwait(false);
             return ExitCodes.Interrupted;
         }
+        if (report.Worker.CancelledInStore > 0)
+        {
+            await Env.Error.WriteLineAsync($"{Counted.Of(report.Worker.CancelledInStore, "running trial")} {(report.Worker.CancelledInStore == 1 ? "was" : "were")} cancelled by expt cancel; run them again with: expt retry {spec.Name}").ConfigureAwait(false);
+            return ExitCodes.Cancelled;
+        }
         return failed > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
     }
 

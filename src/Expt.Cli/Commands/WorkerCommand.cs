@@ -106,6 +106,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         // Terminated (SIGTERM, SIGUSR2): a clean shutdown on request, its unfinished trials already back in the queue.
         return interruptions.Terminated ? ExitCodes.Success
             : interruptions.Interrupted ? ExitCodes.Interrupted
+            : report.CancelledInStore > 0 ? ExitCodes.Cancelled
             : report.Failed + report.TimedOut > 0 ? ExitCodes.TrialsFailed
             : ExitCodes.Success;
     }

@@ -106,7 +106,8 @@ internal static class TrialJson
         double d when double.IsFinite(d) => d.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
         decimal m when m.Scale > 6 => ((double)m).ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
         double d when !double.IsFinite(d) => Cell(d),
-        // A long string or a big array is shown by its start and size, never whole: one result cannot flood a table.
+        // An array by its first values and shape; a long string by its start and size: one result cannot flood a table.
+        string s when s.StartsWith('[') && Text.ArrayPreview.Describe(s) is { } preview => preview,
         _ => Execution.TrialWarnings.Cut(ParamValues.Format(value), 80),
     };
 }

@@ -38,7 +38,8 @@ public static class ResultValues
 
     private static void Read(byte[] json, List<KeyValuePair<string, object?>> values)
     {
-        var reader = new Utf8JsonReader(json);
+        // Not the final block: a listing's preview may end mid-value, and what it has is still shown.
+        var reader = new Utf8JsonReader(json, isFinalBlock: false, state: default);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return;
@@ -59,9 +60,20 @@ public static class ResultValues
                 },
                 JsonTokenType.True => true,
                 JsonTokenType.False => false,
-                JsonTokenType.StartObject or JsonTokenType.StartArray => JsonElement.ParseValue(ref reader).GetRawText(),
+                JsonTokenType.StartObject or JsonTokenType.StartArray => null,
                 _ => null,
             };
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                var start = (int)reader.TokenStartIndex;
+                if (!reader.TrySkip())
+                {
+                    // Cut off (a preview): keep its start, which a preview of the value can still describe.
+                    values.Add(KeyValuePair.Create(name, (object?)System.Text.Encoding.UTF8.GetString(json, start, json.Length - start)));
+                    return;
+                }
+                value = System.Text.Encoding.UTF8.GetString(json, start, (int)reader.BytesConsumed - start);
+            }
             values.Add(KeyValuePair.Create(name, value));
         }
     }

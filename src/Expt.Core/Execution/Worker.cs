@@ -38,7 +38,7 @@ public sealed class Worker
     private int _spooled, _unkept;
     private bool _othersRunning;
     private long _othersCheckedAt;
-    private int _completed, _failed, _timedOut, _cancelled, _refused, _started, _givenBack;
+    private int _completed, _failed, _timedOut, _cancelled, _refused, _started, _givenBack, _cancelledInStore;
 
     /// <summary>Creates a worker.</summary>
     /// <param name="store">Where trials come from and outcomes go.</param>
@@ -70,6 +70,12 @@ public sealed class Worker
 
         /// <summary>The store was out of reach too long: the lease is presumed lost, the outcome is not written.</summary>
         public bool Abandoned { get; set; }
+
+        /// <summary>Its process has started (so stopping it is worth a look at the store every second).</summary>
+        public bool Started { get; set; }
+
+        /// <summary>Cancelled in the store (<c>expt cancel</c>, the dashboard) while it ran: stopped, nothing to write.</summary>
+        public bool CancelledInStore { get; set; }
     }
 
     private sealed record Done(TrialContext Context, TrialOutcome Outcome);
@@ -97,6 +103,7 @@ public sealed class Worker
         var slots = Enumerable.Range(0, _options.Slots).Select(slot => Task.Run(() => SlotAsync(slot, ready.Reader, done.Writer, stop), CancellationToken.None)).ToArray();
         var writer = Task.Run(() => WriterAsync(done.Reader), CancellationToken.None);
         var heartbeat = Task.Run(() => HeartbeatAsync(heartbeatStop.Token), CancellationToken.None);
+        var watch = Task.Run(() => WatchCancellationsAsync(heartbeatStop.Token), CancellationToken.None);
         Exception? failure = null;
         try
         {
@@ -121,6 +128,7 @@ public sealed class Worker
         await writer.ConfigureAwait(false);
         await heartbeatStop.CancelAsync().ConfigureAwait(false);
         await heartbeat.ConfigureAwait(false);
+        await watch.ConfigureAwait(false);
         var unstarted = new List<TrialLease>();
         while (_unstarted.TryDequeue(out var lease))
         {
@@ -151,7 +159,11 @@ public sealed class Worker
         {
             throw new InvalidOperationException($"the store failed: {failure.Message}", failure);
         }
-        return new WorkerReport(_completed, _failed, _timedOut, _cancelled, _refused, _time.GetElapsedTime(startedAt)) { GivenBack = _givenBack + unstarted.Count };
+        return new WorkerReport(_completed, _failed, _timedOut, _cancelled, _refused, _time.GetElapsedTime(startedAt))
+        {
+            GivenBack = _givenBack + unstarted.Count,
+            CancelledInStore = _cancelledInStore,
+        };
     }
 
     private void Interrupt(bool giveBack)
@@ -306,6 +318,7 @@ public sealed class Worker
                 continue;
             }
             Interlocked.Increment(ref _started);
+            item.Started = true;
             var context = new TrialContext(lease, ParamSet.FromJson(lease.ParamsJson), TrialDirectories.TrialPath(_store.RunsDirectory, lease.StudyName, lease.TrialId), slot)
             {
                 AppendMetrics = points => _store.AppendMetricsAsync(lease, points, CancellationToken.None),
@@ -428,6 +441,10 @@ public sealed class Worker
                     toGiveBack.Add(lease);
                     continue;
                 }
+                if (flight is { CancelledInStore: true })
+                {
+                    continue; // The store has it as cancelled already.
+                }
                 toComplete.Add((index, new TrialCompletion(lease, d.Outcome)));
             }
             if (toComplete.Count > 0)
@@ -436,6 +453,11 @@ public sealed class Worker
                 for (var i = 0; i < toComplete.Count; i++)
                 {
                     outcomes[toComplete[i].Index] = accepted is not null && accepted[i];
+                }
+                if (accepted is not null && accepted.Contains(false))
+                {
+                    // A trial too quick for the watch: its completion was refused because it was cancelled meanwhile.
+                    await MarkCancelledInStoreAsync(toComplete.Where((_, i) => !accepted[i]).Select(c => batch[c.Index].Context.Lease.TrialId).ToList()).ConfigureAwait(false);
                 }
             }
             if (toGiveBack.Count > 0)
@@ -454,6 +476,13 @@ public sealed class Worker
                 {
                     Interlocked.Increment(ref _givenBack);
                     _observer?.TrialFinished(context, outcome with { Status = TrialStatus.Pending, Error = "given back to the queue" }, accepted: true);
+                    continue;
+                }
+                if (item is { CancelledInStore: true })
+                {
+                    Interlocked.Increment(ref _cancelled);
+                    Interlocked.Increment(ref _cancelledInStore);
+                    _observer?.TrialFinished(context, outcome with { Status = TrialStatus.Cancelled, Error = CancelledByUser }, accepted: true);
                     continue;
                 }
                 if (!accepted)
@@ -541,6 +570,73 @@ public sealed class Worker
             Interlocked.Increment(ref kept[i] ? ref _spooled : ref _unkept);
         }
         return kept;
+    }
+
+    /// <summary>What a trial cancelled in the store while it ran reports.</summary>
+    public const string CancelledByUser = "cancelled by expt cancel";
+
+    /// <summary>
+    /// Every <see cref="WorkerOptions.CancelCheck"/>, asks the store whether a running trial was cancelled
+    /// (<c>expt cancel</c>, the dashboard), and stops it: a read of a few rows, where waiting for the next heartbeat
+    /// would let a cancelled trial run on for up to ten seconds.
+    /// </summary>
+    private async Task WatchCancellationsAsync(CancellationToken cancellationToken)
+    {
+        if (_options.CancelCheck <= TimeSpan.Zero)
+        {
+            return;
+        }
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.CancelCheck, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            var running = _inFlight.Values.Where(h => h.Started && !h.Abandoned && !h.CancelledInStore).Select(h => h.Lease.TrialId).Take(1000).ToList();
+            if (running.Count == 0)
+            {
+                continue;
+            }
+            try
+            {
+                using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bounded.CancelAfter(_options.CancelCheck * 4);
+                await MarkCancelledInStoreAsync(running, bounded.Token).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The heartbeat judges outages; a missed look here only delays a cancellation.
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task MarkCancelledInStoreAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<TrialRecord> records;
+        try
+        {
+            records = await _store.ListTrialsAsync(new TrialFilter { Ids = ids, PreviewChars = 0 }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+        foreach (var record in records.Where(r => r.Status == TrialStatus.Cancelled))
+        {
+            if (_inFlight.TryGetValue(record.Id, out var item) && !item.CancelledInStore)
+            {
+                item.CancelledInStore = true;
+                Cancel(item);
+            }
+        }
     }
 
     private async Task HeartbeatAsync(CancellationToken cancellationToken)

@@ -60,4 +60,10 @@ public sealed record WorkerOptions
 
     /// <summary>The most trials claimed ahead of free slots, when trials are short.</summary>
     public int MaxPrefetch { get; init; } = 4000;
+
+    /// <summary>
+    /// How often running trials are looked up in the store to stop those cancelled there (<c>expt cancel</c>);
+    /// zero turns the look off, leaving it to the heartbeat.
+    /// </summary>
+    public TimeSpan CancelCheck { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -12,6 +12,9 @@ public sealed record WorkerReport(int Completed, int Failed, int TimedOut, int C
     /// <summary>Trials given back to the queue (claimed but not started, or preempted).</summary>
     public int GivenBack { get; init; }
 
+    /// <summary>Trials cancelled in the store (<c>expt cancel</c>, the dashboard) while this worker ran them; counted in <see cref="Cancelled"/> too.</summary>
+    public int CancelledInStore { get; init; }
+
     /// <summary>Every attempt that ended.</summary>
     public int Total => Completed + Failed + TimedOut + Cancelled;
 }

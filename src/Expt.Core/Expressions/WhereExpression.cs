@@ -205,7 +205,9 @@ public sealed class WhereExpression
             }
             else if (char.IsLetter(c) || c == '_')
             {
-                while (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] is '_' or '.' or '-' && i + 1 < text.Length && char.IsLetter(text[i + 1])))
+                // The first character always moves on: a name that could end where it starts would loop forever.
+                i++;
+                while (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '_' || (text[i] is '.' or '-' && i + 1 < text.Length && char.IsLetter(text[i + 1]))))
                 {
                     i++;
                 }
