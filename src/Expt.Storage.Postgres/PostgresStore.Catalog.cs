@@ -66,7 +66,7 @@ public sealed partial class PostgresStore
         {
             // Binary COPY into a private staging table, then one INSERT ... ON CONFLICT DO NOTHING: a million trials
             // take seconds, and concurrent fillers of the same study add each key exactly once.
-            using (var create = Command("CREATE TEMP TABLE staging (id text COLLATE \"C\", key text COLLATE \"C\", seq bigint, replicate integer, params text, seed bigint, priority integer, max_attempts integer) ON COMMIT DROP", connection, tx))
+            using (var create = Command("CREATE TEMP TABLE staging (id text COLLATE \"C\", key text COLLATE \"C\", seq bigint, replicate integer, params text, seed bigint, priority integer, max_attempts integer, name text) ON COMMIT DROP", connection, tx))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -84,13 +84,21 @@ public sealed partial class PostgresStore
                     writer.Write(trial.Seed, NpgsqlDbType.Bigint);
                     writer.Write(trial.Priority, NpgsqlDbType.Integer);
                     writer.Write(trial.MaxAttempts, NpgsqlDbType.Integer);
+                    if (trial.Name is null)
+                    {
+                        writer.WriteNull();
+                    }
+                    else
+                    {
+                        writer.Write(trial.Name, NpgsqlDbType.Text);
+                    }
                 }
                 await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
             var inserted = new HashSet<string>(trials.Count, StringComparer.Ordinal);
             using (var insert = Command(
-                "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created) " +
-                "SELECT id, @s, key, seq, replicate, params, seed, priority, 'pending', 0, max_attempts, @now FROM staging ORDER BY seq " +
+                "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name) " +
+                "SELECT id, @s, key, seq, replicate, params, seed, priority, 'pending', 0, max_attempts, @now, name FROM staging ORDER BY seq " +
                 "ON CONFLICT DO NOTHING RETURNING key", connection, tx))
             {
                 insert.Parameters.AddWithValue("s", StudyKey(studyId));
@@ -137,9 +145,9 @@ public sealed partial class PostgresStore
     private async Task<List<NewTrial>> InsertWithNewIdsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string studyId, List<NewTrial> trials, HashSet<string> inserted, CancellationToken cancellationToken)
     {
         using var insert = Command(
-            "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created) " +
-            "SELECT id, @s, key, seq, replicate, params, seed, priority, 'pending', 0, max_attempts, @now " +
-            "FROM unnest(@ids, @keys, @seqs, @replicates, @params, @seeds, @priorities, @maxes) AS n(id, key, seq, replicate, params, seed, priority, max_attempts) " +
+            "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name) " +
+            "SELECT id, @s, key, seq, replicate, params, seed, priority, 'pending', 0, max_attempts, @now, name " +
+            "FROM unnest(@ids, @keys, @seqs, @replicates, @params, @seeds, @priorities, @maxes, @names) AS n(id, key, seq, replicate, params, seed, priority, max_attempts, name) " +
             "ON CONFLICT DO NOTHING RETURNING key", connection, tx);
         insert.Parameters.AddWithValue("s", StudyKey(studyId));
         insert.Parameters.AddWithValue("now", Now);
@@ -151,6 +159,7 @@ public sealed partial class PostgresStore
         insert.Parameters.AddWithValue("seeds", trials.Select(t => t.Seed).ToArray());
         insert.Parameters.AddWithValue("priorities", trials.Select(t => t.Priority).ToArray());
         insert.Parameters.AddWithValue("maxes", trials.Select(t => t.MaxAttempts).ToArray());
+        insert.Parameters.Add(new NpgsqlParameter<string?[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = trials.Select(t => t.Name).ToArray() });
         var now = new HashSet<string>(StringComparer.Ordinal);
         using (var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -226,6 +235,89 @@ public sealed partial class PostgresStore
             using var delete = Command("DELETE FROM trials WHERE id = ANY(@ids)", connection, tx);
             delete.Parameters.AddWithValue("ids", trialIds.ToArray());
             return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task UpdateStudySpecAsync(string studyId, string specJson, string? description, IReadOnlyList<string> tags, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        ArgumentNullException.ThrowIfNull(specJson);
+        ArgumentNullException.ThrowIfNull(tags);
+        return RunAsync(async (connection, tx) =>
+        {
+            using var update = Command("UPDATE studies SET spec = @spec, description = @d, tags = @tags WHERE id = @s AND (spec <> @spec OR description IS DISTINCT FROM @d OR tags <> @tags)", connection, tx);
+            update.Parameters.AddWithValue("spec", specJson);
+            update.Parameters.AddWithValue("d", NpgsqlDbType.Text, (object?)description ?? DBNull.Value);
+            update.Parameters.AddWithValue("tags", tags.ToArray());
+            update.Parameters.AddWithValue("s", StudyKey(studyId));
+            return await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> RecordRunAsync(string runId, string provenanceJson, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentNullException.ThrowIfNull(provenanceJson);
+        return RunAsync(async (connection, tx) =>
+        {
+            using var insert = Command("INSERT INTO runs (id, created, provenance) VALUES (@id, @now, @p) ON CONFLICT DO NOTHING", connection, tx);
+            insert.Parameters.AddWithValue("id", runId);
+            insert.Parameters.AddWithValue("now", Now);
+            insert.Parameters.AddWithValue("p", provenanceJson);
+            return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<string?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        return RunAsync(async (connection, tx) =>
+        {
+            using var select = Command("SELECT provenance FROM runs WHERE id = @id", connection, tx);
+            select.Parameters.AddWithValue("id", runId);
+            return await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<int> TagTrialsAsync(IReadOnlyList<string> trialIds, IReadOnlyList<string> add, IReadOnlyList<string> remove, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trialIds);
+        ArgumentNullException.ThrowIfNull(add);
+        ArgumentNullException.ThrowIfNull(remove);
+        if (trialIds.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        return RunAsync(async (connection, tx) =>
+        {
+            // Sorted and distinct, as SQLite keeps them; the cap is applied where tags are read.
+            using var update = Command(
+                "UPDATE trials SET tags = ARRAY(SELECT DISTINCT u.x COLLATE \"C\" FROM unnest(tags || @add) AS u(x) WHERE u.x <> ALL(@remove) ORDER BY 1) WHERE id = ANY(@ids)", connection, tx);
+            update.Parameters.AddWithValue("add", add.ToArray());
+            update.Parameters.AddWithValue("remove", remove.ToArray());
+            update.Parameters.AddWithValue("ids", trialIds.ToArray());
+            return await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<int> NoteTrialsAsync(IReadOnlyList<string> trialIds, string? note, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trialIds);
+        if (trialIds.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        return RunAsync(async (connection, tx) =>
+        {
+            using var update = Command("UPDATE trials SET note = @note WHERE id = ANY(@ids)", connection, tx);
+            update.Parameters.AddWithValue("note", NpgsqlDbType.Text, (object?)note ?? DBNull.Value);
+            update.Parameters.AddWithValue("ids", trialIds.ToArray());
+            return await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }
 }

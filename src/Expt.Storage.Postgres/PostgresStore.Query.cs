@@ -7,14 +7,16 @@ public sealed partial class PostgresStore
 {
     private const string TrialColumns =
         "t.id, t.study_id, s.name, t.key, t.seq, t.replicate, t.params, t.seed, t.status, t.attempts, t.max_attempts, t.created, t.started, " +
-        "t.finished, t.duration_ms, t.host, t.pid, t.lease_owner, t.lease_until, t.results, t.error, t.exit_code, t.provenance, t.heartbeat, t.interruptions, t.history";
+        "t.finished, t.duration_ms, t.host, t.pid, t.lease_owner, t.lease_until, t.results, t.error, t.exit_code, t.provenance, t.heartbeat, t.interruptions, t.history, " +
+        "t.name, t.tags, t.note, t.run, t.rank";
 
     /// <summary>The trial columns, with the large text ones cut to <paramref name="preview"/> characters when given.</summary>
     private static string Columns(int? preview) => preview is not { } n ? TrialColumns : TrialColumns
         .Replace("t.results,", $"left(t.results, {n}),", StringComparison.Ordinal)
         .Replace("t.error,", $"left(t.error, {n}),", StringComparison.Ordinal)
         .Replace("t.provenance,", $"left(t.provenance, {n}),", StringComparison.Ordinal)
-        .Replace("t.history", $"left(t.history, {n})", StringComparison.Ordinal);
+        .Replace("t.history,", $"left(t.history, {n}),", StringComparison.Ordinal)
+        .Replace("t.note,", $"left(t.note, {n}),", StringComparison.Ordinal);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TrialRecord>> ListTrialsAsync(TrialFilter filter, CancellationToken cancellationToken = default)
@@ -41,7 +43,7 @@ public sealed partial class PostgresStore
             }
             if (filter.Tag is not null)
             {
-                clauses.Add("@tag = ANY(s.tags)");
+                clauses.Add("(@tag = ANY(s.tags) OR @tag = ANY(t.tags))");
                 command.Parameters.AddWithValue("tag", filter.Tag);
             }
             command.CommandText = $"SELECT {Columns(filter.PreviewChars)} FROM trials t JOIN studies s ON s.id = t.study_id" +
@@ -107,6 +109,11 @@ public sealed partial class PostgresStore
                 Heartbeat = Time(r, 23),
                 Interruptions = r.GetInt32(24),
                 History = Text(r, 25),
+                Name = Text(r, 26),
+                Tags = r.IsDBNull(27) ? [] : r.GetFieldValue<string[]>(27).Take(StoredValues.MaxTags).ToList(),
+                Note = Text(r, 28),
+                RunId = Text(r, 29),
+                Rank = r.IsDBNull(30) ? null : r.GetInt32(30),
             });
         }
         return trials;

@@ -29,10 +29,10 @@ public sealed partial class PostgresStore
 
             var until = now + request.Lease;
             using var claim = Command(
-                "WITH picked AS (SELECT id FROM trials WHERE status = 'pending'" + study + " ORDER BY study_id, priority DESC, seq LIMIT @max FOR UPDATE SKIP LOCKED), " +
+                "WITH picked AS (SELECT id FROM trials WHERE status = 'pending'" + study + (request.Ids is null ? string.Empty : " AND id = ANY(@only)") + " ORDER BY study_id, priority DESC, seq LIMIT @max FOR UPDATE SKIP LOCKED), " +
                 "token AS (SELECT nextval('lease_tokens') AS value) " +
                 "UPDATE trials t SET status = 'running', lease_owner = @w, lease_token = token.value, lease_until = @until, heartbeat = @now, " +
-                "attempts = t.attempts + 1, started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p, provenance = @prov " +
+                "attempts = t.attempts + 1, started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p, provenance = @prov, run = @run, rank = NULL " +
                 "FROM picked, token WHERE t.id = picked.id " +
                 "RETURNING t.id, t.study_id, t.key, t.replicate, t.params, t.seed, t.attempts, t.seq, t.max_attempts, t.lease_token", connection, tx);
             claim.Parameters.AddWithValue("max", request.Max);
@@ -42,6 +42,11 @@ public sealed partial class PostgresStore
             claim.Parameters.AddWithValue("h", request.Worker.Host);
             claim.Parameters.AddWithValue("p", request.Worker.Pid);
             claim.Parameters.AddWithValue("prov", NpgsqlDbType.Text, (object?)request.ProvenanceJson ?? DBNull.Value);
+            claim.Parameters.AddWithValue("run", NpgsqlDbType.Text, (object?)request.RunId ?? DBNull.Value);
+            if (request.Ids is not null)
+            {
+                claim.Parameters.AddWithValue("only", request.Ids.ToArray());
+            }
             if (request.StudyId is not null)
             {
                 claim.Parameters.AddWithValue("s", StudyKey(request.StudyId));
@@ -201,8 +206,11 @@ public sealed partial class PostgresStore
             // A retried attempt leaves its error in the history; any attempt that ran to its end clears the interruptions.
             using var update = Command(
                 $"UPDATE trials t SET status = c.status, results = c.results, error = c.error, exit_code = c.exit_code, finished = @now, duration_ms = c.duration, interruptions = 0, " +
-                $"history = CASE WHEN c.retry THEN {HistoryAppend("c.event", "c.brief")} ELSE t.history END, {ClearLease} " +
-                "FROM unnest(@ids, @tokens, @statuses, @results, @errors, @exits, @durations, @retries, @events, @briefs) AS c(id, token, status, results, error, exit_code, duration, retry, event, brief) " +
+                $"history = CASE WHEN c.retry THEN {HistoryAppend("c.event", "c.brief")} ELSE t.history END, {ClearLease}, " +
+                "tags = CASE WHEN c.tags IS NULL THEN t.tags ELSE ARRAY(SELECT DISTINCT u.x COLLATE \"C\" FROM unnest(t.tags || string_to_array(c.tags, E'\\n')) AS u(x) ORDER BY 1) END, " +
+                "note = COALESCE(c.note, t.note), host = COALESCE(c.host, t.host), pid = COALESCE(c.pid, t.pid), rank = COALESCE(c.rank, t.rank) " +
+                "FROM unnest(@ids, @tokens, @statuses, @results, @errors, @exits, @durations, @retries, @events, @briefs, @tags, @notes, @hosts, @pids, @ranks) " +
+                "AS c(id, token, status, results, error, exit_code, duration, retry, event, brief, tags, note, host, pid, rank) " +
                 "WHERE t.id = c.id AND t.lease_token = c.token AND t.status = 'running' RETURNING t.id", connection, tx);
             update.Parameters.AddWithValue("retries", retry);
             update.Parameters.AddWithValue("events", completions.Select(c => c.Outcome.Status.ToName()).ToArray());
@@ -215,6 +223,15 @@ public sealed partial class PostgresStore
             update.Parameters.Add(new NpgsqlParameter<string?[]>("errors", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = completions.Select(c => c.Outcome.Error).ToArray() });
             update.Parameters.Add(new NpgsqlParameter<int?[]>("exits", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = completions.Select(c => c.Outcome.ExitCode).ToArray() });
             update.Parameters.AddWithValue("durations", completions.Select(c => c.Outcome.Duration.TotalMilliseconds).ToArray());
+            // Tags travel as one newline-joined text per row: unnest cannot take an array of arrays of uneven length.
+            update.Parameters.Add(new NpgsqlParameter<string?[]>("tags", NpgsqlDbType.Array | NpgsqlDbType.Text)
+            {
+                TypedValue = completions.Select((c, i) => c.Outcome.Tags.Count == 0 || retry[i] ? null : string.Join('\n', StoredValues.MergeTags([], c.Outcome.Tags, []))).ToArray(),
+            });
+            update.Parameters.Add(new NpgsqlParameter<string?[]>("notes", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = completions.Select((c, i) => retry[i] ? null : c.Outcome.Note).ToArray() });
+            update.Parameters.Add(new NpgsqlParameter<string?[]>("hosts", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = completions.Select(c => c.Outcome.Place?.Host).ToArray() });
+            update.Parameters.Add(new NpgsqlParameter<int?[]>("pids", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = completions.Select(c => c.Outcome.Place?.Pid).ToArray() });
+            update.Parameters.Add(new NpgsqlParameter<int?[]>("ranks", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = completions.Select(c => c.Outcome.Place?.Rank).ToArray() });
             var acceptedIds = new HashSet<string>(StringComparer.Ordinal);
             using (var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {

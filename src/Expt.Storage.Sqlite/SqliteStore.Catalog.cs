@@ -50,7 +50,7 @@ public sealed partial class SqliteStore
 
     private StudyRecord ReadStudy(SqliteDataReader r)
     {
-        var study = new StudyRecord(r.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture), r.GetString(1), Text(r, 2), JsonSerializer.Deserialize<List<string>>(r.GetString(3)) ?? [],
+        var study = new StudyRecord(r.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture), r.GetString(1), Text(r, 2), StoredValues.Tags(r.GetString(3)),
             r.GetString(4), r.GetString(5), r.GetInt64(6), StoredValues.UnixMilliseconds(r.GetInt64(7)), Text(r, 8));
         _studyNames[study.Id] = study.Name;
         return study;
@@ -76,8 +76,9 @@ public sealed partial class SqliteStore
                 }
             }
             using var insert = Command(
-                "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created) " +
-                "VALUES (@id, @s, @key, @seq, @rep, @params, @seed, @prio, 'pending', 0, @max, @now) ON CONFLICT DO NOTHING", tx);
+                "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name) " +
+                "VALUES (@id, @s, @key, @seq, @rep, @params, @seed, @prio, 'pending', 0, @max, @now, @name) ON CONFLICT DO NOTHING", tx);
+            var pName = insert.Parameters.Add("@name", SqliteType.Text);
             var pId = insert.Parameters.Add("@id", SqliteType.Text);
             insert.Parameters.AddWithValue("@s", StudyKey(studyId));
             var pKey = insert.Parameters.Add("@key", SqliteType.Text);
@@ -103,6 +104,7 @@ public sealed partial class SqliteStore
                 pSeed.Value = trial.Seed;
                 pPrio.Value = trial.Priority;
                 pMax.Value = trial.MaxAttempts;
+                pName.Value = (object?)trial.Name ?? DBNull.Value;
                 do
                 {
                     pId.Value = TrialIdentity.NewId();
@@ -185,6 +187,102 @@ public sealed partial class SqliteStore
             using var trials = Command(string.Empty, tx);
             trials.CommandText = "DELETE FROM trials WHERE id IN " + InList(trials, "i", trialIds);
             return trials.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task UpdateStudySpecAsync(string studyId, string specJson, string? description, IReadOnlyList<string> tags, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        ArgumentNullException.ThrowIfNull(specJson);
+        ArgumentNullException.ThrowIfNull(tags);
+        return RunAsync(write: true, tx =>
+        {
+            using var update = Command("UPDATE studies SET spec = @spec, description = @d, tags = @tags WHERE id = @s AND (spec <> @spec OR description IS NOT @d OR tags <> @tags)", tx);
+            update.Parameters.AddWithValue("@spec", specJson);
+            update.Parameters.AddWithValue("@d", (object?)description ?? DBNull.Value);
+            update.Parameters.AddWithValue("@tags", JsonSerializer.Serialize(tags));
+            update.Parameters.AddWithValue("@s", StudyKey(studyId));
+            return update.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> RecordRunAsync(string runId, string provenanceJson, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentNullException.ThrowIfNull(provenanceJson);
+        return RunAsync(write: true, tx =>
+        {
+            using var insert = Command("INSERT INTO runs (id, created, provenance) VALUES (@id, @now, @p) ON CONFLICT DO NOTHING", tx);
+            insert.Parameters.AddWithValue("@id", runId);
+            insert.Parameters.AddWithValue("@now", NowMs);
+            insert.Parameters.AddWithValue("@p", provenanceJson);
+            return insert.ExecuteNonQuery() == 1;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<string?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        return RunAsync(write: false, _ =>
+        {
+            using var select = Command("SELECT provenance FROM runs WHERE id = @id");
+            select.Parameters.AddWithValue("@id", runId);
+            return select.ExecuteScalar() as string;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<int> TagTrialsAsync(IReadOnlyList<string> trialIds, IReadOnlyList<string> add, IReadOnlyList<string> remove, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trialIds);
+        ArgumentNullException.ThrowIfNull(add);
+        ArgumentNullException.ThrowIfNull(remove);
+        if (trialIds.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        return RunAsync(write: true, tx =>
+        {
+            using var select = Command(string.Empty, tx);
+            select.CommandText = "SELECT id, tags FROM trials WHERE id IN " + InList(select, "i", trialIds);
+            var current = new List<(string Id, IReadOnlyList<string> Tags)>();
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    current.Add((reader.GetString(0), StoredValues.Tags(Text(reader, 1))));
+                }
+            }
+            using var update = Command("UPDATE trials SET tags = @tags WHERE id = @id", tx);
+            var pTags = update.Parameters.Add("@tags", SqliteType.Text);
+            var pId = update.Parameters.Add("@id", SqliteType.Text);
+            foreach (var (id, tags) in current)
+            {
+                pTags.Value = JsonSerializer.Serialize(StoredValues.MergeTags(tags, add, remove));
+                pId.Value = id;
+                update.ExecuteNonQuery();
+            }
+            return current.Count;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<int> NoteTrialsAsync(IReadOnlyList<string> trialIds, string? note, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trialIds);
+        if (trialIds.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        return RunAsync(write: true, tx =>
+        {
+            using var update = Command(string.Empty, tx);
+            update.CommandText = "UPDATE trials SET note = @note WHERE id IN " + InList(update, "i", trialIds);
+            update.Parameters.AddWithValue("@note", (object?)note ?? DBNull.Value);
+            return update.ExecuteNonQuery();
         }, cancellationToken);
     }
 }

@@ -7,14 +7,16 @@ public sealed partial class SqliteStore
 {
     private const string TrialColumns =
         "t.id, t.study_id, s.name, t.key, t.seq, t.replicate, t.params, t.seed, t.status, t.attempts, t.max_attempts, t.created, t.started, " +
-        "t.finished, t.duration_ms, t.host, t.pid, t.lease_owner, t.lease_until, t.results, t.error, t.exit_code, t.provenance, t.heartbeat, t.interruptions, t.history";
+        "t.finished, t.duration_ms, t.host, t.pid, t.lease_owner, t.lease_until, t.results, t.error, t.exit_code, t.provenance, t.heartbeat, t.interruptions, t.history, " +
+        "t.name, t.tags, t.note, t.run, t.rank";
 
     /// <summary>The trial columns, with the large text ones cut to <paramref name="preview"/> characters when given.</summary>
     private static string Columns(int? preview) => preview is not { } n ? TrialColumns : TrialColumns
         .Replace("t.results,", $"substr(t.results, 1, {n}),", StringComparison.Ordinal)
         .Replace("t.error,", $"substr(t.error, 1, {n}),", StringComparison.Ordinal)
         .Replace("t.provenance,", $"substr(t.provenance, 1, {n}),", StringComparison.Ordinal)
-        .Replace("t.history", $"substr(t.history, 1, {n})", StringComparison.Ordinal);
+        .Replace("t.history,", $"substr(t.history, 1, {n}),", StringComparison.Ordinal)
+        .Replace("t.note,", $"substr(t.note, 1, {n}),", StringComparison.Ordinal);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TrialRecord>> ListTrialsAsync(TrialFilter filter, CancellationToken cancellationToken = default)
@@ -39,7 +41,7 @@ public sealed partial class SqliteStore
             }
             if (filter.Tag is not null)
             {
-                clauses.Add("EXISTS (SELECT 1 FROM json_each(s.tags) WHERE json_each.value = @tag)");
+                clauses.Add("(EXISTS (SELECT 1 FROM json_each(s.tags) WHERE json_each.value = @tag) OR EXISTS (SELECT 1 FROM json_each(t.tags) WHERE json_each.value = @tag))");
                 command.Parameters.AddWithValue("@tag", filter.Tag);
             }
             command.CommandText = $"SELECT {Columns(filter.PreviewChars)} FROM trials t JOIN studies s ON s.id = t.study_id" +
@@ -100,6 +102,11 @@ public sealed partial class SqliteStore
                 Heartbeat = Time(r, 23),
                 Interruptions = r.GetInt32(24),
                 History = Text(r, 25),
+                Name = Text(r, 26),
+                Tags = StoredValues.Tags(Text(r, 27)),
+                Note = Text(r, 28),
+                RunId = Text(r, 29),
+                Rank = r.IsDBNull(30) ? null : r.GetInt32(30),
             });
         }
         return trials;

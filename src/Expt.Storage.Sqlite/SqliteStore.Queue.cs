@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Security.Cryptography;
 using Expt.Trials;
 using Microsoft.Data.Sqlite;
@@ -23,8 +24,8 @@ public sealed partial class SqliteStore
             var until = now + (long)request.Lease.TotalMilliseconds;
             using var claim = Command(
                 $"UPDATE trials SET status = 'running', lease_owner = @w, lease_token = @t, lease_until = @until, heartbeat = @now, attempts = attempts + 1, " +
-                $"started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p, provenance = @prov " +
-                $"WHERE id IN (SELECT id FROM trials WHERE status = 'pending'{studyClause} ORDER BY study_id, priority DESC, seq LIMIT @max) " +
+                $"started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p, provenance = @prov, run = @run, rank = NULL " +
+                $"WHERE id IN (SELECT id FROM trials WHERE status = 'pending'{studyClause}{{ids}} ORDER BY study_id, priority DESC, seq LIMIT @max) " +
                 "RETURNING id, study_id, key, replicate, params, seed, attempts, seq, max_attempts", tx);
             claim.Parameters.AddWithValue("@w", request.Worker.Id);
             claim.Parameters.AddWithValue("@t", token);
@@ -34,6 +35,8 @@ public sealed partial class SqliteStore
             claim.Parameters.AddWithValue("@p", request.Worker.Pid);
             claim.Parameters.AddWithValue("@max", request.Max);
             claim.Parameters.AddWithValue("@prov", (object?)request.ProvenanceJson ?? DBNull.Value);
+            claim.Parameters.AddWithValue("@run", (object?)request.RunId ?? DBNull.Value);
+            claim.CommandText = claim.CommandText.Replace("{ids}", request.Ids is null ? string.Empty : " AND id IN " + InList(claim, "c", request.Ids), StringComparison.Ordinal);
             if (request.StudyId is not null)
             {
                 claim.Parameters.AddWithValue("@s", StudyKey(request.StudyId));
@@ -189,6 +192,8 @@ public sealed partial class SqliteStore
             // A retried attempt leaves its error in the history; any attempt that ran to its end clears the interruptions.
             using var update = Command(
                 $"UPDATE trials SET status = @st, results = @r, error = @e, exit_code = @x, finished = @now, duration_ms = @d, interruptions = 0, " +
+                "tags = CASE WHEN @tags IS NULL THEN tags ELSE (SELECT json_group_array(value) FROM (SELECT value FROM json_each(tags) UNION SELECT value FROM json_each(@tags) ORDER BY 1)) END, " +
+                "note = COALESCE(@note, note), host = COALESCE(@host, host), pid = COALESCE(@pid, pid), rank = COALESCE(@rank, rank), " +
                 $"history = CASE WHEN @retry THEN {HistoryAppend("@st0", "@brief")} ELSE history END, {ClearLease} " +
                 "WHERE id = @id AND lease_token = @t AND status = 'running'", tx);
             var pStatus = update.Parameters.Add("@st", SqliteType.Text);
@@ -203,6 +208,11 @@ public sealed partial class SqliteStore
             var pEvent = update.Parameters.Add("@st0", SqliteType.Text);
             var pBrief = update.Parameters.Add("@brief", SqliteType.Text);
             update.Parameters.AddWithValue("@iso", Iso(now));
+            var pTags = update.Parameters.Add("@tags", SqliteType.Text);
+            var pNote = update.Parameters.Add("@note", SqliteType.Text);
+            var pHost = update.Parameters.Add("@host", SqliteType.Text);
+            var pPid = update.Parameters.Add("@pid", SqliteType.Integer);
+            var pRank = update.Parameters.Add("@rank", SqliteType.Integer);
             update.Prepare();
             SqliteCommand? metrics = null;
             SqliteCommand? files = null;
@@ -223,6 +233,11 @@ public sealed partial class SqliteStore
                     pDuration.Value = outcome.Duration.TotalMilliseconds;
                     pId.Value = lease.TrialId;
                     pToken.Value = lease.Token;
+                    pTags.Value = outcome.Tags.Count == 0 || retry ? DBNull.Value : JsonSerializer.Serialize(StoredValues.MergeTags([], outcome.Tags, []));
+                    pNote.Value = (object?)(retry ? null : outcome.Note) ?? DBNull.Value;
+                    pHost.Value = (object?)outcome.Place?.Host ?? DBNull.Value;
+                    pPid.Value = (object?)outcome.Place?.Pid ?? DBNull.Value;
+                    pRank.Value = (object?)outcome.Place?.Rank ?? DBNull.Value;
                     accepted[i] = update.ExecuteNonQuery() == 1;
                     // Metrics of an attempt that will be retried are dropped with it.
                     if (accepted[i] && !retry && outcome.Metrics.Count > 0)

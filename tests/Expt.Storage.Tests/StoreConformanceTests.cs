@@ -557,4 +557,85 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
         (await Store.GetStudyEventsAsync(study.Id)).ShouldBeEmpty();
         (await Store.GetStudyEventsAsync(other.Id)).Count.ShouldBe(1);
     }
+
+    [Fact]
+    public async Task Trials_keep_a_name_their_own_tags_and_a_note_and_tag_filters_match_trial_or_study_tags()
+    {
+        var (study, _) = await Store.CreateStudyAsync(Definition("named", "paper"));
+        await Store.EnqueueAsync(study.Id, Trials(3).Select(t => t with { Name = "point-" + t.Key }).ToList());
+        var trials = await Store.ListTrialsAsync(new TrialFilter { StudyId = study.Id });
+        trials.Select(t => t.Name).ShouldBe(["point-key00000", "point-key00001", "point-key00002"]);
+        trials.ShouldAllBe(t => t.Tags.Count == 0 && t.Note == null);
+
+        (await Store.TagTrialsAsync([trials[0].Id, trials[1].Id, "ffffffff"], ["best", "old"], [])).ShouldBe(2);
+        (await Store.TagTrialsAsync([trials[1].Id], ["zeta"], ["old"])).ShouldBe(1);
+        (await TrialAsync(trials[0].Id)).Tags.ShouldBe(["best", "old"]);
+        (await TrialAsync(trials[1].Id)).Tags.ShouldBe(["best", "zeta"]);
+        (await Store.NoteTrialsAsync([trials[2].Id], "diverged at step 40")).ShouldBe(1);
+        (await TrialAsync(trials[2].Id)).Note.ShouldBe("diverged at step 40");
+        (await Store.NoteTrialsAsync([trials[2].Id], null)).ShouldBe(1);
+        (await TrialAsync(trials[2].Id)).Note.ShouldBeNull();
+
+        (await Store.ListTrialsAsync(new TrialFilter { Tag = "best" })).Select(t => t.Id).ShouldBe([trials[0].Id, trials[1].Id]);
+        (await Store.ListTrialsAsync(new TrialFilter { Tag = "paper" })).Count.ShouldBe(3);
+        (await Store.ListTrialsAsync(new TrialFilter { Tag = "none" })).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_trial_adds_tags_and_a_note_with_its_outcome_and_an_mpi_rank_records_where_it_ran()
+    {
+        var study = await StudyWithTrialsAsync(2, maxAttempts: 2);
+        var leases = await ClaimAsync(study, 2);
+        await Store.TagTrialsAsync([leases[0].TrialId], ["manual"], []);
+        var tagged = new TrialOutcome(TrialStatus.Completed, TimeSpan.FromSeconds(1), "{}") { Tags = ["b", "a", "a"], Note = "from the trial", Place = new TrialPlace("node7", 4242, 3) };
+        var retried = new TrialOutcome(TrialStatus.Failed, TimeSpan.FromSeconds(1), null, "boom", 1) { Tags = ["lost"], Note = "lost too" };
+        (await Store.CompleteAsync([new TrialCompletion(leases[0], tagged), new TrialCompletion(leases[1], retried)])).ShouldBe([true, true]);
+        var first = await TrialAsync(leases[0].TrialId);
+        first.Tags.ShouldBe(["a", "b", "manual"]);
+        first.Note.ShouldBe("from the trial");
+        (first.Host, first.Pid, first.Rank).ShouldBe(("node7", 4242, 3));
+        var second = await TrialAsync(leases[1].TrialId);
+        second.Tags.ShouldBeEmpty("an attempt that will be retried leaves no tags");
+        second.Note.ShouldBeNull();
+        second.Host.ShouldBe("host-a");
+        second.Rank.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Runs_are_stored_once_per_provenance_and_claims_link_trials_to_them()
+    {
+        (await Store.RecordRunAsync("run00000000001", """{"git":{"commit":"abc"}}""")).ShouldBeTrue();
+        (await Store.RecordRunAsync("run00000000001", """{"git":{"commit":"abc"}}""")).ShouldBeFalse();
+        (await Store.GetRunAsync("run00000000001")).ShouldBe("""{"git":{"commit":"abc"}}""");
+        (await Store.GetRunAsync("nope")).ShouldBeNull();
+        var study = await StudyWithTrialsAsync(3);
+        var leases = await Store.ClaimAsync(new ClaimRequest(_worker, 1, Lease, study.Id) { RunId = "run00000000001" });
+        (await TrialAsync(leases[0].TrialId)).RunId.ShouldBe("run00000000001");
+        (await TrialAsync((await Store.ClaimAsync(new ClaimRequest(_worker, 1, Lease, study.Id))).Single().TrialId)).RunId.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task A_claim_can_be_limited_to_chosen_trials()
+    {
+        var study = await StudyWithTrialsAsync(6);
+        var all = await Store.ListTrialsAsync(new TrialFilter { StudyId = study.Id });
+        var chosen = new[] { all[4].Id, all[1].Id, "ffffffff" };
+        var leases = await Store.ClaimAsync(new ClaimRequest(_worker, 10, Lease, study.Id) { Ids = chosen });
+        leases.Select(l => l.TrialId).ShouldBe([all[1].Id, all[4].Id]);
+        (await Store.ClaimAsync(new ClaimRequest(_worker, 10, Lease, study.Id) { Ids = chosen })).ShouldBeEmpty();
+        (await Store.ClaimAsync(new ClaimRequest(_worker, 10, Lease, study.Id) { Ids = [] })).ShouldBeEmpty();
+        (await ClaimAsync(study, 10)).Count.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task A_study_spec_can_be_updated_in_place()
+    {
+        var (study, _) = await Store.CreateStudyAsync(Definition("spec"));
+        await Store.UpdateStudySpecAsync(study.Id, """{"name":"x","objectives":{"loss":"minimize"}}""", "new words", ["t1"]);
+        var found = (await Store.GetStudyAsync("spec"))!;
+        found.SpecJson.ShouldBe("""{"name":"x","objectives":{"loss":"minimize"}}""");
+        found.Description.ShouldBe("new words");
+        found.Tags.ShouldBe(["t1"]);
+        found.Fingerprint.ShouldBe("fp1");
+    }
 }

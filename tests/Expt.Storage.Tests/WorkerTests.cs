@@ -164,10 +164,12 @@ public sealed class WorkerTests : IAsyncLifetime
         report.Completed.ShouldBe(10);
     }
 
-    [Fact]
-    public async Task A_trial_cancelled_in_the_store_is_stopped_at_the_next_heartbeat()
+    [Theory]
+    [InlineData(100, 600_000)] // the look at the store every CancelCheck stops it, long before any heartbeat
+    [InlineData(0, 100)]       // without the look, the next heartbeat finds the lease gone
+    public async Task A_trial_cancelled_in_the_store_is_stopped_and_reported_as_cancelled_from_outside(int checkMs, int heartbeatMs)
     {
-        var spec = Spec("name: remote-cancel\nparams:\n  x: [1]\n");
+        var spec = Spec($"name: remote-cancel-{checkMs}\nparams:\n  x: [1]\n");
         var prepared = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
         var executor = new InProcessExecutor(async trial =>
         {
@@ -175,12 +177,23 @@ public sealed class WorkerTests : IAsyncLifetime
             await Task.Delay(TimeSpan.FromSeconds(30), trial.CancellationToken);
             return null;
         }, null);
-        var options = new WorkerOptions { StudyId = prepared.Study.Id, Slots = 1, Heartbeat = TimeSpan.FromMilliseconds(100) };
+        var options = new WorkerOptions
+        {
+            StudyId = prepared.Study.Id,
+            Slots = 1,
+            Heartbeat = TimeSpan.FromMilliseconds(heartbeatMs),
+            Lease = TimeSpan.FromMilliseconds(Math.Max(heartbeatMs * 3, 1000)),
+            CancelCheck = TimeSpan.FromMilliseconds(checkMs),
+        };
         var started = DateTime.UtcNow;
         var report = await new Worker(_store, _ => executor, options).RunAsync(default, default);
         (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(10));
-        report.Refused.ShouldBe(1);
-        (await TrialsAsync(prepared)).Single().Status.ShouldBe(TrialStatus.Cancelled);
+        report.Cancelled.ShouldBe(1);
+        report.CancelledInStore.ShouldBe(1);
+        report.Refused.ShouldBe(0);
+        var trial = (await TrialsAsync(prepared)).Single();
+        trial.Status.ShouldBe(TrialStatus.Cancelled);
+        trial.Error.ShouldBe("cancelled by the user");
     }
 
     [Fact]

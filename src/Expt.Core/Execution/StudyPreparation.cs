@@ -33,13 +33,22 @@ public static class StudyPreparation
         {
             throw new StudyConflictException(Describe(study, spec)); // created concurrently by someone else
         }
+        if (!created && (study.SpecJson != definition.SpecJson || study.Description != definition.Description || !study.Tags.SequenceEqual(definition.Tags)))
+        {
+            // Same trials, newer file: objectives, trial names, description or tags edited since the study began.
+            await store.UpdateStudySpecAsync(study.Id, definition.SpecJson, definition.Description, definition.Tags, cancellationToken).ConfigureAwait(false);
+            study = study with { SpecJson = definition.SpecJson, Description = definition.Description, Tags = definition.Tags };
+        }
         var added = 0;
         // Pipelined: the next batch is serialized while the store writes earlier ones, two at a time (a server store
         // uses two connections and both of its cores; SQLite takes them in turn).
         var writing = new Queue<Task<int>>();
         foreach (var chunk in plan.Chunk(EnqueueBatch))
         {
-            var batch = chunk.Select(t => new NewTrial(t.Key, t.Seq, t.Replicate, t.Params.ToFlatJson(), t.Seed, spec.Retries + 1)).ToList();
+            var batch = chunk.Select(t => new NewTrial(t.Key, t.Seq, t.Replicate, t.Params.ToFlatJson(), t.Seed, spec.Retries + 1)
+            {
+                Name = spec.TrialName is { } template ? TrialNames.Render(template, t.Params, t.Replicate, t.Seed, spec.Name) : null,
+            }).ToList();
             if (writing.Count == 2)
             {
                 added += await writing.Dequeue().ConfigureAwait(false);

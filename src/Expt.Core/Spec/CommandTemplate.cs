@@ -263,6 +263,14 @@ public sealed partial class CommandTemplate
         return _arguments.Select(a => Substitute(a, name => lookup(name) ?? string.Empty)).ToList();
     }
 
+    /// <summary>Replaces the placeholders of any text (<c>{{</c> and <c>}}</c> are literal braces), unquoted.</summary>
+    public static string Fill(string text, Func<string, string> value)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(value);
+        return Substitute(text, value);
+    }
+
     private static string Substitute(string text, Func<string, string> value) =>
         Placeholder().Replace(text, m => m.Value switch
         {

@@ -62,6 +62,12 @@ public sealed record StudySpec
     /// </summary>
     public bool KeepChildren { get; init; }
 
+    /// <summary>The metrics the study is after and which way is better (<c>objectives:</c>), in declared order.</summary>
+    public Analysis.Objectives Objectives { get; init; } = Analysis.Objectives.None;
+
+    /// <summary>A template for each trial's name (<c>trial_name: "{dataset}-lr{lr}"</c>), or null.</summary>
+    public string? TrialName { get; init; }
+
     /// <summary>The file the study came from, if any.</summary>
     public string? SourceFile { get; init; }
 
@@ -136,6 +142,11 @@ public sealed record StudySpec
             if (KeepChildren)
             {
                 w.WriteBoolean("keep_children", true);
+            }
+            Objectives.Write(w);
+            if (TrialName is not null)
+            {
+                w.WriteString("trial_name", TrialName);
             }
             w.WriteStartObject("limits");
             w.WriteNumber("results_bytes", Limits.MaxResultsBytes);

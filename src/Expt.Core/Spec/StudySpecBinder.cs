@@ -14,6 +14,7 @@ public sealed partial class StudySpecBinder
     [
         "name", "description", "tags", "command", "shell", "workdir", "experiment", "params", "linked", "points",
         "exclude", "where", "samples", "replications", "seed", "parallel", "timeout", "retries", "env", "system_info", "limits", "keep_children",
+        "objectives", "trial_name",
     ];
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$", RegexOptions.CultureInvariant)]
@@ -204,6 +205,9 @@ public sealed partial class StudySpecBinder
             }
         }
 
+        var objectives = BindObjectives(root);
+        var trialName = BindTrialName(root, declared);
+
         if (_errors.Count > 0)
         {
             return null;
@@ -226,7 +230,74 @@ public sealed partial class StudySpecBinder
             SystemInfo = systemInfo,
             Limits = Limits(root),
             KeepChildren = Bool(root, "keep_children") ?? false,
+            Objectives = objectives,
+            TrialName = trialName,
         };
+    }
+
+    private Analysis.Objectives BindObjectives(ConfigMapping root)
+    {
+        if (root.Find("objectives") is not { } entry)
+        {
+            return Analysis.Objectives.None;
+        }
+        const string Example = "e.g. objectives: {loss: minimize, accuracy: maximize}";
+        if (entry.Value is not ConfigMapping map || map.Entries.Count == 0)
+        {
+            Error(entry.Value.Location, "objectives", $"expected a mapping of result names to minimize or maximize, {Example}");
+            return Analysis.Objectives.None;
+        }
+        var items = new List<Analysis.Objective>();
+        foreach (var e in map.Entries)
+        {
+            if (!ParamNamePattern().IsMatch(e.Key) || e.Key.Length > InputLimits.MaxNameLength)
+            {
+                Error(e.KeyLocation, "objectives." + InputLimits.Quote(e.Key), "not a valid result name; expected letters, digits, '_', '-' and '.'");
+            }
+            else if (e.Value is ConfigScalar scalar && Analysis.Objective.ParseGoal(scalar.Text) is { } goal)
+            {
+                items.Add(new Analysis.Objective(e.Key, goal));
+            }
+            else
+            {
+                var got = e.Value is ConfigScalar s ? $"'{InputLimits.Quote(s.Text)}'" : "a list or mapping";
+                Error(e.Value.Location, "objectives." + e.Key, $"expected minimize or maximize, got {got}");
+            }
+        }
+        return new Analysis.Objectives(items);
+    }
+
+    private string? BindTrialName(ConfigMapping root, IReadOnlySet<string> declared)
+    {
+        if (String(root, "trial_name") is not { } template)
+        {
+            return null;
+        }
+        var location = root.Find("trial_name")!.Value.Location;
+        if (template.Length > InputLimits.MaxNameLength)
+        {
+            Error(location, "trial_name", $"the template is {template.Length} characters long; expected at most {InputLimits.MaxNameLength}");
+            return null;
+        }
+        try
+        {
+            var parsed = new CommandTemplate(template, shell: true);
+            var known = declared.Concat(declared.Select(d => "params." + d)).Concat(TrialNames.BuiltIns).ToHashSet(StringComparer.Ordinal);
+            foreach (var placeholder in parsed.Placeholders.Where(p => !known.Contains(p)))
+            {
+                var suggestion = Suggest(placeholder, known);
+                Error(location, "trial_name", $"unknown placeholder {{{placeholder}}}{(suggestion is null ? string.Empty : $" (did you mean {{{suggestion}}}?)")}; expected a parameter name or one of {string.Join(", ", TrialNames.BuiltIns.Select(b => "{" + b + "}"))}");
+            }
+            foreach (var placeholder in parsed.Placeholders.Where(p => TrialNames.BuiltIns.Contains(p) && declared.Contains(p)))
+            {
+                Error(location, "trial_name", $"{{{placeholder}}} is ambiguous: '{placeholder}' is a parameter and also a placeholder every trial has; write {{params.{placeholder}}} for the parameter");
+            }
+        }
+        catch (FormatException ex)
+        {
+            Error(location, "trial_name", ex.Message);
+        }
+        return template;
     }
 
     private ParamSpace BindSpace(ConfigMapping root, out long seed, out IReadOnlySet<string> declared)

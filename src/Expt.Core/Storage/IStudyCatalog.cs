@@ -25,4 +25,25 @@ public interface IStudyCatalog
 
     /// <summary>Deletes trials (and their metrics) by id.</summary>
     Task<int> DeleteTrialsAsync(IReadOnlyList<string> trialIds, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces the stored spec of a study (same fingerprint: only what does not change its trials, such as
+    /// objectives, trial names or the description, can differ), so a resumed study follows its file.
+    /// </summary>
+    Task UpdateStudySpecAsync(string studyId, string specJson, string? description, IReadOnlyList<string> tags, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records the provenance of an invocation under its id (a hash of the provenance): stored once, however many
+    /// invocations share it. Returns true when it was new.
+    /// </summary>
+    Task<bool> RecordRunAsync(string runId, string provenanceJson, CancellationToken cancellationToken = default);
+
+    /// <summary>The provenance recorded under a run id, or null.</summary>
+    Task<string?> GetRunAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds and removes tags of trials; returns how many trials exist among <paramref name="trialIds"/>.</summary>
+    Task<int> TagTrialsAsync(IReadOnlyList<string> trialIds, IReadOnlyList<string> add, IReadOnlyList<string> remove, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets (or, with null, clears) the note of trials; returns how many were found.</summary>
+    Task<int> NoteTrialsAsync(IReadOnlyList<string> trialIds, string? note, CancellationToken cancellationToken = default);
 }

@@ -8,4 +8,8 @@ namespace Expt.Storage;
 /// <param name="Seed">Trial seed.</param>
 /// <param name="MaxAttempts">Attempts allowed (1 + retries).</param>
 /// <param name="Priority">Higher runs first.</param>
-public sealed record NewTrial(string Key, long Seq, int Replicate, string ParamsJson, long Seed, int MaxAttempts, int Priority = 0);
+public sealed record NewTrial(string Key, long Seq, int Replicate, string ParamsJson, long Seed, int MaxAttempts, int Priority = 0)
+{
+    /// <summary>The trial's name from the study's <c>trial_name</c> template, or null.</summary>
+    public string? Name { get; init; }
+}

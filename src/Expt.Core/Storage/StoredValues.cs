@@ -19,4 +19,37 @@ public static class StoredValues
     /// <summary>A stored duration in milliseconds; null when it is not a finite, representable, non-negative number.</summary>
     public static TimeSpan? Milliseconds(double milliseconds) =>
         double.IsFinite(milliseconds) && milliseconds >= 0 && milliseconds < TimeSpan.MaxValue.TotalMilliseconds / 2 ? TimeSpan.FromMilliseconds(milliseconds) : null;
+
+    /// <summary>The most tags one trial keeps; more are dropped (a trial cannot grow its row without bound).</summary>
+    public const int MaxTags = 64;
+
+    /// <summary>A stored JSON array of tags; anything else (a damaged row, a non-string item) gives what could be read.</summary>
+    public static IReadOnlyList<string> Tags(string? json)
+    {
+        if (string.IsNullOrEmpty(json) || json == "[]")
+        {
+            return [];
+        }
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array
+                ? doc.RootElement.EnumerateArray().Where(e => e.ValueKind == System.Text.Json.JsonValueKind.String).Select(e => e.GetString()!).Take(MaxTags).ToList()
+                : [];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Tags with some added and some removed: distinct, sorted, at most <see cref="MaxTags"/>.</summary>
+    public static IReadOnlyList<string> MergeTags(IEnumerable<string> current, IEnumerable<string> add, IEnumerable<string> remove)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(add);
+        ArgumentNullException.ThrowIfNull(remove);
+        var removed = remove.ToHashSet(StringComparer.Ordinal);
+        return current.Concat(add).Where(t => !removed.Contains(t)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(MaxTags).ToList();
+    }
 }

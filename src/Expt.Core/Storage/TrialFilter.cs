@@ -11,7 +11,7 @@ public sealed record TrialFilter
     /// <summary>Only these statuses.</summary>
     public IReadOnlyList<TrialStatus>? Statuses { get; init; }
 
-    /// <summary>Only studies with this tag.</summary>
+    /// <summary>Only trials with this tag, their own or their study's.</summary>
     public string? Tag { get; init; }
 
     /// <summary>Only these trial ids.</summary>

@@ -15,4 +15,13 @@ public sealed record TrialOutcome(TrialStatus Status, TimeSpan Duration, string?
 
     /// <summary>Files of the trial (logs, artifacts) to keep in the store itself, stored with the outcome.</summary>
     public IReadOnlyList<TrialFile> Files { get; init; } = [];
+
+    /// <summary>Tags the trial gave itself (C# <c>trial.Tag</c>, or lines of <c>$EXPT_TAGS</c>), added to its tags.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>A note the trial wrote about itself (C# <c>trial.Note</c>, or <c>$EXPT_NOTE</c>), or null.</summary>
+    public string? Note { get; init; }
+
+    /// <summary>Where the trial really ran when that is not the claiming worker (an MPI rank): host, pid and rank.</summary>
+    public TrialPlace? Place { get; init; }
 }

@@ -83,6 +83,21 @@ public sealed record TrialRecord
     /// <summary>The machine that ran the last attempt, as a JSON object.</summary>
     public string? ProvenanceJson { get; init; }
 
+    /// <summary>The trial's name (from the study's <c>trial_name</c> template), or null.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The trial's own tags (the study's are on the study).</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>A note about the trial (<c>expt note</c>, or written by the trial), or null.</summary>
+    public string? Note { get; init; }
+
+    /// <summary>The invocation that last ran it (its provenance: <see cref="IStudyCatalog.GetRunAsync"/>), or null.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>The MPI rank that ran it, or null.</summary>
+    public int? Rank { get; init; }
+
     private IReadOnlyList<KeyValuePair<string, object?>>? _results;
 
     // Parsed once: summaries read several metrics of every trial, and parsing dominated them.

@@ -1,0 +1,31 @@
+namespace Expt.Spec;
+
+/// <summary>
+/// Trial names from the study's <c>trial_name</c> template (<c>"{dataset}-lr{lr}"</c>): parameters, plus the
+/// replicate, seed and study. Names are labels for people; the trial id stays the identity.
+/// </summary>
+public static class TrialNames
+{
+    /// <summary>Placeholders a name may use besides parameters.</summary>
+    public static readonly IReadOnlyList<string> BuiltIns = ["replicate", "seed", "study"];
+
+    /// <summary>The longest name kept; a longer rendering is cut.</summary>
+    public const int MaxLength = 200;
+
+    /// <summary>The name of one trial.</summary>
+    public static string Render(string template, ParamSet parameters, int replicate, long seed, string study)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var name = CommandTemplate.Fill(template, placeholder => placeholder switch
+        {
+            "replicate" => replicate.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "seed" => seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "study" => study,
+            _ => parameters.TryGetValue(placeholder.StartsWith("params.", StringComparison.Ordinal) ? placeholder["params.".Length..] : placeholder, out var v)
+                ? ParamValues.Format(v)
+                : string.Empty,
+        });
+        return name.Length > MaxLength ? name[..MaxLength] : name;
+    }
+}
