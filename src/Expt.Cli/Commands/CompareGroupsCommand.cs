@@ -17,6 +17,8 @@ internal sealed class CompareGroupsCommand(CliEnvironment env, GlobalOptions glo
     private readonly Option<string> _metric = new("--metric", "-m") { Description = "The result to compare", Required = true };
     private readonly Option<string> _a = new("--a") { Description = "Group A: a where-expression over parameters, e.g. 'optimizer == \"adam\"'", Required = true };
     private readonly Option<string> _b = new("--b") { Description = "Group B: a where-expression over parameters", Required = true };
+    private readonly Option<bool> _maximize = new("--maximize") { Description = "Higher is better (default: the study's objectives, else lower)" };
+    private readonly Option<bool> _minimize = new("--minimize") { Description = "Lower is better (default: the study's objectives, else lower)" };
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();
 
     public override IReadOnlyList<string> Examples { get; } =
@@ -29,7 +31,7 @@ internal sealed class CompareGroupsCommand(CliEnvironment env, GlobalOptions glo
     {
         var command = new Command("compare-groups", "Compare a metric between two groups of trials: difference of means with its 95% CI, Welch t-test and Mann-Whitney U p-values.");
         command.Arguments.Add(_study);
-        foreach (var option in new Option[] { _metric, _a, _b, _format })
+        foreach (var option in new Option[] { _metric, _a, _b, _maximize, _minimize, _format })
         {
             command.Options.Add(option);
         }
@@ -55,6 +57,16 @@ internal sealed class CompareGroupsCommand(CliEnvironment env, GlobalOptions glo
             throw new UserException($"group {(sampleA.Count == 0 ? "A" : "B")} matches no completed trial with '{metric}'");
         }
         var c = GroupComparison.Of(sampleA, sampleB);
+        var objectives = Objectives.FromSpecJson(study.SpecJson);
+        var chosen = SummaryCommand.Chosen(parseResult.GetValue(_minimize), parseResult.GetValue(_maximize));
+        var goal = objectives.Resolve(metric, chosen);
+        var declared = chosen is not null || objectives.GoalOf(metric) is not null;
+        // Which group is better, by the study's goal, and only when both tests agree it is not chance.
+        var sure = c.WelchP < 0.05 && c.MannWhitneyP < 0.05;
+        var aBetter = goal == Goal.Minimize ? c.Difference < 0 : c.Difference > 0;
+        var verdict = !sure || double.IsNaN(c.Difference) || c.Difference == 0
+            ? "neither (no significant difference at 5%)"
+            : aBetter ? "A" : "B";
         if (parseResult.GetValue(_format) == OutputFormat.Json)
         {
             JsonOutput.Write(Env, w =>
@@ -75,6 +87,9 @@ internal sealed class CompareGroupsCommand(CliEnvironment env, GlobalOptions glo
                 SummaryOutput.Number(w, "welch_p", c.WelchP);
                 SummaryOutput.Number(w, "mann_whitney_u", c.MannWhitneyU);
                 SummaryOutput.Number(w, "mann_whitney_p", c.MannWhitneyP);
+                w.WriteString("goal", goal == Goal.Minimize ? "minimize" : "maximize");
+                w.WriteBoolean("goal_declared", declared);
+                w.WriteString("better", verdict.StartsWith("neither", StringComparison.Ordinal) ? null : verdict);
                 w.WriteEndObject();
             });
             return ExitCodes.Success;
@@ -89,6 +104,7 @@ internal sealed class CompareGroupsCommand(CliEnvironment env, GlobalOptions glo
             ["95% CI of A − B", $"[{G(c.CiLow)}, {G(c.CiHigh)}]"],
             ["Welch t-test", $"t = {G(c.WelchT)}, df = {G(c.WelchDf)}, p = {G(c.WelchP)}"],
             ["Mann-Whitney U", $"U = {G(c.MannWhitneyU)}, p = {G(c.MannWhitneyP)}"],
+            ["better", $"{verdict} ({(goal == Goal.Minimize ? "lower" : "higher")} {metric} is better{(declared ? string.Empty : ": no objective declared for it")})"],
         ]), parseResult.GetValue(_format));
         return ExitCodes.Success;
     }

@@ -21,7 +21,8 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
     private readonly Option<string> _what = new("--what") { Description = "trials, summary or metrics", DefaultValueFactory = _ => "trials" };
     private readonly Option<string[]> _metric = new("--metric", "-m") { Description = "For summaries: the result(s) to summarise (default: all)" };
     private readonly Option<string?> _by = new("--by") { Description = "For summaries: group by these parameters" };
-    private readonly Option<bool> _maximize = new("--maximize") { Description = "For summaries: higher is better" };
+    private readonly Option<bool> _maximize = new("--maximize") { Description = "For summaries: higher is better (default: the study's objectives, else lower)" };
+    private readonly Option<bool> _minimize = new("--minimize") { Description = "For summaries: lower is better (default: the study's objectives, else lower)" };
     private readonly Option<string?> _output = new("--output", "-o") { Description = "Write to this file instead of standard output" };
 
     public override IReadOnlyList<string> Examples { get; } =
@@ -35,7 +36,7 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
     {
         var command = new Command("export", "Export a study's trials, summary or step metrics as a tidy table for pandas, R, a spreadsheet or a paper.");
         command.Arguments.Add(_study);
-        foreach (var option in new Option[] { _format, _what, _metric, _by, _maximize, _output })
+        foreach (var option in new Option[] { _format, _what, _metric, _by, _maximize, _minimize, _output })
         {
             command.Options.Add(option);
         }
@@ -63,7 +64,7 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
         var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id }, cancellationToken).ConfigureAwait(false);
         var text = what switch
         {
-            "summary" => Summary(trials, study.Name, format, parseResult),
+            "summary" => Summary(trials, study, format, parseResult),
             "metrics" => await MetricsAsync(store, trials, format, cancellationToken).ConfigureAwait(false),
             _ => Trials(trials, format),
         };
@@ -98,9 +99,11 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
         _ => Render(TrialTable.Wide(trials), format),
     };
 
-    private string Summary(IReadOnlyList<TrialRecord> trials, string studyName, string format, ParseResult parseResult)
+    private string Summary(IReadOnlyList<TrialRecord> trials, StudyRecord study, string format, ParseResult parseResult)
     {
-        var groups = SummaryCommand.SummarizeAll(trials, parseResult.GetValue(_metric), parseResult.GetValue(_by), !parseResult.GetValue(_maximize));
+        var studyName = study.Name;
+        var goal = SummaryCommand.Chosen(parseResult.GetValue(_minimize), parseResult.GetValue(_maximize));
+        var groups = SummaryCommand.SummarizeAll(trials, parseResult.GetValue(_metric), parseResult.GetValue(_by), Analysis.Objectives.FromSpecJson(study.SpecJson), goal);
         return format switch
         {
             "latex" => SummaryOutput.Latex(groups, studyName),

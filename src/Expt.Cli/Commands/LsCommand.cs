@@ -12,7 +12,8 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
 {
     private readonly Option<string?> _study = new("--study") { Description = "Only this study" };
     private readonly Option<string?> _status = new("--status") { Description = "Only these statuses, comma-separated (e.g. failed,timeout)" };
-    private readonly Option<string?> _tag = new("--tag") { Description = "Only studies with this tag" };
+    private readonly Option<string?> _tag = new("--tag") { Description = "Only trials with this tag (their own, or their study's)" };
+    private readonly Option<string?> _sort = new("--sort") { Description = "Order by a result (ascending; '-loss' descending), 'objective' / '-objective' (the study's first objective), 'best' (best first by the declared goal), or duration, created, name" };
     private readonly Option<string?> _where = new("--where") { Description = "Only trials for which the expression holds, over params, results and fields: 'lr > 0.01 and optimizer == \"adam\"'" };
     private readonly Option<int?> _limit = GlobalOptions.Integer("--limit", "-n", "At most this many trials", "a number of trials");
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();
@@ -22,12 +23,14 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
         "expt ls --study lr-sweep --status failed,timeout",
         "expt ls --where 'lr > 0.01 and optimizer == \"adam\"' --format json",
         "expt ls --study lr-sweep --format csv > trials.csv",
+        "expt ls --study lr-sweep --sort best --limit 5",
+        "expt ls --tag best --sort -accuracy",
     ];
 
     public override Command Build()
     {
         var command = new Command("ls", "List trials.");
-        foreach (var option in new Option[] { _study, _status, _tag, _where, _limit, _format })
+        foreach (var option in new Option[] { _study, _status, _tag, _where, _sort, _limit, _format })
         {
             command.Options.Add(option);
         }
@@ -49,13 +52,24 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
         {
             studyId = (await Lookup.StudyAsync(store, studyName, cancellationToken).ConfigureAwait(false)).Id;
         }
+        var sort = parseResult.GetValue(_sort);
         // The terminal table shows the start of each trial's results only: it never loads a whole large one.
-        var preview = parseResult.GetValue(_format) == OutputFormat.Table && where is null ? 4096 : (int?)null;
-        var filter = new TrialFilter { StudyId = studyId, Statuses = statuses, Tag = parseResult.GetValue(_tag), Limit = where is null ? limit : null, PreviewChars = preview };
+        // Filtering and sorting read whole results, and take the limit after.
+        var whole = where is not null || sort is not null;
+        var preview = parseResult.GetValue(_format) == OutputFormat.Table && !whole ? 4096 : (int?)null;
+        var filter = new TrialFilter { StudyId = studyId, Statuses = statuses, Tag = parseResult.GetValue(_tag), Limit = whole ? null : limit, PreviewChars = preview };
         IReadOnlyList<TrialRecord> trials = await store.ListTrialsAsync(filter, cancellationToken).ConfigureAwait(false);
         if (where is not null)
         {
-            trials = trials.Where(where.Matches).Take(limit ?? int.MaxValue).ToList();
+            trials = trials.Where(where.Matches).ToList();
+        }
+        if (sort is not null)
+        {
+            trials = await TrialOrder.SortAsync(store, trials, sort, cancellationToken).ConfigureAwait(false);
+        }
+        if (whole && limit is { } n)
+        {
+            trials = trials.Take(n).ToList();
         }
         Print(trials, parseResult.GetValue(_format));
         return ExitCodes.Success;
@@ -84,16 +98,35 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
         }
     }
 
-    // The terminal view: params and results folded into one column each, so any study fits.
+    // The terminal view: params and results folded into one column each, so any study fits; names and tags when any.
     private static TableData Compact(IReadOnlyList<TrialRecord> trials)
     {
-        var rows = trials.Select(t => (IReadOnlyList<string>)
-        [
-            t.Id, t.StudyName, t.Status.ToName(), ParamSet.FromJson(t.ParamsJson).ToString(), t.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            string.Join(' ', TrialJson.ResultValues(t.ResultsJson).Take(4).Select(r => $"{r.Key}={TrialJson.Display(r.Value)}")),
-            t.Duration is { } d ? DurationParser.Format(d) : string.Empty,
-            t.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ]).ToList();
-        return new TableData(["id", "study", "status", "params", "rep", "results", "duration", "attempts"], rows) { RightAligned = new HashSet<int> { 4, 6, 7 } };
+        var named = trials.Any(t => t.Name is not null);
+        var tagged = trials.Any(t => t.Tags.Count > 0);
+        var rows = trials.Select(t =>
+        {
+            var row = new List<string> { t.Id };
+            if (named)
+            {
+                row.Add(t.Name ?? string.Empty);
+            }
+            row.AddRange([
+                t.StudyName, t.Status.ToName(), ParamSet.FromJson(t.ParamsJson).ToString(), t.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                string.Join(' ', TrialJson.ResultValues(t.ResultsJson).Take(4).Select(r => $"{r.Key}={TrialJson.Display(r.Value)}")),
+                t.Duration is { } d ? DurationParser.Format(d) : string.Empty,
+                t.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ]);
+            if (tagged)
+            {
+                row.Add(string.Join(' ', t.Tags));
+            }
+            return (IReadOnlyList<string>)row;
+        }).ToList();
+        var headers = new List<string> { "id" };
+        headers.AddRange(named ? ["name"] : []);
+        headers.AddRange(["study", "status", "params", "rep", "results", "duration", "attempts"]);
+        headers.AddRange(tagged ? ["tags"] : []);
+        var shift = named ? 1 : 0;
+        return new TableData(headers, rows) { RightAligned = new HashSet<int> { 4 + shift, 6 + shift, 7 + shift } };
     }
 }

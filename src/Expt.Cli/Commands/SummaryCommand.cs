@@ -11,22 +11,25 @@ internal sealed class SummaryCommand(CliEnvironment env, GlobalOptions globals) 
     private readonly Argument<string> _study = new("study") { Description = "The study" };
     private readonly Option<string[]> _metric = new("--metric", "-m") { Description = "The result(s) to summarise (default: every numeric result)", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string?> _by = new("--by") { Description = "Group by these parameters, comma-separated (default: the whole parameter point)" };
-    private readonly Option<bool> _maximize = new("--maximize") { Description = "Higher is better when ranking (default: lower is better)" };
-    private readonly Option<bool> _minimize = new("--minimize") { Description = "Lower is better when ranking (the default)" };
+    private readonly Option<bool> _maximize = new("--maximize") { Description = "Higher is better when ranking (default: the study's objectives, else lower is better)" };
+    private readonly Option<bool> _minimize = new("--minimize") { Description = "Lower is better when ranking (default: the study's objectives, else lower is better)" };
+    private readonly Option<bool> _pool = new("--pool") { Description = "For an array result: pool every element of a group's trials into one distribution (quantiles) instead of merging element by element" };
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();
 
     public override IReadOnlyList<string> Examples { get; } =
     [
         "expt summary lr-sweep --metric loss",
-        "expt summary lr-sweep --metric accuracy --by optimizer --maximize",
+        "expt summary lr-sweep --metric accuracy --by optimizer",
         "expt summary lr-sweep --format json",
+        "expt summary lr-sweep --metric solution_vector",
+        "expt summary lr-sweep --metric samples --pool",
     ];
 
     public override Command Build()
     {
         var command = new Command("summary", "Aggregate a study across replications: n, mean, std, sem, 95% CI, min, median, max and rank per group.");
         command.Arguments.Add(_study);
-        foreach (var option in new Option[] { _metric, _by, _maximize, _minimize, _format })
+        foreach (var option in new Option[] { _metric, _by, _maximize, _minimize, _pool, _format })
         {
             command.Options.Add(option);
         }
@@ -35,15 +38,54 @@ internal sealed class SummaryCommand(CliEnvironment env, GlobalOptions globals) 
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        if (parseResult.GetValue(_maximize) && parseResult.GetValue(_minimize))
-        {
-            throw new UserException("give --minimize or --maximize, not both");
-        }
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
         var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id }, cancellationToken).ConfigureAwait(false);
-        var groups = SummarizeAll(trials, parseResult.GetValue(_metric), parseResult.GetValue(_by), !parseResult.GetValue(_maximize));
+        var goal = Chosen(parseResult.GetValue(_minimize), parseResult.GetValue(_maximize));
+        var objectives = Objectives.FromSpecJson(study.SpecJson);
         var format = parseResult.GetValue(_format);
+        var requested = Requested(parseResult.GetValue(_metric));
+        var arrays = requested.Count == 0 ? [] : ArraySummarizer.ArrayMetrics(trials).Where(requested.Contains).Where(m => !Summarizer.Metrics(trials).Contains(m)).ToList();
+        if (arrays.Count > 0)
+        {
+            if (arrays.Count < requested.Count)
+            {
+                throw new UserException($"--metric: summarise array results ({string.Join(", ", arrays)}) apart from numbers ({string.Join(", ", requested.Except(arrays))})");
+            }
+            var by = Keys(trials, parseResult.GetValue(_by));
+            if (parseResult.GetValue(_pool))
+            {
+                var pooled = arrays.SelectMany(m => ArraySummarizer.Pooled(trials, m, by)).ToList();
+                if (format == OutputFormat.Json)
+                {
+                    JsonOutput.Write(Env, w => ArraySummaryOutput.PooledJson(w, pooled));
+                }
+                else
+                {
+                    TableRenderer.Write(Env, ArraySummaryOutput.PooledTable(pooled), format);
+                }
+                return ExitCodes.Success;
+            }
+            var merged = arrays.SelectMany(m => ArraySummarizer.ElementWise(trials, m, by)).ToList();
+            if (format == OutputFormat.Json)
+            {
+                JsonOutput.Write(Env, w => ArraySummaryOutput.ElementWiseJson(w, merged));
+            }
+            else
+            {
+                TableRenderer.Write(Env, ArraySummaryOutput.ElementWiseTable(merged), format);
+                if (format == OutputFormat.Table)
+                {
+                    await Env.Error.WriteLineAsync("element-wise over replications; every value: --format json, or expt export --what merged").ConfigureAwait(false);
+                }
+            }
+            return ExitCodes.Success;
+        }
+        if (parseResult.GetValue(_pool))
+        {
+            throw new UserException("--pool applies to array results: name one with --metric");
+        }
+        var groups = SummarizeAll(trials, parseResult.GetValue(_metric), parseResult.GetValue(_by), objectives, goal);
         if (format == OutputFormat.Json)
         {
             JsonOutput.Write(Env, w => SummaryOutput.Json(w, groups));
@@ -51,33 +93,70 @@ internal sealed class SummaryCommand(CliEnvironment env, GlobalOptions globals) 
         else
         {
             TableRenderer.Write(Env, SummaryOutput.Table(groups), format);
+            if (format == OutputFormat.Table && groups.Count > 0)
+            {
+                await Env.Error.WriteLineAsync("rank 1 is the best: " + RankingNote(groups, objectives, goal)).ConfigureAwait(false);
+            }
         }
         return ExitCodes.Success;
     }
 
-    /// <summary>Summaries of the requested (or every numeric) metric, validated against what the trials have.</summary>
-    public static IReadOnlyList<GroupSummary> SummarizeAll(IReadOnlyList<TrialRecord> trials, string[]? metrics, string? by, bool minimize)
+    /// <summary>The goal given on the command line, or null to use the study's objectives.</summary>
+    public static Goal? Chosen(bool minimize, bool maximize) => (minimize, maximize) switch
     {
+        (true, true) => throw new UserException("give --minimize or --maximize, not both"),
+        (true, false) => Goal.Minimize,
+        (false, true) => Goal.Maximize,
+        _ => null,
+    };
+
+    /// <summary>How each metric was ranked and why: "lower loss (declared), higher accuracy (--maximize)".</summary>
+    public static string RankingNote(IReadOnlyList<GroupSummary> groups, Objectives objectives, Goal? chosen) =>
+        string.Join(", ", groups.Select(g => g.Metric).Distinct(StringComparer.Ordinal).Select(metric =>
+        {
+            var goal = objectives.Resolve(metric, chosen);
+            var why = chosen is not null ? (goal == Goal.Maximize ? "--maximize" : "--minimize")
+                : objectives.GoalOf(metric) is not null ? "the study's objectives"
+                : "no objective declared for it";
+            return $"{(goal == Goal.Minimize ? "lowest" : "highest")} {metric} ({why})";
+        }));
+
+    /// <summary>Summaries of the requested (or every numeric) metric, validated against what the trials have.</summary>
+    private static List<string> Requested(string[]? metrics) =>
+        metrics is { Length: > 0 } ? metrics.SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() : [];
+
+    /// <summary>The <c>--by</c> keys, each checked to be a parameter; null without <c>--by</c>.</summary>
+    public static IReadOnlyList<string>? Keys(IReadOnlyList<TrialRecord> trials, string? by)
+    {
+        if (by is null)
+        {
+            return null;
+        }
+        var keys = by.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var names = trials.SelectMany(t => Spec.ParamSet.FromJson(t.ParamsJson).Names).ToHashSet(StringComparer.Ordinal);
+        foreach (var key in keys.Where(k => !names.Contains(k)))
+        {
+            throw new UserException($"--by: '{key}' is not a parameter; parameters: {string.Join(", ", names)}");
+        }
+        return keys;
+    }
+
+    public static IReadOnlyList<GroupSummary> SummarizeAll(IReadOnlyList<TrialRecord> trials, string[]? metrics, string? by, Objectives objectives, Goal? goal)
+    {
+        // Declared objectives first, then the other results in the order trials report them.
         var chosen = metrics is { Length: > 0 }
-            ? metrics.SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList()
-            : Summarizer.Metrics(trials).ToList();
+            ? Requested(metrics)
+            : Summarizer.Metrics(trials).OrderBy(m => objectives.Items.ToList().FindIndex(o => o.Metric == m) is var i && i >= 0 ? i : int.MaxValue).ToList();
         // A metric some completed trial has is found at the first such trial; the full list is built only to explain a miss.
         foreach (var metric in chosen.Where(m => !trials.Any(t => t.Status == Trials.TrialStatus.Completed && ResultValues.Number(t, m) is not null)))
         {
             var available = Summarizer.Metrics(trials);
-            var suggestion = Spec.StudySpecBinder.Suggest(metric, available);
-            throw new UserException($"--metric: no completed trial has a numeric result '{metric}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; results: {(available.Count == 0 ? "none" : string.Join(", ", available))}");
+            var arrays = ArraySummarizer.ArrayMetrics(trials);
+            var suggestion = Spec.StudySpecBinder.Suggest(metric, available.Concat(arrays));
+            throw new UserException($"--metric: no completed trial has a numeric result '{metric}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; " +
+                $"results: {(available.Count == 0 ? "none" : string.Join(", ", available))}{(arrays.Count == 0 ? string.Empty : $"; array results: {string.Join(", ", arrays)}")}");
         }
-        IReadOnlyList<string>? keys = null;
-        if (by is not null)
-        {
-            keys = by.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var names = trials.SelectMany(t => Spec.ParamSet.FromJson(t.ParamsJson).Names).ToHashSet(StringComparer.Ordinal);
-            foreach (var key in keys.Where(k => !names.Contains(k)))
-            {
-                throw new UserException($"--by: '{key}' is not a parameter; parameters: {string.Join(", ", names)}");
-            }
-        }
-        return chosen.SelectMany(metric => Summarizer.Summarize(trials, metric, keys, minimize)).ToList();
+        var keys = Keys(trials, by);
+        return chosen.SelectMany(metric => Summarizer.Summarize(trials, metric, keys, objectives.Resolve(metric, goal) == Goal.Minimize)).ToList();
     }
 }

@@ -50,7 +50,7 @@ internal static class SummaryOutput
         foreach (var g in groups)
         {
             w.WriteStartObject();
-            var reserved = new HashSet<string>(["metric", "n", "mean", "std", "sem", "ci_low", "ci_high", "min", "median", "max", "rank", "failed", "missing", "nan", "non_finite", "params"]);
+            var reserved = new HashSet<string>(["metric", "n", "mean", "std", "sem", "ci_low", "ci_high", "min", "median", "max", "rank", "goal", "failed", "missing", "nan", "non_finite", "params"]);
             foreach (var (name, value) in g.Key.Where(p => !reserved.Contains(p.Key)))
             {
                 w.WritePropertyName(name);
@@ -76,6 +76,7 @@ internal static class SummaryOutput
             {
                 w.WriteNull("rank");
             }
+            w.WriteString("goal", g.Goal == Goal.Minimize ? "minimize" : "maximize");
             w.WriteNumber("failed", g.Failed);
             w.WriteNumber("missing", g.Missing);
             // Left out of the statistics: NaN and infinities ("nan" kept for scripts written before "non_finite").

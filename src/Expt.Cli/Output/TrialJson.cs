@@ -8,7 +8,8 @@ namespace Expt.Cli.Output;
 /// <summary>
 /// The stable JSON shape of a trial (documented in docs/cli.md): id, study, status, params (flat object, dotted
 /// names, types kept), replicate, seed, results (object), attempts, max_attempts, started, finished (ISO 8601 UTC),
-/// duration (seconds), host, pid, exit_code, error, key, interruptions, history (retried and interrupted attempts).
+/// duration (seconds), host, pid, exit_code, error, key, interruptions, history (retried and interrupted attempts),
+/// name, tags (the trial's own), note, run (the invocation that ran it), rank (MPI).
 /// </summary>
 internal static class TrialJson
 {
@@ -56,6 +57,23 @@ internal static class TrialJson
         w.WriteString("key", t.Key);
         w.WriteNumber("interruptions", t.Interruptions);
         WriteStored(w, "history", t.History, "null");
+        w.WriteString("name", t.Name);
+        w.WriteStartArray("tags");
+        foreach (var tag in t.Tags)
+        {
+            w.WriteStringValue(tag);
+        }
+        w.WriteEndArray();
+        w.WriteString("note", t.Note);
+        w.WriteString("run", t.RunId);
+        if (t.Rank is { } rank)
+        {
+            w.WriteNumber("rank", rank);
+        }
+        else
+        {
+            w.WriteNull("rank");
+        }
         w.WriteEndObject();
     }
 

@@ -14,6 +14,8 @@ internal static class TrialTable
         var results = trials.Select(t => TrialJson.ResultValues(t.ResultsJson)).ToList();
         var paramNames = parameters.SelectMany(p => p.Names).Distinct(StringComparer.Ordinal).ToList();
         var resultNames = results.SelectMany(r => r.Select(x => x.Key)).Distinct(StringComparer.Ordinal).ToList();
+        var named = trials.Any(t => t.Name is not null);
+        var tagged = trials.Any(t => t.Tags.Count > 0 || t.Note is not null);
         var rows = new List<IReadOnlyList<string>>();
         for (var i = 0; i < trials.Count; i++)
         {
@@ -25,6 +27,15 @@ internal static class TrialTable
             row.AddRange(resultNames.Select(n => results[i].FirstOrDefault(r => r.Key == n).Value is { } v ? TrialJson.Cell(v) : string.Empty));
             row.Add(t.Duration is { } d ? d.TotalSeconds.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
             row.Add(t.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (named)
+            {
+                row.Add(t.Name ?? string.Empty);
+            }
+            if (tagged)
+            {
+                row.Add(string.Join(' ', t.Tags));
+                row.Add(t.Note ?? string.Empty);
+            }
             rows.Add(row);
         }
         var headers = new List<string> { "id", "study", "status" };
@@ -32,6 +43,8 @@ internal static class TrialTable
         headers.AddRange(["replicate", "seed"]);
         headers.AddRange(resultNames.Select(n => paramNames.Contains(n) ? "result." + n : n));
         headers.AddRange(["duration", "attempts"]);
+        headers.AddRange(named ? ["name"] : []);
+        headers.AddRange(tagged ? ["tags", "note"] : []);
         return new TableData(headers, rows);
     }
 }

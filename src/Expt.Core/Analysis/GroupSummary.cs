@@ -10,4 +10,8 @@ namespace Expt.Analysis;
 /// <param name="Failed">Failed or timed-out trials, left out of the statistics.</param>
 /// <param name="Missing">Completed trials without a numeric value for the metric.</param>
 /// <param name="Rank">1 for the best mean; null for a group with no values.</param>
-public sealed record GroupSummary(ParamSet Key, string Metric, Descriptive Stats, int Failed, int Missing, int? Rank);
+public sealed record GroupSummary(ParamSet Key, string Metric, Descriptive Stats, int Failed, int Missing, int? Rank)
+{
+    /// <summary>Which way the ranks go.</summary>
+    public Goal Goal { get; init; } = Goal.Minimize;
+}

@@ -61,7 +61,10 @@ public static class Summarizer
             .OrderBy(s => minimize ? s.Stats.Mean : -s.Stats.Mean)
             .Select((s, i) => (s.Key, Rank: i + 1))
             .ToDictionary(x => x.Key, x => x.Rank);
-        return summaries.Select(s => new GroupSummary(s.Key, metric, s.Stats, s.failed, s.missing, ranked.TryGetValue(s.Key, out var r) ? r : null)).ToList();
+        return summaries.Select(s => new GroupSummary(s.Key, metric, s.Stats, s.failed, s.missing, ranked.TryGetValue(s.Key, out var r) ? r : null)
+        {
+            Goal = minimize ? Goal.Minimize : Goal.Maximize,
+        }).ToList();
     }
 
     /// <summary>Trials grouped by parameter point or by the given keys, groups in order of first appearance.</summary>
