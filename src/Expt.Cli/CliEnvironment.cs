@@ -31,6 +31,9 @@ internal sealed record CliEnvironment
     /// <summary>How to start this program again as a worker process (for isolation): the executable and leading arguments.</summary>
     public IReadOnlyList<string> SelfCommand { get; init; } = [];
 
+    /// <summary>Standard input, for commands that read text from it (<c>expt note ID -</c>).</summary>
+    public TextReader Input { get; init; } = Console.In;
+
     /// <summary>Reads one answer line from the user.</summary>
     public Func<string?> ReadLine { get; init; } = Console.ReadLine;
 

@@ -85,6 +85,8 @@ public static class ExptHost
             new StudiesCommand(env, globals),
             new RetryCommand(env, globals),
             new CancelCommand(env, globals),
+            new TagCommand(env, globals),
+            new NoteCommand(env, globals),
             new RmCommand(env, globals),
             new SummaryCommand(env, globals),
             new CompareGroupsCommand(env, globals),

@@ -77,6 +77,9 @@ internal sealed class DiffCommand(CliEnvironment env, GlobalOptions globals) : E
             ["attempts"] = t.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["host"] = t.Host ?? "-",
             ["exit_code"] = t.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+            ["name"] = t.Name ?? "-",
+            ["tags"] = string.Join(",", t.Tags),
+            ["note"] = t.Note ?? "-",
         };
         foreach (var (name, value) in ParamSet.FromJson(t.ParamsJson))
         {

@@ -91,6 +91,18 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
             Row("duration", trial.Duration is { } d ? DurationParser.Format(d) : "-"),
             Row("host", trial.Host is null ? "-" : $"{trial.Host} (pid {trial.Pid})"),
         };
+        if (trial.Name is { } trialName)
+        {
+            rows.Insert(1, Row("name", trialName));
+        }
+        if (trial.Tags.Count > 0)
+        {
+            rows.Add(Row("tags", string.Join(", ", trial.Tags)));
+        }
+        if (trial.Rank is { } rank)
+        {
+            rows.Add(Row("mpi rank", rank.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
         if (trial.ExitCode is { } code)
         {
             rows.Add(Row("exit code", code.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -121,7 +133,11 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
         {
             Section(trial.Status == TrialStatus.Completed ? "warnings" : "error", error);
         }
-        if (TrialFiles.ReadEnd(Path.Combine(directory, Trial.NotesFile), 16 * 1024, out var skipped) is { Length: > 0 } notes)
+        if (trial.Note is { } note)
+        {
+            Section("note", note);
+        }
+        else if (TrialFiles.ReadEnd(Path.Combine(directory, Trial.NotesFile), 16 * 1024, out var skipped) is { Length: > 0 } notes)
         {
             Section("notes", (skipped > 0 ? $"[… the first {skipped:N0} bytes are not shown]\n" : string.Empty) + notes.TrimEnd());
         }

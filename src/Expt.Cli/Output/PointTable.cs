@@ -39,12 +39,21 @@ internal static class PointTable
         return new TableData(headers, rows) { RightAligned = right };
     }
 
-    private static string Format(List<double> values)
+    private static string Format(List<double> all)
     {
+        // Non-finite values (Python's NaN, inf) are left out of the mean and said, as in expt summary.
+        var values = all.Where(double.IsFinite).ToList();
+        var excluded = all.Count - values.Count;
+        var note = excluded == 0 ? string.Empty : $" ({excluded} non-finite)";
         if (values.Count == 0)
         {
-            return "-";
+            return excluded == 0 ? "-" : $"-{note}";
         }
+        return Mean(values) + note;
+    }
+
+    private static string Mean(List<double> values)
+    {
         var mean = values.Average();
         if (values.Count == 1)
         {

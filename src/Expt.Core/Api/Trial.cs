@@ -17,6 +17,8 @@ public sealed class Trial
     private readonly List<MetricPoint> _metrics = [];
     private readonly Dictionary<string, long> _nextStep = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private readonly List<string> _tags = [];
+    private readonly System.Text.StringBuilder _note = new();
     private SeededRandom? _random;
     private Task _flushing = Task.CompletedTask;
     private long _lastFlush;
@@ -134,13 +136,58 @@ public sealed class Trial
         return path;
     }
 
-    /// <summary>Appends a free-form note (kept in notes.txt in the trial directory, shown by <c>expt show</c>).</summary>
+    /// <summary>
+    /// Appends a free-form note about this trial: stored as the trial's note (shown by <c>expt show</c> and
+    /// <c>expt ls</c>, changed later with <c>expt note</c>) and kept in notes.txt in the trial directory.
+    /// </summary>
     public void Note(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         lock (_lock)
         {
             File.AppendAllText(Path.Combine(Directory, NotesFile), text.TrimEnd() + "\n");
+            _note.Append(text.TrimEnd()).Append('\n');
+        }
+    }
+
+    /// <summary>Tags this trial (e.g. <c>trial.Tag("diverged")</c>); the tags are stored with its outcome.</summary>
+    /// <exception cref="ArgumentException">A tag is empty, has spaces or commas, or starts with + or -.</exception>
+    public void Tag(params string[] tags)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        foreach (var tag in tags)
+        {
+            ArgumentNullException.ThrowIfNull(tag, nameof(tags));
+            if (TagNames.Problem(tag) is { } problem)
+            {
+                throw new ArgumentException(problem, nameof(tags));
+            }
+        }
+        lock (_lock)
+        {
+            _tags.AddRange(tags);
+        }
+    }
+
+    internal IReadOnlyList<string> Tags
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _tags];
+            }
+        }
+    }
+
+    internal string? NoteText
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _note.Length == 0 ? null : StoredValues.Note(_note.ToString());
+            }
         }
     }
 

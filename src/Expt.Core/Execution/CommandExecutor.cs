@@ -136,6 +136,8 @@ public sealed class CommandExecutor : ITrialExecutor
         info.Environment["EXPT_TRIAL_DIR"] = dir;
         info.Environment["EXPT_RESULTS"] = resultsPath;
         info.Environment["EXPT_METRICS"] = metricsPath;
+        info.Environment["EXPT_TAGS"] = Path.Combine(dir, TrialLabels.TagsFile);
+        info.Environment["EXPT_NOTE"] = Path.Combine(dir, Trial.NotesFile);
         if (!info.Environment.ContainsKey("PYTHONUNBUFFERED"))
         {
             info.Environment["PYTHONUNBUFFERED"] = "1";
@@ -191,24 +193,27 @@ public sealed class CommandExecutor : ITrialExecutor
         {
             problems = [.. problems, leftovers];
         }
+        var (tags, note, labelProblems) = TrialLabels.Read(dir);
+        problems = [.. problems, .. labelProblems];
         var warnings = TrialWarnings.Join(problems);
+        TrialOutcome Labelled(TrialOutcome outcome) => outcome with { Metrics = metrics, Tags = tags, Note = note };
         if (status == TrialStatus.Timeout)
         {
-            return new TrialOutcome(status, duration, Error: Join($"timed out after {DurationParser.Format(_timeout!.Value)}; the process tree was killed", Tail(dir)), ExitCode: exitCode) { Metrics = metrics };
+            return Labelled(new TrialOutcome(status, duration, Error: Join($"timed out after {DurationParser.Format(_timeout!.Value)}; the process tree was killed", Tail(dir)), ExitCode: exitCode));
         }
         if (status == TrialStatus.Cancelled)
         {
-            return new TrialOutcome(status, duration, Error: "cancelled; the process tree was killed", ExitCode: exitCode) { Metrics = metrics };
+            return Labelled(new TrialOutcome(status, duration, Error: "cancelled; the process tree was killed", ExitCode: exitCode));
         }
         if (exitCode != 0)
         {
-            return new TrialOutcome(TrialStatus.Failed, duration, Error: Join($"exit code {exitCode}", Tail(dir)), ExitCode: exitCode) { Metrics = metrics };
+            return Labelled(new TrialOutcome(TrialStatus.Failed, duration, Error: Join($"exit code {exitCode}", Tail(dir)), ExitCode: exitCode));
         }
         var results = TrialFiles.ReadText(resultsPath, _limits.MaxResultsBytes, out var readError);
         if (readError is not null)
         {
             var hint = readError.Contains("more than the limit", StringComparison.Ordinal) ? " (limits.results in the study file raises it)" : string.Empty;
-            return new TrialOutcome(TrialStatus.Failed, duration, Error: $"{ResultsFile}: {readError}{hint}", ExitCode: exitCode) { Metrics = metrics };
+            return Labelled(new TrialOutcome(TrialStatus.Failed, duration, Error: $"{ResultsFile}: {readError}{hint}", ExitCode: exitCode));
         }
         if (string.IsNullOrWhiteSpace(results))
         {
@@ -216,9 +221,9 @@ public sealed class CommandExecutor : ITrialExecutor
         }
         else if (ResultsJson.Validate(results = ResultsJson.AcceptNonFinite(results)) is { } invalid)
         {
-            return new TrialOutcome(TrialStatus.Failed, duration, Error: $"{ResultsFile}: {invalid}", ExitCode: exitCode) { Metrics = metrics };
+            return Labelled(new TrialOutcome(TrialStatus.Failed, duration, Error: $"{ResultsFile}: {invalid}", ExitCode: exitCode));
         }
-        return new TrialOutcome(TrialStatus.Completed, duration, results, warnings, exitCode) { Metrics = metrics };
+        return Labelled(new TrialOutcome(TrialStatus.Completed, duration, results, warnings, exitCode));
     }
 
     private static string? Join(string first, string? second) => string.IsNullOrEmpty(second) ? first : first + "\n" + second;

@@ -36,7 +36,7 @@ public sealed class InProcessExecutor : ITrialExecutor
         var trial = new Trial(context, _time, linked.Token);
         var startedAt = _time.GetTimestamp();
         TrialOutcome Outcome(TrialStatus status, string? results = null, string? error = null) =>
-            new(status, _time.GetElapsedTime(startedAt), results, error) { Metrics = trial.Metrics };
+            new(status, _time.GetElapsedTime(startedAt), results, error) { Metrics = trial.Metrics, Tags = trial.Tags, Note = trial.NoteText };
         var cancelled = cancellationToken.IsCancellationRequested;
         try
         {

@@ -52,4 +52,18 @@ public static class StoredValues
         var removed = remove.ToHashSet(StringComparer.Ordinal);
         return current.Concat(add).Where(t => !removed.Contains(t)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(MaxTags).ToList();
     }
+
+    /// <summary>The longest note kept, in characters; a longer one is cut with a mark.</summary>
+    public const int MaxNoteLength = 4096;
+
+    /// <summary>A note as stored: trimmed, cut to <see cref="MaxNoteLength"/>, null when empty.</summary>
+    public static string? Note(string? text)
+    {
+        var trimmed = text?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            return null;
+        }
+        return trimmed.Length <= MaxNoteLength ? trimmed : trimmed[..(MaxNoteLength - 1)] + "…";
+    }
 }
