@@ -123,4 +123,63 @@ public sealed class ParityTests : IDisposable
         trials.ShouldAllBe(t => t.GetProperty("status").GetString() == "cancelled");
         Cli.ProcessesRunning("sleep", "47.25").ShouldBeEmpty();
     }
+
+    [Fact]
+    public async Task A_yanex_user_names_tags_and_notes_trials_then_lists_and_compares_by_tag_best_first()
+    {
+        _cli.Write("train.py", """
+            import json, os
+            lr = float(os.environ["EXPT_PARAM_LR"])
+            json.dump({"loss": abs(lr - 0.2) + int(os.environ["EXPT_REPLICATE"]) / 1000}, open(os.environ["EXPT_RESULTS"], "w"))
+            if lr >= 0.3:
+                with open(os.environ["EXPT_TAGS"], "w") as t:
+                    t.write("high-lr\nnot a tag\n")
+                with open(os.environ["EXPT_NOTE"], "w") as n:
+                    n.write("lr too high\n")
+            """);
+        _cli.Write("study.yaml", """
+            name: yanex
+            trial_name: "{dataset}-lr{lr}-r{replicate}"
+            command: python3 train.py
+            objectives: {loss: minimize}
+            params:
+              dataset: [digits]
+              lr: [0.1, 0.2, 0.4]
+            replications: 2
+            """);
+        var run = await _cli.RunAsync("run", "study.yaml");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        run.Stderr.ShouldContain("tags.txt: 'not a tag': a tag is one word");
+
+        var best = (await _cli.RunAsync("ls", "--study", "yanex", "--sort", "best", "--limit", "2", "--format", "json")).Json().EnumerateArray().ToList();
+        best.Select(t => t.GetProperty("name").GetString()).ShouldBe(["digits-lr0.2-r0", "digits-lr0.2-r1"]);
+        var worst = (await _cli.RunAsync("ls", "--study", "yanex", "--sort", "-objective", "--limit", "1", "--format", "json")).Json().EnumerateArray().Single();
+        worst.GetProperty("name").GetString().ShouldBe("digits-lr0.4-r1");
+
+        var high = (await _cli.RunAsync("ls", "--tag", "high-lr", "--format", "json")).Json().EnumerateArray().ToList();
+        high.Count.ShouldBe(2);
+        high.ShouldAllBe(t => t.GetProperty("note").GetString() == "lr too high");
+
+        var winner = best[0].GetProperty("id").GetString()!;
+        var runnerUp = best[1].GetProperty("id").GetString()!;
+        (await _cli.RunAsync("tag", winner, runnerUp, "+best", "+draft")).ExitCode.ShouldBe(0);
+        var untag = await _cli.RunAsync("tag", runnerUp, "-draft", "-best");
+        untag.ExitCode.ShouldBe(0, untag.ToString());
+        untag.Stderr.ShouldContain("tagged 1 trial: -draft, -best");
+        (await _cli.RunAsync("note", winner, "the one to publish")).ExitCode.ShouldBe(0);
+
+        var compare = (await _cli.RunAsync("compare", "--tag", "best", "--format", "json")).Json().EnumerateArray().Single();
+        compare.GetProperty("id").GetString().ShouldBe(winner);
+        compare.GetProperty("note").GetString().ShouldBe("the one to publish");
+        compare.GetProperty("tags").GetString().ShouldBe("best,draft");
+        var show = await _cli.RunAsync("show", winner);
+        show.Stdout.ShouldContain("the one to publish");
+        show.Stdout.ShouldContain("digits-lr0.2-r0");
+
+        var bad = await _cli.RunAsync("tag", winner, "+a,b");
+        bad.ExitCode.ShouldBe(2);
+        bad.Stderr.ShouldContain("a tag is one word");
+        (await _cli.RunAsync("compare", "--tag", "nothing")).Stderr.ShouldContain("no trial has the tag 'nothing'");
+        (await _cli.RunAsync("note", winner)).ExitCode.ShouldBe(2);
+    }
 }

@@ -53,6 +53,35 @@ public sealed class WorkerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Csharp_trials_tag_and_note_themselves_and_a_bad_tag_fails_the_trial()
+    {
+        var spec = Spec("name: labels\nparams:\n  x: range(3)\n");
+        var (study, report) = await RunAsync(spec, trial =>
+        {
+            var x = trial.Get<int>("x");
+            trial.Tag("seen", x == 1 ? "one" : "other");
+            if (x == 1)
+            {
+                trial.Note("first line");
+                trial.Note("second line  ");
+            }
+            if (x == 2)
+            {
+                trial.Tag("two words");
+            }
+            return Task.FromResult<object?>(x);
+        }, slots: 2);
+        report.Completed.ShouldBe(2);
+        var trials = (await TrialsAsync(study)).OrderBy(t => t.ParamsJson, StringComparer.Ordinal).ToList();
+        trials[0].Tags.ShouldBe(["other", "seen"]);
+        trials[0].Note.ShouldBeNull();
+        trials[1].Tags.ShouldBe(["one", "seen"]);
+        trials[1].Note.ShouldBe("first line\nsecond line");
+        trials[2].Status.ShouldBe(TrialStatus.Failed);
+        trials[2].Error.ShouldNotBeNull().ShouldContain("a tag is one word");
+    }
+
+    [Fact]
     public async Task One_failure_does_not_stop_the_others_and_is_retried()
     {
         var spec = Spec("name: fail\nparams:\n  x: range(6)\nretries: 1\n");
