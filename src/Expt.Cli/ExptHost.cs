@@ -83,6 +83,7 @@ public static class ExptHost
             new LsCommand(env, globals),
             new ShowCommand(env, globals),
             new StudiesCommand(env, globals),
+            new AddCommand(env, globals),
             new RetryCommand(env, globals),
             new CancelCommand(env, globals),
             new TagCommand(env, globals),

@@ -48,6 +48,34 @@ internal static class StoreOpener
         return (Path.Combine(directory, $"spool-{name}.spool"), false);
     }
 
+    /// <summary>
+    /// A <c>.expt</c> folder gets a <c>.gitignore</c> of <c>*</c>: the store is not part of the code, and must not show
+    /// as untracked in the git state recorded as provenance (nor be committed by <c>git add .</c>).
+    /// </summary>
+    private static void IgnoreInGit(string directory, bool create = true)
+    {
+        if (Path.GetFileName(Path.TrimEndingDirectorySeparator(directory)) != ".expt")
+        {
+            return;
+        }
+        try
+        {
+            if (create)
+            {
+                Directory.CreateDirectory(directory);
+            }
+            var ignore = Path.Combine(directory, ".gitignore");
+            if (Directory.Exists(directory) && !Path.Exists(ignore))
+            {
+                File.WriteAllText(ignore, "# Written by expt: the store and trial files are not source code.\n*\n");
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a read-only folder still opens; the store reports its own errors.
+        }
+    }
+
     public static Task<IExptStore> OpenAsync(StoreSettings settings, CliEnvironment env, CancellationToken cancellationToken) =>
         OpenAsync(settings, env, mustExist: false, cancellationToken);
 
@@ -61,7 +89,7 @@ internal static class StoreOpener
         var location = Location(settings, env);
         if (PostgresLocation.IsPostgres(location))
         {
-            return await OpenPostgresAsync(location, settings, env, cancellationToken).ConfigureAwait(false);
+            return await OpenPostgresAsync(location, settings, env, mustExist, cancellationToken).ConfigureAwait(false);
         }
         string path;
         try
@@ -86,6 +114,10 @@ internal static class StoreOpener
         {
             throw new UserException($"--store: no directory {directory}; create it first (only the default {DefaultPath} is created for you)");
         }
+        if (!mustExist && directory is not null)
+        {
+            IgnoreInGit(directory);
+        }
         try
         {
             return await SqliteStore.OpenAsync(path, env.Time, cancellationToken).ConfigureAwait(false);
@@ -104,7 +136,7 @@ internal static class StoreOpener
         }
     }
 
-    private static async Task<IExptStore> OpenPostgresAsync(string location, StoreSettings settings, CliEnvironment env, CancellationToken cancellationToken)
+    private static async Task<IExptStore> OpenPostgresAsync(string location, StoreSettings settings, CliEnvironment env, bool mustExist, CancellationToken cancellationToken)
     {
         NpgsqlConnectionStringBuilder connection;
         try
@@ -117,6 +149,7 @@ internal static class StoreOpener
             throw new UserException($"--store: {ex.Message}");
         }
         var description = PostgresLocation.Describe(connection);
+        IgnoreInGit(Path.GetFullPath(Path.GetDirectoryName(DefaultPath)!, env.WorkingDirectory), create: !mustExist);
         // Without a shared directory, trial files live in a local one and their small files are copied into the database.
         var runs = Artifacts(settings, env) is { } shared
             ? Path.GetFullPath(shared, env.WorkingDirectory)

@@ -182,4 +182,65 @@ public sealed class ParityTests : IDisposable
         (await _cli.RunAsync("compare", "--tag", "nothing")).Stderr.ShouldContain("no trial has the tag 'nothing'");
         (await _cli.RunAsync("note", winner)).ExitCode.ShouldBe(2);
     }
+
+    [Fact]
+    public async Task A_pyexperimenter_user_fills_a_table_adds_rows_runs_parts_of_it_and_resets_rows_whose_worker_died()
+    {
+        _cli.Write("run.py", """
+            import json, os, sys, time
+            dataset, lr = sys.argv[1], float(sys.argv[2])
+            if lr > 0.5:
+                time.sleep(300)
+            json.dump({"score": lr if dataset == "digits" else 2 * lr}, open(os.environ["EXPT_RESULTS"], "w"))
+            """);
+        _cli.Write("table.yaml", """
+            name: table
+            command: python3 run.py {dataset} {lr}
+            points: []
+            params:
+              dataset: []
+              lr: []
+            """);
+        var empty = await _cli.RunAsync("run", "table.yaml");
+        empty.ExitCode.ShouldBe(0, empty.ToString());
+        empty.Stderr.ShouldContain("the study has no trials yet: add points with expt add table");
+
+        var add = await _cli.RunAsync("add", "table", "--set", "dataset=digits", "--set", "lr=0.1,0.2");
+        add.ExitCode.ShouldBe(0, add.ToString());
+        add.Stderr.ShouldContain("added 2 trials to table");
+        var again = await _cli.RunAsync("add", "table", "--set", "dataset=digits,iris", "--set", "lr=0.1");
+        again.Stderr.ShouldContain("added 1 trial to table (2 points × 1 replication; 1 already there)");
+        var typo = await _cli.RunAsync("add", "table", "--set", "datset=iris", "--set", "lr=0.3");
+        typo.ExitCode.ShouldBe(2);
+        typo.Stderr.ShouldContain("table has no parameter 'datset' (did you mean 'dataset'?)");
+        (await _cli.RunAsync("add", "table", "--set", "lr=0.3")).Stderr.ShouldContain("missing; every point of table sets dataset, lr");
+        (await TrialsAsync("table")).Count.ShouldBe(3);
+
+        var digits = await _cli.RunAsync("run", "table.yaml", "--where", "dataset == \"digits\"");
+        digits.ExitCode.ShouldBe(0, digits.ToString());
+        digits.Stderr.ShouldContain("2 of 3 pending trials match --where");
+        var trials = await TrialsAsync("table");
+        trials.Count(t => t.GetProperty("status").GetString() == "completed").ShouldBe(2);
+        trials.Single(t => t.GetProperty("status").GetString() == "pending").GetProperty("params").GetProperty("dataset").GetString().ShouldBe("iris");
+
+        var iris = await _cli.RunAsync("worker", "--study", "table", "--where", "dataset == \"iris\"");
+        iris.ExitCode.ShouldBe(0, iris.ToString());
+        (await TrialsAsync("table")).ShouldAllBe(t => t.GetProperty("status").GetString() == "completed");
+
+        (await _cli.RunAsync("add", "table", "--set", "dataset=wine", "--set", "lr=0.9")).ExitCode.ShouldBe(0);
+        using var runner = _cli.Start("run", "table.yaml");
+        runner.StandardInput.Close();
+        await Cli.WaitUntilAsync(() => TrialsAsync("table").GetAwaiter().GetResult().Any(t => t.GetProperty("status").GetString() == "running"), TimeSpan.FromSeconds(60), "the wine row to run");
+        var live = await _cli.RunAsync("retry", "table", "--status", "running");
+        live.ExitCode.ShouldBe(1, live.ToString());
+        live.Stderr.ShouldContain("is held by a live worker");
+        live.Stderr.ShouldContain($"pid {runner.Id}");
+        runner.Kill(); // the executor dies, as a killed PyExperimenter job does
+        await runner.WaitForExitAsync();
+        var reset = await _cli.RunAsync("retry", "table", "--status", "running");
+        reset.ExitCode.ShouldBe(0, reset.ToString());
+        reset.Stderr.ShouldContain($"its worker (pid {runner.Id} on this host) is gone");
+        reset.Stderr.ShouldContain("reset 1 trial of table to pending");
+        (await TrialsAsync("table")).Single(t => t.GetProperty("status").GetString() == "pending").GetProperty("params").GetProperty("lr").GetDouble().ShouldBe(0.9);
+    }
 }

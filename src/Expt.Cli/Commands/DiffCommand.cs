@@ -30,8 +30,9 @@ internal sealed class DiffCommand(CliEnvironment env, GlobalOptions globals) : E
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var a = await Lookup.TrialAsync(store, parseResult.GetValue(_a)!, cancellationToken).ConfigureAwait(false);
         var b = await Lookup.TrialAsync(store, parseResult.GetValue(_b)!, cancellationToken).ConfigureAwait(false);
-        var fa = Fields(a, (await store.GetStudyAsync(a.StudyName, cancellationToken).ConfigureAwait(false))?.ProvenanceJson);
-        var fb = Fields(b, (await store.GetStudyAsync(b.StudyName, cancellationToken).ConfigureAwait(false))?.ProvenanceJson);
+        // Each trial's own invocation: two runs of one study with an edit between them differ in run.git.
+        var fa = Fields(a, await RunProvenance.ForTrialAsync(store, a, cancellationToken).ConfigureAwait(false));
+        var fb = Fields(b, await RunProvenance.ForTrialAsync(store, b, cancellationToken).ConfigureAwait(false));
         var rows = fa.Keys.Concat(fb.Keys).Distinct(StringComparer.Ordinal)
             .Select(k => (Field: k, A: fa.GetValueOrDefault(k, "(none)"), B: fb.GetValueOrDefault(k, "(none)")))
             .Where(r => r.A != r.B)
@@ -66,7 +67,7 @@ internal sealed class DiffCommand(CliEnvironment env, GlobalOptions globals) : E
     }
 
     /// <summary>Every comparable field of a trial, flattened to text.</summary>
-    public static Dictionary<string, string> Fields(TrialRecord t, string? studyProvenance = null)
+    public static Dictionary<string, string> Fields(TrialRecord t, string? runProvenance = null)
     {
         var fields = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -94,13 +95,13 @@ internal sealed class DiffCommand(CliEnvironment env, GlobalOptions globals) : E
             using var doc = JsonDocument.Parse(provenance);
             Flatten(doc.RootElement, "provenance", fields);
         }
-        if (studyProvenance is not null)
+        if (runProvenance is not null)
         {
-            // The study's record of how it was run: git state, command line, machine; the config is compared as params.
-            using var doc = JsonDocument.Parse(studyProvenance);
+            // How the trial was run: git state, command line, machine; the config is compared as params.
+            using var doc = JsonDocument.Parse(runProvenance);
             foreach (var section in doc.RootElement.EnumerateObject().Where(p => p.Name is not ("config" or "time")))
             {
-                Flatten(section.Value, "study." + section.Name, fields);
+                Flatten(section.Value, "run." + section.Name, fields);
             }
         }
         return fields;

@@ -27,6 +27,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();
     private readonly LeaseOptions _leases = new();
     private readonly Option<int?> _limit = GlobalOptions.Integer("--limit", "-l", "With --dry-run: show at most this many trials (default 1,000; 0 shows all)", "a number of trials");
+    private readonly Option<string?> _where = new("--where") { Description = "Run only the pending trials whose parameters match, e.g. 'dataset == \"digits\"' (the others stay pending)" };
     private readonly Option<bool> _mpi = new("--mpi") { Description = "Under mpiexec: rank 0 owns the store and hands trials to ranks 1..K-1 as they become free" };
 
     public override IReadOnlyList<string> Examples { get; } =
@@ -41,7 +42,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     {
         var command = new Command("run", "Run a study: create it in the store (or resume it), then run its pending trials in parallel.");
         command.Arguments.Add(_study.Target);
-        foreach (var option in new Option[] { _study.Set, _study.Parallel, _dryRun, _study.Yes, _new, _study.Name, _verbose, _quiet, _isolate, _enqueueOnly, _format, _limit, _mpi }.Concat(_leases.All))
+        foreach (var option in new Option[] { _study.Set, _study.Parallel, _dryRun, _study.Yes, _new, _study.Name, _verbose, _quiet, _isolate, _enqueueOnly, _format, _limit, _where, _mpi }.Concat(_leases.All))
         {
             command.Options.Add(option);
         }
@@ -51,6 +52,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var spec = _study.Load(parseResult, Env, trailingCommand);
+        var where = Lookup.Where("--where", parseResult.GetValue(_where));
         // Every option is checked before anything touches the store: bad input leaves nothing half-written.
         _leases.Apply(new WorkerOptions(), parseResult, keepFilesInStore: false);
         if (parseResult.GetValue(_dryRun))
@@ -72,7 +74,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         }
         try
         {
-            var code = await RunStudyAsync(parseResult, spec, coordinator, cancellationToken).ConfigureAwait(false);
+            var code = await RunStudyAsync(parseResult, spec, where, coordinator, cancellationToken).ConfigureAwait(false);
             if (coordinator is not null && code != ExitCodes.Interrupted && !await coordinator.StopRanksAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
             {
                 await Env.Error.WriteLineAsync("warning: some MPI ranks did not confirm they stopped").ConfigureAwait(false);
@@ -89,7 +91,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         }
     }
 
-    private async Task<int> RunStudyAsync(ParseResult parseResult, StudySpec spec, MpiCoordinator? coordinator, CancellationToken cancellationToken)
+    private async Task<int> RunStudyAsync(ParseResult parseResult, StudySpec spec, Expressions.WhereExpression? where, MpiCoordinator? coordinator, CancellationToken cancellationToken)
     {
         await using var store = await StoreOpener.OpenAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var (spoolPath, reserve) = StoreOpener.Spool(store, Env);
@@ -105,15 +107,32 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         await WarnAboutSecretsAsync(spec).ConfigureAwait(false);
         var provenance = ProvenanceCollector.ForStudy(spec.SystemInfo, Environment.GetCommandLineArgs(), Env.WorkingDirectory, spec.ToJson(), Env.Time.GetUtcNow());
         var prepared = await StudyPreparation.PrepareAsync(store, spec, provenance, requeueCancelled: true, cancellationToken).ConfigureAwait(false);
+        var (runId, runJson) = await RunProvenance.RecordAsync(store, spec.SystemInfo, Env, cancellationToken).ConfigureAwait(false);
         var counts = await store.CountAsync(prepared.Study.Id, cancellationToken).ConfigureAwait(false);
         var total = counts.Values.Sum();
         var pending = counts.GetValueOrDefault(TrialStatus.Pending);
         var finished = total - pending - counts.GetValueOrDefault(TrialStatus.Running);
         var verb = prepared.Created ? "created" : "resumed";
-        var work = pending == 0 ? "nothing to run" : $"{pending:N0} to run, {Math.Min(spec.EffectiveParallel, pending)} at once";
-        await Env.Error.WriteLineAsync(
-            $"study {spec.Name} {verb}: {Counted.Of(total, "trial")} ({Counted.Of(prepared.Plan.Count / Math.Max(1, spec.Replications), "point")} × {Counted.Of(spec.Replications, "replication")}" +
-            (prepared.Added > 0 && !prepared.Created ? $", {prepared.Added:N0} new" : string.Empty) + $"), {work}; store {store.Description}").ConfigureAwait(false);
+        IReadOnlyList<string>? subset = null;
+        if (where is not null)
+        {
+            subset = await RunProvenance.PendingMatchingAsync(store, prepared.Study.Id, where, cancellationToken).ConfigureAwait(false);
+        }
+        var toRun = subset?.Count ?? pending;
+        var work = toRun == 0 ? "nothing to run" : $"{toRun:N0} to run, {Math.Min(spec.EffectiveParallel, toRun)} at once";
+        if (subset is not null)
+        {
+            work = $"{subset.Count:N0} of {Counted.Of(pending, "pending trial")} match --where, " + work;
+        }
+        var shape = total == prepared.Plan.Count
+            ? $"{Counted.Of(prepared.Plan.Count / Math.Max(1, spec.Replications), "point")} × {Counted.Of(spec.Replications, "replication")}" + (prepared.Added > 0 && !prepared.Created ? $", {prepared.Added:N0} new" : string.Empty)
+            : $"{prepared.Plan.Count:N0} from the file, {total - prepared.Plan.Count:N0} added with expt add or by an earlier file";
+        await Env.Error.WriteLineAsync($"study {spec.Name} {verb}: {Counted.Of(total, "trial")} ({shape}), {work}; store {store.Description}").ConfigureAwait(false);
+        if (!prepared.Created && ProvenanceCollector.CodeChange(prepared.Study.ProvenanceJson, runJson) is { } change)
+        {
+            // The code moved since the study began: new trials record this run's code, so expt diff can tell them apart.
+            await Env.Error.WriteLineAsync($"warning: the code differs from when {spec.Name} was created ({change}); trials run now record it (expt show, expt diff)").ConfigureAwait(false);
+        }
 
         if (parseResult.GetValue(_enqueueOnly))
         {
@@ -123,7 +142,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         ITrialExecutor executor = coordinator ?? CreateExecutor(spec, parseResult.GetValue(_isolate), parseResult.GetValue(_verbose));
         var progress = new RunProgress(Env, total, finished, parseResult.GetValue(_quiet));
         var options = _leases.Apply(
-            new WorkerOptions { StudyId = prepared.Study.Id, Slots = spec.EffectiveParallel, ProvenanceJson = ProvenanceCollector.Machine(spec.SystemInfo), Scrubber = Scrubber(spec) },
+            new WorkerOptions { StudyId = prepared.Study.Id, Ids = subset, RunId = runId, Slots = spec.EffectiveParallel, ProvenanceJson = ProvenanceCollector.Machine(spec.SystemInfo), Scrubber = Scrubber(spec) },
             parseResult,
             StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
         runners.Register(options);
@@ -139,12 +158,17 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
 
         var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = prepared.Study.Id }, CancellationToken.None).ConfigureAwait(false);
         // -q leaves out the completed trials' lines, not the final table.
-        TableRenderer.Write(Env, PointTable.Build(trials), OutputFormat.Table);
+        if (trials.Count > 0)
+        {
+            TableRenderer.Write(Env, PointTable.Build(trials), OutputFormat.Table);
+        }
         var failed = trials.Count(t => t.Status is TrialStatus.Failed or TrialStatus.Timeout);
         var completed = trials.Count(t => t.Status == TrialStatus.Completed);
         var left = trials.Count(t => t.Status is TrialStatus.Pending or TrialStatus.Cancelled or TrialStatus.Running);
         var thisRun = report.Worker.Total == 0
-            ? "nothing was left to run (expt retry re-runs failed trials)"
+            ? trials.Count == 0
+                ? $"the study has no trials yet: add points with expt add {spec.Name} --set NAME=VALUE,..."
+                : subset is not null && left > 0 ? "no pending trial matched --where" : "nothing was left to run (expt retry re-runs failed trials)"
             : $"this run: {Counted.Of(report.Worker.Total, "trial")} in {DurationParser.Format(report.Worker.Elapsed)} ({progress.RateText()} trials/s)";
         await Env.Error.WriteLineAsync($"{completed} completed, {failed} failed, {left} not run; {thisRun}").ConfigureAwait(false);
         if (failed > 0)

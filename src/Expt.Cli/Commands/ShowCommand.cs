@@ -35,6 +35,8 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
         var metrics = await store.GetMetricsAsync(trial.Id, cancellationToken).ConfigureAwait(false);
         var directory = await TrialDirectories.LocalAsync(store, trial, cancellationToken).ConfigureAwait(false);
         var study = await store.GetStudyAsync(trial.StudyName, cancellationToken).ConfigureAwait(false);
+        // The invocation that ran the trial (its code, command line and machine), or the study's for older trials.
+        var runProvenance = await RunProvenance.ForTrialAsync(store, trial, cancellationToken).ConfigureAwait(false);
         var format = parseResult.GetValue(_format);
         var artifacts = TrialFiles.Artifacts(directory);
         if (format == OutputFormat.Json)
@@ -73,6 +75,8 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
                 w.WriteBoolean("artifacts_truncated", artifacts.Truncated);
                 TrialJson.WriteStored(w, "provenance", trial.ProvenanceJson, "null");
                 TrialJson.WriteStored(w, "study_provenance", study?.ProvenanceJson, "null");
+                w.WriteString("run", trial.RunId);
+                TrialJson.WriteStored(w, "run_provenance", trial.RunId is null ? null : runProvenance, "null");
                 w.WriteEndObject();
             });
             return ExitCodes.Success;
@@ -119,7 +123,7 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
             rows.Add(Row("artifact", $"… more files than the {TrialFiles.MaxEntries:N0} listed (or deeper than {TrialFiles.MaxDepth} levels)"));
         }
         rows.AddRange(HistoryRows(trial.History));
-        rows.AddRange(ProvenanceRows(trial.ProvenanceJson, study?.ProvenanceJson));
+        rows.AddRange(ProvenanceRows(trial.ProvenanceJson, runProvenance));
         if (Directory.Exists(directory))
         {
             rows.Add(Row("directory", directory));

@@ -14,6 +14,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
     private readonly Option<int?> _parallel = GlobalOptions.Integer("--parallel", "-j", "Trials at once (default: one per core)", "a number of trials to run at once");
     private readonly Option<int?> _maxTrials = GlobalOptions.Integer("--max-trials", "-k", "Stop after this many trials", "a number of trials");
     private readonly Option<string?> _idleExit = new("--idle-exit") { Description = "Keep polling for new trials this long before exiting (e.g. 60s; default: exit when none is left)" };
+    private readonly Option<string?> _where = new("--where") { Description = "With --study: run only the pending trials whose parameters match" };
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "Print only failures" };
     private readonly LeaseOptions _leases = new();
 
@@ -27,7 +28,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
     public override Command Build()
     {
         var command = new Command("worker", "Run pending trials from the store: any number of workers may share it, none runs a trial twice.");
-        foreach (var option in new Option[] { _study, _parallel, _maxTrials, _idleExit, _quiet }.Concat(_leases.All))
+        foreach (var option in new Option[] { _study, _where, _parallel, _maxTrials, _idleExit, _quiet }.Concat(_leases.All))
         {
             command.Options.Add(option);
         }
@@ -52,16 +53,27 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         {
             throw new UserException($"--parallel must be up to {InputLimits.MaxParallel} (0 one per core, -1 all cores, -2 all but one) and --max-trials at least 1");
         }
+        var where = Lookup.Where("--where", parseResult.GetValue(_where));
+        if (where is not null && parseResult.GetValue(_study) is null)
+        {
+            throw new UserException("--where needs --study: it picks among the pending trials of one study");
+        }
         var slots = StudySpec.ResolveParallel(requested, Environment.ProcessorCount);
         var leaseDefaults = _leases.Apply(new WorkerOptions(), parseResult, StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var executors = new StoredStudyExecutors(Env, store);
         string? studyId = null;
+        IReadOnlyList<string>? subset = null;
         if (parseResult.GetValue(_study) is { } name)
         {
             var study = await Lookup.StudyAsync(store, name, cancellationToken).ConfigureAwait(false);
             executors.Add(study);
             studyId = study.Id;
+            if (where is not null)
+            {
+                subset = await RunProvenance.PendingMatchingAsync(store, study.Id, where, cancellationToken).ConfigureAwait(false);
+                await Env.Error.WriteLineAsync($"{Text.Counted.Of(subset.Count, "pending trial")} of {study.Name} match --where").ConfigureAwait(false);
+            }
         }
         else
         {
@@ -74,6 +86,8 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         {
             Identity = Identity(),
             StudyId = studyId,
+            Ids = subset,
+            RunId = (await RunProvenance.RecordAsync(store, SystemInfoLevel.Basic, Env, cancellationToken).ConfigureAwait(false)).Id,
             Slots = slots,
             MaxTrials = parseResult.GetValue(_maxTrials),
             IdleExit = idle,

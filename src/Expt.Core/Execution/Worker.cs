@@ -215,7 +215,7 @@ public sealed class Worker
                     bounded.CancelAfter(_options.Lease);
                     try
                     {
-                        leases = await _store.ClaimAsync(new ClaimRequest(_options.Identity, capacity, _options.Lease, _options.StudyId, _options.ProvenanceJson), bounded.Token).ConfigureAwait(false);
+                        leases = await _store.ClaimAsync(new ClaimRequest(_options.Identity, capacity, _options.Lease, _options.StudyId, _options.ProvenanceJson) { RunId = _options.RunId, Ids = _options.Ids }, bounded.Token).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException ex) when (!stop.IsCancellationRequested)
                     {
@@ -261,8 +261,9 @@ public sealed class Worker
     // (polling) instead of leaving them behind.
     private async Task<bool> OthersRunningAsync(CancellationToken stop)
     {
-        if (_options.StudyId is not { } studyId)
+        if (_options.StudyId is not { } studyId || _options.Ids is not null)
         {
+            // A worker given a subset (--where) runs that subset; the rest of the study is not its business.
             return false;
         }
         // Counting a big study is not free, and many idle workers may be asking: once something is known to run,

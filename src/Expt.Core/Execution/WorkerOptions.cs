@@ -11,6 +11,12 @@ public sealed record WorkerOptions
     /// <summary>Trials run at once.</summary>
     public int Slots { get; init; } = 1;
 
+    /// <summary>Only these trials (chosen with <c>--where</c>); any pending trial when null.</summary>
+    public IReadOnlyList<string>? Ids { get; init; }
+
+    /// <summary>The invocation's provenance id, recorded with each trial claimed (see <c>IStudyCatalog.RecordRunAsync</c>).</summary>
+    public string? RunId { get; init; }
+
     /// <summary>How long a claim lasts without a heartbeat.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
 

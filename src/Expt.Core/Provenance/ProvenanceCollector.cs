@@ -53,6 +53,88 @@ public static class ProvenanceCollector
         });
     }
 
+    /// <summary>
+    /// The provenance of one invocation (<c>expt run</c>, <c>expt worker</c>): command line, directory, machine and
+    /// git state, without a time, so that identical invocations share one record (see <see cref="RunId"/>).
+    /// </summary>
+    public static string ForRun(SystemInfoLevel level, IReadOnlyList<string> arguments, string workingDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(workingDirectory);
+        return Write(w =>
+        {
+            w.WriteString("expt", typeof(ProvenanceCollector).Assembly.GetName().Version?.ToString(3));
+            w.WriteString("system_info", level.ToString().ToLowerInvariant());
+            if (level == SystemInfoLevel.None)
+            {
+                return;
+            }
+            w.WriteStartArray("argv");
+            foreach (var arg in Redactor.RedactArguments(arguments))
+            {
+                w.WriteStringValue(arg);
+            }
+            w.WriteEndArray();
+            w.WriteString("cwd", workingDirectory);
+            w.WritePropertyName("system");
+            w.WriteRawValue(Machine(level));
+            if (Git(workingDirectory) is { } git)
+            {
+                w.WritePropertyName("git");
+                w.WriteRawValue(git);
+            }
+        });
+    }
+
+    /// <summary>The content address of an invocation's provenance: the same code, machine and command give the same id.</summary>
+    public static string RunId(string provenanceJson)
+    {
+        ArgumentNullException.ThrowIfNull(provenanceJson);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(provenanceJson)))[..16];
+    }
+
+    /// <summary>
+    /// How the code of <paramref name="current"/> differs from <paramref name="earlier"/> (both provenance JSON with
+    /// a <c>git</c> section), as a short phrase, or null when it is the same or either has no git state.
+    /// </summary>
+    public static string? CodeChange(string? earlier, string? current)
+    {
+        static (string? Commit, string? Patch)? Code(string? json)
+        {
+            if (string.IsNullOrEmpty(json))
+            {
+                return null;
+            }
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(json);
+                if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object
+                    || !doc.RootElement.TryGetProperty("git", out var git) || git.ValueKind != System.Text.Json.JsonValueKind.Object)
+                {
+                    return null;
+                }
+                var commit = git.TryGetProperty("commit", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.String ? c.GetString() : null;
+                var patch = git.TryGetProperty("patch", out var p) && p.ValueKind == System.Text.Json.JsonValueKind.String ? p.GetString() : null;
+                return (commit, patch);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return null;
+            }
+        }
+        if (Code(earlier) is not { } before || Code(current) is not { } now)
+        {
+            return null;
+        }
+        if (before.Commit != now.Commit)
+        {
+            return $"commit {Short(before.Commit)} → {Short(now.Commit)}";
+        }
+        return before.Patch == now.Patch ? null : "uncommitted changes differ";
+    }
+
+    private static string Short(string? commit) => commit is null ? "?" : commit[..Math.Min(12, commit.Length)];
+
     /// <summary>The machine a worker runs on, as a JSON object (recorded with each trial it runs).</summary>
     public static string Machine(SystemInfoLevel level)
     {

@@ -16,6 +16,12 @@ public sealed record ParamSpace
     /// <summary>Explicit points; each is laid over the fixed parameters.</summary>
     public IReadOnlyList<ParamSet> Points { get; init; } = [];
 
+    /// <summary>
+    /// The space is its <see cref="Points"/> only, even when there are none (<c>points: []</c>): an empty table to
+    /// fill later with <c>expt add</c>, as PyExperimenter users do. Without it, a space with no points is the grid.
+    /// </summary>
+    public bool PointsOnly { get; init; }
+
     /// <summary>Random-search parameters.</summary>
     public IReadOnlyList<KeyValuePair<string, Distribution>> Random { get; init; } = [];
 
@@ -40,7 +46,7 @@ public sealed record ParamSpace
     {
         get
         {
-            var grid = Points.Count > 0 && !HasSweep ? 0 : Axes.Aggregate(1.0, (n, a) => n * a.Rows.Count);
+            var grid = (Points.Count > 0 || PointsOnly) && !HasSweep ? 0 : Axes.Aggregate(1.0, (n, a) => n * a.Rows.Count);
             return (grid + Points.Count) * (Random.Count > 0 ? Samples : 1);
         }
     }
@@ -57,7 +63,7 @@ public sealed record ParamSpace
     {
         var order = Names;
         var fixedValues = Axes.Where(a => a.Rows.Count == 1).SelectMany(a => a.Names.Select((n, i) => KeyValuePair.Create(n, a.Rows[0][i]))).ToList();
-        var bases = Points.Count == 0 || HasSweep ? Grid() : [];
+        var bases = (Points.Count == 0 && !PointsOnly) || HasSweep ? Grid() : [];
         bases = bases.Concat(Points.Select(point =>
         {
             var values = new Dictionary<string, object?>(fixedValues, StringComparer.Ordinal);
@@ -94,7 +100,7 @@ public sealed record ParamSpace
     /// random draws that could repeat, and no axis with a repeated row.
     /// </summary>
     public bool IsSizeExact =>
-        Exclude.Count == 0 && Where is null && Points.Count == 0 && Random.Count == 0
+        Exclude.Count == 0 && Where is null && Points.Count == 0 && !PointsOnly && Random.Count == 0
         && Axes.All(a => a.Rows.Select(r => string.Join('\u0001', r.Select(ParamValues.Format))).Distinct(StringComparer.Ordinal).Count() == a.Rows.Count);
 
     private IEnumerable<Dictionary<string, object?>> Grid()

@@ -26,6 +26,9 @@ public sealed partial class StudySpecBinder
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
     private static partial Regex VariableNamePattern();
 
+    // The study is an empty table (points: []): an empty list declares a parameter filled later by expt add.
+    private bool _table;
+
     // Where each parameter name was first declared, for the errors that compare names.
     private readonly Dictionary<string, SourceLocation> _nameLocations = new(StringComparer.Ordinal);
 
@@ -306,6 +309,8 @@ public sealed partial class StudySpecBinder
         var axes = new List<ParamAxis>();
         var random = new List<KeyValuePair<string, Distribution>>();
         var names = new HashSet<string>(StringComparer.Ordinal);
+        // points: [] is a table to fill with expt add; its parameters may be declared as empty lists (its columns).
+        _table = root.Find("points") is { Value: ConfigSequence { Items.Count: 0 } };
         if (root.Find("params") is { } paramsEntry)
         {
             if (paramsEntry.Value is ConfigMapping map)
@@ -340,9 +345,15 @@ public sealed partial class StudySpecBinder
         }
 
         var points = new List<ParamSet>();
+        var pointsOnly = false;
         if (root.Find("points") is { } pointsEntry)
         {
-            if (pointsEntry.Value is ConfigSequence seq && seq.Items.Count > 0)
+            if (pointsEntry.Value is ConfigSequence { Items.Count: 0 })
+            {
+                // An empty table, to be filled with expt add: PyExperimenter's workflow.
+                pointsOnly = true;
+            }
+            else if (pointsEntry.Value is ConfigSequence seq)
             {
                 for (var i = 0; i < seq.Items.Count; i++)
                 {
@@ -360,7 +371,7 @@ public sealed partial class StudySpecBinder
             }
             else
             {
-                Error(pointsEntry.Value.Location, "points", "expected a non-empty list of points, e.g. [{lr: 0.1, bs: 16}]");
+                Error(pointsEntry.Value.Location, "points", "expected a list of points, e.g. [{lr: 0.1, bs: 16}], or [] for a study filled later with expt add");
             }
         }
 
@@ -450,10 +461,10 @@ public sealed partial class StudySpecBinder
         {
             Error(root.Find("params")!.KeyLocation, "samples", $"missing; parameters with distributions ({string.Join(", ", random.Select(r => r.Key))}) need 'samples: N' draws");
         }
-        var space = new ParamSpace { Axes = axes, Points = points, Random = random, Samples = samples, Exclude = exclude, Where = where };
+        var space = new ParamSpace { Axes = axes, Points = points, PointsOnly = pointsOnly, Random = random, Samples = samples, Exclude = exclude, Where = where };
         // A filter that removes every point is a mistake, not an empty study; check it when the space is small
         // enough to expand here (a larger one is checked when its plan is made).
-        if (_errors.Count == 0 && (exclude.Count > 0 || where is not null) && space.EstimatedSize <= 100_000 && space.Expand(seed).Count == 0)
+        if (_errors.Count == 0 && !pointsOnly && (exclude.Count > 0 || where is not null) && space.EstimatedSize <= 100_000 && space.Expand(seed).Count == 0)
         {
             var filter = root.Find("where") ?? root.Find("exclude")!;
             Error(filter.KeyLocation, filter.Key, "exclude and where remove every point of the space: nothing would run");
@@ -554,8 +565,10 @@ public sealed partial class StudySpecBinder
                 var before = _errors.Count;
                 var value = ScalarValue(s, key);
                 return _errors.Count > before ? null : [value];
+            case ConfigSequence { Items.Count: 0 } when _table:
+                return [];
             case ConfigSequence seq when seq.Items.Count == 0:
-                Error(seq.Location, key, "empty list; expected at least one value");
+                Error(seq.Location, key, "empty list; expected at least one value (or, with points: [], a column filled by expt add)");
                 return null;
             case ConfigSequence seq:
                 var list = new List<object?>();
@@ -615,7 +628,7 @@ public sealed partial class StudySpecBinder
             var column = axis.Names.ToList().IndexOf(name);
             if (column >= 0)
             {
-                longest = Math.Max(longest, axis.Rows.Max(r => (long)ParamValues.Format(r[column]).Length));
+                longest = Math.Max(longest, axis.Rows.Select(r => (long)ParamValues.Format(r[column]).Length).DefaultIfEmpty(0).Max());
             }
         }
         foreach (var point in space.Points)
