@@ -243,4 +243,51 @@ public sealed class ParityTests : IDisposable
         reset.Stderr.ShouldContain("reset 1 trial of table to pending");
         (await TrialsAsync("table")).Single(t => t.GetProperty("status").GetString() == "pending").GetProperty("params").GetProperty("lr").GetDouble().ShouldBe(0.9);
     }
+
+    private void Git(params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = _cli.Directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in (string[])["-c", "user.name=t", "-c", "user.email=t@example.org", .. args])
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var git = System.Diagnostics.Process.Start(info)!;
+        git.WaitForExit();
+        git.ExitCode.ShouldBe(0, git.StandardError.ReadToEnd());
+    }
+
+    [Fact]
+    public async Task Each_run_records_the_code_it_ran_so_an_edit_between_runs_shows_in_diff_and_the_resume_warns()
+    {
+        _cli.Write("trial.py", "import json, os\njson.dump({'v': 1}, open(os.environ['EXPT_RESULTS'], 'w'))\n");
+        _cli.Write("study.yaml", "name: code\ncommand: python3 trial.py {x}\nparams:\n  x: [1]\n");
+        Git("init", "-q");
+        Git("add", ".");
+        Git("commit", "-q", "-m", "first");
+        (await _cli.RunAsync("run", "study.yaml")).ExitCode.ShouldBe(0);
+        File.ReadAllText(Path.Combine(_cli.Directory, ".expt", ".gitignore")).ShouldContain("*");
+
+        _cli.Write("trial.py", "import json, os\njson.dump({'v': 2}, open(os.environ['EXPT_RESULTS'], 'w'))\n");
+        var resumed = await _cli.RunAsync("run", "study.yaml", "--set", "x=1,2");
+        resumed.ExitCode.ShouldBe(0, resumed.ToString());
+        resumed.Stderr.ShouldContain("warning: the code differs from when code was created (uncommitted changes differ)");
+
+        var trials = await TrialsAsync("code");
+        var first = trials.Single(t => t.GetProperty("params").GetProperty("x").GetInt32() == 1).GetProperty("id").GetString()!;
+        var second = trials.Single(t => t.GetProperty("params").GetProperty("x").GetInt32() == 2).GetProperty("id").GetString()!;
+        var diff = (await _cli.RunAsync("diff", first, second, "--format", "json")).Json().GetProperty("differences").EnumerateArray()
+            .ToDictionary(d => d.GetProperty("field").GetString()!, d => (A: d.GetProperty("a").GetString(), B: d.GetProperty("b").GetString()));
+        diff.ShouldContainKey("run.git.patch");
+        diff["run.git.patch"].B.ShouldNotBeNull().ShouldContain("+json.dump({'v': 2}");
+        diff["run.git.dirty"].ShouldBe(("false", "true"));
+        diff.Keys.ShouldNotContain("run.git.untracked");
+        var show = (await _cli.RunAsync("show", second, "--format", "json")).Json();
+        show.GetProperty("run_provenance").GetProperty("git").GetProperty("patch").GetString().ShouldNotBeNull().ShouldContain("'v': 2");
+        show.GetProperty("run_provenance").GetProperty("git").GetProperty("untracked").GetArrayLength().ShouldBe(0);
+
+        // Runs with the same code and command share one provenance record; a changed one gets its own.
+        var firstRun = (await _cli.RunAsync("show", first, "--format", "json")).Json().GetProperty("run").GetString();
+        firstRun.ShouldNotBeNullOrEmpty();
+        show.GetProperty("run").GetString().ShouldNotBe(firstRun);
+    }
 }
