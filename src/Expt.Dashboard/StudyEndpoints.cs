@@ -79,7 +79,8 @@ internal static class StudyEndpoints
             varying = Varying(s),
             results = s.ResultNames,
             metrics = s.Metrics,
-            goals = s.Metrics.ToDictionary(m => m, Goal, StringComparer.Ordinal),
+            goals = s.Metrics.ToDictionary(m => m, m => Goal(s, m), StringComparer.Ordinal),
+            objectives = DeclaredObjectives(s).Items.Select(o => new { metric = o.Metric, goal = o.Goal == Analysis.Goal.Maximize ? "max" : "min" }).ToList(),
             spec = Json.Redacted(s.Study.SpecJson),
             provenance = Json.Redacted(s.Study.ProvenanceJson),
             actions = options.AllowActions,
@@ -90,12 +91,19 @@ internal static class StudyEndpoints
     private static List<string> Varying(StudySnapshot s) => (List<string>)s.Memo.GetOrAdd("varying", _ =>
         s.ParamNames.Where(p => s.Rows.Select(r => r.Params.TryGetValue(p, out var v) ? Convert.ToString(v, CultureInfo.InvariantCulture) : null).Distinct().Skip(1).Any()).ToList());
 
-    /// <summary>Whether higher is better, guessed from the name (accuracy, score, reward...); lower otherwise (loss, error, time).</summary>
-    internal static string Goal(string metric)
-    {
-        string[] higher = ["acc", "score", "reward", "auc", "f1", "precision", "recall", "return", "fitness", "r2", "throughput", "success"];
-        return higher.Any(h => metric.Contains(h, StringComparison.OrdinalIgnoreCase)) ? "max" : "min";
-    }
+    /// <summary>The study's declared objectives (its <c>objectives:</c> key), read once per snapshot.</summary>
+    private static Analysis.Objectives DeclaredObjectives(StudySnapshot s) =>
+        (Analysis.Objectives)s.Memo.GetOrAdd("objectives", _ => Analysis.Objectives.FromSpecJson(s.Study.SpecJson));
+
+    /// <summary>
+    /// Whether higher is better: as the study declares, else lower, exactly as the CLI decides, so that expt summary
+    /// and the dashboard never rank one study differently.
+    /// </summary>
+    internal static string Goal(StudySnapshot s, string metric) => DeclaredObjectives(s).Resolve(metric) == Analysis.Goal.Maximize ? "max" : "min";
+
+    /// <summary>The metric ranked by default: the study's first objective, else its first metric.</summary>
+    private static string? PrimaryMetric(StudySnapshot s) =>
+        DeclaredObjectives(s).Primary?.Metric is { } declared && s.Metrics.Contains(declared) ? declared : s.Metrics.FirstOrDefault();
 
     private static async Task<IResult> BestAsync(string name, StudyCache cache, CancellationToken cancellationToken)
     {
@@ -107,8 +115,8 @@ internal static class StudyEndpoints
         {
             return Results.Json(new { metric = (string?)null });
         }
-        var metric = s.Metrics[0];
-        var goal = Goal(metric);
+        var metric = PrimaryMetric(s)!;
+        var goal = Goal(s, metric);
         var best = s.Rows.Where(r => r.Record.Status == TrialStatus.Completed && r.Number(metric) is { } v && double.IsFinite(v))
             .OrderBy(r => goal == "max" ? -r.Number(metric)!.Value : r.Number(metric)!.Value).FirstOrDefault();
         return Results.Json(new { metric, goal, value = best?.Number(metric), trial = best?.Record.Id, @params = best?.Params.ToString() });
@@ -265,13 +273,13 @@ internal static class StudyEndpoints
         {
             return NotFound($"no study named '{name}'");
         }
-        metric = Blank(metric) ?? s.Metrics.FirstOrDefault();
+        metric = Blank(metric) ?? PrimaryMetric(s);
         goal = Blank(goal);
         if (metric is null)
         {
             return Results.Json(new { metric, groups = Array.Empty<object>() });
         }
-        goal ??= Goal(metric);
+        goal ??= Goal(s, metric);
         var key = $"summary|{metric}|{by}|{goal}";
         if (s.Memo.TryGetValue(key, out var memo))
         {
@@ -416,7 +424,7 @@ internal static class StudyEndpoints
         {
             return NotFound($"no study named '{name}'");
         }
-        metric = Blank(metric) ?? s.Metrics.FirstOrDefault();
+        metric = Blank(metric) ?? PrimaryMetric(s);
         param = Blank(param) ?? Varying(s).FirstOrDefault() ?? s.ParamNames.FirstOrDefault();
         if (metric is null || param is null)
         {
@@ -433,7 +441,7 @@ internal static class StudyEndpoints
         {
             metric,
             param,
-            goal = Goal(metric),
+            goal = Goal(s, metric),
             categories = axis.Categories,
             matched = rows.Count,
             points = Sample(rows, MaxPoints).Select(r => new { x = axis.Position(r.Params[param]), y = Json.Finite(r.Number(metric)!.Value), id = r.Record.Id }).ToList(),
@@ -449,7 +457,7 @@ internal static class StudyEndpoints
         {
             return NotFound($"no study named '{name}'");
         }
-        metric = Blank(metric) ?? s.Metrics.FirstOrDefault();
+        metric = Blank(metric) ?? PrimaryMetric(s);
         if (metric is null)
         {
             return Results.Json(new { metric, axes = Array.Empty<object>(), lines = Array.Empty<object>() });
@@ -464,7 +472,7 @@ internal static class StudyEndpoints
         var result = new
         {
             metric,
-            goal = Goal(metric),
+            goal = Goal(s, metric),
             axes = axes.Select(a => new { name = a.Name, categories = a.Categories, min = Json.Finite(a.Min), max = Json.Finite(a.Max) }).ToList(),
             lines = rows.Select(r => new
             {

@@ -65,6 +65,29 @@ public abstract class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_dashboard_ranks_by_the_declared_objectives_like_the_cli_and_never_guesses_from_names()
+    {
+        var yaml = "name: declared\nobjectives: {accuracy: maximize}\nparams:\n  x: [1, 2, 3]\n";
+        var spec = Expt.Spec.StudySpecBinder.Bind(Expt.Spec.YamlConfigReader.Parse(yaml, "declared.yaml"), new Expt.Spec.BindOptions { DefaultExperiment = "t" });
+        var prepared = await Expt.Execution.StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: false);
+        var executor = new Expt.Execution.InProcessExecutor(t => Task.FromResult<object?>(new { loss = t.Get<int>("x"), accuracy = t.Get<int>("x") / 10.0, score = t.Get<int>("x") }), null);
+        await new Expt.Execution.Worker(_store, _ => executor, new Expt.Execution.WorkerOptions { StudyId = prepared.Study.Id, Slots = 1 }).RunAsync(default, default);
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        var study = await GetJsonAsync(client, "/api/studies/declared");
+        study.GetProperty("goals").GetProperty("accuracy").GetString().ShouldBe("max");
+        study.GetProperty("goals").GetProperty("loss").GetString().ShouldBe("min");
+        study.GetProperty("goals").GetProperty("score").GetString().ShouldBe("min", "undeclared: lower is better, as in expt summary, whatever the name says");
+        study.GetProperty("objectives")[0].GetProperty("metric").GetString().ShouldBe("accuracy");
+        var best = await GetJsonAsync(client, "/api/studies/declared/best");
+        best.GetProperty("metric").GetString().ShouldBe("accuracy");
+        best.GetProperty("goal").GetString().ShouldBe("max");
+        best.GetProperty("value").GetDouble().ShouldBe(0.3);
+        var summary = await GetJsonAsync(client, "/api/studies/declared/summary?by=x");
+        summary.GetProperty("goal").GetString().ShouldBe("max");
+    }
+
+    [Fact]
     public async Task Trials_are_filtered_sorted_and_paged_on_the_server()
     {
         using var factory = Factory();
