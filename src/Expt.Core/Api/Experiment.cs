@@ -20,6 +20,7 @@ public sealed class Experiment
     private readonly List<ConfigEntry> _params = [];
     private readonly List<ConfigNode> _linked = [];
     private readonly List<ConfigNode> _exclude = [];
+    private readonly List<ConfigEntry> _objectives = [];
 
     private Experiment(string name) => _name = name;
 
@@ -110,6 +111,26 @@ public sealed class Experiment
     /// <summary>Tags.</summary>
     public Experiment Tags(params string[] tags) => Top("tags", new ConfigSequence(tags.Select(t => (ConfigNode)new ConfigScalar(t, true, Code)).ToList(), Code));
 
+    /// <summary>
+    /// Declares that lower <paramref name="metric"/> is better: summaries, <c>ls --sort best</c>, comparisons, reports
+    /// and the dashboard rank by it. The first objective declared is the study's primary one.
+    /// </summary>
+    public Experiment Minimize(string metric) => Objective(metric, "minimize");
+
+    /// <summary>Declares that higher <paramref name="metric"/> is better (see <see cref="Minimize"/>).</summary>
+    public Experiment Maximize(string metric) => Objective(metric, "maximize");
+
+    private Experiment Objective(string metric, string goal)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(metric);
+        _objectives.RemoveAll(e => e.Key == metric);
+        _objectives.Add(new ConfigEntry(metric, Code, new ConfigScalar(goal, false, Code)));
+        return this;
+    }
+
+    /// <summary>A name for each trial, from its parameters, e.g. <c>"{dataset}-lr{lr}"</c> (shown by ls, show, compare).</summary>
+    public Experiment TrialName(string template) => Top("trial_name", new ConfigScalar(template, true, Code));
+
     /// <summary>Finishes the definition with an asynchronous body; its return value becomes the trial's results.</summary>
     public ExperimentDefinition Run(Func<Trial, Task<object?>> body)
     {
@@ -126,6 +147,10 @@ public sealed class Experiment
         if (_exclude.Count > 0)
         {
             entries.Add(new ConfigEntry("exclude", Code, new ConfigSequence(_exclude.ToList(), Code)));
+        }
+        if (_objectives.Count > 0)
+        {
+            entries.Add(new ConfigEntry("objectives", Code, new ConfigMapping(_objectives.ToList(), Code)));
         }
         return new ExperimentDefinition(_name, new ConfigMapping(entries, Code), body);
     }
