@@ -9,7 +9,8 @@ namespace Expt.Cli.Commands;
 
 /// <summary>
 /// <c>expt plot STUDY --metric M [--by K] -o FILE.svg</c>: step-metric curves (mean ± std band per group), or a bar
-/// chart of a final result per group (mean, 95% CI, every value). PNG when rsvg-convert is installed.
+/// chart of a final result per group (mean, 95% CI, every value), or an array result by index (element-wise mean ±
+/// std per group). Titles say which way is better, from the study's objectives. PNG when rsvg-convert is installed.
 /// </summary>
 internal sealed class PlotCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
 {
@@ -17,13 +18,14 @@ internal sealed class PlotCommand(CliEnvironment env, GlobalOptions globals) : E
     private readonly Option<string> _metric = new("--metric", "-m") { Description = "A step metric (curves) or a result (bars)", Required = true };
     private readonly Option<string?> _by = new("--by") { Description = "Group by these parameters (default: the whole parameter point)" };
     private readonly Option<string> _output = new("--output", "-o") { Description = "The file to write: .svg, or .png (needs rsvg-convert)", Required = true };
-    private readonly Option<string> _kind = new("--kind") { Description = "auto, curves or bars", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _kind = new("--kind") { Description = "auto, curves, bars or array (an array result: element-wise mean ± std over the index)", DefaultValueFactory = _ => "auto" };
     private readonly Option<bool> _logY = new("--log-y") { Description = "Logarithmic y axis (curves)" };
 
     public override IReadOnlyList<string> Examples { get; } =
     [
         "expt plot lr-sweep --metric loss --by lr -o loss.svg",
         "expt plot lr-sweep --metric accuracy -o accuracy.png",
+        "expt plot solver --metric solution --by method -o solution.svg",
     ];
 
     public override Command Build()
@@ -46,16 +48,20 @@ internal sealed class PlotCommand(CliEnvironment env, GlobalOptions globals) : E
             throw new UserException($"--output: '{parseResult.GetValue(_output)}' should end in .svg or .png");
         }
         var kind = parseResult.GetValue(_kind)!;
-        if (kind is not ("auto" or "curves" or "bars"))
+        if (kind is not ("auto" or "curves" or "bars" or "array"))
         {
-            throw new UserException($"--kind: expected auto, curves or bars, got '{kind}'");
+            throw new UserException($"--kind: expected auto, curves, bars or array, got '{kind}'");
         }
         var metric = parseResult.GetValue(_metric)!;
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
         var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id, Statuses = [TrialStatus.Completed] }, cancellationToken).ConfigureAwait(false);
         var by = parseResult.GetValue(_by)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var keys = by is null ? null : SummaryCommand.Keys(trials, string.Join(',', by));
         var isResult = Summarizer.Metrics(trials).Contains(metric);
+        var isArray = !isResult && ArraySummarizer.ArrayMetrics(trials).Contains(metric);
+        var goal = Objectives.FromSpecJson(study.SpecJson).Resolve(metric);
+        var direction = goal == Goal.Minimize ? "lower is better" : "higher is better";
         string svg;
         if (kind == "bars" || (kind == "auto" && isResult))
         {
@@ -63,21 +69,32 @@ internal sealed class PlotCommand(CliEnvironment env, GlobalOptions globals) : E
             {
                 throw new UserException($"--metric: no completed trial has a numeric result '{metric}'; results: {string.Join(", ", Summarizer.Metrics(trials))}");
             }
-            var summaries = Summarizer.Summarize(trials, metric, by);
-            var groups = Summarizer.Group(trials, by);
+            var summaries = Summarizer.Summarize(trials, metric, keys, minimize: goal == Goal.Minimize);
+            var groups = Summarizer.Group(trials, keys);
             var bars = summaries.Select((s, i) => (s, (IReadOnlyList<double>)groups[i].Trials.OrderBy(t => t.Replicate)
                 .Select(t => ResultValues.Number(t.ResultsJson, metric)).Where(v => v is not null).Select(v => v!.Value).ToList())).ToList();
-            svg = SvgChart.Bars(bars, $"{study.Name}: {metric}");
+            svg = SvgChart.Bars(bars, $"{study.Name}: {metric} ({direction})");
+        }
+        else if (kind == "array" || (kind == "auto" && isArray))
+        {
+            if (!isArray)
+            {
+                var arrays = ArraySummarizer.ArrayMetrics(trials);
+                throw new UserException($"--metric: no completed trial has an array result '{metric}'; array results: {(arrays.Count == 0 ? "none" : string.Join(", ", arrays))}");
+            }
+            var results = await StudyResults.LoadAsync(store, study.Name, cancellationToken).ConfigureAwait(false);
+            var curves = results.Arrays(metric, keys).Where(c => c.Steps.Length > 0).ToList();
+            svg = SvgChart.Curves(curves, $"{study.Name}: {metric} by index (mean ± std over replications; {direction})", parseResult.GetValue(_logY));
         }
         else
         {
             var results = await StudyResults.LoadAsync(store, study.Name, cancellationToken).ConfigureAwait(false);
-            var curves = (await results.CurvesAsync(metric, by, cancellationToken).ConfigureAwait(false)).Where(c => c.Steps.Length > 0).ToList();
+            var curves = (await results.CurvesAsync(metric, keys, cancellationToken).ConfigureAwait(false)).Where(c => c.Steps.Length > 0).ToList();
             if (curves.Count == 0)
             {
                 throw new UserException($"--metric: no completed trial of {study.Name} logged a step metric '{metric}'");
             }
-            svg = SvgChart.Curves(curves, $"{study.Name}: {metric} (mean ± std)", parseResult.GetValue(_logY));
+            svg = SvgChart.Curves(curves, $"{study.Name}: {metric} (mean ± std; {direction})", parseResult.GetValue(_logY));
         }
         var svgPath = png ? Path.ChangeExtension(output, ".svg") : output;
         await File.WriteAllTextAsync(svgPath, svg, cancellationToken).ConfigureAwait(false);

@@ -12,7 +12,8 @@ namespace Expt.Cli.Commands;
 
 /// <summary>
 /// <c>expt report STUDY -o report.html</c>: one self-contained HTML file (inline CSS and SVG, no script, no network)
-/// with the study's counts, a summary table and a bar chart per numeric result, step-metric curves, and the failures.
+/// with the study's counts, a summary table and a bar chart per numeric result (ranked by the study's objectives),
+/// array results merged element-wise and pooled, step-metric curves, the image artifacts of each group, and the failures.
 /// </summary>
 internal sealed class ReportCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
 {
@@ -55,24 +56,46 @@ internal sealed class ReportCommand(CliEnvironment env, GlobalOptions globals) :
             .Append(CultureInfo.InvariantCulture, $"; created {study.Created:yyyy-MM-dd HH:mm} UTC; seed {study.Seed}")
             .Append(study.Tags.Count > 0 ? "; tags " + E(string.Join(", ", study.Tags)) : string.Empty).Append("</p>\n");
 
-        foreach (var metric in Summarizer.Metrics(completed))
+        var objectives = Objectives.FromSpecJson(study.SpecJson);
+        var keys = by is null ? null : SummaryCommand.Keys(trials, string.Join(',', by));
+        // Declared objectives first, ranked as declared; the rest lower-is-better, as expt summary ranks them.
+        var metrics = Summarizer.Metrics(completed).OrderBy(m => objectives.Items.ToList().FindIndex(o => o.Metric == m) is var i && i >= 0 ? i : int.MaxValue).ToList();
+        foreach (var metric in metrics)
         {
-            var summaries = Summarizer.Summarize(trials, metric, by);
-            html.Append("<h2>").Append(E(metric)).Append("</h2>\n");
+            var goal = objectives.Resolve(metric);
+            var summaries = Summarizer.Summarize(trials, metric, keys, minimize: goal == Goal.Minimize);
+            var direction = goal == Goal.Minimize ? "lower is better" : "higher is better";
+            html.Append("<h2>").Append(E(metric)).Append(" <small class=\"meta\">(").Append(direction)
+                .Append(objectives.GoalOf(metric) is null ? "; assumed: no objective declared" : "; the study's objective").Append(")</small></h2>\n");
             Table(html, SummaryOutput.Table(summaries));
             // Groups come in the same order as their summaries (both from the same trials).
-            var groups = Summarizer.Group(trials, by);
+            var groups = Summarizer.Group(trials, keys);
             var bars = summaries.Select((s, i) => (s, (IReadOnlyList<double>)groups[i].Trials.Where(t => t.Status == TrialStatus.Completed).OrderBy(t => t.Replicate)
                 .Select(t => ResultValues.Number(t.ResultsJson, metric)).Where(v => v is not null).Select(v => v!.Value).ToList())).ToList();
-            html.Append(SvgChart.Bars(bars, $"{study.Name}: {metric}")).Append('\n');
+            html.Append(SvgChart.Bars(bars, $"{study.Name}: {metric} ({direction})")).Append('\n');
         }
+
+        await using var results = await StudyResults.LoadAsync(store, study.Name, cancellationToken).ConfigureAwait(false);
+        foreach (var array in ArraySummarizer.ArrayMetrics(completed))
+        {
+            // ORruns' merged arrays: element-wise over the replications, and every element pooled as one distribution.
+            html.Append("<h2>").Append(E(array)).Append(" <small class=\"meta\">(array result)</small></h2>\n");
+            var curves = results.Arrays(array, keys).Where(c => c.Steps.Length > 0).ToList();
+            if (curves.Count > 0)
+            {
+                html.Append(SvgChart.Curves(curves, $"{array}: element-wise mean ± std over replications")).Append('\n');
+            }
+            Table(html, ArraySummaryOutput.ElementWiseTable(ArraySummarizer.ElementWise(completed, array, keys)));
+            html.Append("<p class=\"meta\">Pooled: every element of every replication as one distribution.</p>\n");
+            Table(html, ArraySummaryOutput.PooledTable(ArraySummarizer.Pooled(completed, array, keys)));
+        }
+        ImageGrid(html, await results.ArtifactsAsync("*", keys, cancellationToken).ConfigureAwait(false));
 
         if (completed.Count > 0)
         {
             var names = (await store.GetMetricsAsync(completed[0].Id, cancellationToken).ConfigureAwait(false)).Select(m => m.Name).Distinct(StringComparer.Ordinal).ToList();
             if (names.Count > 0)
             {
-                var results = await StudyResults.LoadAsync(store, study.Name, cancellationToken).ConfigureAwait(false);
                 html.Append("<h2>Step metrics</h2>\n");
                 foreach (var name in names)
                 {
@@ -102,6 +125,69 @@ internal sealed class ReportCommand(CliEnvironment env, GlobalOptions globals) :
         await File.WriteAllTextAsync(output, html.ToString(), cancellationToken).ConfigureAwait(false);
         await Env.Error.WriteLineAsync($"wrote {output}").ConfigureAwait(false);
         return ExitCodes.Success;
+    }
+
+    /// <summary>The most images shown per group, the largest image embedded, and the most bytes embedded in all.</summary>
+    internal const int ImagesPerGroup = 24;
+
+    internal const long MaxImageBytes = 2 << 20, MaxImagesBytes = 32 << 20;
+
+    private static readonly Dictionary<string, string> ImageTypes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [".png"] = "image/png", [".jpg"] = "image/jpeg", [".jpeg"] = "image/jpeg", [".gif"] = "image/gif", [".webp"] = "image/webp", [".svg"] = "image/svg+xml",
+    };
+
+    /// <summary>
+    /// The image artifacts of each group side by side (ORruns' merged images), embedded so the report is one file.
+    /// Bounded: a trial that writes thousands of images or a huge one cannot make the report huge. An SVG shown
+    /// through an img element runs no script.
+    /// </summary>
+    private static void ImageGrid(StringBuilder html, IReadOnlyList<(Spec.ParamSet Key, IReadOnlyList<string> Files)> groups)
+    {
+        long embedded = 0;
+        var started = false;
+        foreach (var (key, files) in groups)
+        {
+            var images = files.Where(f => ImageTypes.ContainsKey(Path.GetExtension(f))).ToList();
+            if (images.Count == 0)
+            {
+                continue;
+            }
+            if (!started)
+            {
+                html.Append("<h2>Images</h2>\n<style>.grid{display:flex;flex-wrap:wrap;gap:8px}.grid figure{margin:0;width:220px}.grid img{width:220px;height:auto;border:1px solid #ddd}.grid figcaption{font-size:11px;color:#666;word-break:break-all}</style>\n");
+                started = true;
+            }
+            html.Append("<h3>").Append(E(key.Count == 0 ? "all trials" : key.ToString())).Append(CultureInfo.InvariantCulture, $" <small class=\"meta\">({Text.Counted.Of(images.Count, "image")})</small></h3>\n<div class=\"grid\">");
+            foreach (var file in images.Take(ImagesPerGroup))
+            {
+                var info = new FileInfo(file);
+                var caption = E($"{Path.GetFileName(Path.GetDirectoryName(file))}/{Path.GetFileName(file)}");
+                if (!info.Exists || info.LinkTarget is not null || info.Length > MaxImageBytes || embedded + info.Length > MaxImagesBytes)
+                {
+                    html.Append("<figure><figcaption>").Append(caption).Append(" (not embedded: too large)</figcaption></figure>");
+                    continue;
+                }
+                byte[] bytes;
+                try
+                {
+                    bytes = File.ReadAllBytes(file);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    html.Append("<figure><figcaption>").Append(caption).Append(" (unreadable)</figcaption></figure>");
+                    continue;
+                }
+                embedded += bytes.Length;
+                html.Append("<figure><img alt=\"").Append(caption).Append("\" src=\"data:").Append(ImageTypes[Path.GetExtension(file)]).Append(";base64,")
+                    .Append(Convert.ToBase64String(bytes)).Append("\"><figcaption>").Append(caption).Append("</figcaption></figure>");
+            }
+            if (images.Count > ImagesPerGroup)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<p class=\"meta\">… and {images.Count - ImagesPerGroup} more</p>");
+            }
+            html.Append("</div>\n");
+        }
     }
 
     private static void Table(StringBuilder html, TableData table)
