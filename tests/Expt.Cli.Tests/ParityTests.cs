@@ -290,4 +290,70 @@ public sealed class ParityTests : IDisposable
         firstRun.ShouldNotBeNullOrEmpty();
         show.GetProperty("run").GetString().ShouldNotBe(firstRun);
     }
+
+    [Fact]
+    public async Task An_orruns_user_merges_arrays_distributions_and_images_across_replications_from_the_cli()
+    {
+        _cli.Write("solve.py", """
+            import base64, json, os
+            rep = int(os.environ["EXPT_REPLICATE"]); scale = 1 if os.environ["EXPT_PARAM_METHOD"] == "a" else 2
+            vector = [scale * i + rep for i in range(4)]
+            json.dump({"cost": sum(vector), "quality": 1 / (1 + sum(vector)), "solution": vector, "samples": [rep, rep + 10]}, open(os.environ["EXPT_RESULTS"], "w"))
+            png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+            open(os.path.join(os.environ["EXPT_TRIAL_DIR"], "route.png"), "wb").write(png)
+            """);
+        _cli.Write("study.yaml", """
+            name: orruns
+            command: python3 solve.py
+            params:
+              method: [a, b]
+              size: [4]
+            replications: 3
+            objectives: {quality: maximize, cost: minimize}
+            """);
+        (await _cli.RunAsync("run", "study.yaml")).ExitCode.ShouldBe(0);
+
+        // Element-wise over the replications: element i of a is mean(i + rep) = i + 1, of b 2i + 1.
+        var elementwise = (await _cli.RunAsync("summary", "orruns", "--metric", "solution", "--by", "method", "--format", "json")).Json().EnumerateArray().ToList();
+        elementwise.Select(g => g.GetProperty("kind").GetString()).ShouldBe(["elementwise", "elementwise"]);
+        elementwise[1].GetProperty("mean").EnumerateArray().Select(v => v.GetDouble()).ShouldBe([1.0, 3.0, 5.0, 7.0]);
+        elementwise[0].GetProperty("std").EnumerateArray().Select(v => v.GetDouble()).ShouldAllBe(s => Math.Abs(s - 1) < 1e-12);
+        var pooled = (await _cli.RunAsync("summary", "orruns", "--metric", "samples", "--pool", "--by", "method", "--format", "json")).Json()[0];
+        pooled.GetProperty("n").GetInt32().ShouldBe(6);
+        pooled.GetProperty("p50").GetDouble().ShouldBe(6.0);
+
+        // Ranked by the declared objectives: highest quality first, lowest cost first; both say why.
+        var summary = await _cli.RunAsync("summary", "orruns", "--by", "method");
+        summary.Stderr.ShouldContain("highest quality (the study's objectives), lowest cost (the study's objectives)");
+        var ranked = (await _cli.RunAsync("summary", "orruns", "--by", "method", "--format", "json")).Json().EnumerateArray().ToList();
+        ranked.Single(g => g.GetProperty("metric").GetString() == "quality" && g.GetProperty("rank").GetInt32() == 1).GetProperty("params").GetProperty("method").GetString().ShouldBe("a");
+        ranked.First().GetProperty("metric").GetString().ShouldBe("quality");
+
+        (await _cli.RunAsync("plot", "orruns", "--metric", "solution", "--by", "method", "-o", "solution.svg")).ExitCode.ShouldBe(0);
+        File.ReadAllText(Path.Combine(_cli.Directory, "solution.svg")).ShouldContain("solution by index (mean &#177; std over replications");
+        (await _cli.RunAsync("report", "orruns", "--by", "method", "-o", "report.html")).ExitCode.ShouldBe(0);
+        var html = File.ReadAllText(Path.Combine(_cli.Directory, "report.html"));
+        html.ShouldContain("<h3>method=a <small class=\"meta\">(3 images)</small></h3>");
+        html.Split("data:image/png;base64,").Length.ShouldBe(7);
+        html.IndexOf("<h2>quality", StringComparison.Ordinal).ShouldBeLessThan(html.IndexOf("<h2>cost", StringComparison.Ordinal));
+        html.ShouldContain("higher is better; the study's objective");
+
+        var merged = await _cli.RunAsync("export", "orruns", "--what", "merged", "--by", "method", "-o", "merged");
+        merged.ExitCode.ShouldBe(0, merged.ToString());
+        var b = Path.Combine(_cli.Directory, "merged", "method=b");
+        File.ReadAllLines(Path.Combine(b, "solution.array.csv"))[2].ShouldStartWith("1,3,1,");
+        File.ReadAllLines(Path.Combine(b, "solution.array.csv"))[0].ShouldBe("index,mean,std,ci_low,ci_high,n,replicate_0,replicate_1,replicate_2");
+        File.ReadAllLines(Path.Combine(b, "samples.pooled.csv")).Length.ShouldBe(7);
+        File.ReadAllLines(Path.Combine(b, "scalars.csv"))[0].ShouldBe("replicate,trial,cost,quality");
+        Directory.GetFiles(Path.Combine(b, "images"), "*-route.png").Length.ShouldBe(3);
+        File.ReadAllLines(Path.Combine(_cli.Directory, "merged", "groups.csv")).ShouldBe(["group,method,trials", "method=a,a,3", "method=b,b,3"]);
+
+        // sweepexp's labelled N-dimensional result: swept parameters and the replicate as axes, constants as attributes.
+        var grid = (await _cli.RunAsync("export", "orruns", "--what", "grid", "--format", "json")).Json();
+        grid.GetProperty("dims").EnumerateArray().Select(d => d.GetString()).ShouldBe(["method", "replicate"]);
+        grid.GetProperty("attrs").GetProperty("size").GetInt32().ShouldBe(4);
+        grid.GetProperty("coords").GetProperty("method").GetProperty("data").EnumerateArray().Select(v => v.GetString()).ShouldBe(["a", "b"]);
+        grid.GetProperty("data_vars").GetProperty("cost").GetProperty("data")[1].EnumerateArray().Select(v => v.GetDouble()).ShouldBe([12.0, 16.0, 20.0]);
+        (await _cli.RunAsync("export", "orruns", "--what", "grid")).Stderr.ShouldContain("add --format json");
+    }
 }

@@ -18,18 +18,24 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
         Description = "csv, json, jsonl, markdown or latex",
         DefaultValueFactory = _ => "csv",
     };
-    private readonly Option<string> _what = new("--what") { Description = "trials, summary or metrics", DefaultValueFactory = _ => "trials" };
+    private readonly Option<string> _what = new("--what")
+    {
+        Description = "trials, summary, metrics, grid (a labelled N-dimensional array for xarray/numpy, JSON) or merged (a folder per group: replications merged, arrays, distributions, images)",
+        DefaultValueFactory = _ => "trials",
+    };
     private readonly Option<string[]> _metric = new("--metric", "-m") { Description = "For summaries: the result(s) to summarise (default: all)" };
     private readonly Option<string?> _by = new("--by") { Description = "For summaries: group by these parameters" };
     private readonly Option<bool> _maximize = new("--maximize") { Description = "For summaries: higher is better (default: the study's objectives, else lower)" };
     private readonly Option<bool> _minimize = new("--minimize") { Description = "For summaries: lower is better (default: the study's objectives, else lower)" };
-    private readonly Option<string?> _output = new("--output", "-o") { Description = "Write to this file instead of standard output" };
+    private readonly Option<string?> _output = new("--output", "-o") { Description = "Write to this file instead of standard output (with --what merged: a directory)" };
 
     public override IReadOnlyList<string> Examples { get; } =
     [
         "expt export lr-sweep > trials.csv",
         "expt export lr-sweep --what summary --metric loss --format latex -o table.tex",
         "expt export lr-sweep --what metrics --format jsonl -o metrics.jsonl",
+        "expt export lr-sweep --what grid --format json -o grid.json",
+        "expt export solver --what merged --by method -o merged/",
     ];
 
     public override Command Build()
@@ -51,9 +57,17 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
         {
             throw new UserException($"--format: '{format}' is not an export format; expected csv, json, jsonl, markdown or latex");
         }
-        if (what is not ("trials" or "summary" or "metrics"))
+        if (what is not ("trials" or "summary" or "metrics" or "grid" or "merged"))
         {
-            throw new UserException($"--what: '{what}' is not exportable; expected trials, summary or metrics");
+            throw new UserException($"--what: '{what}' is not exportable; expected trials, summary, metrics, grid or merged");
+        }
+        if (what == "grid" && format != "json")
+        {
+            throw new UserException("--what grid is a labelled N-dimensional array in JSON: add --format json");
+        }
+        if (what == "merged" && parseResult.GetValue(_output) is null)
+        {
+            throw new UserException("--what merged writes a folder per group: add -o DIR");
         }
         if (format == "latex" && what != "summary")
         {
@@ -62,8 +76,22 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
         var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id }, cancellationToken).ConfigureAwait(false);
+        if (what == "merged")
+        {
+            var directory = Path.GetFullPath(parseResult.GetValue(_output)!, Env.WorkingDirectory);
+            if (File.Exists(directory))
+            {
+                throw new UserException($"-o: {directory} is a file; --what merged writes a directory");
+            }
+            var keys = SummaryCommand.Keys(trials, parseResult.GetValue(_by));
+            await using var results = await Analysis.StudyResults.LoadAsync(store, study.Name, cancellationToken).ConfigureAwait(false);
+            var (groups, images) = await MergedExport.WriteAsync(directory, results, keys, cancellationToken).ConfigureAwait(false);
+            await Env.Error.WriteLineAsync($"wrote {Text.Counted.Of(groups, "group")} ({Text.Counted.Of(images, "image")}) to {directory}; groups.csv lists them").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
         var text = what switch
         {
+            "grid" => Json(w => GridExport.Write(w, study, trials), indented: false),
             "summary" => Summary(trials, study, format, parseResult),
             "metrics" => await MetricsAsync(store, trials, format, cancellationToken).ConfigureAwait(false),
             _ => Trials(trials, format),
