@@ -32,6 +32,7 @@ internal static class StudyEndpoints
         app.MapGet("/api/studies/{name}/scatter", ScatterAsync);
         app.MapGet("/api/studies/{name}/parallel", ParallelAsync);
         app.MapGet("/api/studies/{name}/groups", GroupsAsync);
+        app.MapGet("/api/studies/{name}/images", ImagesAsync);
     }
 
     internal static IResult NotFound(string what) => Results.Json(new { error = what }, statusCode: StatusCodes.Status404NotFound);
@@ -531,5 +532,53 @@ internal static class StudyEndpoints
                 return new { difference = Json.Finite(c.Difference), ciLow = Json.Finite(c.CiLow), ciHigh = Json.Finite(c.CiHigh), welchP = Json.Finite(c.WelchP), mannWhitneyP = Json.Finite(c.MannWhitneyP) };
             }, StringComparer.Ordinal),
         });
+    }
+
+    /// <summary>The most trials whose directories are looked through for images, images per group, and groups.</summary>
+    internal const int ImageTrials = 500, ImagesPerGroup = 24, ImageGroups = 100;
+
+    /// <summary>
+    /// The image artifacts of the completed trials, grouped like the summary (ORruns' merged images): a grid per
+    /// group. Bounded in trials looked at, images and groups; links are never followed, files are served by the
+    /// trial file endpoint, which keeps every path inside its trial's directory.
+    /// </summary>
+    private static async Task<IResult> ImagesAsync(string name, StudyCache cache, string? by, CancellationToken cancellationToken)
+    {
+        if (await cache.GetAsync(name, cancellationToken).ConfigureAwait(false) is not { } s)
+        {
+            return NotFound($"no study named '{name}'");
+        }
+        by = Blank(by);
+        var completed = s.Records.Where(t => t.Status == TrialStatus.Completed).OrderBy(t => t.Seq).ToList();
+        var looked = completed.Take(ImageTrials).ToList();
+        var groups = new List<object>();
+        foreach (var (key, trials) in Summarizer.Group(looked, By(by)).Take(ImageGroups))
+        {
+            var images = new List<object>();
+            var total = 0;
+            foreach (var trial in trials.OrderBy(t => t.Replicate))
+            {
+                var directory = await TrialDirectories.LocalAsync(cache.Store, trial, cancellationToken).ConfigureAwait(false);
+                foreach (var file in Execution.TrialFiles.List(directory, maxEntries: 1000).Entries
+                    .Where(f => f.Kind == Execution.TrialFileKind.File && TrialEndpoints.IsImage(f.Path)))
+                {
+                    if (++total <= ImagesPerGroup)
+                    {
+                        images.Add(new
+                        {
+                            trial = trial.Id,
+                            replicate = trial.Replicate,
+                            path = file.Path,
+                            url = $"/api/trials/{trial.Id}/files/{string.Join('/', file.Path.Split('/').Select(Uri.EscapeDataString))}",
+                        });
+                    }
+                }
+            }
+            if (total > 0)
+            {
+                groups.Add(new { label = key.ToString(), @params = key.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), images, total });
+            }
+        }
+        return Results.Json(new { by = By(by), groups, trials = looked.Count, completed = completed.Count });
     }
 }

@@ -19,6 +19,9 @@ internal static class TrialEndpoints
 
     private static readonly HashSet<string> Images = new(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp" };
 
+    /// <summary>True when the file is shown as an image (in a trial's page and the study's image grid).</summary>
+    internal static bool IsImage(string path) => Images.Contains(Path.GetExtension(path));
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/api/trials/{id}", TrialAsync);

@@ -88,6 +88,25 @@ public abstract class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Images_are_collected_per_group_with_urls_the_file_endpoint_serves()
+    {
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        var images = await GetJsonAsync(client, "/api/studies/sweep/images?by=lr");
+        var groups = images.GetProperty("groups").EnumerateArray().ToList();
+        groups.Select(g => g.GetProperty("label").GetString()).ShouldBe(["lr=0.001", "lr=0.01", "lr=0.1"]);
+        // Six trials per learning rate, less the one that diverged (lr 0.1, sgd, replicate 0): each saved plot.png.
+        groups.Select(g => g.GetProperty("total").GetInt32()).ShouldBe([6, 6, 5]);
+        var first = groups[0].GetProperty("images")[0];
+        first.GetProperty("path").GetString().ShouldBe("plot.png");
+        var png = await client.GetAsync(first.GetProperty("url").GetString());
+        png.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await png.Content.ReadAsByteArrayAsync()).ShouldBe(SeededStudy.Png);
+        var all = await GetJsonAsync(client, "/api/studies/sweep/images");
+        all.GetProperty("groups").GetArrayLength().ShouldBe(6); // by the whole point: lr × opt
+    }
+
+    [Fact]
     public async Task Trials_are_filtered_sorted_and_paged_on_the_server()
     {
         using var factory = Factory();

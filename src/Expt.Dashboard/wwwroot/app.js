@@ -271,6 +271,12 @@ async function studiesPage() {
   await render();
 }
 
+// The study's first declared objective, else its first result: what the summary ranks by default, as the CLI does.
+function primaryMetric(study) {
+  const declared = (study.objectives || []).map(o => o.metric).find(m => study.metrics.includes(m));
+  return declared || study.metrics[0] || "";
+}
+
 async function studyPage(name) {
   const root = main(), mine = generation;
   const enc = encodeURIComponent(name);
@@ -282,7 +288,7 @@ async function studyPage(name) {
   const p = params();
   const state = {
     status: p.get("status") || "", where: p.get("where") || "", q: p.get("q") || "", sort: p.get("sort") || "seq", desc: p.get("desc") === "1",
-    page: +(p.get("page") || 1), size: +(p.get("size") || 50), metric: p.get("metric") || study.metrics[0] || "", by: p.get("by") || "",
+    page: +(p.get("page") || 1), size: +(p.get("size") || 50), metric: p.get("metric") || primaryMetric(study), by: p.get("by") || "",
     goal: p.get("goal") || "", mode: p.get("mode") || "mean", step: p.get("step") || "", param: p.get("param") || study.varying[0] || study.params[0] || "",
   };
   let pageIds = [];
@@ -291,7 +297,7 @@ async function studyPage(name) {
 
   const head = h("div");
   const summaryEl = h("div"), curvesEl = h("div", { class: "chart", id: "curves" }), scatterEl = h("div", { class: "chart", id: "scatter" }), parallelEl = h("div", { class: "chart", id: "parallel" });
-  const tableEl = h("div"), notice = h("div");
+  const tableEl = h("div"), notice = h("div"), imagesEl = h("div", { id: "images" });
   const curveControls = h("div", { class: "row" }), scatterControls = h("div", { class: "row" }), summaryControls = h("div", { class: "row" });
 
   function renderHead() {
@@ -309,7 +315,7 @@ async function studyPage(name) {
     if (!study.metrics.length) { put(summaryEl, h("p", { class: "muted" }, "no numeric results yet")); put(summaryControls); return; }
     const d = await api(`/api/studies/${enc}/summary?metric=${encodeURIComponent(state.metric)}&by=${encodeURIComponent(state.by)}&goal=${state.goal}`);
     const byBoxes = study.params.map(x => h("label", {}, h("input", { type: "checkbox", checked: state.by.split(",").includes(x), onchange: e => {
-      const set = new Set(state.by.split(",").filter(Boolean)); e.target.checked ? set.add(x) : set.delete(x); state.by = [...set].join(","); save(); renderSummary(); renderCurves(); } }), " ", x));
+      const set = new Set(state.by.split(",").filter(Boolean)); e.target.checked ? set.add(x) : set.delete(x); state.by = [...set].join(","); save(); renderSummary(); renderCurves(); renderImages(); } }), " ", x));
     put(summaryControls, h("label", {}, "metric ", select(study.metrics, state.metric, v => { state.metric = v; state.goal = ""; save(); renderSummary(); renderScatter(); renderParallel(); })),
       h("span", { class: "toggle" }, ["min", "max"].map(g => h("button", { class: d.goal === g ? "on" : "", onclick: () => { state.goal = g; save(); renderSummary(); } }, g === "min" ? "lower is better" : "higher is better"))),
       h("span", { class: "chips" }, "group by: ", byBoxes.length ? byBoxes : h("span", { class: "muted" }, "(no parameters)")));
@@ -345,6 +351,17 @@ async function studyPage(name) {
     if (!study.metrics.length || !study.params.length) { put(scatterControls); put(scatterEl, h("p", { class: "muted" }, "needs a numeric result and a parameter")); return; }
     put(scatterControls, h("label", {}, "parameter ", select(study.params, state.param, v => { state.param = v; save(); renderScatter(); })), h("span", { class: "muted" }, `metric: ${state.metric}`));
     scatterChart(scatterEl, await api(`/api/studies/${enc}/scatter?metric=${encodeURIComponent(state.metric)}&param=${encodeURIComponent(state.param)}`));
+  }
+
+  async function renderImages() {
+    const d = await api(`/api/studies/${enc}/images?by=${encodeURIComponent(state.by)}`);
+    if (!d.groups.length) { put(imagesEl, h("p", { class: "muted" }, "no image artifacts")); return; }
+    put(imagesEl, d.groups.map(g => h("div", { class: "image-group" },
+      h("h3", {}, g.label || "all trials", " ", h("span", { class: "muted" }, `(${g.total} image${g.total === 1 ? "" : "s"}${g.total > g.images.length ? `, first ${g.images.length} shown` : ""})`)),
+      h("div", { class: "image-grid" }, g.images.map(i => h("figure", {},
+        h("a", { href: i.url, target: "_blank", rel: "noopener" }, h("img", { src: i.url, alt: `${i.trial}/${i.path}`, loading: "lazy" })),
+        h("figcaption", {}, link("/trials/" + i.trial, i.trial), ` #${i.replicate} ${i.path}`)))))),
+      d.trials < d.completed ? h("p", { class: "muted" }, `images of the first ${d.trials} of ${d.completed} completed trials`) : null);
   }
 
   async function renderParallel() {
@@ -403,17 +420,19 @@ async function studyPage(name) {
     card("Trials", tableEl),
     card("Summary across replications", summaryControls, summaryEl),
     h("div", { class: "grid2" }, card("Step metrics", curveControls, curvesEl), card("Final metric against a parameter", scatterControls, scatterEl)),
-    card("Parallel coordinates", h("p", { class: "muted" }, "one line per completed trial, through its parameters to the metric (blue best)"), parallelEl));
+    card("Parallel coordinates", h("p", { class: "muted" }, "one line per completed trial, through its parameters to the metric (blue best)"), parallelEl),
+    card("Images per group", h("p", { class: "muted" }, "image artifacts of the completed trials, grouped as the summary is"), imagesEl));
   // The table first (it is what the page is for), then the views that aggregate the whole study.
   const all = async () => { await renderTable().catch(e => fail(tableEl, e)); await Promise.all([
     renderSummary().catch(e => fail(summaryEl, e)),
     (state.mode === "trials" ? Promise.resolve() : renderCurves()).catch(e => fail(curvesEl, e)),
     renderScatter().catch(e => fail(scatterEl, e)),
     renderParallel().catch(e => fail(parallelEl, e)),
+    renderImages().catch(e => fail(imagesEl, e)),
   ]); };
   async function refresh() {
     study = await api(`/api/studies/${enc}`);
-    if (!state.metric && study.metrics.length) state.metric = study.metrics[0];
+    if (!state.metric && study.metrics.length) state.metric = primaryMetric(study);
     renderHead();
     await all();
   }
