@@ -62,6 +62,11 @@ public sealed class MpiTests : IDisposable
         var run = await MpiexecAsync(3, Cli.ExptDll, "run", "study.yaml", "--mpi", "-q");
         run.ExitCode.ShouldBe(0, run.ToString());
         run.Stderr.ShouldContain("6 completed");
+        // Each trial records the rank that ran it (1 or 2) and that rank's own pid, not the coordinator's.
+        var trials = (await _cli.RunAsync("ls", "--format", "json")).Json().EnumerateArray().ToList();
+        trials.Select(t => t.GetProperty("rank").GetInt32()).Distinct().Order().ShouldBe([1, 2]);
+        trials.Select(t => t.GetProperty("pid").GetInt32()).Distinct().Count().ShouldBe(2);
+        trials.ShouldAllBe(t => t.GetProperty("host").GetString() == Environment.MachineName);
         var single = await MpiexecAsync(1, Cli.ExptDll, "run", "study.yaml", "--mpi", "--store", "one.db", "-q", "--set", "x=7");
         single.ExitCode.ShouldBe(0, single.ToString());
         single.Stderr.ShouldContain("1 completed");

@@ -56,6 +56,25 @@ internal static class TrialHostProtocol
         {
             w.WriteNumber("exit_code", exitCode);
         }
+        w.WriteStartArray("tags");
+        foreach (var tag in outcome.Tags)
+        {
+            w.WriteStringValue(tag);
+        }
+        w.WriteEndArray();
+        w.WriteString("note", outcome.Note);
+        if (outcome.Place is { } place)
+        {
+            // An MPI rank says where it really ran the trial: the coordinator's own host and pid would be wrong.
+            w.WriteStartObject("place");
+            w.WriteString("host", place.Host);
+            w.WriteNumber("pid", place.Pid);
+            if (place.Rank is { } rank)
+            {
+                w.WriteNumber("rank", rank);
+            }
+            w.WriteEndObject();
+        }
         w.WriteStartArray("metrics");
         foreach (var m in outcome.Metrics)
         {
@@ -83,7 +102,17 @@ internal static class TrialHostProtocol
         var metrics = r.GetProperty("metrics").EnumerateArray().Select(m => new MetricPoint(m[0].GetString()!, m[1].GetInt64(),
             m[2].ValueKind == JsonValueKind.Null ? double.NaN : m[2].GetDouble(), DateTimeOffset.FromUnixTimeMilliseconds(m[3].GetInt64()))).ToList();
         return new TrialOutcome(TrialStatusNames.Parse(r.GetProperty("status").GetString()!), TimeSpan.FromMilliseconds(r.GetProperty("duration_ms").GetDouble()),
-            r.GetProperty("results").GetString(), r.GetProperty("error").GetString(), r.TryGetProperty("exit_code", out var exit) ? exit.GetInt32() : null) { Metrics = metrics };
+            r.GetProperty("results").GetString(), r.GetProperty("error").GetString(), r.TryGetProperty("exit_code", out var exit) ? exit.GetInt32() : null)
+        {
+            Metrics = metrics,
+            Tags = r.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Array
+                ? [.. tags.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String).Select(t => t.GetString()!)]
+                : [],
+            Note = r.TryGetProperty("note", out var note) && note.ValueKind == JsonValueKind.String ? note.GetString() : null,
+            Place = r.TryGetProperty("place", out var place) && place.ValueKind == JsonValueKind.Object
+                ? new TrialPlace(place.GetProperty("host").GetString() ?? "?", place.GetProperty("pid").GetInt32(), place.TryGetProperty("rank", out var rank) ? rank.GetInt32() : null)
+                : null,
+        };
     }
 
     private static string Json(Action<Utf8JsonWriter> body)

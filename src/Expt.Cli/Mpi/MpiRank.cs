@@ -50,6 +50,7 @@ internal static class MpiRank
                         {
                             outcome = new TrialOutcome(TrialStatus.Failed, TimeSpan.Zero, Error: $"rank {comm.Rank}: {ex.Message}");
                         }
+                        outcome = outcome with { Place = new TrialPlace(Environment.MachineName, Environment.ProcessId, comm.Rank) };
                         comm.Send(0, MpiTags.Result, Encoding.UTF8.GetBytes(TrialHostProtocol.Response(outcome)));
                     });
                     break;
