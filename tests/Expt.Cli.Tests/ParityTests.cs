@@ -356,4 +356,62 @@ public sealed class ParityTests : IDisposable
         grid.GetProperty("data_vars").GetProperty("cost").GetProperty("data")[1].EnumerateArray().Select(v => v.GetDouble()).ShouldBe([12.0, 16.0, 20.0]);
         (await _cli.RunAsync("export", "orruns", "--what", "grid")).Stderr.ShouldContain("add --format json");
     }
+
+    [Fact]
+    public async Task Worker_counts_are_read_as_yanex_joblib_and_gnu_parallel_users_write_them()
+    {
+        var cores = Environment.ProcessorCount;
+        _cli.Write("study.yaml", "name: counts\ncommand: \"true\"\nparams:\n  x: range(64)\nparallel: null\n");
+        async Task<string> AtOnce(params string[] extra)
+        {
+            var run = await _cli.RunAsync(["run", "study.yaml", "--dry-run", .. extra]);
+            run.ExitCode.ShouldBe(0, run.ToString());
+            var enqueue = await _cli.RunAsync(["run", "study.yaml", "--enqueue-only", "--new", .. extra]);
+            enqueue.ExitCode.ShouldBe(0, enqueue.ToString());
+            return enqueue.Stderr.Split(" to run, ")[1].Split(" at once")[0];
+        }
+        (await AtOnce()).ShouldBe($"{cores}", "parallel: null is auto: one per core");
+        (await AtOnce("-j", "0")).ShouldBe($"{cores}", "-j 0 means all cores, as in yanex and GNU parallel");
+        (await AtOnce("-j", "-1")).ShouldBe($"{cores}", "joblib: -1 is all cores");
+        (await AtOnce("-j", "-2")).ShouldBe($"{Math.Max(1, cores - 1)}", "joblib: -2 is all but one, the counterfactual runner's max_workers: null");
+        (await AtOnce("-j", "3")).ShouldBe("3");
+        var bad = await _cli.RunAsync("run", "study.yaml", "-j", "-5000");
+        bad.ExitCode.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Output_says_what_it_means_quiet_keeps_the_table_styles_are_checked_and_counts_agree()
+    {
+        _cli.Write("t.py", """
+            import json, os, sys
+            x = int(sys.argv[1])
+            if x == 1:
+                sys.exit(3)
+            if x != 2:
+                json.dump({"v": x}, open(os.environ["EXPT_RESULTS"], "w"))
+            """);
+        var quiet = await _cli.RunAsync("run", "--name", "out", "-q", "--set", "x=0,1,2", "--", "python3", "t.py", "{x}");
+        quiet.ExitCode.ShouldBe(1, quiet.ToString());
+        quiet.Stdout.ShouldContain("failed");
+        quiet.Stdout.ShouldNotContain("completed ");
+        quiet.Stdout.ShouldContain("DONE");
+        quiet.Stderr.ShouldContain("3 trials (3 points × 1 replication)");
+
+        var one = await _cli.RunAsync("run", "--name", "one", "--set", "x=0", "--", "python3", "t.py", "{x}");
+        one.Stderr.ShouldContain("1 trial (1 point × 1 replication), 1 to run, 1 at once");
+
+        // A failed trial and a completed one without the result are told apart, in JSON and in the table.
+        var json = (await _cli.RunAsync("summary", "out", "--metric", "v", "--format", "json")).Json().EnumerateArray().ToList();
+        json.Select(g => (g.GetProperty("failed").GetInt32(), g.GetProperty("missing").GetInt32())).ShouldBe([(0, 0), (1, 0), (0, 1)]);
+        var table = (await _cli.RunAsync("summary", "out", "--metric", "v")).Stdout.Split('\n');
+        table[0].ShouldEndWith("FAILED  MISSING");
+        table[2].TrimEnd().ShouldEndWith("1        0");
+        table[3].TrimEnd().ShouldEndWith("0        1");
+
+        var bogus = await _cli.RunAsync("--style", "fancy", "studies");
+        bogus.ExitCode.ShouldBe(2);
+        bogus.Stderr.ShouldContain("error: --style: 'fancy' is not a style; expected auto, rich, plain (or simple) or markdown");
+        (await _cli.RunAsync("--style", "simple", "studies")).ExitCode.ShouldBe(0);
+        (await _cli.RunAsync("ls", "--study", "out")).Stdout.ShouldContain("STATUS");
+    }
 }
