@@ -27,7 +27,7 @@ public sealed class ReportTests : IDisposable
         html.ShouldStartWith("<!DOCTYPE html>");
         html.ShouldContain("a &lt;small&gt; study"); // escaped
         html.ShouldContain("8 trials: 6 completed, 2 failed");
-        html.ShouldContain("<h2>y</h2>");
+        html.ShouldContain("<h2>y <small class=\"meta\">(lower is better; assumed: no objective declared)</small></h2>");
         html.ShouldContain("<th>mean</th>");
         html.ShouldContain("<svg");
         html.ShouldContain("Failures (2)");

@@ -71,7 +71,7 @@ public sealed class HostileStudyFileTests
         { "mapping inside a list", Head + "params:\n  x: [{a: 1}]\n", "expected a list of scalar values" },
         { "empty list", Head + "params:\n  x: []\n", "empty list; expected at least one value" },
         { "point with a list", Head + "points:\n  - {x: [1, 2]}\n", "expected a single value in an explicit point" },
-        { "points not a list", Head + "points: {x: 1}\n", "expected a non-empty list of points" },
+        { "points not a list", Head + "points: {x: 1}\n", "points: expected a list of points, e.g. [{lr: 0.1, bs: 16}], or [] for a study filled later" },
         { "point not a mapping", Head + "points: [1, 2]\n", "expected a mapping of parameter names to values" },
         { "params as a list", Head + "params: [x, y]\n", "expected a mapping of parameter names to values" },
         { "exclude of a scalar", Head + "params:\n  x: [1, 2]\nexclude: 3\n", "expected a list of rules" },
