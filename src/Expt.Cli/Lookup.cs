@@ -14,7 +14,7 @@ internal static class Lookup
             return study;
         }
         var names = (await store.ListStudiesAsync(cancellationToken).ConfigureAwait(false)).Select(s => s.Study.Name).ToList();
-        var suggestion = Spec.StudySpecBinder.Suggest(name, names);
+        var suggestion = Text.Suggestions.Closest(name, names);
         throw new UserException($"no study named '{name}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; studies: {(names.Count == 0 ? "none" : string.Join(", ", names))}", ExitCodes.NotFound);
     }
 

@@ -23,7 +23,8 @@ internal sealed class RunProgress : IWorkerObserver
     private readonly long _startedAt;
     private readonly ConcurrentDictionary<int, (TrialContext Context, long Started)> _slots = new();
     private readonly Lock _writeLock = new();
-    private int _completed, _failed, _timedOut, _cancelled, _retried;
+    private readonly Execution.OutcomeTally _tally = new();
+    private int _retried;
 
     public RunProgress(CliEnvironment env, int total, int alreadyDone, bool quiet)
     {
@@ -36,7 +37,7 @@ internal sealed class RunProgress : IWorkerObserver
 
     public string? Status { get; set; }
 
-    private int Finished => _completed + _failed + _timedOut + _cancelled;
+    private int Finished => _tally.Finished;
 
     public void TrialStarted(TrialContext context) => _slots[context.Slot] = (context, _env.Time.GetTimestamp());
 
@@ -46,20 +47,14 @@ internal sealed class RunProgress : IWorkerObserver
         {
             _slots.TryRemove(context.Slot, out _);
         }
-        var retrying = outcome.Status is TrialStatus.Failed or TrialStatus.Timeout && context.Lease.Attempt < context.Lease.MaxAttempts;
+        var retrying = Storage.AttemptPolicy.Retries(outcome.Status, context.Lease.Attempt, context.Lease.MaxAttempts);
         if (retrying)
         {
             Interlocked.Increment(ref _retried);
         }
         else
         {
-            switch (outcome.Status)
-            {
-                case TrialStatus.Completed: Interlocked.Increment(ref _completed); break;
-                case TrialStatus.Failed: Interlocked.Increment(ref _failed); break;
-                case TrialStatus.Timeout: Interlocked.Increment(ref _timedOut); break;
-                default: Interlocked.Increment(ref _cancelled); break;
-            }
+            _tally.Add(outcome.Status);
         }
         if (outcome.Status == TrialStatus.Completed && outcome.Error is { } warnings)
         {
@@ -140,7 +135,7 @@ internal sealed class RunProgress : IWorkerObserver
         var bar = new string('━', filled) + new string('─', width - filled);
         var rows = new List<IRenderable>
         {
-            new Markup($"[green]{bar}[/] {done}/{_total}  [green]✓ {_completed}[/]  [red]✗ {_failed}[/]  [darkorange]⏱ {_timedOut}[/]  [grey]cancelled {_cancelled}[/]  running {_slots.Count}  " +
+            new Markup($"[green]{bar}[/] {done}/{_total}  [green]✓ {_tally.Completed}[/]  [red]✗ {_tally.Failed}[/]  [darkorange]⏱ {_tally.TimedOut}[/]  [grey]cancelled {_tally.Cancelled}[/]  running {_slots.Count}  " +
                 $"{rate.ToString("0.0", CultureInfo.InvariantCulture)} trials/s  elapsed {DurationParser.Format(elapsed)}  {eta}"),
         };
         if (Status is { } status)
@@ -154,5 +149,5 @@ internal sealed class RunProgress : IWorkerObserver
         return new Rows(rows);
     }
 
-    public (int Completed, int Failed, int TimedOut, int Cancelled) Counts => (_completed, _failed, _timedOut, _cancelled);
+    public (int Completed, int Failed, int TimedOut, int Cancelled) Counts => (_tally.Completed, _tally.Failed, _tally.TimedOut, _tally.Cancelled);
 }

@@ -50,7 +50,7 @@ internal static class TrialOrder
         var metrics = Summarizer.Metrics(trials);
         if (trials.Count > 0 && !metrics.Contains(name))
         {
-            var suggestion = Spec.StudySpecBinder.Suggest(name, metrics.Concat(["best", "objective"]).Concat(Fields));
+            var suggestion = Text.Suggestions.Closest(name, metrics.Concat(["best", "objective"]).Concat(Fields));
             throw new UserException($"--sort: no listed trial has a numeric result '{name}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; " +
                 $"expected a result ({(metrics.Count == 0 ? "none" : string.Join(", ", metrics))}), objective, best, or one of {string.Join(", ", Fields)}");
         }

@@ -66,7 +66,7 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
             {
                 if (stored.Names.Count > 0 && !stored.Names.Contains(name))
                 {
-                    var suggestion = StudySpecBinder.Suggest(name, stored.Names);
+                    var suggestion = Text.Suggestions.Closest(name, stored.Names);
                     throw new UserException($"--set {name}: {study.Name} has no parameter '{name}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; its parameters: {string.Join(", ", stored.Names)}");
                 }
                 values[name] = value;

@@ -152,7 +152,7 @@ internal sealed class SummaryCommand(CliEnvironment env, GlobalOptions globals) 
         {
             var available = Summarizer.Metrics(trials);
             var arrays = ArraySummarizer.ArrayMetrics(trials);
-            var suggestion = Spec.StudySpecBinder.Suggest(metric, available.Concat(arrays));
+            var suggestion = Text.Suggestions.Closest(metric, available.Concat(arrays));
             throw new UserException($"--metric: no completed trial has a numeric result '{metric}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; " +
                 $"results: {(available.Count == 0 ? "none" : string.Join(", ", available))}{(arrays.Count == 0 ? string.Empty : $"; array results: {string.Join(", ", arrays)}")}");
         }

@@ -81,14 +81,10 @@ public sealed class CommandExecutor : ITrialExecutor
         Directory.CreateDirectory(dir);
         var lease = context.Lease;
         var paramsJson = context.Params.ToNestedJson();
+        var values = new CommandTemplate.TrialValues(lease.Seed, lease.TrialId, lease.Replicate, dir, lease.StudyName, paramsJson);
         var argv = _command.Render(placeholder => CommandTemplate.Resolve(placeholder) switch
         {
-            (BuiltIn: "seed", _) => lease.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            (BuiltIn: "trial_id", _) => lease.TrialId,
-            (BuiltIn: "replicate", _) => lease.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            (BuiltIn: "trial_dir", _) => dir,
-            (BuiltIn: "study", _) => lease.StudyName,
-            (BuiltIn: "params_json", _) => paramsJson,
+            (BuiltIn: { } builtIn, _) => CommandTemplate.BuiltInValue(builtIn, values),
             (_, Parameter: { } name) => context.Params.TryGetValue(name, out var v) ? ParamValues.Format(v) : null,
             _ => null,
         });

@@ -38,7 +38,8 @@ public sealed class Worker
     private int _spooled, _unkept;
     private bool _othersRunning;
     private long _othersCheckedAt;
-    private int _completed, _failed, _timedOut, _cancelled, _refused, _started, _givenBack, _cancelledInStore;
+    private readonly OutcomeTally _tally = new();
+    private int _refused, _givenBack, _cancelledInStore;
 
     /// <summary>Creates a worker.</summary>
     /// <param name="store">Where trials come from and outcomes go.</param>
@@ -61,7 +62,7 @@ public sealed class Worker
 
     private sealed class InFlight(TrialLease lease, CancellationTokenSource cancellation)
     {
-        public TrialLease Lease { get; set; } = lease;
+        public TrialLease Lease { get; } = lease;
 
         public CancellationTokenSource Cancellation { get; } = cancellation;
 
@@ -159,7 +160,7 @@ public sealed class Worker
         {
             throw new InvalidOperationException($"the store failed: {failure.Message}", failure);
         }
-        return new WorkerReport(_completed, _failed, _timedOut, _cancelled, _refused, _time.GetElapsedTime(startedAt))
+        return new WorkerReport(_tally.Completed, _tally.Failed, _tally.TimedOut, _tally.Cancelled, _refused, _time.GetElapsedTime(startedAt))
         {
             GivenBack = _givenBack + unstarted.Count,
             CancelledInStore = _cancelledInStore,
@@ -318,7 +319,6 @@ public sealed class Worker
                 _inFlight.TryRemove(lease.TrialId, out _);
                 continue;
             }
-            Interlocked.Increment(ref _started);
             item.Started = true;
             var context = new TrialContext(lease, ParamSet.FromJson(lease.ParamsJson), TrialDirectories.TrialPath(_store.RunsDirectory, lease.StudyName, lease.TrialId), slot)
             {
@@ -481,7 +481,7 @@ public sealed class Worker
                 }
                 if (item is { CancelledInStore: true })
                 {
-                    Interlocked.Increment(ref _cancelled);
+                    _tally.Add(TrialStatus.Cancelled);
                     Interlocked.Increment(ref _cancelledInStore);
                     _observer?.TrialFinished(context, outcome with { Status = TrialStatus.Cancelled, Error = CancelledByUser }, accepted: true);
                     continue;
@@ -492,13 +492,7 @@ public sealed class Worker
                 }
                 else
                 {
-                    switch (outcome.Status)
-                    {
-                        case TrialStatus.Completed: Interlocked.Increment(ref _completed); break;
-                        case TrialStatus.Failed: Interlocked.Increment(ref _failed); break;
-                        case TrialStatus.Timeout: Interlocked.Increment(ref _timedOut); break;
-                        default: Interlocked.Increment(ref _cancelled); break;
-                    }
+                    _tally.Add(outcome.Status);
                 }
                 _observer?.TrialFinished(context, outcome, accepted);
             }

@@ -18,72 +18,50 @@ public static class ProvenanceCollector
         ["EXPT_", "SLURM_", "CUDA_", "OMP_", "MKL_", "OPENBLAS_", "PYTHON", "CONDA_", "VIRTUAL_ENV", "DOTNET_", "HOSTNAME", "USER", "LANG"];
 
     /// <summary>The study's provenance as a JSON object.</summary>
-    public static string ForStudy(SystemInfoLevel level, IReadOnlyList<string> arguments, string workingDirectory, string? specJson, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(arguments);
-        ArgumentNullException.ThrowIfNull(workingDirectory);
-        return Write(w =>
-        {
-            w.WriteString("expt", typeof(ProvenanceCollector).Assembly.GetName().Version?.ToString(3));
-            w.WriteString("time", now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteString("system_info", level.ToString().ToLowerInvariant());
-            if (level == SystemInfoLevel.None)
-            {
-                return;
-            }
-            w.WriteStartArray("argv");
-            foreach (var arg in Redactor.RedactArguments(arguments))
-            {
-                w.WriteStringValue(arg);
-            }
-            w.WriteEndArray();
-            w.WriteString("cwd", workingDirectory);
-            if (specJson is not null)
-            {
-                w.WritePropertyName("config");
-                w.WriteRawValue(specJson);
-            }
-            w.WritePropertyName("system");
-            w.WriteRawValue(Machine(level));
-            if (Git(workingDirectory) is { } git)
-            {
-                w.WritePropertyName("git");
-                w.WriteRawValue(git);
-            }
-        });
-    }
+    public static string ForStudy(SystemInfoLevel level, IReadOnlyList<string> arguments, string workingDirectory, string? specJson, DateTimeOffset now) =>
+        Write(w => Invocation(w, level, arguments, workingDirectory, specJson, now));
 
     /// <summary>
     /// The provenance of one invocation (<c>expt run</c>, <c>expt worker</c>): command line, directory, machine and
     /// git state, without a time, so that identical invocations share one record (see <see cref="RunId"/>).
     /// </summary>
-    public static string ForRun(SystemInfoLevel level, IReadOnlyList<string> arguments, string workingDirectory)
+    public static string ForRun(SystemInfoLevel level, IReadOnlyList<string> arguments, string workingDirectory) =>
+        Write(w => Invocation(w, level, arguments, workingDirectory, specJson: null, now: null));
+
+    /// <summary>Who ran what where: version, command line, directory, configuration, machine, git state.</summary>
+    private static void Invocation(Utf8JsonWriter w, SystemInfoLevel level, IReadOnlyList<string> arguments, string workingDirectory, string? specJson, DateTimeOffset? now)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(workingDirectory);
-        return Write(w =>
+        w.WriteString("expt", typeof(ProvenanceCollector).Assembly.GetName().Version?.ToString(3));
+        if (now is { } time)
         {
-            w.WriteString("expt", typeof(ProvenanceCollector).Assembly.GetName().Version?.ToString(3));
-            w.WriteString("system_info", level.ToString().ToLowerInvariant());
-            if (level == SystemInfoLevel.None)
-            {
-                return;
-            }
-            w.WriteStartArray("argv");
-            foreach (var arg in Redactor.RedactArguments(arguments))
-            {
-                w.WriteStringValue(arg);
-            }
-            w.WriteEndArray();
-            w.WriteString("cwd", workingDirectory);
-            w.WritePropertyName("system");
-            w.WriteRawValue(Machine(level));
-            if (Git(workingDirectory) is { } git)
-            {
-                w.WritePropertyName("git");
-                w.WriteRawValue(git);
-            }
-        });
+            w.WriteString("time", time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        w.WriteString("system_info", level.ToString().ToLowerInvariant());
+        if (level == SystemInfoLevel.None)
+        {
+            return;
+        }
+        w.WriteStartArray("argv");
+        foreach (var arg in Redactor.RedactArguments(arguments))
+        {
+            w.WriteStringValue(arg);
+        }
+        w.WriteEndArray();
+        w.WriteString("cwd", workingDirectory);
+        if (specJson is not null)
+        {
+            w.WritePropertyName("config");
+            w.WriteRawValue(specJson);
+        }
+        w.WritePropertyName("system");
+        w.WriteRawValue(Machine(level));
+        if (Git(workingDirectory) is { } git)
+        {
+            w.WritePropertyName("git");
+            w.WriteRawValue(git);
+        }
     }
 
     /// <summary>The content address of an invocation's provenance: the same code, machine and command give the same id.</summary>

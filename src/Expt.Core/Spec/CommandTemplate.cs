@@ -10,8 +10,36 @@ namespace Expt.Spec;
 /// </summary>
 public sealed partial class CommandTemplate
 {
+    // The built-in placeholders and what each stands for, in one table: validation and substitution read the same.
+    private static readonly (string Name, Func<TrialValues, string> Value)[] BuiltInTable =
+    [
+        ("seed", v => v.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("trial_id", v => v.TrialId),
+        ("replicate", v => v.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("trial_dir", v => v.TrialDirectory),
+        ("study", v => v.Study),
+        ("params_json", v => v.ParamsJson),
+    ];
+
     /// <summary>Placeholders every trial provides besides its parameters.</summary>
-    public static readonly IReadOnlyList<string> BuiltIns = ["seed", "trial_id", "replicate", "trial_dir", "study", "params_json"];
+    public static readonly IReadOnlyList<string> BuiltIns = [.. BuiltInTable.Select(b => b.Name)];
+
+    /// <summary>What the built-in placeholders stand for in one trial.</summary>
+    public sealed record TrialValues(long Seed, string TrialId, int Replicate, string TrialDirectory, string Study, string ParamsJson);
+
+    /// <summary>The value of built-in placeholder <paramref name="name"/> (one of <see cref="BuiltIns"/>) for a trial.</summary>
+    public static string BuiltInValue(string name, TrialValues values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        foreach (var (builtIn, value) in BuiltInTable)
+        {
+            if (builtIn == name)
+            {
+                return value(values);
+            }
+        }
+        throw new ArgumentException($"'{name}' is not a built-in placeholder", nameof(name));
+    }
 
     /// <summary>
     /// Other names for built-ins, so a study whose parameters are called <c>seed</c>, <c>replicate</c> or

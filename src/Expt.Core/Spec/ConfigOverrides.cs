@@ -85,7 +85,7 @@ public static class ConfigOverrides
             var studyKey = key["study.".Length..];
             if (!StudyKeys.Contains(studyKey))
             {
-                var suggestion = StudySpecBinder.Suggest(studyKey, StudyKeys);
+                var suggestion = Text.Suggestions.Closest(studyKey, StudyKeys);
                 errors.Add(new SpecError(SourceLocation.CommandLine, key, $"'{InputLimits.Quote(studyKey)}' is not a study key{DidYouMean(suggestion)}; expected one of: {string.Join(", ", StudyKeys)}"));
                 return root;
             }
@@ -123,7 +123,7 @@ public static class ConfigOverrides
     private static SpecError Unknown(string key, string name, IEnumerable<string> parameters, bool parameterOnly)
     {
         var candidates = parameterOnly ? parameters.ToList() : StudyKeys.Concat(parameters).ToList();
-        var suggestion = StudySpecBinder.Suggest(name, candidates);
+        var suggestion = Text.Suggestions.Closest(name, candidates);
         var what = parameterOnly ? "the study has no parameter" : "the study has no key or parameter";
         return new SpecError(SourceLocation.CommandLine, InputLimits.Quote(key), $"{what} '{InputLimits.Quote(name)}'{DidYouMean(suggestion)}; --set changes what the study already has: write --set +{InputLimits.Quote(name)}=... to add a parameter");
     }
@@ -171,7 +171,7 @@ public static class ConfigOverrides
             var studyKey = key.StartsWith("study.", StringComparison.Ordinal) ? key["study.".Length..] : key;
             if (!StudyKeys.Contains(studyKey))
             {
-                errors.Add(new SpecError(SourceLocation.CommandLine, "~" + key, $"'{InputLimits.Quote(studyKey)}' is not a study key{DidYouMean(StudySpecBinder.Suggest(studyKey, StudyKeys))}"));
+                errors.Add(new SpecError(SourceLocation.CommandLine, "~" + key, $"'{InputLimits.Quote(studyKey)}' is not a study key{DidYouMean(Text.Suggestions.Closest(studyKey, StudyKeys))}"));
                 return root;
             }
             return root with { Entries = root.Entries.Where(e => e.Key != studyKey).ToList() };
@@ -183,7 +183,7 @@ public static class ConfigOverrides
         }
         if (!parameters.TryGetValue(name, out var where))
         {
-            var suggestion = StudySpecBinder.Suggest(name, parameters.Keys);
+            var suggestion = Text.Suggestions.Closest(name, parameters.Keys);
             errors.Add(new SpecError(SourceLocation.CommandLine, "~" + InputLimits.Quote(key), $"the study has no parameter '{InputLimits.Quote(name)}' to remove{DidYouMean(suggestion)}"));
             return root;
         }

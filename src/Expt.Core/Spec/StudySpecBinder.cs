@@ -66,7 +66,7 @@ public sealed partial class StudySpecBinder
     {
         foreach (var entry in root.Entries.Where(e => !TopLevelKeys.Contains(e.Key)))
         {
-            var suggestion = Suggest(entry.Key, TopLevelKeys);
+            var suggestion = Text.Suggestions.Closest(entry.Key, TopLevelKeys);
             Error(entry.KeyLocation, entry.Key, $"unknown key{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; expected one of: {string.Join(", ", TopLevelKeys)}");
         }
 
@@ -115,7 +115,7 @@ public sealed partial class StudySpecBinder
                 var known = declared.Concat(declared.Select(d => "params." + d)).Concat(CommandTemplate.BuiltIns).Concat(CommandTemplate.Aliases.Keys).ToHashSet(StringComparer.Ordinal);
                 foreach (var placeholder in command.Placeholders.Where(p => !known.Contains(p)))
                 {
-                    var suggestion = Suggest(placeholder, known);
+                    var suggestion = Text.Suggestions.Closest(placeholder, known);
                     Error(location, "command", $"unknown placeholder {{{placeholder}}}{(suggestion is null ? string.Empty : $" (did you mean {{{suggestion}}}?)")}; expected a parameter name or one of {string.Join(", ", CommandTemplate.BuiltIns.Select(b => "{" + b + "}"))}");
                 }
                 // A parameter named like a built-in ('seed' is a common key field): the bare name could mean either.
@@ -288,7 +288,7 @@ public sealed partial class StudySpecBinder
             var known = declared.Concat(declared.Select(d => "params." + d)).Concat(TrialNames.BuiltIns).ToHashSet(StringComparer.Ordinal);
             foreach (var placeholder in parsed.Placeholders.Where(p => !known.Contains(p)))
             {
-                var suggestion = Suggest(placeholder, known);
+                var suggestion = Text.Suggestions.Closest(placeholder, known);
                 Error(location, "trial_name", $"unknown placeholder {{{placeholder}}}{(suggestion is null ? string.Empty : $" (did you mean {{{suggestion}}}?)")}; expected a parameter name or one of {string.Join(", ", TrialNames.BuiltIns.Select(b => "{" + b + "}"))}");
             }
             foreach (var placeholder in parsed.Placeholders.Where(p => TrialNames.BuiltIns.Contains(p) && declared.Contains(p)))
@@ -884,35 +884,5 @@ public sealed partial class StudySpecBinder
             }
         }
         return tags;
-    }
-
-    /// <summary>The closest candidate by edit distance, when it is close enough to be a likely typo.</summary>
-    public static string? Suggest(string word, IEnumerable<string> candidates)
-    {
-        ArgumentNullException.ThrowIfNull(word);
-        ArgumentNullException.ThrowIfNull(candidates);
-        var best = candidates.Select(c => (c, d: Distance(word, c))).OrderBy(x => x.d).FirstOrDefault();
-        return best.c is not null && best.d <= Math.Max(1, word.Length / 3) ? best.c : null;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-        }
-        return d[a.Length, b.Length];
     }
 }

@@ -98,8 +98,10 @@ public sealed record TrialRecord
     /// <summary>The MPI rank that ran it, or null.</summary>
     public int? Rank { get; init; }
 
-    private IReadOnlyList<KeyValuePair<string, object?>>? _results;
+    // Kept beside the record, not in it: a cached field would make two equal records unequal once one was read, and a
+    // copy made with 'with { ResultsJson = ... }' would carry the old parse.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<TrialRecord, IReadOnlyList<KeyValuePair<string, object?>>> Parsed = new();
 
     // Parsed once: summaries read several metrics of every trial, and parsing dominated them.
-    internal IReadOnlyList<KeyValuePair<string, object?>> ParsedResults => _results ??= Analysis.ResultValues.Parse(ResultsJson);
+    internal IReadOnlyList<KeyValuePair<string, object?>> ParsedResults => Parsed.GetValue(this, static t => Analysis.ResultValues.Parse(t.ResultsJson));
 }
