@@ -58,7 +58,7 @@ internal sealed class CompareGroupsCommand(CliEnvironment env, GlobalOptions glo
         }
         var c = GroupComparison.Of(sampleA, sampleB);
         var objectives = Objectives.FromSpecJson(study.SpecJson);
-        var chosen = SummaryCommand.Chosen(parseResult.GetValue(_minimize), parseResult.GetValue(_maximize));
+        var chosen = Summaries.Chosen(parseResult.GetValue(_minimize), parseResult.GetValue(_maximize));
         var goal = objectives.Resolve(metric, chosen);
         var declared = chosen is not null || objectives.GoalOf(metric) is not null;
         // Which group is better, by the study's goal, and only when both tests agree it is not chance.

@@ -83,7 +83,7 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
             {
                 throw new UserException($"-o: {directory} is a file; --what merged writes a directory");
             }
-            var keys = SummaryCommand.Keys(trials, parseResult.GetValue(_by));
+            var keys = Summaries.Keys(trials, parseResult.GetValue(_by));
             await using var results = await Analysis.StudyResults.LoadAsync(store, study.Name, cancellationToken).ConfigureAwait(false);
             var (groups, images) = await MergedExport.WriteAsync(directory, results, keys, cancellationToken).ConfigureAwait(false);
             await Env.Error.WriteLineAsync($"wrote {Text.Counted.Of(groups, "group")} ({Text.Counted.Of(images, "image")}) to {directory}; groups.csv lists them").ConfigureAwait(false);
@@ -130,8 +130,8 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
     private string Summary(IReadOnlyList<TrialRecord> trials, StudyRecord study, string format, ParseResult parseResult)
     {
         var studyName = study.Name;
-        var goal = SummaryCommand.Chosen(parseResult.GetValue(_minimize), parseResult.GetValue(_maximize));
-        var groups = SummaryCommand.SummarizeAll(trials, parseResult.GetValue(_metric), parseResult.GetValue(_by), Analysis.Objectives.FromSpecJson(study.SpecJson), goal);
+        var goal = Summaries.Chosen(parseResult.GetValue(_minimize), parseResult.GetValue(_maximize));
+        var groups = Summaries.SummarizeAll(trials, parseResult.GetValue(_metric), parseResult.GetValue(_by), Analysis.Objectives.FromSpecJson(study.SpecJson), goal);
         return format switch
         {
             "latex" => SummaryOutput.Latex(groups, studyName),

@@ -57,7 +57,7 @@ internal sealed class PlotCommand(CliEnvironment env, GlobalOptions globals) : E
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
         var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id, Statuses = [TrialStatus.Completed] }, cancellationToken).ConfigureAwait(false);
         var by = parseResult.GetValue(_by)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var keys = by is null ? null : SummaryCommand.Keys(trials, string.Join(',', by));
+        var keys = by is null ? null : Summaries.Keys(trials, string.Join(',', by));
         var isResult = Summarizer.Metrics(trials).Contains(metric);
         var isArray = !isResult && ArraySummarizer.ArrayMetrics(trials).Contains(metric);
         var goal = Objectives.FromSpecJson(study.SpecJson).Resolve(metric);

@@ -57,7 +57,7 @@ internal sealed class ReportCommand(CliEnvironment env, GlobalOptions globals) :
             .Append(study.Tags.Count > 0 ? "; tags " + E(string.Join(", ", study.Tags)) : string.Empty).Append("</p>\n");
 
         var objectives = Objectives.FromSpecJson(study.SpecJson);
-        var keys = by is null ? null : SummaryCommand.Keys(trials, string.Join(',', by));
+        var keys = by is null ? null : Summaries.Keys(trials, string.Join(',', by));
         // Declared objectives first, ranked as declared; the rest lower-is-better, as expt summary ranks them.
         var metrics = Summarizer.Metrics(completed).OrderBy(m => objectives.Items.ToList().FindIndex(o => o.Metric == m) is var i && i >= 0 ? i : int.MaxValue).ToList();
         foreach (var metric in metrics)

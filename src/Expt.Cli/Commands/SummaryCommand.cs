@@ -41,10 +41,10 @@ internal sealed class SummaryCommand(CliEnvironment env, GlobalOptions globals) 
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
         var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id }, cancellationToken).ConfigureAwait(false);
-        var goal = Chosen(parseResult.GetValue(_minimize), parseResult.GetValue(_maximize));
+        var goal = Summaries.Chosen(parseResult.GetValue(_minimize), parseResult.GetValue(_maximize));
         var objectives = Objectives.FromSpecJson(study.SpecJson);
         var format = parseResult.GetValue(_format);
-        var requested = Requested(parseResult.GetValue(_metric));
+        var requested = Summaries.Requested(parseResult.GetValue(_metric));
         var arrays = requested.Count == 0 ? [] : ArraySummarizer.ArrayMetrics(trials).Where(requested.Contains).Where(m => !Summarizer.Metrics(trials).Contains(m)).ToList();
         if (arrays.Count > 0)
         {
@@ -52,7 +52,7 @@ internal sealed class SummaryCommand(CliEnvironment env, GlobalOptions globals) 
             {
                 throw new UserException($"--metric: summarise array results ({string.Join(", ", arrays)}) apart from numbers ({string.Join(", ", requested.Except(arrays))})");
             }
-            var by = Keys(trials, parseResult.GetValue(_by));
+            var by = Summaries.Keys(trials, parseResult.GetValue(_by));
             if (parseResult.GetValue(_pool))
             {
                 var pooled = arrays.SelectMany(m => ArraySummarizer.Pooled(trials, m, by)).ToList();
@@ -85,7 +85,7 @@ internal sealed class SummaryCommand(CliEnvironment env, GlobalOptions globals) 
         {
             throw new UserException("--pool applies to array results: name one with --metric");
         }
-        var groups = SummarizeAll(trials, parseResult.GetValue(_metric), parseResult.GetValue(_by), objectives, goal);
+        var groups = Summaries.SummarizeAll(trials, parseResult.GetValue(_metric), parseResult.GetValue(_by), objectives, goal);
         if (format == OutputFormat.Json)
         {
             JsonOutput.Write(Env, w => SummaryOutput.Json(w, groups));
@@ -95,68 +95,9 @@ internal sealed class SummaryCommand(CliEnvironment env, GlobalOptions globals) 
             TableRenderer.Write(Env, SummaryOutput.Table(groups), format);
             if (format == OutputFormat.Table && groups.Count > 0)
             {
-                await Env.Error.WriteLineAsync("rank 1 is the best: " + RankingNote(groups, objectives, goal)).ConfigureAwait(false);
+                await Env.Error.WriteLineAsync("rank 1 is the best: " + Summaries.RankingNote(groups, objectives, goal)).ConfigureAwait(false);
             }
         }
         return ExitCodes.Success;
-    }
-
-    /// <summary>The goal given on the command line, or null to use the study's objectives.</summary>
-    public static Goal? Chosen(bool minimize, bool maximize) => (minimize, maximize) switch
-    {
-        (true, true) => throw new UserException("give --minimize or --maximize, not both"),
-        (true, false) => Goal.Minimize,
-        (false, true) => Goal.Maximize,
-        _ => null,
-    };
-
-    /// <summary>How each metric was ranked and why: "lower loss (declared), higher accuracy (--maximize)".</summary>
-    public static string RankingNote(IReadOnlyList<GroupSummary> groups, Objectives objectives, Goal? chosen) =>
-        string.Join(", ", groups.Select(g => g.Metric).Distinct(StringComparer.Ordinal).Select(metric =>
-        {
-            var goal = objectives.Resolve(metric, chosen);
-            var why = chosen is not null ? (goal == Goal.Maximize ? "--maximize" : "--minimize")
-                : objectives.GoalOf(metric) is not null ? "the study's objectives"
-                : "no objective declared for it";
-            return $"{(goal == Goal.Minimize ? "lowest" : "highest")} {metric} ({why})";
-        }));
-
-    /// <summary>Summaries of the requested (or every numeric) metric, validated against what the trials have.</summary>
-    private static List<string> Requested(string[]? metrics) =>
-        metrics is { Length: > 0 } ? metrics.SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() : [];
-
-    /// <summary>The <c>--by</c> keys, each checked to be a parameter; null without <c>--by</c>.</summary>
-    public static IReadOnlyList<string>? Keys(IReadOnlyList<TrialRecord> trials, string? by)
-    {
-        if (by is null)
-        {
-            return null;
-        }
-        var keys = by.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var names = trials.SelectMany(t => Spec.ParamSet.FromJson(t.ParamsJson).Names).ToHashSet(StringComparer.Ordinal);
-        foreach (var key in keys.Where(k => !names.Contains(k)))
-        {
-            throw new UserException($"--by: '{key}' is not a parameter; parameters: {string.Join(", ", names)}");
-        }
-        return keys;
-    }
-
-    public static IReadOnlyList<GroupSummary> SummarizeAll(IReadOnlyList<TrialRecord> trials, string[]? metrics, string? by, Objectives objectives, Goal? goal)
-    {
-        // Declared objectives first, then the other results in the order trials report them.
-        var chosen = metrics is { Length: > 0 }
-            ? Requested(metrics)
-            : Summarizer.Metrics(trials).OrderBy(m => objectives.Items.ToList().FindIndex(o => o.Metric == m) is var i && i >= 0 ? i : int.MaxValue).ToList();
-        // A metric some completed trial has is found at the first such trial; the full list is built only to explain a miss.
-        foreach (var metric in chosen.Where(m => !trials.Any(t => t.Status == Trials.TrialStatus.Completed && ResultValues.Number(t, m) is not null)))
-        {
-            var available = Summarizer.Metrics(trials);
-            var arrays = ArraySummarizer.ArrayMetrics(trials);
-            var suggestion = Text.Suggestions.Closest(metric, available.Concat(arrays));
-            throw new UserException($"--metric: no completed trial has a numeric result '{metric}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; " +
-                $"results: {(available.Count == 0 ? "none" : string.Join(", ", available))}{(arrays.Count == 0 ? string.Empty : $"; array results: {string.Join(", ", arrays)}")}");
-        }
-        var keys = Keys(trials, by);
-        return chosen.SelectMany(metric => Summarizer.Summarize(trials, metric, keys, objectives.Resolve(metric, goal) == Goal.Minimize)).ToList();
     }
 }
