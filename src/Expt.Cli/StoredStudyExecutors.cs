@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Expt.Execution;
 using Expt.Spec;
 using Expt.Storage;
@@ -48,28 +47,21 @@ internal sealed class StoredStudyExecutors(CliEnvironment env, IExptStore store)
 
     private ITrialExecutor Create(StudyRecord study)
     {
-        using var doc = JsonDocument.Parse(study.SpecJson);
-        var root = doc.RootElement;
-        TimeSpan? timeout = root.TryGetProperty("timeout_seconds", out var t) ? TimeSpan.FromSeconds(t.GetDouble()) : null;
-        var limits = root.TryGetProperty("limits", out var l) && l.TryGetProperty("results_bytes", out var r) ? new TrialLimits { MaxResultsBytes = r.GetInt64() } : new TrialLimits();
-        if (root.TryGetProperty("command_secret_removed", out var removed) && removed.ValueKind == JsonValueKind.True)
+        var spec = StoredSpec.Read(study.SpecJson);
+        if (spec.CommandSecretRemoved)
         {
             return new RefusingExecutor($"study {study.Name}: its command line held a secret, which the store never keeps, so this worker cannot run it; " +
                 "pass the secret through the environment (env: {NAME: ${NAME}}) and run the study again, or run it with expt run where the study file is");
         }
-        if (root.TryGetProperty("command", out var command) && command.ValueKind == JsonValueKind.String)
+        if (spec.Command is { } command)
         {
-            var shell = root.TryGetProperty("shell", out var sh) && sh.GetBoolean();
             // Secret-looking variables were never stored: the worker's own environment provides them.
-            var variables = root.TryGetProperty("env", out var e)
-                ? e.EnumerateObject().Where(p => p.Value.GetString() != Provenance.Redactor.Mask).ToDictionary(p => p.Name, p => p.Value.GetString() ?? string.Empty)
-                : [];
-            return new CommandExecutor(new CommandTemplate(command.GetString()!, shell), root.GetProperty("workdir").GetString()!, variables, timeout, env.Time, limits: limits, keepChildren: root.TryGetProperty("keep_children", out var keep) && keep.ValueKind == JsonValueKind.True);
+            return new CommandExecutor(new CommandTemplate(command, spec.Shell), spec.WorkDir, spec.Env, spec.Timeout, env.Time, limits: spec.Limits, keepChildren: spec.KeepChildren);
         }
-        var name = root.GetProperty("experiment").GetString()!;
+        var name = spec.Experiment ?? throw new UserException($"study {study.Name} has neither a command nor a C# experiment in the store");
         var experiment = env.Experiments.Find(name)
             ?? throw new UserException($"study {study.Name} runs the C# experiment '{name}', which this program does not have; start the worker from the program that defines it");
-        return new InProcessExecutor(experiment.Body, timeout, env.Time, limits);
+        return new InProcessExecutor(experiment.Body, spec.Timeout, env.Time, spec.Limits);
     }
 
     /// <summary>Fails each trial with a reason, for a study this worker cannot run.</summary>

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Expt.Spec;
 using Expt.Storage;
 using Expt.Text;
@@ -45,35 +44,35 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
         }
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
-        var stored = StoredStudy.Read(study.SpecJson);
+        var stored = StoredSpec.Read(study.SpecJson);
         foreach (var set in sets)
         {
             // A study key (replications, seed...) is not something to add: only parameters are.
             var key = set.Split('=', 2)[0].TrimStart('+');
-            if (ConfigOverrides.StudyKeys.Contains(key) && !stored.Names.Contains(key))
+            if (ConfigOverrides.StudyKeys.Contains(key) && !stored.ParameterNames.Contains(key))
             {
                 throw new UserException($"--set {InputLimits.Quote(set)}: '{key}' is a study key, not a parameter; expt add adds points (use params.{key} for a parameter of that name)");
             }
         }
         var options = new BindOptions { BaseDirectory = Env.WorkingDirectory, AllowLarge = parseResult.GetValue(_yes) };
         var points = StudyLoader.FromCommand(study.Name, ["true"], sets, options).Space.Expand(study.Seed);
-        var order = stored.Names.Count > 0 ? stored.Names : points.SelectMany(p => p.Names).Distinct(StringComparer.Ordinal).ToList();
+        var order = stored.ParameterNames.Count > 0 ? stored.ParameterNames : points.SelectMany(p => p.Names).Distinct(StringComparer.Ordinal).ToList();
         var full = new List<ParamSet>(points.Count);
         foreach (var point in points)
         {
-            var values = new Dictionary<string, object?>(stored.Fixed, StringComparer.Ordinal);
+            var values = new Dictionary<string, object?>(stored.FixedValues, StringComparer.Ordinal);
             foreach (var (name, value) in point)
             {
-                if (stored.Names.Count > 0 && !stored.Names.Contains(name))
+                if (stored.ParameterNames.Count > 0 && !stored.ParameterNames.Contains(name))
                 {
-                    var suggestion = Text.Suggestions.Closest(name, stored.Names);
-                    throw new UserException($"--set {name}: {study.Name} has no parameter '{name}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; its parameters: {string.Join(", ", stored.Names)}");
+                    var suggestion = Text.Suggestions.Closest(name, stored.ParameterNames);
+                    throw new UserException($"--set {name}: {study.Name} has no parameter '{name}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; its parameters: {string.Join(", ", stored.ParameterNames)}");
                 }
                 values[name] = value;
             }
-            if (stored.Names.FirstOrDefault(n => !values.ContainsKey(n)) is { } missing)
+            if (stored.ParameterNames.FirstOrDefault(n => !values.ContainsKey(n)) is { } missing)
             {
-                throw new UserException($"--set {missing}=...: missing; every point of {study.Name} sets {string.Join(", ", stored.Names)}");
+                throw new UserException($"--set {missing}=...: missing; every point of {study.Name} sets {string.Join(", ", stored.ParameterNames)}");
             }
             full.Add(new ParamSet(order.Where(values.ContainsKey).Select(n => KeyValuePair.Create(n, values[n]))));
         }
@@ -104,45 +103,5 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
             (already > 0 ? $"; {already:N0} already there" : string.Empty) + ")" +
             (added > 0 ? $"; run them with expt run FILE or expt worker --study {study.Name}" : string.Empty)).ConfigureAwait(false);
         return ExitCodes.Success;
-    }
-
-    /// <summary>What <c>expt add</c> needs of a stored study: its parameters, fixed values, replications and retries.</summary>
-    private sealed record StoredStudy(IReadOnlyList<string> Names, IReadOnlyDictionary<string, object?> Fixed, int Replications, int Retries, string? TrialName)
-    {
-        public static StoredStudy Read(string specJson)
-        {
-            using var doc = JsonDocument.Parse(specJson);
-            var root = doc.RootElement;
-            var names = new List<string>();
-            var fixedJson = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-            if (root.TryGetProperty("axes", out var axes) && axes.ValueKind == JsonValueKind.Object)
-            {
-                foreach (var axis in axes.EnumerateObject())
-                {
-                    names.Add(axis.Name);
-                    if (axis.Value.ValueKind == JsonValueKind.Array && axis.Value.GetArrayLength() == 1)
-                    {
-                        fixedJson[axis.Name] = axis.Value[0];
-                    }
-                }
-            }
-            foreach (var section in new[] { "points", "random" })
-            {
-                if (root.TryGetProperty(section, out var value))
-                {
-                    var members = value.ValueKind switch
-                    {
-                        JsonValueKind.Array => value.EnumerateArray().Where(p => p.ValueKind == JsonValueKind.Object).SelectMany(p => p.EnumerateObject()),
-                        JsonValueKind.Object => value.EnumerateObject(),
-                        _ => [],
-                    };
-                    names.AddRange(members.Select(m => m.Name));
-                }
-            }
-            var fixedValues = ParamSet.FromJson(JsonSerializer.Serialize(fixedJson)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-            int Int(string name, int fallback) => root.TryGetProperty(name, out var v) && v.TryGetInt32(out var i) ? i : fallback;
-            var trialName = root.TryGetProperty("trial_name", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-            return new StoredStudy(names.Distinct(StringComparer.Ordinal).ToList(), fixedValues, Math.Max(1, Int("replications", 1)), Math.Max(0, Int("retries", 0)), trialName);
-        }
     }
 }

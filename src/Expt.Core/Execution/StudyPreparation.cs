@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Expt.Spec;
 using Expt.Storage;
 using Expt.Trials;
@@ -81,43 +80,20 @@ public static class StudyPreparation
     private static string Describe(StudyRecord stored, StudySpec spec)
     {
         var changes = new List<string>();
-        using var doc = JsonDocument.Parse(stored.SpecJson);
-        var root = doc.RootElement;
+        var old = StoredSpec.Read(stored.SpecJson);
         if (stored.Seed != spec.Seed)
         {
             changes.Add($"seed {stored.Seed} → {spec.Seed}");
         }
-        var oldCommand = root.TryGetProperty("command", out var c) ? c.GetString() : null;
-        if (oldCommand != spec.StoredCommand)
+        if (old.Command != spec.StoredCommand)
         {
-            changes.Add($"command '{oldCommand}' → '{spec.StoredCommand}'");
+            changes.Add($"command '{old.Command}' → '{spec.StoredCommand}'");
         }
-        var oldExperiment = root.TryGetProperty("experiment", out var e) ? e.GetString() : null;
-        if (oldExperiment != spec.Experiment)
+        if (old.Experiment != spec.Experiment)
         {
-            changes.Add($"experiment '{oldExperiment}' → '{spec.Experiment}'");
+            changes.Add($"experiment '{old.Experiment}' → '{spec.Experiment}'");
         }
-        var oldNames = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var section in new[] { "axes", "random" })
-        {
-            if (root.TryGetProperty(section, out var s))
-            {
-                foreach (var p in s.EnumerateObject())
-                {
-                    oldNames.Add(p.Name);
-                }
-            }
-        }
-        if (root.TryGetProperty("points", out var points))
-        {
-            foreach (var point in points.EnumerateArray())
-            {
-                foreach (var p in point.EnumerateObject())
-                {
-                    oldNames.Add(p.Name);
-                }
-            }
-        }
+        var oldNames = new SortedSet<string>(old.ParameterNames, StringComparer.Ordinal);
         var newNames = new SortedSet<string>(spec.Space.Names, StringComparer.Ordinal);
         if (!oldNames.SetEquals(newNames))
         {
