@@ -81,40 +81,7 @@ public sealed partial class PostgresStore
         using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            trials.Add(new TrialRecord
-            {
-                Id = r.GetString(0),
-                StudyId = StudyIdText(r.GetInt64(1)),
-                StudyName = r.GetString(2),
-                Key = r.GetString(3),
-                Seq = r.GetInt64(4),
-                Replicate = r.GetInt32(5),
-                ParamsJson = r.GetString(6),
-                Seed = r.GetInt64(7),
-                Status = StoredValues.Status(r.GetString(8)),
-                Attempts = r.GetInt32(9),
-                MaxAttempts = r.GetInt32(10),
-                Created = r.GetFieldValue<DateTimeOffset>(11),
-                Started = Time(r, 12),
-                Finished = Time(r, 13),
-                Duration = r.IsDBNull(14) ? null : StoredValues.Milliseconds(r.GetDouble(14)),
-                Host = Text(r, 15),
-                Pid = r.IsDBNull(16) ? null : r.GetInt32(16),
-                LeaseOwner = Text(r, 17),
-                LeaseUntil = Time(r, 18),
-                ResultsJson = Text(r, 19),
-                Error = Text(r, 20),
-                ExitCode = r.IsDBNull(21) ? null : r.GetInt32(21),
-                ProvenanceJson = Text(r, 22),
-                Heartbeat = Time(r, 23),
-                Interruptions = r.GetInt32(24),
-                History = Text(r, 25),
-                Name = Text(r, 26),
-                Tags = r.IsDBNull(27) ? [] : r.GetFieldValue<string[]>(27).Take(StoredValues.MaxTags).ToList(),
-                Note = Text(r, 28),
-                RunId = Text(r, 29),
-                Rank = r.IsDBNull(30) ? null : r.GetInt32(30),
-            });
+            trials.Add(TrialRows.Read(r, PostgresDialect.Instance));
         }
         return trials;
     }
