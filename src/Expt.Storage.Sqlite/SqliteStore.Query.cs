@@ -5,18 +5,10 @@ namespace Expt.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    private const string TrialColumns =
-        "t.id, t.study_id, s.name, t.key, t.seq, t.replicate, t.params, t.seed, t.status, t.attempts, t.max_attempts, t.created, t.started, " +
-        "t.finished, t.duration_ms, t.host, t.pid, t.lease_owner, t.lease_until, t.results, t.error, t.exit_code, t.provenance, t.heartbeat, t.interruptions, t.history, " +
-        "t.name, t.tags, t.note, t.run, t.rank";
+    private static string TrialColumns => TrialRows.Columns;
 
     /// <summary>The trial columns, with the large text ones cut to <paramref name="preview"/> characters when given.</summary>
-    private static string Columns(int? preview) => preview is not { } n ? TrialColumns : TrialColumns
-        .Replace("t.results,", $"substr(t.results, 1, {n}),", StringComparison.Ordinal)
-        .Replace("t.error,", $"substr(t.error, 1, {n}),", StringComparison.Ordinal)
-        .Replace("t.provenance,", $"substr(t.provenance, 1, {n}),", StringComparison.Ordinal)
-        .Replace("t.history,", $"substr(t.history, 1, {n}),", StringComparison.Ordinal)
-        .Replace("t.note,", $"substr(t.note, 1, {n}),", StringComparison.Ordinal);
+    private static string Columns(int? preview) => TrialRows.Select(preview, static (column, n) => $"substr({column}, 1, {n})");
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TrialRecord>> ListTrialsAsync(TrialFilter filter, CancellationToken cancellationToken = default)

@@ -14,6 +14,29 @@ namespace Expt.Storage;
 /// </remarks>
 public static class TrialRows
 {
+    private static readonly string[] ColumnList =
+    [
+        "t.id", "t.study_id", "s.name", "t.key", "t.seq", "t.replicate", "t.params", "t.seed", "t.status", "t.attempts", "t.max_attempts",
+        "t.created", "t.started", "t.finished", "t.duration_ms", "t.host", "t.pid", "t.lease_owner", "t.lease_until", "t.results", "t.error",
+        "t.exit_code", "t.provenance", "t.heartbeat", "t.interruptions", "t.history", "t.name", "t.tags", "t.note", "t.run", "t.rank",
+    ];
+
+    // The large text columns, which a listing may cut short.
+    private static readonly HashSet<string> LargeColumns = ["t.results", "t.error", "t.provenance", "t.history", "t.note"];
+
+    /// <summary>The select list of a trial (tables aliased <c>t</c> for trials, <c>s</c> for studies).</summary>
+    public static readonly string Columns = string.Join(", ", ColumnList);
+
+    /// <summary>
+    /// The select list with the large text columns cut to <paramref name="preview"/> characters when given;
+    /// <paramref name="cut"/> writes the dialect's substring call for a column and a length.
+    /// </summary>
+    public static string Select(int? preview, Func<string, int, string> cut)
+    {
+        ArgumentNullException.ThrowIfNull(cut);
+        return preview is not { } n ? Columns : string.Join(", ", ColumnList.Select(c => LargeColumns.Contains(c) ? cut(c, n) : c));
+    }
+
     /// <summary>How a store keeps what SQL dialects disagree on.</summary>
     public interface IDialect
     {
