@@ -6,7 +6,7 @@ namespace Expt.Storage.Postgres;
 
 public sealed partial class PostgresStore
 {
-    private const string ClearLease = "lease_owner = NULL, lease_token = NULL, lease_until = NULL, heartbeat = NULL";
+    private const string ClearLease = TrialRows.ClearLease;
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TrialLease>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default)
@@ -334,7 +334,7 @@ public sealed partial class PostgresStore
             using var command = Command(mode == ReleaseMode.Requeue
                 ? $"UPDATE trials t SET status = 'pending', attempts = GREATEST(t.attempts - 1, 0), started = NULL, {ClearLease} " +
                   "FROM unnest(@ids, @tokens) AS r(id, token) WHERE t.id = r.id AND t.lease_token = r.token AND t.status = 'running' RETURNING t.id"
-                : $"UPDATE trials t SET status = 'cancelled', finished = @now, error = 'cancelled by the user', {ClearLease} " +
+                : $"UPDATE trials t SET status = 'cancelled', finished = @now, error = '{TrialRows.CancelledError}', {ClearLease} " +
                   "FROM unnest(@ids, @tokens) AS r(id, token) WHERE t.id = r.id AND t.lease_token = r.token AND t.status = 'running' RETURNING t.id", connection, tx);
             command.Parameters.AddWithValue("ids", leases.Select(l => l.TrialId).ToArray());
             command.Parameters.AddWithValue("tokens", leases.Select(l => l.Token).ToArray());
@@ -414,7 +414,7 @@ public sealed partial class PostgresStore
                 cancel.Parameters.AddWithValue("ids", trialIds.ToArray());
             }
             cancel.Parameters.AddWithValue("now", Now);
-            cancel.CommandText = $"UPDATE trials SET status = 'cancelled', finished = @now, error = 'cancelled by the user', {ClearLease} WHERE " + string.Join(" AND ", clauses);
+            cancel.CommandText = $"UPDATE trials SET status = 'cancelled', finished = @now, error = '{TrialRows.CancelledError}', {ClearLease} WHERE " + string.Join(" AND ", clauses);
             return await cancel.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }

@@ -7,7 +7,7 @@ namespace Expt.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    private const string ClearLease = "lease_owner = NULL, lease_token = NULL, lease_until = NULL, heartbeat = NULL";
+    private const string ClearLease = TrialRows.ClearLease;
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TrialLease>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default)
@@ -346,7 +346,7 @@ public sealed partial class SqliteStore
         {
             using var command = Command(mode == ReleaseMode.Requeue
                 ? $"UPDATE trials SET status = 'pending', attempts = MAX(attempts - 1, 0), started = NULL, {ClearLease} WHERE id = @id AND lease_token = @t AND status = 'running'"
-                : $"UPDATE trials SET status = 'cancelled', finished = @now, error = 'cancelled by the user', {ClearLease} WHERE id = @id AND lease_token = @t AND status = 'running'", tx);
+                : $"UPDATE trials SET status = 'cancelled', finished = @now, error = '{TrialRows.CancelledError}', {ClearLease} WHERE id = @id AND lease_token = @t AND status = 'running'", tx);
             var pId = command.Parameters.Add("@id", SqliteType.Text);
             var pToken = command.Parameters.Add("@t", SqliteType.Integer);
             command.Parameters.AddWithValue("@now", NowMs);
@@ -424,7 +424,7 @@ public sealed partial class SqliteStore
         {
             using var command = Command(string.Empty, tx);
             command.Parameters.AddWithValue("@now", NowMs);
-            command.CommandText = $"UPDATE trials SET status = 'cancelled', finished = @now, error = 'cancelled by the user', {ClearLease} " +
+            command.CommandText = $"UPDATE trials SET status = 'cancelled', finished = @now, error = '{TrialRows.CancelledError}', {ClearLease} " +
                 $"WHERE {Where(command, studyId, [TrialStatus.Pending, TrialStatus.Running], trialIds)}";
             return command.ExecuteNonQuery();
         }, cancellationToken);

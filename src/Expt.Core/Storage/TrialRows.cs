@@ -37,6 +37,12 @@ public static class TrialRows
         return preview is not { } n ? Columns : string.Join(", ", ColumnList.Select(c => LargeColumns.Contains(c) ? cut(c, n) : c));
     }
 
+    /// <summary>The SET clause that frees a trial's lease, in every store.</summary>
+    public const string ClearLease = "lease_owner = NULL, lease_token = NULL, lease_until = NULL, heartbeat = NULL";
+
+    /// <summary>The error stored with a trial cancelled from outside (expt cancel, the dashboard).</summary>
+    public const string CancelledError = "cancelled by the user";
+
     /// <summary>How a store keeps what SQL dialects disagree on.</summary>
     public interface IDialect
     {
