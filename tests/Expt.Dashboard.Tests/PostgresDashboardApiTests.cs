@@ -1,4 +1,5 @@
 using Expt.Storage.Postgres;
+using Expt.TestSupport;
 using Npgsql;
 
 namespace Expt.Dashboard.Tests;
@@ -9,20 +10,13 @@ public sealed class PostgresDashboardApiTests : DashboardApiTests
     private readonly string _runs = Directory.CreateTempSubdirectory("expt-dash-pg-").FullName;
     private string? _schema;
 
-    private static string ConnectionString =>
-        Environment.GetEnvironmentVariable("EXPT_TEST_POSTGRES")
-        ?? throw new InvalidOperationException("EXPT_TEST_POSTGRES is not set: run the tests with ./test.sh, which starts a PostgreSQL server");
+    private static string ConnectionString => Postgres.ConnectionString;
 
     protected override async Task<Storage.IExptStore> OpenStoreAsync()
     {
-        _schema = "d_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var connection = new NpgsqlConnection(ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE SCHEMA {_schema}", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-        return await PostgresStore.OpenAsync(new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = _schema }, _runs);
+        var settings = await Postgres.NewSchemaAsync("d_");
+        _schema = settings.SearchPath;
+        return await PostgresStore.OpenAsync(settings, _runs);
     }
 
     protected override async Task ExecuteSqlAsync(string sql, params (string Name, object Value)[] parameters)
@@ -39,12 +33,7 @@ public sealed class PostgresDashboardApiTests : DashboardApiTests
 
     protected override async Task CloseStoreAsync()
     {
-        await using (var connection = new NpgsqlConnection(ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
+        await Postgres.DropSchemaAsync(_schema!);
         Directory.Delete(_runs, recursive: true);
     }
 }

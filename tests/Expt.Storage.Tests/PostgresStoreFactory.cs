@@ -1,4 +1,5 @@
 using Expt.Storage.Postgres;
+using Expt.TestSupport;
 using Npgsql;
 
 namespace Expt.Storage.Tests;
@@ -12,32 +13,14 @@ public sealed class PostgresStoreFactory : IStoreFactory
     private readonly List<string> _schemas = [];
     private NpgsqlConnectionStringBuilder? _current;
 
-    /// <summary>The test server's connection string; fails loudly when it is missing, so CI cannot skip PostgreSQL.</summary>
-    public static string ConnectionString =>
-        Environment.GetEnvironmentVariable("EXPT_TEST_POSTGRES")
-        ?? throw new InvalidOperationException("EXPT_TEST_POSTGRES is not set: run the tests with ./test.sh, which starts a PostgreSQL server (tests/scripts/postgres.sh)");
+    /// <summary>The test server's connection string.</summary>
+    public static string ConnectionString => TestSupport.Postgres.ConnectionString;
 
     /// <summary>Creates an empty schema and returns connection settings that use it.</summary>
-    public static async Task<NpgsqlConnectionStringBuilder> NewSchemaAsync()
-    {
-        var schema = "t_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var connection = new NpgsqlConnection(ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE SCHEMA {schema}", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-        return new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = schema };
-    }
+    public static Task<NpgsqlConnectionStringBuilder> NewSchemaAsync() => TestSupport.Postgres.NewSchemaAsync();
 
     /// <summary>Drops a schema made by <see cref="NewSchemaAsync"/>.</summary>
-    public static async Task DropSchemaAsync(string schema)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE", connection);
-        await drop.ExecuteNonQueryAsync();
-    }
+    public static Task DropSchemaAsync(string schema) => TestSupport.Postgres.DropSchemaAsync(schema);
 
     public async Task<IExptStore> CreateAsync(TimeProvider time)
     {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 
-namespace Expt.Cli.Tests;
+namespace Expt.TestSupport;
 
 /// <summary>
 /// The PostgreSQL server of the test run (<c>./test.sh</c> starts it and puts its connection string in
@@ -21,11 +21,24 @@ public sealed class Postgres : IAsyncDisposable
     /// <summary>The server's connection string (database expt).</summary>
     public string Server { get; }
 
-    /// <summary>The shared server of this test run; fails loudly when it is missing, so CI cannot skip these tests.</summary>
-    public static Postgres Shared => new(
+    /// <summary>The shared server's connection string; fails loudly when it is missing, so CI cannot skip these tests.</summary>
+    public static string ConnectionString =>
         Environment.GetEnvironmentVariable("EXPT_TEST_POSTGRES")
-            ?? throw new InvalidOperationException("EXPT_TEST_POSTGRES is not set: run the tests with ./test.sh, which starts a PostgreSQL server"),
-        directory: null);
+        ?? throw new InvalidOperationException("EXPT_TEST_POSTGRES is not set: run the tests with ./test.sh, which starts a PostgreSQL server (tests/scripts/postgres.sh)");
+
+    /// <summary>The shared server of this test run.</summary>
+    public static Postgres Shared => new(ConnectionString, directory: null);
+
+    /// <summary>Creates an empty schema on the shared server (a store of its own) and returns settings that use it.</summary>
+    public static async Task<NpgsqlConnectionStringBuilder> NewSchemaAsync(string prefix = "t_")
+    {
+        var schema = prefix + Guid.NewGuid().ToString("N")[..12];
+        await ExecuteAsync(ConnectionString, $"CREATE SCHEMA {schema}");
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = schema };
+    }
+
+    /// <summary>Drops a schema made by <see cref="NewSchemaAsync"/>.</summary>
+    public static Task DropSchemaAsync(string schema) => ExecuteAsync(ConnectionString, $"DROP SCHEMA IF EXISTS {schema} CASCADE");
 
     /// <summary>Starts a server of its own (in memory) that the test may restart or stop.</summary>
     public static async Task<Postgres> StartDedicatedAsync()

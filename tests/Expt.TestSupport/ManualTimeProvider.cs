@@ -1,4 +1,4 @@
-namespace Expt.Storage.Tests;
+namespace Expt.TestSupport;
 
 /// <summary>A clock tests move by hand. Timers are not faked: only <see cref="GetUtcNow"/> is controlled.</summary>
 public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
