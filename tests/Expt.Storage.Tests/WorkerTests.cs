@@ -1,23 +1,26 @@
 using System.Collections.Concurrent;
 using Expt.Execution;
 using Expt.Spec;
-using Expt.Storage.Sqlite;
 using Expt.Trials;
 
 namespace Expt.Storage.Tests;
 
-/// <summary>The worker loop against a real SQLite file, with in-process C# trials.</summary>
-public sealed class WorkerTests : IAsyncLifetime
+/// <summary>
+/// The worker loop against each real store (a SQLite file; a schema on the test run's PostgreSQL server), with
+/// in-process C# trials: one abstract class, a sealed subclass per backend, as the conformance suite.
+/// </summary>
+public abstract class WorkerTests<TFactory> : IAsyncLifetime
+    where TFactory : IStoreFactory, new()
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("expt-worker-").FullName;
-    private SqliteStore _store = null!;
+    private readonly TFactory _factory = new();
+    private IExptStore _store = null!;
 
-    public async Task InitializeAsync() => _store = await SqliteStore.OpenAsync(Path.Combine(_directory, "expt.db"));
+    public async Task InitializeAsync() => _store = await _factory.CreateAsync(TimeProvider.System);
 
     public async Task DisposeAsync()
     {
         await _store.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
+        await _factory.DisposeAsync();
     }
 
     private static StudySpec Spec(string yaml) => StudySpecBinder.Bind(YamlConfigReader.Parse(yaml, "t.yaml"), new BindOptions { DefaultExperiment = "t" });
@@ -237,7 +240,7 @@ public sealed class WorkerTests : IAsyncLifetime
             await Task.Delay(2);
             return null;
         }, null);
-        await using var second = await SqliteStore.OpenAsync(_store.Path);
+        await using var second = await _factory.OpenAnotherAsync(TimeProvider.System);
         var reports = await Task.WhenAll(
             new Worker(_store, _ => executor, new WorkerOptions { StudyId = prepared.Study.Id, Slots = 2 }).RunAsync(default, default),
             new Worker(second, _ => executor, new WorkerOptions { StudyId = prepared.Study.Id, Slots = 2 }).RunAsync(default, default));

@@ -233,7 +233,7 @@ public static class ProvenanceCollector
             _ = process.StandardError.ReadToEndAsync();
             if (!process.WaitForExit(10_000))
             {
-                process.Kill(entireProcessTree: true);
+                Execution.ProcessTree.Kill(process, group: false);
                 return null;
             }
             return process.ExitCode == 0 ? output.GetAwaiter().GetResult() : null;
