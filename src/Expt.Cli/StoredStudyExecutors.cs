@@ -7,9 +7,10 @@ namespace Expt.Cli;
 /// <summary>
 /// Rebuilds a study's executor from what the store keeps (its resolved definition), so a worker that did not read
 /// the study file can run its trials: the command, shell, working directory, environment and timeout, or the C#
-/// experiment of the hosting program.
+/// experiment of the hosting program (in-process, or isolated in worker processes), built by the same
+/// <see cref="Executors"/> as <c>expt run</c>.
 /// </summary>
-internal sealed class StoredStudyExecutors(CliEnvironment env, IExptStore store)
+internal sealed class StoredStudyExecutors(CliEnvironment env, IExptStore store, bool isolate = false, bool verbose = false)
 {
     private readonly Dictionary<string, ITrialExecutor> _executors = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
@@ -53,15 +54,7 @@ internal sealed class StoredStudyExecutors(CliEnvironment env, IExptStore store)
             return new RefusingExecutor($"study {study.Name}: its command line held a secret, which the store never keeps, so this worker cannot run it; " +
                 "pass the secret through the environment (env: {NAME: ${NAME}}) and run the study again, or run it with expt run where the study file is");
         }
-        if (spec.Command is { } command)
-        {
-            // Secret-looking variables were never stored: the worker's own environment provides them.
-            return new CommandExecutor(new CommandTemplate(command, spec.Shell), spec.WorkDir, spec.Env, spec.Timeout, env.Time, limits: spec.Limits, keepChildren: spec.KeepChildren);
-        }
-        var name = spec.Experiment ?? throw new UserException($"study {study.Name} has neither a command nor a C# experiment in the store");
-        var experiment = env.Experiments.Find(name)
-            ?? throw new UserException($"study {study.Name} runs the C# experiment '{name}', which this program does not have; start the worker from the program that defines it");
-        return new InProcessExecutor(experiment.Body, spec.Timeout, env.Time, spec.Limits);
+        return Executors.Create(env, study.Name, ExecutorRecipe.From(spec), isolate, verbose);
     }
 
     /// <summary>Fails each trial with a reason, for a study this worker cannot run.</summary>

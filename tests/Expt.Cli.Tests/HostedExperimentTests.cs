@@ -85,4 +85,24 @@ public sealed class HostedExperimentTests : IDisposable
         var dir = Path.Combine(_cli.Directory, ".expt", "runs", "crashy", trials["ok"].GetProperty("id").GetString()!, "stderr.log");
         File.ReadAllText(dir).ShouldContain("hello from " + trials["ok"].GetProperty("id").GetString());
     }
+
+    [Fact]
+    public async Task A_worker_builds_executors_as_run_does_isolating_csharp_trials_and_echoing_commands()
+    {
+        (await Host("run", "crashy", "--enqueue-only")).ExitCode.ShouldBe(0);
+        var worker = await Host("worker", "--study", "crashy", "--isolate", "-j", "2");
+        worker.ExitCode.ShouldBe(1, worker.ToString()); // the crash, the hang and the throw fail; the worker survives them
+        var trials = (await Host("ls", "--format", "json")).Json().EnumerateArray()
+            .ToDictionary(t => t.GetProperty("params").GetProperty("mode").GetString()!, t => t);
+        trials["ok"].GetProperty("status").GetString().ShouldBe("completed");
+        trials["ok"].GetProperty("results").GetProperty("pid").GetInt32().ShouldNotBe(trials["ok"].GetProperty("pid").GetInt32());
+        trials["exit"].GetProperty("error").GetString()!.ShouldStartWith("the worker process died (exit code 42)");
+        trials["hang"].GetProperty("status").GetString().ShouldBe("timeout");
+
+        (await _cli.RunAsync("run", "--name", "echo", "--enqueue-only", "--set", "x=1,2", "--", "echo", "line-{x}")).ExitCode.ShouldBe(0);
+        var verbose = await _cli.RunAsync("worker", "--study", "echo", "-v");
+        verbose.ExitCode.ShouldBe(0, verbose.ToString());
+        verbose.Stdout.ShouldContain("out| line-1");
+        verbose.Stdout.ShouldContain("out| line-2");
+    }
 }

@@ -269,30 +269,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         Env.Error.WriteLine($"dry run: study {spec.Name}, {count}{cut}; nothing was run or stored");
     }
 
-    private ITrialExecutor CreateExecutor(StudySpec spec, bool isolate, bool verbose)
-    {
-        if (spec.Command is { } command)
-        {
-            Action<TrialContext, string, bool>? echo = null;
-            if (verbose)
-            {
-                var gate = new Lock();
-                echo = (context, line, isStderr) =>
-                {
-                    lock (gate)
-                    {
-                        Env.Out.Profile.Out.Writer.WriteLine($"{context.Lease.TrialId} {(isStderr ? "err" : "out")}| {line}");
-                    }
-                };
-            }
-            return new CommandExecutor(command, spec.WorkDir, spec.Env, spec.Timeout, Env.Time, echo, spec.Limits, spec.KeepChildren);
-        }
-        var experiment = Env.Experiments.Find(spec.Experiment!)
-            ?? throw new UserException($"study {spec.Name} runs the C# experiment '{spec.Experiment}', which this program does not have; run it from the program that defines it (dotnet run -- run ...)");
-        return isolate
-            ? new IsolatedExecutor(Env.SelfCommand, experiment.Name, spec.Timeout, Env.Time)
-            : new InProcessExecutor(experiment.Body, spec.Timeout, Env.Time, spec.Limits);
-    }
+    private ITrialExecutor CreateExecutor(StudySpec spec, bool isolate, bool verbose) =>
+        Executors.Create(Env, spec.Name, ExecutorRecipe.From(spec), isolate, verbose);
 
     private sealed record RunReport(WorkerReport Worker, bool Interrupted);
 

@@ -15,6 +15,8 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
     private readonly Option<int?> _maxTrials = GlobalOptions.Integer("--max-trials", "-k", "Stop after this many trials", "a number of trials");
     private readonly Option<string?> _idleExit = new("--idle-exit") { Description = "Keep polling for new trials this long before exiting (e.g. 60s; default: exit when none is left)" };
     private readonly Option<string?> _where = new("--where") { Description = "With --study: run only the pending trials whose parameters match" };
+    private readonly Option<bool> _isolate = new("--isolate") { Description = "Run C# trials in worker processes (one per slot), as expt run --isolate" };
+    private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "Stream each command trial's stdout and stderr" };
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "Print only failures" };
     private readonly LeaseOptions _leases = new();
 
@@ -28,7 +30,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
     public override Command Build()
     {
         var command = new Command("worker", "Run pending trials from the store: any number of workers may share it, none runs a trial twice.");
-        foreach (var option in new Option[] { _study, _where, _parallel, _maxTrials, _idleExit, _quiet }.Concat(_leases.All))
+        foreach (var option in new Option[] { _study, _where, _parallel, _maxTrials, _idleExit, _isolate, _verbose, _quiet }.Concat(_leases.All))
         {
             command.Options.Add(option);
         }
@@ -61,7 +63,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         var slots = StudySpec.ResolveParallel(requested, Environment.ProcessorCount);
         var leaseDefaults = _leases.Apply(new WorkerOptions(), parseResult, StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
-        var executors = new StoredStudyExecutors(Env, store);
+        var executors = new StoredStudyExecutors(Env, store, parseResult.GetValue(_isolate), parseResult.GetValue(_verbose));
         string? studyId = null;
         IReadOnlyList<string>? subset = null;
         if (parseResult.GetValue(_study) is { } name)
