@@ -322,12 +322,12 @@ public sealed partial class PostgresStore
     }
 
     /// <inheritdoc />
-    public Task ReleaseAsync(IReadOnlyList<TrialLease> leases, ReleaseMode mode, CancellationToken cancellationToken = default)
+    public Task<int> ReleaseAsync(IReadOnlyList<TrialLease> leases, ReleaseMode mode, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(leases);
         if (leases.Count == 0)
         {
-            return Task.CompletedTask;
+            return Task.FromResult(0);
         }
         return RunAsync(async (connection, tx) =>
         {

@@ -15,6 +15,16 @@ internal static class SqliteMigrator
             create.ExecuteNonQuery();
         }
         var latest = Scripts();
+        // Checked before anything is applied, as the PostgreSQL store does: an older Expt must not touch a newer store.
+        using (var newest = connection.CreateCommand())
+        {
+            newest.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+            var current = (long)newest.ExecuteScalar()!;
+            if (current > (latest.Count == 0 ? 0 : latest[^1].Version))
+            {
+                throw new InvalidOperationException($"the store's schema (version {current}) is newer than this Expt understands; upgrade Expt");
+            }
+        }
         foreach (var (version, sql) in latest)
         {
             // The version is read inside the write transaction, so two processes opening a new store at once
@@ -38,13 +48,6 @@ internal static class SqliteMigrator
                 record.ExecuteNonQuery();
             }
             transaction.Commit();
-        }
-        using var newest = connection.CreateCommand();
-        newest.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
-        var current = (long)newest.ExecuteScalar()!;
-        if (current > (latest.Count == 0 ? 0 : latest[^1].Version))
-        {
-            throw new InvalidOperationException($"the store's schema (version {current}) is newer than this Expt understands; upgrade Expt");
         }
     }
 }

@@ -335,12 +335,12 @@ public sealed partial class SqliteStore
     }
 
     /// <inheritdoc />
-    public Task ReleaseAsync(IReadOnlyList<TrialLease> leases, ReleaseMode mode, CancellationToken cancellationToken = default)
+    public Task<int> ReleaseAsync(IReadOnlyList<TrialLease> leases, ReleaseMode mode, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(leases);
         if (leases.Count == 0)
         {
-            return Task.CompletedTask;
+            return Task.FromResult(0);
         }
         return RunAsync(write: true, tx =>
         {
@@ -353,17 +353,23 @@ public sealed partial class SqliteStore
             // A requeued attempt starts again from scratch: what it streamed so far goes.
             using var clear = Command("DELETE FROM metric_chunks WHERE trial_id = @id; DELETE FROM trial_files WHERE trial_id = @id", tx);
             var pClear = clear.Parameters.Add("@id", SqliteType.Text);
+            var released = 0;
             foreach (var lease in leases)
             {
                 pId.Value = lease.TrialId;
                 pToken.Value = lease.Token;
-                if (command.ExecuteNonQuery() == 1 && mode == ReleaseMode.Requeue)
+                if (command.ExecuteNonQuery() != 1)
+                {
+                    continue; // the lease was lost meanwhile: nothing of this worker's to give back
+                }
+                released++;
+                if (mode == ReleaseMode.Requeue)
                 {
                     pClear.Value = lease.TrialId;
                     clear.ExecuteNonQuery();
                 }
             }
-            return 0;
+            return released;
         }, cancellationToken);
     }
 

@@ -308,8 +308,9 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
     {
         var study = await StudyWithTrialsAsync(2);
         var leases = await ClaimAsync(study, 2);
-        await Store.ReleaseAsync([leases[0]], ReleaseMode.Requeue);
-        await Store.ReleaseAsync([leases[1]], ReleaseMode.Cancel);
+        (await Store.ReleaseAsync([leases[0]], ReleaseMode.Requeue)).ShouldBe(1);
+        (await Store.ReleaseAsync([leases[1]], ReleaseMode.Cancel)).ShouldBe(1);
+        (await Store.ReleaseAsync([leases[0], leases[1]], ReleaseMode.Requeue)).ShouldBe(0, "released leases are no longer held");
         var requeued = await TrialAsync(leases[0].TrialId);
         requeued.Status.ShouldBe(TrialStatus.Pending);
         requeued.Attempts.ShouldBe(0);

@@ -29,8 +29,8 @@ public interface ITrialQueue
     /// </summary>
     Task<bool> AppendMetricsAsync(TrialLease lease, IReadOnlyList<MetricPoint> points, CancellationToken cancellationToken = default);
 
-    /// <summary>Gives leases back without an outcome.</summary>
-    Task ReleaseAsync(IReadOnlyList<TrialLease> leases, ReleaseMode mode, CancellationToken cancellationToken = default);
+    /// <summary>Gives leases back without an outcome; returns how many were still held (and so released).</summary>
+    Task<int> ReleaseAsync(IReadOnlyList<TrialLease> leases, ReleaseMode mode, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Gives back the running trials leased by these workers (a runner that died: found on its host by the next one),
