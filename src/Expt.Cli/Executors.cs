@@ -1,4 +1,4 @@
-using Expt.Cli.Isolation;
+using Expt.Isolation;
 using Expt.Execution;
 
 namespace Expt.Cli;
@@ -18,6 +18,10 @@ internal static class Executors
         var name = recipe.Experiment ?? throw new UserException($"study {study} has neither a command nor a C# experiment");
         var experiment = env.Experiments.Find(name)
             ?? throw new UserException($"study {study} runs the C# experiment '{name}', which this program does not have; run it from the program that defines it (dotnet run -- run ..., or dotnet run -- worker ...)");
+        if (isolate && env.SelfCommand.Count == 0)
+        {
+            throw new UserException("--isolate needs to know how to start this program again; it is not available here");
+        }
         return isolate
             ? new IsolatedExecutor(env.SelfCommand, experiment.Name, recipe.Timeout, env.Time)
             : new InProcessExecutor(experiment.Body, recipe.Timeout, env.Time, recipe.Limits);

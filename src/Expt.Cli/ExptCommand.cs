@@ -51,6 +51,11 @@ internal abstract class ExptCommand(CliEnvironment env, GlobalOptions globals)
             await Env.Error.WriteLineAsync($"error: {Text.TerminalText.Escape(ex.Message)}").ConfigureAwait(false);
             return ex.ExitCode;
         }
+        catch (Slurm.SlurmException ex)
+        {
+            await Env.Error.WriteLineAsync($"error: {Text.TerminalText.Escape(ex.Message)}").ConfigureAwait(false);
+            return ex.Failed ? ExitCodes.TrialsFailed : ExitCodes.UsageError;
+        }
         catch (Storage.StoreFailedException ex)
         {
             // One line, exit 4, and where the finished trials are: none is lost.

@@ -100,7 +100,7 @@ public static class ExptHost
             new ServeCommand(env, globals),
             new WorkerCommand(env, globals),
             new StatusCommand(env, globals),
-            new Slurm.SlurmCommand(env, globals),
+            new Commands.Slurm.SlurmCommand(env, globals),
             new TrialHostCommand(env, globals),
         ];
         var examples = new Dictionary<Command, IReadOnlyList<string>>();

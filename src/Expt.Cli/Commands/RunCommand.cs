@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text;
-using Expt.Cli.Isolation;
-using Expt.Cli.Mpi;
+using Expt.Isolation;
+using Expt.Mpi;
 using Expt.Cli.Output;
 using Expt.Execution;
 using Expt.Provenance;
@@ -61,11 +61,21 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             return ExitCodes.Success;
         }
 
-        var mpi = parseResult.GetValue(_mpi) ? MpiComm.Initialize(Env.GetEnvironmentVariable("EXPT_MPI_LIBRARY")) : null;
+        MpiComm? mpi;
+        try
+        {
+            mpi = parseResult.GetValue(_mpi) ? MpiComm.Initialize(Env.GetEnvironmentVariable("EXPT_MPI_LIBRARY")) : null;
+        }
+        catch (MpiUnavailableException ex)
+        {
+            throw new UserException(ex.Message);
+        }
         if (mpi is { Size: > 1, Rank: > 0 })
         {
             // A trial rank: no store, no output; it runs what rank 0 sends.
-            return await MpiRank.RunAsync(mpi, CreateExecutor(spec, isolate: false, verbose: false), Env).ConfigureAwait(false);
+            using var interrupted = new CancellationTokenSource();
+            using var subscription = Env.Interrupts.Subscribe(_ => interrupted.Cancel());
+            return await MpiRank.RunAsync(mpi, CreateExecutor(spec, isolate: false, verbose: false), interrupted.Token).ConfigureAwait(false);
         }
         var coordinator = mpi is { Size: > 1 } ? new MpiCoordinator(mpi) : null;
         if (coordinator is not null)

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Expt.Cli.Isolation;
+using Expt.Isolation;
 using Expt.Execution;
 
 namespace Expt.Cli.Commands;
@@ -10,7 +10,7 @@ namespace Expt.Cli.Commands;
 /// </summary>
 internal sealed class TrialHostCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
 {
-    public const string Name = "__trial-host";
+    public const string Name = Expt.Isolation.TrialHostProtocol.CommandName;
 
     private readonly Argument<string> _experiment = new("experiment");
 

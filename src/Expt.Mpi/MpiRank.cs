@@ -1,10 +1,10 @@
 using System.Text;
-using Expt.Cli.Isolation;
+using Expt.Isolation;
 using Expt.Execution;
 using Expt.Storage;
 using Expt.Trials;
 
-namespace Expt.Cli.Mpi;
+namespace Expt.Mpi;
 
 /// <summary>
 /// A trial rank (1..K-1): runs the trials rank 0 sends, one at a time, with the study's own executor, and sends each
@@ -12,13 +12,14 @@ namespace Expt.Cli.Mpi;
 /// </summary>
 internal static class MpiRank
 {
-    public static async Task<int> RunAsync(MpiComm comm, ITrialExecutor executor, CliEnvironment env)
+    /// <summary>Runs what rank 0 sends until it says stop; <paramref name="interrupted"/> (SIGTERM/SIGINT forwarded by mpiexec) stops the running trial.</summary>
+    public static async Task<int> RunAsync(MpiComm comm, ITrialExecutor executor, CancellationToken interrupted)
     {
         CancellationTokenSource? current = null;
         Task running = Task.CompletedTask;
         var gate = new Lock();
         // mpiexec forwards SIGTERM/SIGINT: stop the running trial (its process tree is killed) and leave.
-        using var interrupts = env.Interrupts.Subscribe(_ =>
+        using var interrupts = interrupted.Register(() =>
         {
             lock (gate)
             {
@@ -28,7 +29,7 @@ internal static class MpiRank
         while (true)
         {
             // Blocks in MPI_Probe until rank 0 says something: no polling.
-            var (_, tag, message) = await Task.Run(() => comm.Receive(0)).ConfigureAwait(false);
+            var (_, tag, message) = await Task.Run(() => comm.Receive(0), CancellationToken.None).ConfigureAwait(false);
             switch (tag)
             {
                 case MpiTags.Trial:
@@ -39,6 +40,7 @@ internal static class MpiRank
                     {
                         current = cancellation;
                     }
+                    // Not tied to 'interrupted': an interrupt cancels the trial, whose outcome must still reach rank 0.
                     running = Task.Run(async () =>
                     {
                         TrialOutcome outcome;
@@ -52,7 +54,7 @@ internal static class MpiRank
                         }
                         outcome = outcome with { Place = new TrialPlace(Environment.MachineName, Environment.ProcessId, comm.Rank) };
                         comm.Send(0, MpiTags.Result, Encoding.UTF8.GetBytes(TrialHostProtocol.Response(outcome)));
-                    });
+                    }, CancellationToken.None);
                     break;
                 case MpiTags.Cancel:
                     lock (gate)
@@ -64,7 +66,7 @@ internal static class MpiRank
                     await running.ConfigureAwait(false);
                     comm.Send(0, MpiTags.Bye, []);
                     comm.Shutdown();
-                    return ExitCodes.Success;
+                    return 0;
             }
         }
     }

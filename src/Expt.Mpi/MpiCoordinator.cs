@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Channels;
-using Expt.Cli.Isolation;
+using Expt.Isolation;
 using Expt.Execution;
 using Expt.Storage;
 using Expt.Trials;
 
-namespace Expt.Cli.Mpi;
+namespace Expt.Mpi;
 
 /// <summary>
 /// Rank 0's executor: each trial goes to the next free rank (1..K-1) and its outcome comes back over MPI; the worker

@@ -3,8 +3,9 @@ using System.Globalization;
 using Expt.Cli.Output;
 using Expt.Storage;
 using Expt.Trials;
+using Expt.Slurm;
 
-namespace Expt.Cli.Slurm;
+namespace Expt.Cli.Commands.Slurm;
 
 /// <summary><c>expt slurm status STUDY</c>: Slurm's view of the study's array tasks joined with the store's.</summary>
 internal sealed class SlurmStatusCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)

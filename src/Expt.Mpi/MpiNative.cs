@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Expt.Cli.Mpi;
+namespace Expt.Mpi;
 
 /// <summary>
 /// The few MPI functions Expt needs, from the system's OpenMPI (libmpi.so.40) through P/Invoke. OpenMPI's handles

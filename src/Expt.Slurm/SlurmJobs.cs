@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Expt.Storage;
 
-namespace Expt.Cli.Slurm;
+namespace Expt.Slurm;
 
 /// <summary>
 /// The Slurm jobs submitted for a study, recorded in the store with the study (so status and cancel work from any

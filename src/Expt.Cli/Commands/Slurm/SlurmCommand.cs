@@ -1,6 +1,7 @@
 using System.CommandLine;
+using Expt.Slurm;
 
-namespace Expt.Cli.Slurm;
+namespace Expt.Cli.Commands.Slurm;
 
 /// <summary><c>expt slurm submit|status|cancel</c>: studies as Slurm job arrays of workers.</summary>
 internal sealed class SlurmCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)

@@ -5,8 +5,9 @@ using Expt.Execution;
 using Expt.Provenance;
 using Expt.Spec;
 using Expt.Storage.Postgres;
+using Expt.Slurm;
 
-namespace Expt.Cli.Slurm;
+namespace Expt.Cli.Commands.Slurm;
 
 /// <summary>
 /// <c>expt slurm submit FILE --workers N</c>: creates the study (like <c>run --enqueue-only</c>), writes a readable

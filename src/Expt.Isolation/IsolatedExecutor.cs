@@ -1,11 +1,10 @@
 using System.Diagnostics;
-using Expt.Cli.Commands;
 using Expt.Execution;
 using Expt.Spec;
 using Expt.Storage;
 using Expt.Trials;
 
-namespace Expt.Cli.Isolation;
+namespace Expt.Isolation;
 
 /// <summary>
 /// Runs C# trials in worker processes: this program started again in trial-host mode, one process per slot, reused
@@ -25,7 +24,7 @@ internal sealed class IsolatedExecutor : ITrialExecutor, IAsyncDisposable
     {
         if (selfCommand.Count == 0)
         {
-            throw new UserException("--isolate needs to know how to start this program again; it is not available here");
+            throw new ArgumentException("isolation needs to know how to start this program again", nameof(selfCommand));
         }
         _selfCommand = selfCommand;
         _experiment = experiment;
@@ -100,7 +99,7 @@ internal sealed class IsolatedExecutor : ITrialExecutor, IAsyncDisposable
         {
             info.ArgumentList.Add(arg);
         }
-        info.ArgumentList.Add(TrialHostCommand.Name);
+        info.ArgumentList.Add(TrialHostProtocol.CommandName);
         info.ArgumentList.Add(_experiment);
         info.Environment["TERM"] = "dumb";
         // Tied to this runner like any trial: if it dies, its worker processes end too.
@@ -143,7 +142,8 @@ internal sealed class IsolatedExecutor : ITrialExecutor, IAsyncDisposable
         var startedAt = _time.GetTimestamp();
         Directory.CreateDirectory(context.TrialDirectory);
         var live = host!;
-        await using var stderr = new StreamWriter(Path.Combine(context.TrialDirectory, CommandExecutor.StderrFile)) { AutoFlush = true };
+        var stderr = new StreamWriter(Path.Combine(context.TrialDirectory, CommandExecutor.StderrFile)) { AutoFlush = true };
+        await using var _ = stderr.ConfigureAwait(false);
         live.Attach(stderr);
         try
         {

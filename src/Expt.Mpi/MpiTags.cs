@@ -1,4 +1,4 @@
-namespace Expt.Cli.Mpi;
+namespace Expt.Mpi;
 
 /// <summary>Message tags between the coordinator (rank 0) and the trial ranks.</summary>
 internal static class MpiTags

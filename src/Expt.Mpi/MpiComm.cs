@@ -1,4 +1,4 @@
-namespace Expt.Cli.Mpi;
+namespace Expt.Mpi;
 
 /// <summary>
 /// MPI_COMM_WORLD for this process: its rank and size, and byte messages with tags. Initialised with
@@ -24,11 +24,11 @@ internal sealed class MpiComm
     /// <summary>Initialises MPI; fails with a one-line message when the library is missing or too limited.</summary>
     public static MpiComm Initialize(string? library)
     {
-        var handles = MpiNative.Load(library, out var problem) ?? throw new UserException($"--mpi: {problem}");
+        var handles = MpiNative.Load(library, out var problem) ?? throw new MpiUnavailableException($"--mpi: {problem}");
         Check(MpiNative.InitThread(0, 0, MpiNative.ThreadMultiple, out var provided), "MPI_Init_thread");
         if (provided < MpiNative.ThreadMultiple)
         {
-            throw new UserException("--mpi: this MPI library does not support MPI_THREAD_MULTIPLE, which expt needs");
+            throw new MpiUnavailableException("--mpi: this MPI library does not support MPI_THREAD_MULTIPLE, which expt needs");
         }
         // Errors come back as codes (and become exceptions) instead of killing the process: a send to a rank that
         // died must not take the coordinator down before it has given the trials back.

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Expt.Cli.Slurm;
+namespace Expt.Slurm;
 
 /// <summary>Slurm's own commands (sbatch, squeue, scancel), run as processes.</summary>
 internal static class SlurmClient
@@ -47,7 +47,7 @@ internal static class SlurmClient
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new UserException($"{program} was not found: expt slurm needs Slurm's commands on the PATH (run it on a login node of the cluster)");
+            throw new SlurmException($"{program} was not found: expt slurm needs Slurm's commands on the PATH (run it on a login node of the cluster)");
         }
         using (process)
         {
@@ -56,7 +56,7 @@ internal static class SlurmClient
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             if (process.ExitCode != 0 && !allowFailure)
             {
-                throw new UserException($"{program} failed (exit {process.ExitCode.ToString(CultureInfo.InvariantCulture)}): {(await stderr.ConfigureAwait(false)).Trim()}", ExitCodes.TrialsFailed);
+                throw new SlurmException($"{program} failed (exit {process.ExitCode.ToString(CultureInfo.InvariantCulture)}): {(await stderr.ConfigureAwait(false)).Trim()}") { Failed = true };
             }
             return await stdout.ConfigureAwait(false);
         }

@@ -1,6 +1,7 @@
 using System.CommandLine;
+using Expt.Slurm;
 
-namespace Expt.Cli.Slurm;
+namespace Expt.Cli.Commands.Slurm;
 
 /// <summary><c>expt slurm cancel STUDY</c>: stops the study's Slurm jobs; their workers give their trials back first.</summary>
 internal sealed class SlurmCancelCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)

@@ -5,7 +5,7 @@ using Expt.Spec;
 using Expt.Storage;
 using Expt.Trials;
 
-namespace Expt.Cli.Isolation;
+namespace Expt.Isolation;
 
 /// <summary>
 /// The line protocol between a study process and its isolated worker processes: one JSON request per line on the
@@ -14,6 +14,9 @@ namespace Expt.Cli.Isolation;
 /// </summary>
 internal static class TrialHostProtocol
 {
+    /// <summary>The hidden command of the hosting program that runs trials for an isolated study.</summary>
+    public const string CommandName = "__trial-host";
+
     /// <summary>The first line a worker process writes, once it can take trials.</summary>
     public const string Ready = "{\"ready\":true}";
 
