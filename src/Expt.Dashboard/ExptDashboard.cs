@@ -22,7 +22,12 @@ public static class ExptDashboard
         services.AddRouting();
         // Stored results may hold NaN or infinities (Python writes them): sent as the strings "NaN", "Infinity",
         // "-Infinity", valid JSON either way, never a failed response.
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals);
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals;
+            // One naming convention for every machine-readable output: snake_case, as the CLI's --format json.
+            json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+        });
         services.AddSingleton(options);
         services.AddSingleton(store);
         services.TryAddSingleton(TimeProvider.System);

@@ -178,7 +178,7 @@ public abstract class DashboardApiTests : IAsyncLifetime
         var groups = await GetJsonAsync(client, "/api/studies/sweep/groups?g=" + Uri.EscapeDataString("opt == 'adam'") + "&g=" + Uri.EscapeDataString("opt == 'sgd'"));
         groups.GetProperty("groups")[0].GetProperty("stats").GetProperty("loss").GetProperty("n").GetInt32().ShouldBe(9);
         groups.GetProperty("groups")[1].GetProperty("stats").GetProperty("loss").GetProperty("n").GetInt32().ShouldBe(8);
-        groups.GetProperty("comparison").GetProperty("loss").GetProperty("welchP").ValueKind.ShouldBe(JsonValueKind.Number);
+        groups.GetProperty("comparison").GetProperty("loss").GetProperty("welch_p").ValueKind.ShouldBe(JsonValueKind.Number);
     }
 
     [Fact]

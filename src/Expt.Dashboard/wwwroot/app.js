@@ -325,7 +325,7 @@ async function studyPage(name) {
       h("td", {}, h("input", { type: "checkbox", onchange: e => { e.target.checked ? chosen.add(g.where) : chosen.delete(g.where); compare.disabled = chosen.size < 2; } })),
       h("td", { class: "n" }, g.rank ?? ""),
       h("td", {}, h("a", { href: "#", onclick: e => { e.preventDefault(); state.where = g.where; state.page = 1; save(); renderTable(); tableEl.scrollIntoView(); } }, g.label || "(all)")),
-      h("td", { class: "n" }, g.n), h("td", { class: "n" }, fmt(g.mean)), h("td", { class: "n" }, g.ciLow === null ? "" : `[${fmt(g.ciLow)}, ${fmt(g.ciHigh)}]`),
+      h("td", { class: "n" }, g.n), h("td", { class: "n" }, fmt(g.mean)), h("td", { class: "n" }, g.ci_low === null ? "" : `[${fmt(g.ci_low)}, ${fmt(g.ci_high)}]`),
       h("td", { class: "n" }, fmt(g.std)), h("td", { class: "n" }, fmt(g.min)), h("td", { class: "n" }, fmt(g.median)), h("td", { class: "n" }, fmt(g.max)),
       h("td", { class: g.failed ? "n errtext" : "n" }, g.failed || "")));
     put(summaryEl, h("div", { class: "scroll", style: "max-height:420px" }, h("table", { id: "summary" },
@@ -456,8 +456,8 @@ async function trialPage(id) {
     h("button", { class: "danger", onclick: async () => { setFlash((await post(`/api/trials/${t.id}/cancel`)).message); route(); } }, "Cancel")) : null;
   const kv = rows => h("table", { class: "kv" }, rows.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => h("tr", {}, h("td", {}, k), h("td", {}, v))));
   const facts = kv([["status", badge(t.status)], ["study", link("/studies/" + encodeURIComponent(t.study), t.study)], ["replicate", t.replicate], ["seed", t.seed],
-    ["attempts", `${t.attempts} of ${t.maxAttempts}`], ["started", when(t.started)], ["finished", when(t.finished)], ["duration", secs(t.duration)],
-    ["host", t.host ? `${t.host}${t.pid ? " (pid " + t.pid + ")" : ""}` : null], ["exit code", t.exitCode], ["worker", t.leaseOwner]]);
+    ["attempts", `${t.attempts} of ${t.max_attempts}`], ["started", when(t.started)], ["finished", when(t.finished)], ["duration", secs(t.duration)],
+    ["host", t.host ? `${t.host}${t.pid ? " (pid " + t.pid + ")" : ""}` : null], ["exit code", t.exit_code], ["worker", t.lease_owner]]);
   const paramsTable = kv(Object.entries(t.params).map(([k, v]) => [k, fmt(v)]));
   const results = t.results && typeof t.results === "object" ? kv(Object.entries(t.results).map(([k, v]) => [k, fmt(v)])) : h("p", { class: "muted" }, "no results");
   const charts = h("div", { class: "grid2", id: "metrics" });
@@ -541,8 +541,8 @@ async function comparePage() {
     const table = h("table", { id: "compare" }, h("tr", {}, h("th", {}, "metric"), d.groups.map((g, i) => h("th", {}, `${String.fromCharCode(65 + i)}: ${g.where} (${g.trials})`)),
       d.comparison ? [h("th", {}, "A − B [95% CI]"), h("th", {}, "Welch p"), h("th", {}, "Mann-Whitney p")] : null),
       d.metrics.map(m => h("tr", {}, h("td", {}, m), d.groups.map(g => { const x = g.stats[m]; return h("td", { class: "n" }, x.n ? `${fmt(x.mean)} ± ${fmt(x.std)} (n=${x.n})` : "–"); }),
-        d.comparison ? [h("td", { class: "n" }, `${fmt(d.comparison[m].difference)} [${fmt(d.comparison[m].ciLow)}, ${fmt(d.comparison[m].ciHigh)}]`),
-          h("td", { class: "n" }, fmt(d.comparison[m].welchP)), h("td", { class: "n" }, fmt(d.comparison[m].mannWhitneyP))] : null)));
+        d.comparison ? [h("td", { class: "n" }, `${fmt(d.comparison[m].difference)} [${fmt(d.comparison[m].ci_low)}, ${fmt(d.comparison[m].ci_high)}]`),
+          h("td", { class: "n" }, fmt(d.comparison[m].welch_p)), h("td", { class: "n" }, fmt(d.comparison[m].mann_whitney_p))] : null)));
     put(root, h("h1", {}, "Compare groups"), card(null, h("div", { class: "scroll" }, table)));
     return;
   }
