@@ -220,6 +220,9 @@ public abstract class DashboardApiTests : IAsyncLifetime
         var ok = await TrialAsync(t => t.Status == TrialStatus.Completed);
         var t = await GetJsonAsync(client, $"/api/trials/{ok.Id}");
         t.GetProperty("results").GetProperty("loss").GetDouble().ShouldBeGreaterThan(0);
+        // The same names as the CLI's --format json: snake_case everywhere.
+        t.GetProperty("max_attempts").GetInt32().ShouldBe(1);
+        t.TryGetProperty("maxAttempts", out _).ShouldBeFalse();
         var files = t.GetProperty("files").EnumerateArray().ToDictionary(x => x.GetProperty("path").GetString()!, x => x.GetProperty("image").GetBoolean());
         files["plot.png"].ShouldBeTrue();
         files["stdout.log"].ShouldBeFalse();
