@@ -13,12 +13,9 @@ namespace Expt.Dashboard;
 // The summary and the charts: summaries across replications, step-metric curves, scatter, parallel coordinates.
 internal static partial class StudyEndpoints
 {
-    private static async Task<IResult> SummaryAsync(string name, StudyCache cache, string? metric, string? by, string? goal, CancellationToken cancellationToken)
+    private static async Task<IResult> SummaryAsync(HttpContext http, string name, StudyCache cache, string? metric, string? by, string? goal, CancellationToken cancellationToken)
     {
-        if (await cache.GetAsync(name, cancellationToken).ConfigureAwait(false) is not { } s)
-        {
-            return NotFound($"no study named '{name}'");
-        }
+        var s = Snapshot(http);
         metric = Blank(metric) ?? PrimaryMetric(s);
         goal = Blank(goal);
         if (metric is null)
@@ -91,12 +88,9 @@ internal static partial class StudyEndpoints
     /// Step-metric curves: one per listed trial (read live), or the mean ± std per group over completed trials
     /// (at most <see cref="MaxCurveTrials"/> of them), each downsampled to the options' point budget.
     /// </summary>
-    private static async Task<IResult> CurvesAsync(string name, StudyCache cache, DashboardOptions options, string? metric, string? by, string? mode, string? ids, int? points, CancellationToken cancellationToken)
+    private static async Task<IResult> CurvesAsync(HttpContext http, string name, StudyCache cache, DashboardOptions options, string? metric, string? by, string? mode, string? ids, int? points, CancellationToken cancellationToken)
     {
-        if (await cache.GetAsync(name, cancellationToken).ConfigureAwait(false) is not { } s)
-        {
-            return NotFound($"no study named '{name}'");
-        }
+        var s = Snapshot(http);
         var names = await StepMetricsAsync(s, cache.Store, cancellationToken).ConfigureAwait(false);
         metric = Blank(metric) ?? names.FirstOrDefault();
         if (metric is null)
@@ -164,12 +158,9 @@ internal static partial class StudyEndpoints
     }
 
     /// <summary>A final metric against one parameter, one point per completed trial.</summary>
-    private static async Task<IResult> ScatterAsync(string name, StudyCache cache, string? metric, string? param, CancellationToken cancellationToken)
+    private static async Task<IResult> ScatterAsync(HttpContext http, string name, StudyCache cache, string? metric, string? param, CancellationToken cancellationToken)
     {
-        if (await cache.GetAsync(name, cancellationToken).ConfigureAwait(false) is not { } s)
-        {
-            return NotFound($"no study named '{name}'");
-        }
+        var s = Snapshot(http);
         metric = Blank(metric) ?? PrimaryMetric(s);
         param = Blank(param) ?? Varying(s).FirstOrDefault() ?? s.ParamNames.FirstOrDefault();
         if (metric is null || param is null)
@@ -197,12 +188,9 @@ internal static partial class StudyEndpoints
     }
 
     /// <summary>Parallel coordinates: one line per completed trial across the varying parameters, then the metric.</summary>
-    private static async Task<IResult> ParallelAsync(string name, StudyCache cache, string? metric, CancellationToken cancellationToken)
+    private static async Task<IResult> ParallelAsync(HttpContext http, string name, StudyCache cache, string? metric, CancellationToken cancellationToken)
     {
-        if (await cache.GetAsync(name, cancellationToken).ConfigureAwait(false) is not { } s)
-        {
-            return NotFound($"no study named '{name}'");
-        }
+        var s = Snapshot(http);
         metric = Blank(metric) ?? PrimaryMetric(s);
         if (metric is null)
         {

@@ -14,12 +14,9 @@ namespace Expt.Dashboard;
 internal static partial class StudyEndpoints
 {
     /// <summary>Groups side by side (each a where-expression): counts and statistics of every metric, and A vs B tests.</summary>
-    private static async Task<IResult> GroupsAsync(string name, StudyCache cache, HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<IResult> GroupsAsync(HttpContext http, string name, StudyCache cache, HttpRequest request, CancellationToken cancellationToken)
     {
-        if (await cache.GetAsync(name, cancellationToken).ConfigureAwait(false) is not { } s)
-        {
-            return NotFound($"no study named '{name}'");
-        }
+        var s = Snapshot(http);
         var texts = request.Query["g"].Where(g => !string.IsNullOrWhiteSpace(g)).Select(g => g!).ToList();
         if (texts.Count == 0)
         {
@@ -70,12 +67,9 @@ internal static partial class StudyEndpoints
     /// group. Bounded in trials looked at, images and groups; links are never followed, files are served by the
     /// trial file endpoint, which keeps every path inside its trial's directory.
     /// </summary>
-    private static async Task<IResult> ImagesAsync(string name, StudyCache cache, string? by, CancellationToken cancellationToken)
+    private static async Task<IResult> ImagesAsync(HttpContext http, string name, StudyCache cache, string? by, CancellationToken cancellationToken)
     {
-        if (await cache.GetAsync(name, cancellationToken).ConfigureAwait(false) is not { } s)
-        {
-            return NotFound($"no study named '{name}'");
-        }
+        var s = Snapshot(http);
         by = Blank(by);
         var completed = s.Records.Where(t => t.Status == TrialStatus.Completed).OrderBy(t => t.Seq).ToList();
         var looked = completed.Take(ImageTrials).ToList();

@@ -14,12 +14,9 @@ namespace Expt.Dashboard;
 internal static partial class StudyEndpoints
 {
     /// <summary>The rows of the table: filtered, sorted, one page; the order is kept for the snapshot so paging is instant.</summary>
-    private static async Task<IResult> TrialsAsync(string name, StudyCache cache, string? status, string? where, string? q, string? sort, bool? desc, int? page, int? size, CancellationToken cancellationToken)
+    private static async Task<IResult> TrialsAsync(HttpContext http, string name, StudyCache cache, string? status, string? where, string? q, string? sort, bool? desc, int? page, int? size, CancellationToken cancellationToken)
     {
-        if (await cache.GetAsync(name, cancellationToken).ConfigureAwait(false) is not { } s)
-        {
-            return NotFound($"no study named '{name}'");
-        }
+        var s = Snapshot(http);
         int[] order;
         try
         {

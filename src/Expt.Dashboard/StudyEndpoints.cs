@@ -24,16 +24,34 @@ internal static partial class StudyEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/api/studies", StudiesAsync);
-        app.MapGet("/api/studies/{name}", StudyAsync);
-        app.MapGet("/api/studies/{name}/best", BestAsync);
-        app.MapGet("/api/studies/{name}/trials", TrialsAsync);
-        app.MapGet("/api/studies/{name}/summary", SummaryAsync);
-        app.MapGet("/api/studies/{name}/curves", CurvesAsync);
-        app.MapGet("/api/studies/{name}/scatter", ScatterAsync);
-        app.MapGet("/api/studies/{name}/parallel", ParallelAsync);
-        app.MapGet("/api/studies/{name}/groups", GroupsAsync);
-        app.MapGet("/api/studies/{name}/images", ImagesAsync);
+        // Every page of one study: the study is looked up once, here, and a missing one is one 404 for all of them.
+        var study = app.MapGroup("/api/studies/{name}").AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var name = http.Request.RouteValues["name"] as string ?? string.Empty;
+            var cache = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<StudyCache>(http.RequestServices);
+            if (await cache.GetAsync(name, http.RequestAborted).ConfigureAwait(false) is not { } snapshot)
+            {
+                return NotFound($"no study named '{name}'");
+            }
+            http.Items[SnapshotKey] = snapshot;
+            return await next(context).ConfigureAwait(false);
+        });
+        study.MapGet(string.Empty, StudyAsync);
+        study.MapGet("/best", BestAsync);
+        study.MapGet("/trials", TrialsAsync);
+        study.MapGet("/summary", SummaryAsync);
+        study.MapGet("/curves", CurvesAsync);
+        study.MapGet("/scatter", ScatterAsync);
+        study.MapGet("/parallel", ParallelAsync);
+        study.MapGet("/groups", GroupsAsync);
+        study.MapGet("/images", ImagesAsync);
     }
+
+    private static readonly object SnapshotKey = new();
+
+    /// <summary>The study the route group's filter found for this request.</summary>
+    private static StudySnapshot Snapshot(HttpContext http) => (StudySnapshot)http.Items[SnapshotKey]!;
 
     internal static IResult NotFound(string what) => Results.Json(new { error = what }, statusCode: StatusCodes.Status404NotFound);
 
@@ -60,12 +78,9 @@ internal static partial class StudyEndpoints
         }));
     }
 
-    private static async Task<IResult> StudyAsync(string name, StudyCache cache, DashboardOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> StudyAsync(HttpContext http, string name, StudyCache cache, DashboardOptions options, CancellationToken cancellationToken)
     {
-        if (await cache.GetAsync(name, cancellationToken).ConfigureAwait(false) is not { } s)
-        {
-            return NotFound($"no study named '{name}'");
-        }
+        var s = Snapshot(http);
         return Results.Json(new
         {
             name = s.Study.Name,
@@ -106,12 +121,9 @@ internal static partial class StudyEndpoints
     private static string? PrimaryMetric(StudySnapshot s) =>
         DeclaredObjectives(s).Primary?.Metric is { } declared && s.Metrics.Contains(declared) ? declared : s.Metrics.FirstOrDefault();
 
-    private static async Task<IResult> BestAsync(string name, StudyCache cache, CancellationToken cancellationToken)
+    private static async Task<IResult> BestAsync(HttpContext http, string name, StudyCache cache, CancellationToken cancellationToken)
     {
-        if (await cache.GetAsync(name, cancellationToken).ConfigureAwait(false) is not { } s)
-        {
-            return NotFound($"no study named '{name}'");
-        }
+        var s = Snapshot(http);
         if (s.Metrics.Count == 0)
         {
             return Results.Json(new { metric = (string?)null });

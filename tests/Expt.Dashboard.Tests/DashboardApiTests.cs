@@ -62,6 +62,12 @@ public abstract class DashboardApiTests : IAsyncLifetime
         best.GetProperty("goal").GetString().ShouldBe("min");
         best.GetProperty("value").GetDouble().ShouldBe(2 * Math.Pow(0.9, 50), 1e-9);
         (await client.GetAsync("/api/studies/nope")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        foreach (var page in new[] { "best", "trials", "summary", "curves", "scatter", "parallel", "groups?g=x", "images" })
+        {
+            var missing = await client.GetAsync($"/api/studies/nope/{page}");
+            missing.StatusCode.ShouldBe(HttpStatusCode.NotFound, page);
+            (await missing.Content.ReadAsStringAsync()).ShouldContain("no study named 'nope'");
+        }
     }
 
     [Fact]
