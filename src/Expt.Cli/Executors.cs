@@ -1,5 +1,5 @@
-using Expt.Isolation;
 using Expt.Execution;
+using Expt.Isolation;
 
 namespace Expt.Cli;
 

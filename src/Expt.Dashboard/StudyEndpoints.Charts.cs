@@ -1,12 +1,8 @@
-using System.Globalization;
 using Expt.Analysis;
 using Expt.Expressions;
-using Expt.Statistics;
 using Expt.Storage;
 using Expt.Trials;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Expt.Dashboard;
 

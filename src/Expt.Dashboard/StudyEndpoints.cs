@@ -1,8 +1,4 @@
 using System.Globalization;
-using Expt.Analysis;
-using Expt.Expressions;
-using Expt.Statistics;
-using Expt.Storage;
 using Expt.Trials;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Channels;
-using Expt.Isolation;
 using Expt.Execution;
+using Expt.Isolation;
 using Expt.Storage;
 using Expt.Trials;
 

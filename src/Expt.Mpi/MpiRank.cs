@@ -1,6 +1,6 @@
 using System.Text;
-using Expt.Isolation;
 using Expt.Execution;
+using Expt.Isolation;
 using Expt.Storage;
 using Expt.Trials;
 

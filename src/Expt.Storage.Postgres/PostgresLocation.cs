@@ -1,5 +1,5 @@
-using Expt.Provenance;
 using System.Globalization;
+using Expt.Provenance;
 using Npgsql;
 
 namespace Expt.Storage.Postgres;

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Expt.Trials;
 using Microsoft.Data.Sqlite;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Expt.Storage;
 using Expt.Trials;
 using Microsoft.Data.Sqlite;
 

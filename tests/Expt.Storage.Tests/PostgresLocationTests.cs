@@ -1,6 +1,6 @@
+using Expt.Storage.Postgres;
 using FsCheck;
 using FsCheck.Fluent;
-using Expt.Storage.Postgres;
 
 namespace Expt.Storage.Tests;
 

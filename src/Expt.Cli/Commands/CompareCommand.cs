@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Expt.Cli.Output;
-using Expt.Expressions;
 using Expt.Spec;
 using Expt.Storage;
 

@@ -1,10 +1,7 @@
 using System.CommandLine;
-using System.Security.Cryptography;
-using System.Text;
-using Expt.Isolation;
-using Expt.Mpi;
 using Expt.Cli.Output;
 using Expt.Execution;
+using Expt.Mpi;
 using Expt.Provenance;
 using Expt.Spec;
 using Expt.Storage;

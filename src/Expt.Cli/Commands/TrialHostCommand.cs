@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Expt.Isolation;
 using Expt.Execution;
+using Expt.Isolation;
 
 namespace Expt.Cli.Commands;
 

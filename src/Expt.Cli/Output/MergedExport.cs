@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Expt.Analysis;
 using Expt.Spec;
-using Expt.Storage;
 
 namespace Expt.Cli.Output;
 

@@ -1,4 +1,3 @@
-using Expt.Spec;
 using Expt.Statistics;
 using Expt.Storage;
 using Expt.Trials;

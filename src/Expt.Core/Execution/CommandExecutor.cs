@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using Expt.Spec;
 using Expt.Storage;
 using Expt.Trials;

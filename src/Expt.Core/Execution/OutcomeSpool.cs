@@ -187,7 +187,8 @@ public sealed class OutcomeSpool : IDisposable
                     m[2].ValueKind == JsonValueKind.Number ? m[2].GetDouble() : double.Parse(m[2].GetString()!, System.Globalization.CultureInfo.InvariantCulture),
                     DateTimeOffset.FromUnixTimeMilliseconds(m[3].GetInt64()))).ToList();
                 var outcome = new TrialOutcome(TrialStatusNames.Parse(r.GetProperty("status").GetString()!), TimeSpan.FromMilliseconds(r.GetProperty("duration_ms").GetDouble()),
-                    r.GetProperty("results").GetString(), r.GetProperty("error").GetString(), r.TryGetProperty("exit_code", out var x) ? x.GetInt32() : null) { Metrics = metrics };
+                    r.GetProperty("results").GetString(), r.GetProperty("error").GetString(), r.TryGetProperty("exit_code", out var x) ? x.GetInt32() : null)
+                { Metrics = metrics };
                 completions.Add(new TrialCompletion(lease, outcome));
             }
             catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)

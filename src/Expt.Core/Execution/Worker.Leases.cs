@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Threading.Channels;
-using Expt.Spec;
 using Expt.Storage;
 using Expt.Trials;
 

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Expt.Spec;
 using Expt.Storage;
 using Expt.Trials;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Expt.Spec;
 using Expt.Storage;
 using Expt.Trials;
 

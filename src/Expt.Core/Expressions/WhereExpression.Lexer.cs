@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Text;
 using Expt.Spec;
-using Expt.Trials;
 
 namespace Expt.Expressions;
 

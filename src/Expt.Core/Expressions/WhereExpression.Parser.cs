@@ -1,7 +1,4 @@
-using System.Globalization;
-using System.Text;
 using Expt.Spec;
-using Expt.Trials;
 
 namespace Expt.Expressions;
 

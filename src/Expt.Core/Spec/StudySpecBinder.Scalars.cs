@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using Expt.Expressions;
-
 namespace Expt.Spec;
 
 // Single values: names, strings, numbers, durations, limits and tags, each checked against InputLimits.

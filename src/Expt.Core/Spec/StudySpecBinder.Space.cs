@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Expt.Expressions;
 
 namespace Expt.Spec;

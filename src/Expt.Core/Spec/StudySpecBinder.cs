@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Expt.Expressions;
 
 namespace Expt.Spec;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Expt.Slurm;
 
 namespace Expt.Cli.Commands.Slurm;
 

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Expt.Cli.Output;
-using Expt.Storage;
-using Expt.Trials;
 using Expt.Slurm;
 
 namespace Expt.Cli.Commands.Slurm;

@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Text;
 using Expt.Execution;
 using Expt.Provenance;
+using Expt.Slurm;
 using Expt.Spec;
 using Expt.Storage.Postgres;
-using Expt.Slurm;
 
 namespace Expt.Cli.Commands.Slurm;
 
