@@ -414,4 +414,17 @@ public sealed class ParityTests : IDisposable
         (await _cli.RunAsync("--style", "simple", "studies")).ExitCode.ShouldBe(0);
         (await _cli.RunAsync("ls", "--study", "out")).Stdout.ShouldContain("STATUS");
     }
+
+    [Fact]
+    public async Task A_sparse_study_whose_grid_would_fill_memory_is_refused_before_it_is_built()
+    {
+        // 60 points on a diagonal of four parameters: a 60⁴ grid (13M cells) for 60 trials.
+        var points = string.Join("\n", Enumerable.Range(0, 60).Select(i => $"  - {{a: {i}, b: {i}, c: {i}, d: {i}}}"));
+        _cli.Write("study.yaml", "name: sparse\ncommand: \"true\"\npoints:\n" + points + "\n");
+        (await _cli.RunAsync("run", "study.yaml", "-q")).ExitCode.ShouldBe(0);
+        var grid = await _cli.RunAsync("export", "sparse", "--what", "grid", "--format", "json");
+        grid.ExitCode.ShouldBe(2, grid.ToString());
+        grid.Stderr.ShouldContain("the grid has 12,960,000 cells (60 × 60 × 60 × 60 × 1)");
+        grid.Stdout.ShouldBeEmpty();
+    }
 }

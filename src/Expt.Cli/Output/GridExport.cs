@@ -13,7 +13,7 @@ namespace Expt.Cli.Output;
 /// </summary>
 internal static class GridExport
 {
-    /// <summary>The most cells per variable: a grid this large is a mistake or a job for the trials export.</summary>
+    /// <summary>The most values (cells × results): a grid this large is a mistake or a job for the trials export.</summary>
     public const long MaxCells = 10_000_000;
 
     public static void Write(Utf8JsonWriter w, StudyRecord study, IReadOnlyList<TrialRecord> trials)
@@ -48,12 +48,13 @@ internal static class GridExport
         var replicates = ordered.Count == 0 ? 1 : ordered.Max(t => t.Replicate) + 1;
         var shape = coords.Select(c => c.Values.Count).Append(replicates).ToArray();
         var cells = shape.Aggregate(1L, (n, d) => n * d);
-        if (cells > MaxCells)
-        {
-            throw new UserException($"--what grid: the grid has {cells:N0} cells ({string.Join(" × ", shape)}), more than {MaxCells:N0}; export --what trials instead");
-        }
         var completed = ordered.Select((t, i) => (t, i)).Where(x => x.t.Status == TrialStatus.Completed).ToList();
         var results = Summarizer.Metrics(completed.Select(x => x.t).ToList());
+        // Every variable holds every cell: bound them together, or a sparse grid of many results would fill memory.
+        if (cells * Math.Max(1, results.Count) > MaxCells)
+        {
+            throw new UserException($"--what grid: the grid has {cells:N0} cells ({string.Join(" × ", shape)}) for {Text.Counted.Of(results.Count, "result")}, more than {MaxCells:N0} values; export --what trials instead");
+        }
         var variables = results.ToDictionary(r => r, _ => new double?[cells], StringComparer.Ordinal);
         foreach (var (trial, i) in completed)
         {
