@@ -10,7 +10,7 @@ namespace Expt.Cli;
 /// </summary>
 internal static class TrialOrder
 {
-    private static readonly string[] Fields = ["duration", "created", "started", "finished", "name", "attempts"];
+    private static IReadOnlyList<string> Fields => ValueOrder.Fields;
 
     public static async Task<IReadOnlyList<TrialRecord>> SortAsync(IExptStore store, IReadOnlyList<TrialRecord> trials, string sort, CancellationToken cancellationToken)
     {
@@ -33,19 +33,11 @@ internal static class TrialOrder
                 // Best first; "-best" puts the worst first.
                 descending = (primary.Goal == Goal.Maximize) != descending;
             }
-            return By(trials, t => ResultValues.Number(t, primary.Metric), descending);
+            return Sorted(trials, t => ResultValues.Number(t, primary.Metric), descending);
         }
-        if (Fields.Contains(name))
+        if (ValueOrder.Field(name) is { } field)
         {
-            return name switch
-            {
-                "name" => Order(trials, t => t.Name, descending),
-                "duration" => By(trials, t => t.Duration?.TotalSeconds, descending),
-                "created" => By(trials, t => t.Created.ToUnixTimeMilliseconds(), descending),
-                "started" => By(trials, t => t.Started?.ToUnixTimeMilliseconds(), descending),
-                "finished" => By(trials, t => t.Finished?.ToUnixTimeMilliseconds(), descending),
-                _ => By(trials, t => t.Attempts, descending),
-            };
+            return Sorted(trials, field, descending);
         }
         var metrics = Summarizer.Metrics(trials);
         if (trials.Count > 0 && !metrics.Contains(name))
@@ -54,7 +46,7 @@ internal static class TrialOrder
             throw new UserException($"--sort: no listed trial has a numeric result '{name}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; " +
                 $"expected a result ({(metrics.Count == 0 ? "none" : string.Join(", ", metrics))}), objective, best, or one of {string.Join(", ", Fields)}");
         }
-        return By(trials, t => ResultValues.Number(t, name), descending);
+        return Sorted(trials, t => ResultValues.Number(t, name), descending);
     }
 
     private static async Task<Objective?> PrimaryAsync(IExptStore store, IReadOnlyList<TrialRecord> trials, string name, CancellationToken cancellationToken)
@@ -74,18 +66,7 @@ internal static class TrialOrder
         return primary;
     }
 
-    private static List<TrialRecord> By(IReadOnlyList<TrialRecord> trials, Func<TrialRecord, double?> key, bool descending)
-    {
-        var keyed = trials.Select(t => (Trial: t, Key: key(t))).ToList();
-        var present = keyed.Where(k => k.Key is { } v && double.IsFinite(v));
-        var ordered = descending ? present.OrderByDescending(k => k.Key) : present.OrderBy(k => k.Key);
-        return ordered.Select(k => k.Trial).Concat(keyed.Where(k => k.Key is not { } v || !double.IsFinite(v)).Select(k => k.Trial)).ToList();
-    }
-
-    private static List<TrialRecord> Order(IReadOnlyList<TrialRecord> trials, Func<TrialRecord, string?> key, bool descending)
-    {
-        var present = trials.Where(t => key(t) is not null);
-        var ordered = descending ? present.OrderByDescending(key, StringComparer.Ordinal) : present.OrderBy(key, StringComparer.Ordinal);
-        return ordered.Concat(trials.Where(t => key(t) is null)).ToList();
-    }
+    // The order of the dashboard's table too: numbers, then text; missing and non-finite values last; ties in plan order.
+    private static List<TrialRecord> Sorted(IReadOnlyList<TrialRecord> trials, Func<TrialRecord, object?> key, bool descending) =>
+        [.. ValueOrder.Sort([.. trials.Select(key)], descending).Select(i => trials[i])];
 }

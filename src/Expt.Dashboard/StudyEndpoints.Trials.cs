@@ -105,31 +105,15 @@ internal static partial class StudyEndpoints
         var order = selected.ToArray();
         if (!string.IsNullOrEmpty(sort) && sort != "seq")
         {
+            // The fields and the order (numbers, then text, missing last) are those of expt ls --sort.
             Func<TrialResult, object?> value = sort switch
             {
-                "id" => r => r.Record.Id,
-                "status" => r => r.Record.Status.ToName(),
-                "replicate" => r => (long)r.Record.Replicate,
-                "attempts" => r => (long)r.Record.Attempts,
-                "duration" => r => r.Record.Duration?.TotalSeconds,
-                "started" => r => r.Record.Started?.UtcTicks,
-                "finished" => r => r.Record.Finished?.UtcTicks,
-                "host" => r => r.Record.Host,
                 _ when sort.StartsWith("p.", StringComparison.Ordinal) => r => r.Params.TryGetValue(sort[2..], out var v) ? v : null,
                 _ when sort.StartsWith("r.", StringComparison.Ordinal) => r => r.Results.GetValueOrDefault(sort[2..]),
-                _ => throw new FormatException($"sort: unknown column '{sort}' (expected id, status, replicate, attempts, duration, started, finished, host, p.NAME or r.NAME)"),
+                _ when Analysis.ValueOrder.Field(sort) is { } field => r => field(r.Record),
+                _ => throw new FormatException($"sort: unknown column '{sort}' (expected {string.Join(", ", Analysis.ValueOrder.Fields)}, p.NAME or r.NAME)"),
             };
-            var keys = order.Select(i => value(s.Rows[i])).ToArray();
-            var positions = Enumerable.Range(0, order.Length).ToArray();
-            Array.Sort(positions, (a, b) =>
-            {
-                var c = Numbers.Compare(keys[a], keys[b]);
-                if (desc && keys[a] is not null && keys[b] is not null)
-                {
-                    c = -c; // missing values stay last either way
-                }
-                return c != 0 ? c : a.CompareTo(b);
-            });
+            var positions = Analysis.ValueOrder.Sort([.. order.Select(i => value(s.Rows[i]))], desc);
             order = positions.Select(p => order[p]).ToArray();
         }
         else if (desc)
