@@ -43,6 +43,8 @@ public sealed class StoredSpecTests
     [Theory]
     [InlineData("{}")]
     [InlineData("[]")]
+    [InlineData("not json {")]
+    [InlineData("")]
     [InlineData("""{"replications": -4, "timeout_seconds": 1e300, "axes": 3, "points": {"a": 1}, "env": {"X": 5}}""")]
     public void A_damaged_row_reads_as_defaults_not_an_exception(string json)
     {

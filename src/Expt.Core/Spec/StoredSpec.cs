@@ -52,12 +52,20 @@ public sealed record StoredSpec
     /// <summary>The parameters with one value (fixed), laid under every point.</summary>
     public IReadOnlyDictionary<string, object?> FixedValues { get; init; } = new Dictionary<string, object?>();
 
-    /// <summary>Reads a stored definition.</summary>
-    /// <exception cref="JsonException">The text is not JSON.</exception>
+    /// <summary>Reads a stored definition; a row that is not JSON at all reads as the defaults (no command, no experiment).</summary>
     public static StoredSpec Read(string specJson)
     {
         ArgumentNullException.ThrowIfNull(specJson);
-        using var doc = JsonDocument.Parse(specJson);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(specJson);
+        }
+        catch (JsonException)
+        {
+            return new StoredSpec();
+        }
+        using var _ = doc;
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
