@@ -144,21 +144,6 @@ public sealed class HostileCliTests : IDisposable
         File.Exists(Path.Combine(_directory, ".expt", "expt.db")).ShouldBeFalse();
     }
 
-    [Theory]
-    [InlineData("::ffff:127.0.0.1")]
-    [InlineData("[::1]")]
-    public async Task Serve_listens_on_an_ipv6_or_mapped_loopback_address_and_stops_on_sigterm(string host)
-    {
-        using var cli = new Cli();
-        (await cli.RunAsync("run", "--name", "s", "--set", "x=1", "--", "true")).ExitCode.ShouldBe(0);
-        using var serve = cli.Start("serve", "--host", host, "--port", "0");
-        var line = await serve.StandardError.ReadLineAsync();
-        line.ShouldNotBeNull().ShouldStartWith("Expt dashboard on http://");
-        Cli.Signal(serve, "TERM");
-        var result = await Cli.WaitAsync(serve, TimeSpan.FromSeconds(20));
-        result.ExitCode.ShouldBe(0, result.ToString());
-    }
-
     [Fact]
     public async Task Validation_happens_before_anything_is_stored()
     {

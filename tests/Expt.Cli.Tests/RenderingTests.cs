@@ -11,21 +11,21 @@ public sealed class RenderingTests
 
     [Fact]
     public void Plain_tables_align_columns_for_pipes() =>
-        TableRenderer.ToPlain(Table).ShouldBe(Cli.Lines(
+        TableRenderer.ToPlain(Table).ShouldBe(ExptCli.Lines(
             "STUDY  TRIALS  NOTE",
             "a          10  plain",
             "b,c         2  has \"quotes\" | pipe"));
 
     [Fact]
     public void Csv_quotes_what_needs_quoting() =>
-        TableRenderer.ToCsv(Table).ShouldBe(Cli.Lines(
+        TableRenderer.ToCsv(Table).ShouldBe(ExptCli.Lines(
             "study,trials,note",
             "a,10,plain",
             "\"b,c\",2,\"has \"\"quotes\"\" | pipe\""));
 
     [Fact]
     public void Markdown_escapes_pipes_and_right_aligns_numbers() =>
-        TableRenderer.ToMarkdown(Table).ShouldBe(Cli.Lines(
+        TableRenderer.ToMarkdown(Table).ShouldBe(ExptCli.Lines(
             "| study | trials | note |",
             "|---|---:|---|",
             "| a | 10 | plain |",
@@ -53,7 +53,7 @@ public sealed class RenderingTests
             Trial("""{"lr":0.2}""", 0, TrialStatus.Completed, """{"loss":0.5}"""),
             Trial("""{"lr":0.3}""", 0, TrialStatus.Pending, null),
         ]);
-        TableRenderer.ToPlain(table).ShouldBe(Cli.Lines(
+        TableRenderer.ToPlain(table).ShouldBe(ExptCli.Lines(
             "LR             DONE       LOSS",
             "0.1  2/3 (1 failed)  2 ± 1.414",
             "0.2             1/1        0.5",
@@ -85,7 +85,7 @@ public sealed class RenderingTests
             Trial("""{"problem":"rastrigin","cooling":0.99,"dim":5}""", 1, TrialStatus.Completed, """{"best":13.3212345,"accept_rate":0.027962345,"final_temperature":0.05154123,"distance_to_optimum":2.69912345}"""),
             Trial("""{"problem":"ackley","cooling":0.9,"dim":5}""", 0, TrialStatus.Completed, """{"best":3.21812345,"accept_rate":0.396712345,"final_temperature":0.05154123,"distance_to_optimum":1.03912345}"""),
         ]);
-        Rich(table, 80).ShouldBe(Cli.Lines(
+        Rich(table, 80).ShouldBe(ExptCli.Lines(
             "╭───────────┬─────────┬─────┬──────┬───────────────┬──────────────────╮",
             "│ problem   │ cooling │ dim │ done │          best │      accept_rate │",
             "├───────────┼─────────┼─────┼──────┼───────────────┼──────────────────┤",

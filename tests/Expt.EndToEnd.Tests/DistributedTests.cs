@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>
 /// Workers as separate processes against a real PostgreSQL server, with real faults: kill -9, SIGSTOP beyond the
@@ -9,7 +9,7 @@ namespace Expt.Cli.Tests;
 [Trait("Category", "Slow")]
 public sealed class DistributedTests : IDisposable
 {
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
     private readonly List<Process> _processes = [];
 
     public void Dispose()
@@ -48,7 +48,7 @@ public sealed class DistributedTests : IDisposable
     private Process Worker(string store, params string[] args)
     {
         var machine = new Dictionary<string, string> { ["EXPT_RUNNERS_DIR"] = Path.Combine(_cli.Directory, "machine-" + Guid.NewGuid().ToString("N")[..8]) };
-        var process = _cli.Start(Cli.ExptDll, ["worker", "--store", store, .. args], machine);
+        var process = _cli.Start(ExptCli.ExptDll, ["worker", "--store", store, .. args], machine);
         process.StandardInput.Close();
         // Drain the pipes so a chatty worker never blocks on a full one.
         process.OutputDataReceived += (_, _) => { };
@@ -135,12 +135,12 @@ public sealed class DistributedTests : IDisposable
         var store = await Postgres.Shared.NewStoreAsync();
         _cli.Write("study.yaml", Study("preempted", "sleep 120", 4));
         (await _cli.RunAsync("run", "study.yaml", "--store", store, "--enqueue-only")).ExitCode.ShouldBe(0);
-        var worker = _cli.Start(Cli.ExptDll, ["worker", "--store", store, "-j", "2"]);
+        var worker = _cli.Start(ExptCli.ExptDll, ["worker", "--store", store, "-j", "2"]);
         _processes.Add(worker);
         await Postgres.WaitUntilAsync(async () => await Postgres.ScalarAsync(store, "SELECT COUNT(*) FROM trials WHERE status = 'running'") == 2, TimeSpan.FromSeconds(30), "two trials to run");
         var watch = Stopwatch.StartNew();
-        Cli.Signal(worker, signal);
-        var result = await Cli.WaitAsync(worker, TimeSpan.FromSeconds(30));
+        ExptCli.Signal(worker, signal);
+        var result = await ExptCli.WaitAsync(worker, TimeSpan.FromSeconds(30));
         result.ExitCode.ShouldBe(0, result.ToString());
         watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10)); // at once, not after the 30 s lease
         result.Stderr.ShouldContain("2 given back");
@@ -154,17 +154,17 @@ public sealed class DistributedTests : IDisposable
         var store = await Postgres.Shared.NewStoreAsync();
         _cli.Write("study.yaml", Study("paused", """'sleep 2; echo "{{\"worker\": $PPID}}" > "$EXPT_RESULTS"'""", 1, retries: 2));
         (await _cli.RunAsync("run", "study.yaml", "--store", store, "--enqueue-only")).ExitCode.ShouldBe(0);
-        var first = _cli.Start(Cli.ExptDll, ["worker", "--store", store, "-j", "1", "--lease", "1s", "--heartbeat", "250ms"], new Dictionary<string, string> { ["EXPT_RUNNERS_DIR"] = Path.Combine(_cli.Directory, "machine-a") });
+        var first = _cli.Start(ExptCli.ExptDll, ["worker", "--store", store, "-j", "1", "--lease", "1s", "--heartbeat", "250ms"], new Dictionary<string, string> { ["EXPT_RUNNERS_DIR"] = Path.Combine(_cli.Directory, "machine-a") });
         _processes.Add(first);
         await Postgres.WaitUntilAsync(async () => await Postgres.ScalarAsync(store, $"SELECT COUNT(*) FROM trials WHERE status = 'running' AND pid = {first.Id}") == 1, TimeSpan.FromSeconds(30), "the first worker to run the trial");
-        Cli.Signal(first, "STOP");
+        ExptCli.Signal(first, "STOP");
         await Task.Delay(1500); // beyond the lease
-        var second = _cli.Start(Cli.ExptDll, ["worker", "--store", store, "-j", "1", "--lease", "1s", "--heartbeat", "250ms"], new Dictionary<string, string> { ["EXPT_RUNNERS_DIR"] = Path.Combine(_cli.Directory, "machine-b") });
+        var second = _cli.Start(ExptCli.ExptDll, ["worker", "--store", store, "-j", "1", "--lease", "1s", "--heartbeat", "250ms"], new Dictionary<string, string> { ["EXPT_RUNNERS_DIR"] = Path.Combine(_cli.Directory, "machine-b") });
         _processes.Add(second);
         await Postgres.WaitUntilAsync(async () => await Postgres.ScalarAsync(store, $"SELECT COUNT(*) FROM trials WHERE status = 'running' AND pid = {second.Id}") == 1, TimeSpan.FromSeconds(30), "the second worker to take the trial over");
-        Cli.Signal(first, "CONT");
-        var firstResult = await Cli.WaitAsync(first, TimeSpan.FromSeconds(60));
-        var secondResult = await Cli.WaitAsync(second, TimeSpan.FromSeconds(60));
+        ExptCli.Signal(first, "CONT");
+        var firstResult = await ExptCli.WaitAsync(first, TimeSpan.FromSeconds(60));
+        var secondResult = await ExptCli.WaitAsync(second, TimeSpan.FromSeconds(60));
         secondResult.ExitCode.ShouldBe(0, secondResult.ToString());
         secondResult.Stderr.ShouldContain("1 completed");
         firstResult.Stderr.ShouldContain("0 completed", Case.Sensitive, firstResult.ToString());
@@ -220,16 +220,16 @@ public sealed class DistributedTests : IDisposable
         var marker = "30." + Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
         _cli.Write("study.yaml", Study("outage", $"sleep {marker}", 2, retries: 1));
         (await _cli.RunAsync("run", "study.yaml", "--store", store, "--enqueue-only")).ExitCode.ShouldBe(0);
-        var worker = _cli.Start(Cli.ExptDll, ["worker", "--store", store, "-j", "2", "--lease", "2s", "--heartbeat", "500ms"]);
+        var worker = _cli.Start(ExptCli.ExptDll, ["worker", "--store", store, "-j", "2", "--lease", "2s", "--heartbeat", "500ms"]);
         _processes.Add(worker);
         await Postgres.WaitUntilAsync(async () => await Postgres.ScalarAsync(store, "SELECT COUNT(*) FROM trials WHERE status = 'running'") == 2, TimeSpan.FromSeconds(30), "two trials to run");
         await server.StopOnlyAsync();
-        var result = await Cli.WaitAsync(worker, TimeSpan.FromSeconds(60));
+        var result = await ExptCli.WaitAsync(worker, TimeSpan.FromSeconds(60));
         result.ExitCode.ShouldBe(4, result.ToString());
         result.Stderr.ShouldContain("unreachable", Case.Insensitive, result.ToString());
         result.Stderr.ShouldNotContain("Password");
         result.Stderr.ShouldNotContain("   at "); // one line, no stack trace
-        Cli.ProcessesRunning("sleep", marker).ShouldBeEmpty(); // its trials were stopped, not left running
+        ExptCli.ProcessesRunning("sleep", marker).ShouldBeEmpty(); // its trials were stopped, not left running
         // When the server is back, expt status shows the two leases gone stale: the next claim requeues them.
         await server.StartAgainAsync();
         var status = await _cli.RunAsync("status", "outage", "--store", store, "--once");

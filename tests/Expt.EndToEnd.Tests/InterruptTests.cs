@@ -1,10 +1,10 @@
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>Real SIGINT and SIGTERM sent to a real expt process in the middle of a study.</summary>
 [Trait("Category", "Slow")]
 public sealed class InterruptTests : IDisposable
 {
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
 
     public void Dispose() => _cli.Dispose();
 
@@ -28,7 +28,7 @@ public sealed class InterruptTests : IDisposable
     // A delay no other test uses, so the orphan check below sees only this test's processes.
     private readonly string _longDelay = "60." + Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private List<string> SleepingProcesses() => Cli.ProcessesRunning("sleep", _longDelay);
+    private List<string> SleepingProcesses() => ExptCli.ProcessesRunning("sleep", _longDelay);
 
     [Fact]
     public async Task A_first_ctrl_c_lets_running_trials_finish()
@@ -36,9 +36,9 @@ public sealed class InterruptTests : IDisposable
         _cli.Write("study.yaml", Study);
         _cli.Write("delay", "3");
         using var process = _cli.StartInterruptible("run", "study.yaml");
-        await Cli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
-        Cli.Signal(process, "INT");
-        var result = await Cli.WaitAsync(process, TimeSpan.FromSeconds(30));
+        await ExptCli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
+        ExptCli.Signal(process, "INT");
+        var result = await ExptCli.WaitAsync(process, TimeSpan.FromSeconds(30));
         result.ExitCode.ShouldBe(130, result.ToString());
         result.Stderr.ShouldContain("stopping: waiting for running trials to finish");
         var statuses = await StatusesAsync();
@@ -53,11 +53,11 @@ public sealed class InterruptTests : IDisposable
         _cli.Write("study.yaml", Study);
         _cli.Write("delay", _longDelay);
         using var process = _cli.StartInterruptible("run", "study.yaml");
-        await Cli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
-        Cli.Signal(process, "INT");
+        await ExptCli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
+        ExptCli.Signal(process, "INT");
         await Task.Delay(300);
-        Cli.Signal(process, "INT");
-        var result = await Cli.WaitAsync(process, TimeSpan.FromSeconds(30));
+        ExptCli.Signal(process, "INT");
+        var result = await ExptCli.WaitAsync(process, TimeSpan.FromSeconds(30));
         result.ExitCode.ShouldBe(130, result.ToString());
         var statuses = await StatusesAsync();
         statuses.GetValueOrDefault("cancelled").ShouldBe(2, result.ToString());
@@ -79,9 +79,9 @@ public sealed class InterruptTests : IDisposable
         _cli.Write("study.yaml", Study);
         _cli.Write("delay", _longDelay);
         using var process = _cli.StartInterruptible("run", "study.yaml");
-        await Cli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
-        Cli.Signal(process, "TERM");
-        var result = await Cli.WaitAsync(process, TimeSpan.FromSeconds(30));
+        await ExptCli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
+        ExptCli.Signal(process, "TERM");
+        var result = await ExptCli.WaitAsync(process, TimeSpan.FromSeconds(30));
         result.ExitCode.ShouldBe(130, result.ToString());
         (await StatusesAsync()).ShouldNotContainKey("running");
     }

@@ -1,14 +1,14 @@
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>A user's own program hosting the CLI with C# experiments (fluent and attribute models), and isolation.</summary>
 [Trait("Category", "Slow")]
 public sealed class HostedExperimentTests : IDisposable
 {
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
 
     public void Dispose() => _cli.Dispose();
 
-    private Task<Cli.Result> Host(params string[] args) => _cli.RunAsync(Cli.HostDll, args);
+    private Task<ExptCli.Result> Host(params string[] args) => _cli.RunAsync(ExptCli.HostDll, args);
 
     [Fact]
     public async Task The_fluent_experiment_runs_with_overrides_and_is_listed()
@@ -30,7 +30,7 @@ public sealed class HostedExperimentTests : IDisposable
         first.ExitCode.ShouldBe(0, first.ToString());
         second.ExitCode.ShouldBe(0, second.ToString());
         first.Stderr.ShouldContain("12 trials (4 points × 3 replications)");
-        static List<string> Results(Cli.Result r) => r.Json().EnumerateArray().Select(t => t.GetProperty("key").GetString() + t.GetProperty("results").GetRawText()).Order().ToList();
+        static List<string> Results(ExptCli.Result r) => r.Json().EnumerateArray().Select(t => t.GetProperty("key").GetString() + t.GetProperty("results").GetRawText()).Order().ToList();
         Results(await Host("ls", "--store", "a.db", "--format", "json")).ShouldBe(Results(await Host("ls", "--store", "b.db", "--format", "json")));
     }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>
 /// Nothing a trial writes can hang or exhaust Expt: link loops, huge logs and results, hostile metric lines, FIFOs,
@@ -9,7 +9,7 @@ namespace Expt.Cli.Tests;
 [Trait("Category", "Slow")]
 public sealed class TrialOutputHardeningTests : IDisposable
 {
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
 
     public void Dispose() => _cli.Dispose();
 
@@ -20,7 +20,7 @@ public sealed class TrialOutputHardeningTests : IDisposable
         return ls.Json().EnumerateArray().Single().GetProperty("id").GetString()!;
     }
 
-    private static void NoStackTrace(Cli.Result result)
+    private static void NoStackTrace(ExptCli.Result result)
     {
         result.Stderr.ShouldNotContain("   at ", customMessage: result.ToString());
         result.Stderr.ShouldNotContain("Exception", customMessage: result.ToString());
@@ -70,14 +70,14 @@ public sealed class TrialOutputHardeningTests : IDisposable
     }
 
     /// <summary>Runs expt under python's getrusage, for the real peak memory of the whole process.</summary>
-    private async Task<(Cli.Result Result, double PeakMiB, double Seconds)> PeakAsync(params string[] args)
+    private async Task<(ExptCli.Result Result, double PeakMiB, double Seconds)> PeakAsync(params string[] args)
     {
         const string measure = "import resource, subprocess, sys, time; t = time.time(); r = subprocess.run(sys.argv[1:], capture_output=True); " +
             "sys.stdout.buffer.write(r.stdout); sys.stderr.buffer.write(r.stderr); " +
             "sys.stderr.write('\\nPEAK %d %f\\n' % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.time() - t)); sys.exit(r.returncode)";
-        using var process = _cli.StartProgram("python3", ["-c", measure, "dotnet", Cli.ExptDll, .. args]);
+        using var process = _cli.StartProgram("python3", ["-c", measure, "dotnet", ExptCli.ExptDll, .. args]);
         process.StandardInput.Close();
-        var result = await Cli.WaitAsync(process, TimeSpan.FromMinutes(2));
+        var result = await ExptCli.WaitAsync(process, TimeSpan.FromMinutes(2));
         var line = result.Stderr.Split('\n').Last(l => l.StartsWith("PEAK ", StringComparison.Ordinal)).Split(' ');
         var stderr = result.Stderr[..result.Stderr.LastIndexOf("\nPEAK ", StringComparison.Ordinal)];
         return (result with { Stderr = stderr }, double.Parse(line[1], System.Globalization.CultureInfo.InvariantCulture) / 1024, double.Parse(line[2], System.Globalization.CultureInfo.InvariantCulture));

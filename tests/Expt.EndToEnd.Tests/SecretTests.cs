@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Npgsql;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>
 /// Secrets on the command line, in the environment, in a git patch and echoed by a trial never reach the store (the
@@ -14,7 +14,7 @@ public sealed class SecretTests : IDisposable
 {
     private const string Secret = "hunter2";
     private const string UrlSecret = "url-s3cret";
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
 
     public void Dispose() => _cli.Dispose();
 
@@ -66,7 +66,7 @@ public sealed class SecretTests : IDisposable
     public async Task No_secret_byte_reaches_the_sqlite_file_the_terminal_or_show()
     {
         GitRepositoryWithASecretInItsPatch();
-        var run = await _cli.RunAsync(Cli.ExptDll, ["run", "--name", "sec", "--set", "x=1", "--set", "system_info=full", "--", .. TrialCommand], WithSecret);
+        var run = await _cli.RunAsync(ExptCli.ExptDll, ["run", "--name", "sec", "--set", "x=1", "--set", "system_info=full", "--", .. TrialCommand], WithSecret);
         run.ExitCode.ShouldBe(0, run.ToString());
         NoSecretIn("run output", run.Stdout + run.Stderr);
         run.Stderr.ShouldContain("warning: the command line holds a secret");
@@ -98,16 +98,16 @@ public sealed class SecretTests : IDisposable
         GitRepositoryWithASecretInItsPatch();
         var store = await Postgres.Shared.NewStoreAsync();
         var connection = new NpgsqlConnectionStringBuilder(store);
-        var run = await _cli.RunAsync(Cli.ExptDll, ["run", "--name", "sec", "--store", store, "--set", "x=1,2", "--set", "system_info=full", "--", .. TrialCommand], WithSecret);
+        var run = await _cli.RunAsync(ExptCli.ExptDll, ["run", "--name", "sec", "--store", store, "--set", "x=1,2", "--set", "system_info=full", "--", .. TrialCommand], WithSecret);
         run.ExitCode.ShouldBe(0, run.ToString());
         NoSecretIn("run output", run.Stdout + run.Stderr);
         run.Stdout.ShouldNotContain(connection.Password!);
 
         // Trials run by a worker elsewhere, with the secret in its own environment only.
         _cli.Write("study.yaml", "name: passed\ncommand: sh -c 'echo \"token is $API_TOKEN\"; test ${#API_TOKEN} -eq 7'\nenv:\n  API_TOKEN: ${MY_TOKEN}\nparams:\n  x: [1, 2]\n");
-        var enqueue = await _cli.RunAsync(Cli.ExptDll, ["run", "study.yaml", "--store", store, "--enqueue-only"], new Dictionary<string, string>());
+        var enqueue = await _cli.RunAsync(ExptCli.ExptDll, ["run", "study.yaml", "--store", store, "--enqueue-only"], new Dictionary<string, string>());
         enqueue.ExitCode.ShouldBe(0, enqueue.ToString());
-        var worker = await _cli.RunAsync(Cli.ExptDll, ["worker", "--store", store, "--study", "passed"], new Dictionary<string, string> { ["MY_TOKEN"] = Secret });
+        var worker = await _cli.RunAsync(ExptCli.ExptDll, ["worker", "--store", store, "--study", "passed"], new Dictionary<string, string> { ["MY_TOKEN"] = Secret });
         worker.ExitCode.ShouldBe(0, worker.ToString());
         NoSecretIn("worker output", worker.Stdout + worker.Stderr);
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Playwright;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>
 /// A real <c>expt serve</c> process and a real headless Chromium (Debian's, which ./test.sh installs) driven by
@@ -31,7 +31,7 @@ public sealed class Browser : IAsyncDisposable
 
     public static string ChromiumPath => Environment.GetEnvironmentVariable("EXPT_CHROMIUM") ?? "/usr/bin/chromium";
 
-    public static async Task<Browser> StartAsync(Cli cli, params string[] serveArgs)
+    public static async Task<Browser> StartAsync(ExptCli cli, params string[] serveArgs)
     {
         File.Exists(ChromiumPath).ShouldBeTrue($"{ChromiumPath} is missing: ./test.sh installs Debian's chromium");
         int port;
@@ -44,7 +44,7 @@ public sealed class Browser : IAsyncDisposable
         var at = Array.IndexOf(serveArgs, "--host");
         var url = $"http://{(at >= 0 ? serveArgs[at + 1] : "127.0.0.1")}:{port}/";
         using var http = new HttpClient();
-        await Cli.WaitUntilAsync(() =>
+        await ExptCli.WaitUntilAsync(() =>
         {
             try
             {
@@ -124,7 +124,7 @@ public sealed class Browser : IAsyncDisposable
     /// <summary>Waits until the page application has drawn the current page.</summary>
     public static Task ReadyAsync(IPage page) => page.WaitForSelectorAsync("body[data-ready='1']", new PageWaitForSelectorOptions { Timeout = 30_000 });
 
-    public static async Task ScreenshotAsync(IPage page, Cli cli, string name)
+    public static async Task ScreenshotAsync(IPage page, ExptCli cli, string name)
     {
         var directory = Environment.GetEnvironmentVariable("EXPT_SCREENSHOTS") ?? cli.Directory;
         System.IO.Directory.CreateDirectory(directory);

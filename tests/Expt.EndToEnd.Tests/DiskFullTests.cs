@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>
 /// The disk under the store fills up in the middle of a run (a real, small tmpfs, filled by a trial): the run says so
@@ -10,7 +10,7 @@ namespace Expt.Cli.Tests;
 [Trait("Category", "Slow")]
 public sealed class DiskFullTests : IDisposable
 {
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
     private readonly string _small;
 
     public DiskFullTests()

@@ -1,12 +1,12 @@
 using System.Text.Json;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>End-to-end: the real expt binary runs real command trials into a real SQLite store.</summary>
 [Trait("Category", "Slow")]
 public sealed class RunEndToEndTests : IDisposable
 {
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
 
     public void Dispose() => _cli.Dispose();
 
@@ -236,7 +236,7 @@ public sealed class RunEndToEndTests : IDisposable
         fill.Stderr.ShouldContain("enqueued only; run the trials with: expt worker --study queued");
         (await _cli.RunAsync("ls", "--status", "pending", "--format", "json")).Json().GetArrayLength().ShouldBe(40);
 
-        var limited = await _cli.RunAsync(Cli.ExptDll, ["worker", "--max-trials", "5", "-j", "2"], new Dictionary<string, string> { ["API_TOKEN"] = "hunter2" });
+        var limited = await _cli.RunAsync(ExptCli.ExptDll, ["worker", "--max-trials", "5", "-j", "2"], new Dictionary<string, string> { ["API_TOKEN"] = "hunter2" });
         limited.ExitCode.ShouldBe(0, limited.ToString());
         (await _cli.RunAsync("ls", "--status", "completed", "--format", "json")).Json().GetArrayLength().ShouldBe(5);
 
@@ -244,11 +244,11 @@ public sealed class RunEndToEndTests : IDisposable
         var elsewhere = System.IO.Directory.CreateTempSubdirectory("expt-worker-").FullName;
         var store = Path.Combine(_cli.Directory, ".expt", "expt.db");
         var secret = new Dictionary<string, string> { ["API_TOKEN"] = "from-worker" };
-        var a = _cli.Start(Cli.ExptDll, ["worker", "--study", "queued", "--store", store, "-q"], secret);
-        var b = _cli.Start(Cli.ExptDll, ["worker", "--store", store, "-q", "--idle-exit", "1s"], secret);
+        var a = _cli.Start(ExptCli.ExptDll, ["worker", "--study", "queued", "--store", store, "-q"], secret);
+        var b = _cli.Start(ExptCli.ExptDll, ["worker", "--store", store, "-q", "--idle-exit", "1s"], secret);
         a.StandardInput.Close();
         b.StandardInput.Close();
-        var results = await Task.WhenAll(Cli.WaitAsync(a, TimeSpan.FromMinutes(1)), Cli.WaitAsync(b, TimeSpan.FromMinutes(1)));
+        var results = await Task.WhenAll(ExptCli.WaitAsync(a, TimeSpan.FromMinutes(1)), ExptCli.WaitAsync(b, TimeSpan.FromMinutes(1)));
         results.ShouldAllBe(r => r.ExitCode == 0);
         System.IO.Directory.Delete(elsewhere, true);
         var trials = (await _cli.RunAsync("ls", "--format", "json")).Json().EnumerateArray().ToList();
@@ -268,12 +268,12 @@ public sealed class RunEndToEndTests : IDisposable
     {
         (await _cli.RunAsync("run", "--name", "first", "--set", "x=1", "--", "true")).ExitCode.ShouldBe(0);
         // Idle long enough for the fill below to land even on a loaded machine.
-        using var worker = _cli.Start(Cli.ExptDll, ["worker", "--idle-exit", "8s", "-q"]);
+        using var worker = _cli.Start(ExptCli.ExptDll, ["worker", "--idle-exit", "8s", "-q"]);
         worker.StandardInput.Close();
         await Task.Delay(1000);
         var fill = await _cli.RunAsync("run", "--name", "later", "--set", "x=1,2,3", "--enqueue-only", "--", "sh", "-c", "test {x} -gt 0");
         fill.ExitCode.ShouldBe(0, fill.ToString());
-        var result = await Cli.WaitAsync(worker, TimeSpan.FromMinutes(1));
+        var result = await ExptCli.WaitAsync(worker, TimeSpan.FromMinutes(1));
         result.ExitCode.ShouldBe(0, result.ToString());
         var later = (await _cli.RunAsync("ls", "--study", "later", "--format", "json")).Json().EnumerateArray().ToList();
         later.Select(t => t.GetProperty("status").GetString()).ShouldBe(["completed", "completed", "completed"]);
@@ -319,10 +319,10 @@ public sealed class RunEndToEndTests : IDisposable
         _cli.Write("trial.py", Script);
         _cli.Write("study.yaml", Study);
         var one = await _cli.RunAsync("run", "study.yaml", "-j", "1", "--store", "one.db", "-q");
-        var four = await _cli.RunAsync(Cli.ExptDll, ["run", "study.yaml", "-j", "4", "-q"], new Dictionary<string, string> { ["EXPT_STORE"] = "four.db" });
+        var four = await _cli.RunAsync(ExptCli.ExptDll, ["run", "study.yaml", "-j", "4", "-q"], new Dictionary<string, string> { ["EXPT_STORE"] = "four.db" });
         one.ExitCode.ShouldBe(0, one.ToString());
         four.ExitCode.ShouldBe(0, four.ToString());
-        static Dictionary<string, string> Outcomes(Cli.Result ls) => ls.Json().EnumerateArray().ToDictionary(
+        static Dictionary<string, string> Outcomes(ExptCli.Result ls) => ls.Json().EnumerateArray().ToDictionary(
             t => t.GetProperty("key").GetString()!,
             t => t.GetProperty("seed").GetInt64() + " " + t.GetProperty("results").GetProperty("value").GetRawText());
         var sequential = Outcomes(await _cli.RunAsync("ls", "--store", "one.db", "--format", "json"));
@@ -348,7 +348,7 @@ public sealed class RunEndToEndTests : IDisposable
         var b = _cli.Start("run", "study.yaml", "-q");
         a.StandardInput.Close();
         b.StandardInput.Close();
-        var results = await Task.WhenAll(Cli.WaitAsync(a, TimeSpan.FromMinutes(2)), Cli.WaitAsync(b, TimeSpan.FromMinutes(2)));
+        var results = await Task.WhenAll(ExptCli.WaitAsync(a, TimeSpan.FromMinutes(2)), ExptCli.WaitAsync(b, TimeSpan.FromMinutes(2)));
         results.ShouldAllBe(r => r.ExitCode == 0);
         var runs = File.ReadAllLines(Path.Combine(_cli.Directory, "runs.log")).Select(l => l.Split(' ')[0]).ToList();
         runs.Count.ShouldBe(60);

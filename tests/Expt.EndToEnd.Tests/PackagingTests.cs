@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>
 /// Expt packed as users get it: the packages of this source tree, in a local folder feed, installed the way the README
@@ -9,7 +9,7 @@ namespace Expt.Cli.Tests;
 [Trait("Category", "Slow")]
 public sealed class PackagingTests(PackagingTests.Feed feed) : IClassFixture<PackagingTests.Feed>, IDisposable
 {
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
 
     public void Dispose() => _cli.Dispose();
 

@@ -2,12 +2,12 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 
-namespace Expt.Cli.Tests;
+namespace Expt.TestSupport;
 
 /// <summary>Runs the built <c>expt</c> (or the test host program) as a user would: a real process, real files.</summary>
-public sealed class Cli : IDisposable
+public sealed class ExptCli : IDisposable
 {
-    public Cli()
+    public ExptCli()
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("expt-e2e-").FullName;
     }

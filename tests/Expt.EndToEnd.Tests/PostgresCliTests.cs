@@ -1,13 +1,13 @@
 using Npgsql;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>Every-day commands against a PostgreSQL store, as a user on several machines would use them.</summary>
 [Trait("Category", "Slow")]
 public sealed class PostgresCliTests : IDisposable
 {
-    private readonly Cli _cli = new();
-    private readonly Cli _elsewhere = new();
+    private readonly ExptCli _cli = new();
+    private readonly ExptCli _elsewhere = new();
 
     public void Dispose()
     {
@@ -62,16 +62,16 @@ public sealed class PostgresCliTests : IDisposable
         var password = new NpgsqlConnectionStringBuilder(store).Password!;
         var url = Url(store, withPassword: false);
         _cli.Write("study.yaml", Study);
-        var withEnv = await _cli.RunAsync(Cli.ExptDll, ["run", "study.yaml", "--store", url, "--enqueue-only"], new Dictionary<string, string> { ["PGPASSWORD"] = password, ["HOME"] = _cli.Directory });
+        var withEnv = await _cli.RunAsync(ExptCli.ExptDll, ["run", "study.yaml", "--store", url, "--enqueue-only"], new Dictionary<string, string> { ["PGPASSWORD"] = password, ["HOME"] = _cli.Directory });
         withEnv.ExitCode.ShouldBe(0, withEnv.ToString());
         var file = _cli.Write("secret", password + "\n");
-        var withFile = await _cli.RunAsync(Cli.ExptDll, ["studies", "--store", url, "--credentials", file], new Dictionary<string, string> { ["HOME"] = _cli.Directory });
+        var withFile = await _cli.RunAsync(ExptCli.ExptDll, ["studies", "--store", url, "--credentials", file], new Dictionary<string, string> { ["HOME"] = _cli.Directory });
         withFile.ExitCode.ShouldBe(0, withFile.ToString());
         withFile.Stdout.ShouldContain("pgstudy");
-        var fromEnvironment = await _cli.RunAsync(Cli.ExptDll, ["studies", "--store", url], new Dictionary<string, string> { ["EXPT_CREDENTIALS"] = file, ["HOME"] = _cli.Directory });
+        var fromEnvironment = await _cli.RunAsync(ExptCli.ExptDll, ["studies", "--store", url], new Dictionary<string, string> { ["EXPT_CREDENTIALS"] = file, ["HOME"] = _cli.Directory });
         fromEnvironment.ExitCode.ShouldBe(0, fromEnvironment.ToString());
 
-        var wrong = await _cli.RunAsync(Cli.ExptDll, ["studies", "--store", Url(store, withPassword: false).Replace("expt@", "expt:n0t-it@", StringComparison.Ordinal)], new Dictionary<string, string> { ["HOME"] = _cli.Directory });
+        var wrong = await _cli.RunAsync(ExptCli.ExptDll, ["studies", "--store", Url(store, withPassword: false).Replace("expt@", "expt:n0t-it@", StringComparison.Ordinal)], new Dictionary<string, string> { ["HOME"] = _cli.Directory });
         wrong.ExitCode.ShouldBe(4, wrong.ToString());
         wrong.Stderr.ShouldContain("password authentication failed");
         wrong.Stderr.ShouldNotContain("n0t-it");
@@ -91,7 +91,7 @@ public sealed class PostgresCliTests : IDisposable
         Directory.GetFiles(shared, "plot.txt", SearchOption.AllDirectories).Length.ShouldBe(3);
         (await Postgres.ScalarAsync(store, "SELECT COUNT(*) FROM trial_files")).ShouldBe(0);
         var id = (await _elsewhere.RunAsync("ls", "--store", store, "--format", "json")).Json().EnumerateArray().First().GetProperty("id").GetString()!;
-        var logs = await _elsewhere.RunAsync(Cli.ExptDll, ["logs", id, "--store", store], new Dictionary<string, string> { ["EXPT_ARTIFACTS"] = shared });
+        var logs = await _elsewhere.RunAsync(ExptCli.ExptDll, ["logs", id, "--store", store], new Dictionary<string, string> { ["EXPT_ARTIFACTS"] = shared });
         logs.Stdout.ShouldBe("trial 0 says hi\n", logs.ToString());
     }
 
@@ -99,11 +99,11 @@ public sealed class PostgresCliTests : IDisposable
     public async Task A_csharp_program_hosting_expt_is_a_worker_for_its_own_experiments()
     {
         var store = await Postgres.Shared.NewStoreAsync();
-        var fill = await _cli.RunAsync(Cli.HostDll, ["run", "square", "--set", "x=2,3,4", "--store", store, "--enqueue-only"]);
+        var fill = await _cli.RunAsync(ExptCli.HostDll, ["run", "square", "--set", "x=2,3,4", "--store", store, "--enqueue-only"]);
         fill.ExitCode.ShouldBe(0, fill.ToString());
         var workers = await Task.WhenAll(
-            _cli.RunAsync(Cli.HostDll, ["worker", "--store", store, "-j", "2"]),
-            _cli.RunAsync(Cli.HostDll, ["worker", "--store", store, "-j", "2"]));
+            _cli.RunAsync(ExptCli.HostDll, ["worker", "--store", store, "-j", "2"]),
+            _cli.RunAsync(ExptCli.HostDll, ["worker", "--store", store, "-j", "2"]));
         workers.ShouldAllBe(w => w.ExitCode == 0);
         var trials = (await _cli.RunAsync("ls", "--store", store, "--format", "json")).Json().EnumerateArray().ToList();
         trials.Count.ShouldBe(6);

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>
 /// Users of the tools Expt replaces (ORruns, a counterfactual runner, sweepexp, yanex, PyExperimenter) switching to
@@ -10,7 +10,7 @@ namespace Expt.Cli.Tests;
 [Trait("Category", "Slow")]
 public sealed class ParityTests : IDisposable
 {
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
 
     public void Dispose() => _cli.Dispose();
 
@@ -105,7 +105,7 @@ public sealed class ParityTests : IDisposable
     {
         using var run = _cli.Start("run", "--name", "long", "-j", "2", "--set", "x=1,2,3", "--", "sleep", "47.25");
         run.StandardInput.Close();
-        await Cli.WaitUntilAsync(() =>
+        await ExptCli.WaitUntilAsync(() =>
         {
             var ls = _cli.RunAsync("ls", "--study", "long", "--status", "running", "--format", "json").GetAwaiter().GetResult();
             return ls.ExitCode == 0 && ls.Json().GetArrayLength() == 2;
@@ -113,7 +113,7 @@ public sealed class ParityTests : IDisposable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var cancel = await _cli.RunAsync("cancel", "long");
         cancel.ExitCode.ShouldBe(0, cancel.ToString());
-        var result = await Cli.WaitAsync(run, TimeSpan.FromSeconds(30));
+        var result = await ExptCli.WaitAsync(run, TimeSpan.FromSeconds(30));
         clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10), "the run ends soon after expt cancel, not when its trials would have finished");
         result.ExitCode.ShouldBe(5, result.ToString());
         result.Stdout.Split('\n').Count(l => l.Contains("cancelled", StringComparison.Ordinal) && l.Contains("cancelled by expt cancel", StringComparison.Ordinal)).ShouldBe(2, result.ToString());
@@ -121,7 +121,7 @@ public sealed class ParityTests : IDisposable
         result.Stderr.ShouldContain("2 running trials were cancelled by expt cancel; run them again with: expt retry long");
         var trials = await TrialsAsync("long");
         trials.ShouldAllBe(t => t.GetProperty("status").GetString() == "cancelled");
-        Cli.ProcessesRunning("sleep", "47.25").ShouldBeEmpty();
+        ExptCli.ProcessesRunning("sleep", "47.25").ShouldBeEmpty();
     }
 
     [Fact]
@@ -230,7 +230,7 @@ public sealed class ParityTests : IDisposable
         (await _cli.RunAsync("add", "table", "--set", "dataset=wine", "--set", "lr=0.9")).ExitCode.ShouldBe(0);
         using var runner = _cli.Start("run", "table.yaml");
         runner.StandardInput.Close();
-        await Cli.WaitUntilAsync(() => TrialsAsync("table").GetAwaiter().GetResult().Any(t => t.GetProperty("status").GetString() == "running"), TimeSpan.FromSeconds(60), "the wine row to run");
+        await ExptCli.WaitUntilAsync(() => TrialsAsync("table").GetAwaiter().GetResult().Any(t => t.GetProperty("status").GetString() == "running"), TimeSpan.FromSeconds(60), "the wine row to run");
         var live = await _cli.RunAsync("retry", "table", "--status", "running");
         live.ExitCode.ShouldBe(1, live.ToString());
         live.Stderr.ShouldContain("is held by a live worker");

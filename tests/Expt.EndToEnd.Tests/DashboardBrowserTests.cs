@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>
 /// The dashboard as a user sees it: <c>expt serve</c> over a study that a real <c>expt run</c> filled, opened in
@@ -27,7 +27,7 @@ public sealed class DashboardBrowserTests : IDisposable
         json.dump({"loss": loss, "accuracy": 1 - loss / 2}, open(os.environ["EXPT_RESULTS"], "w"))
         """;
 
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
 
     public void Dispose() => _cli.Dispose();
 

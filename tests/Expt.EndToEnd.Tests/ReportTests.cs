@@ -1,10 +1,10 @@
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary><c>expt report</c>: one self-contained HTML file.</summary>
 [Trait("Category", "Slow")]
 public sealed class ReportTests : IDisposable
 {
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
 
     public void Dispose() => _cli.Dispose();
 

@@ -1,13 +1,13 @@
 using MathNet.Numerics.Distributions;
 using MathNet.Numerics.Statistics;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>A real replicated study, then summary, compare-groups and export, checked against independent numbers.</summary>
 [Trait("Category", "Slow")]
 public sealed class ResultsEndToEndTests : IDisposable
 {
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
 
     public void Dispose() => _cli.Dispose();
 
@@ -65,7 +65,7 @@ public sealed class ResultsEndToEndTests : IDisposable
         var table = await _cli.RunAsync("summary", "res", "-m", "value");
         table.Stdout.ShouldStartWith("X  OPT  N     MEAN      STD      SEM  95% CI              MIN  MEDIAN  MAX  RANK  FAILED  MISSING\n1  a    3  11.6667  2.08167  1.20185  [6.49552, 16.8378]   10      11   14     1       0        0\n");
 
-        var markdown = await _cli.RunAsync(Cli.ExptDll, ["summary", "res", "-m", "value", "--by", "x"], new Dictionary<string, string> { ["EXPT_STYLE"] = "markdown" });
+        var markdown = await _cli.RunAsync(ExptCli.ExptDll, ["summary", "res", "-m", "value", "--by", "x"], new Dictionary<string, string> { ["EXPT_STYLE"] = "markdown" });
         markdown.Stdout.ShouldStartWith("| x | n | mean | std | sem | 95% ci | min | median | max | rank | failed | missing |\n|---|---:|");
         (await _cli.RunAsync("studies", "--style", "markdown")).Stdout.ShouldStartWith("| study |");
 
@@ -124,7 +124,7 @@ public sealed class ResultsEndToEndTests : IDisposable
         using var running = _cli.Start("run", "echo.yaml", "-q");
         running.StandardInput.Close();
         string? echoId = null;
-        await Cli.WaitUntilAsync(() =>
+        await ExptCli.WaitUntilAsync(() =>
         {
             var ls = _cli.RunAsync("ls", "--study", "echo", "--format", "json").GetAwaiter().GetResult();
             echoId = ls.ExitCode == 0 ? ls.Json().EnumerateArray().FirstOrDefault().GetProperty("id").GetString() : null;
@@ -133,7 +133,7 @@ public sealed class ResultsEndToEndTests : IDisposable
         var follow = await _cli.RunAsync("logs", echoId!, "--follow");
         follow.ExitCode.ShouldBe(0, follow.ToString());
         follow.Stdout.ShouldBe("line-1\nline-2\nline-3\n");
-        (await Cli.WaitAsync(running, TimeSpan.FromSeconds(30))).ExitCode.ShouldBe(0);
+        (await ExptCli.WaitAsync(running, TimeSpan.FromSeconds(30))).ExitCode.ShouldBe(0);
         (await _cli.RunAsync("logs", echoId!, "--tail", "1")).Stdout.ShouldBe("line-3\n");
         (await _cli.RunAsync("logs", failed, "--stderr")).ExitCode.ShouldBe(0);
     }
@@ -171,7 +171,7 @@ public sealed class ResultsEndToEndTests : IDisposable
         lines.Length.ShouldBe(19);
 
         var latex = await _cli.RunAsync("export", "res", "--what", "summary", "-m", "value", "--by", "x", "--format", "latex");
-        latex.Stdout.ShouldBe(Cli.Lines(
+        latex.Stdout.ShouldBe(ExptCli.Lines(
             "% requires \\usepackage{booktabs}",
             "\\begin{table}[ht]",
             "\\centering",

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>
 /// Trial processes are tied to their runner, as a batch system ties a job step's processes to the step: what a trial
@@ -11,7 +11,7 @@ namespace Expt.Cli.Tests;
 [Trait("Category", "Slow")]
 public sealed class ProcessFaultTests : IDisposable
 {
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
     private readonly string _runners;
     private readonly string _tag = Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
@@ -68,8 +68,8 @@ public sealed class ProcessFaultTests : IDisposable
         })
         .Select(d => int.Parse(Path.GetFileName(d), System.Globalization.CultureInfo.InvariantCulture)).ToList();
 
-    private async Task<Cli.Result> RunAsync(params string[] args) =>
-        await _cli.RunAsync(Cli.ExptDll, args, new Dictionary<string, string>(Env) { ["TEST_TAG"] = _tag });
+    private async Task<ExptCli.Result> RunAsync(params string[] args) =>
+        await _cli.RunAsync(ExptCli.ExptDll, args, new Dictionary<string, string>(Env) { ["TEST_TAG"] = _tag });
 
     [Fact]
     public async Task What_a_trial_leaves_running_is_ended_shortly_after_it_exits()
@@ -133,8 +133,8 @@ public sealed class ProcessFaultTests : IDisposable
         _cli.Write("trial.py", Trial);
         _cli.Write("study.yaml", Study);
         _cli.Write("delay", "300");
-        using var runner = _cli.Start(Cli.ExptDll, ["run", "study.yaml"], new Dictionary<string, string>(Env) { ["TEST_TAG"] = _tag });
-        await Cli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
+        using var runner = _cli.Start(ExptCli.ExptDll, ["run", "study.yaml"], new Dictionary<string, string>(Env) { ["TEST_TAG"] = _tag });
+        await ExptCli.WaitUntilAsync(() => Started >= 2, TimeSpan.FromSeconds(30), "two trials to start");
         Marked().Count.ShouldBeGreaterThanOrEqualTo(2);
         var watchers = ProcessesWithCommandLine("expt-watcher");
         if (watcherKilledToo)
@@ -149,7 +149,7 @@ public sealed class ProcessFaultTests : IDisposable
         await runner.WaitForExitAsync();
         if (!watcherKilledToo)
         {
-            await Cli.WaitUntilAsync(() => Marked().Count == 0, TimeSpan.FromSeconds(5), "the watcher to end the dead runner's trials");
+            await ExptCli.WaitUntilAsync(() => Marked().Count == 0, TimeSpan.FromSeconds(5), "the watcher to end the dead runner's trials");
         }
 
         _cli.Write("delay", "0.2");

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>Studies under a real mpiexec (OpenMPI), compared with local runs; a rank killed in the middle.</summary>
 [Trait("Category", "Slow")]
 public sealed class MpiTests : IDisposable
 {
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
 
     public void Dispose() => _cli.Dispose();
 
@@ -28,12 +28,12 @@ public sealed class MpiTests : IDisposable
         return Process.Start(info)!;
     }
 
-    private async Task<Cli.Result> MpiexecAsync(int ranks, params string[] args) => await Cli.WaitAsync(Mpiexec(ranks, args), TimeSpan.FromMinutes(3));
+    private async Task<ExptCli.Result> MpiexecAsync(int ranks, params string[] args) => await ExptCli.WaitAsync(Mpiexec(ranks, args), TimeSpan.FromMinutes(3));
 
     // What must be identical to a local run: which trials exist, their seeds and their results.
     private async Task<List<string>> TrialsAsync(string store)
     {
-        var ls = await _cli.RunAsync(Cli.HostDll, ["ls", "--store", store, "--format", "json"]);
+        var ls = await _cli.RunAsync(ExptCli.HostDll, ["ls", "--store", store, "--format", "json"]);
         return ls.Json().EnumerateArray()
             .Select(t => $"{t.GetProperty("key").GetString()} {t.GetProperty("seed").GetInt64()} {t.GetProperty("status").GetString()} {t.GetProperty("results").GetRawText()}")
             .Order(StringComparer.Ordinal).ToList();
@@ -44,9 +44,9 @@ public sealed class MpiTests : IDisposable
     [InlineData(4)]
     public async Task A_study_under_mpiexec_gives_exactly_the_trials_seeds_and_results_of_a_local_run(int ranks)
     {
-        var local = await _cli.RunAsync(Cli.HostDll, ["run", "anneal", "--store", "local.db", "-q"]);
+        var local = await _cli.RunAsync(ExptCli.HostDll, ["run", "anneal", "--store", "local.db", "-q"]);
         local.ExitCode.ShouldBe(0, local.ToString());
-        var mpi = await MpiexecAsync(ranks, Cli.HostDll, "run", "anneal", "--mpi", "--store", "mpi.db", "-q");
+        var mpi = await MpiexecAsync(ranks, ExptCli.HostDll, "run", "anneal", "--mpi", "--store", "mpi.db", "-q");
         mpi.ExitCode.ShouldBe(0, mpi.ToString());
         mpi.Stderr.ShouldContain($"{ranks - 1} at once");
         mpi.Stderr.ShouldContain("12 completed, 0 failed");
@@ -59,7 +59,7 @@ public sealed class MpiTests : IDisposable
     public async Task Command_trials_run_on_the_ranks_and_one_rank_runs_locally()
     {
         _cli.Write("study.yaml", "name: cmds\ncommand: echo {x}\nparams:\n  x: range(6)\n");
-        var run = await MpiexecAsync(3, Cli.ExptDll, "run", "study.yaml", "--mpi", "-q");
+        var run = await MpiexecAsync(3, ExptCli.ExptDll, "run", "study.yaml", "--mpi", "-q");
         run.ExitCode.ShouldBe(0, run.ToString());
         run.Stderr.ShouldContain("6 completed");
         // Each trial records the rank that ran it (1 or 2) and that rank's own pid, not the coordinator's.
@@ -67,7 +67,7 @@ public sealed class MpiTests : IDisposable
         trials.Select(t => t.GetProperty("rank").GetInt32()).Distinct().Order().ShouldBe([1, 2]);
         trials.Select(t => t.GetProperty("pid").GetInt32()).Distinct().Count().ShouldBe(2);
         trials.ShouldAllBe(t => t.GetProperty("host").GetString() == Environment.MachineName);
-        var single = await MpiexecAsync(1, Cli.ExptDll, "run", "study.yaml", "--mpi", "--store", "one.db", "-q", "--set", "x=7");
+        var single = await MpiexecAsync(1, ExptCli.ExptDll, "run", "study.yaml", "--mpi", "--store", "one.db", "-q", "--set", "x=7");
         single.ExitCode.ShouldBe(0, single.ToString());
         single.Stderr.ShouldContain("1 completed");
     }
@@ -76,10 +76,10 @@ public sealed class MpiTests : IDisposable
     public async Task A_rank_killed_mid_run_stops_the_job_quickly_and_a_rerun_finishes_every_trial_once()
     {
         _cli.Write("study.yaml", "name: slow\ncommand: sleep 0.4\nparams:\n  x: range(24)\n");
-        using var job = Mpiexec(3, Cli.ExptDll, "run", "study.yaml", "--mpi");
+        using var job = Mpiexec(3, ExptCli.ExptDll, "run", "study.yaml", "--mpi");
         var stdout = job.StandardOutput.ReadToEndAsync();
         var stderr = job.StandardError.ReadToEndAsync();
-        await Cli.WaitUntilAsync(() => Directory.Exists(Path.Combine(_cli.Directory, ".expt", "runs", "slow"))
+        await ExptCli.WaitUntilAsync(() => Directory.Exists(Path.Combine(_cli.Directory, ".expt", "runs", "slow"))
             && Directory.GetDirectories(Path.Combine(_cli.Directory, ".expt", "runs", "slow")).Length >= 4, TimeSpan.FromSeconds(60), "trials to run");
         // The ranks are the expt processes whose parent is mpiexec; rank 0 is the first. Kill the last one.
         var ranks = Directory.GetDirectories("/proc").Select(d => Path.GetFileName(d))
@@ -100,7 +100,7 @@ public sealed class MpiTests : IDisposable
         var done = statuses.GetValueOrDefault("completed");
         done.ShouldBeLessThan(24);
 
-        var rerun = await MpiexecAsync(3, Cli.ExptDll, "run", "study.yaml", "--mpi", "-q");
+        var rerun = await MpiexecAsync(3, ExptCli.ExptDll, "run", "study.yaml", "--mpi", "-q");
         rerun.ExitCode.ShouldBe(0, rerun.ToString());
         var trials = (await _cli.RunAsync("ls", "--format", "json")).Json().EnumerateArray().ToList();
         trials.Count.ShouldBe(24);
@@ -125,7 +125,7 @@ public sealed class MpiTests : IDisposable
     public async Task Without_the_mpi_library_the_message_says_what_to_do()
     {
         _cli.Write("study.yaml", "name: nolib\ncommand: echo\nparams:\n  x: range(2)\n");
-        var run = await _cli.RunAsync(Cli.ExptDll, ["run", "study.yaml", "--mpi"], new Dictionary<string, string> { ["EXPT_MPI_LIBRARY"] = "/nonexistent/libmpi.so.40" });
+        var run = await _cli.RunAsync(ExptCli.ExptDll, ["run", "study.yaml", "--mpi"], new Dictionary<string, string> { ["EXPT_MPI_LIBRARY"] = "/nonexistent/libmpi.so.40" });
         run.ExitCode.ShouldBe(2, run.ToString());
         run.Stderr.Trim().ShouldBe("error: --mpi: /nonexistent/libmpi.so.40 (OpenMPI 4) was not found; install it (apt-get install openmpi-bin), set EXPT_MPI_LIBRARY to its path, or run without --mpi");
         File.Exists(Path.Combine(_cli.Directory, ".expt", "expt.db")).ShouldBeFalse();

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 
-namespace Expt.Cli.Tests;
+namespace Expt.EndToEnd.Tests;
 
 /// <summary>
 /// Studies as job arrays on a real single-node Slurm cluster (started by ./test.sh), with a real PostgreSQL store:
@@ -10,7 +10,7 @@ namespace Expt.Cli.Tests;
 [Trait("Category", "Slow")]
 public sealed class SlurmTests : IDisposable
 {
-    private readonly Cli _cli = new();
+    private readonly ExptCli _cli = new();
     private readonly List<string> _jobs = [];
 
     public void Dispose()
@@ -33,7 +33,7 @@ public sealed class SlurmTests : IDisposable
 
     private async Task<string> SubmitAsync(string store, string credentials, params string[] args)
     {
-        var submit = await _cli.RunAsync(Cli.ExptDll, ["slurm", "submit", "study.yaml", "--store", store, "--credentials", credentials, .. args]);
+        var submit = await _cli.RunAsync(ExptCli.ExptDll, ["slurm", "submit", "study.yaml", "--store", store, "--credentials", credentials, .. args]);
         submit.ExitCode.ShouldBe(0, submit.ToString());
         var job = submit.Stdout.Trim();
         _jobs.Add(job);
@@ -61,8 +61,8 @@ public sealed class SlurmTests : IDisposable
         (await CountAsync(store, credentials, "attempts <> 1")).ShouldBe(0);
         File.Exists(Path.Combine(_cli.Directory, ".expt", "runs", "array", "slurm", "job-1.sbatch")).ShouldBeTrue();
         // From another directory (another machine): the job is recorded with the study in the store.
-        using var elsewhere = new Cli();
-        var status = await elsewhere.RunAsync(Cli.ExptDll, ["slurm", "status", "array", "--store", store, "--credentials", credentials]);
+        using var elsewhere = new ExptCli();
+        var status = await elsewhere.RunAsync(ExptCli.ExptDll, ["slurm", "status", "array", "--store", store, "--credentials", credentials]);
         status.ExitCode.ShouldBe(0, status.ToString());
         status.Stdout.ShouldContain("30 completed");
         status.Stdout.ShouldContain($"{job}_0");
@@ -76,7 +76,7 @@ public sealed class SlurmTests : IDisposable
         _cli.Write("study.yaml", "name: cancelled\ncommand: sleep 120\nparams:\n  x: range(4)\n");
         await SubmitAsync(store, credentials, "--workers", "2");
         await Postgres.WaitUntilAsync(async () => await CountAsync(store, credentials, "status = 'running'") == 2, TimeSpan.FromMinutes(1), "two workers to run trials");
-        var cancel = await _cli.RunAsync(Cli.ExptDll, ["slurm", "cancel", "cancelled", "--store", store, "--credentials", credentials]);
+        var cancel = await _cli.RunAsync(ExptCli.ExptDll, ["slurm", "cancel", "cancelled", "--store", store, "--credentials", credentials]);
         cancel.ExitCode.ShouldBe(0, cancel.ToString());
         cancel.Stderr.ShouldContain("4 pending, 0 running");
         (await CountAsync(store, credentials, "attempts <> 0")).ShouldBe(0);
@@ -103,7 +103,7 @@ public sealed class SlurmTests : IDisposable
     {
         _cli.Write("study.yaml", "name: sqlite-mpi\ncommand: echo {x}\nparams:\n  x: range(10)\n");
         // sbatch passes the environment on; the tests run as root, which mpiexec refuses unless told.
-        var submit = await _cli.RunAsync(Cli.ExptDll, ["slurm", "submit", "study.yaml", "--workers", "2", "--store", "shared.db", "--extra-sbatch", "--overcommit"],
+        var submit = await _cli.RunAsync(ExptCli.ExptDll, ["slurm", "submit", "study.yaml", "--workers", "2", "--store", "shared.db", "--extra-sbatch", "--overcommit"],
             new Dictionary<string, string> { ["OMPI_ALLOW_RUN_AS_ROOT"] = "1", ["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1" });
         submit.ExitCode.ShouldBe(0, submit.ToString());
         submit.Stderr.ShouldContain("submitted MPI job");
@@ -111,7 +111,7 @@ public sealed class SlurmTests : IDisposable
         var script = File.ReadAllText(Path.Combine(_cli.Directory, "runs", "sqlite-mpi", "slurm", "job-1.sbatch"));
         script.ShouldContain("#SBATCH --ntasks=3");
         script.ShouldContain("'mpiexec'");
-        await Cli.WaitUntilAsync(() =>
+        await ExptCli.WaitUntilAsync(() =>
         {
             var ls = _cli.RunAsync("ls", "--store", "shared.db", "--status", "completed", "--format", "csv").GetAwaiter().GetResult();
             return ls.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 11;
