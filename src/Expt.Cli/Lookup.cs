@@ -61,19 +61,16 @@ internal static class Lookup
         }
     }
 
+    /// <summary>A <c>--status</c> list (<c>failed,timeout</c>), or <paramref name="fallback"/> when none is given.</summary>
     public static IReadOnlyList<TrialStatus> Statuses(string? text, IReadOnlyList<TrialStatus> fallback)
     {
-        if (string.IsNullOrWhiteSpace(text))
+        try
         {
-            return fallback;
+            return TrialStatusNames.ParseList(text) is { Count: > 0 } statuses ? statuses : fallback;
         }
-        var statuses = new List<TrialStatus>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        catch (FormatException ex)
         {
-            statuses.Add(TrialStatusNames.TryParse(part, out var status)
-                ? status
-                : throw new UserException($"--status: unknown status '{part}'; expected pending, running, completed, failed, timeout or cancelled"));
+            throw new UserException($"--status: {ex.Message}");
         }
-        return statuses;
     }
 }

@@ -4,49 +4,28 @@ using Expt.Storage;
 namespace Expt.Cli;
 
 /// <summary>
-/// <c>--sort</c> for trial listings: a result (<c>loss</c>, <c>-accuracy</c> for descending), the study's first
-/// objective (<c>objective</c>, <c>-objective</c>), <c>best</c> (best first by the declared goal), or a field.
-/// Trials without the value come last, in plan order.
+/// Applies a <see cref="TrialQuery"/>'s where-expression and order to listed trials (the engine of the dashboard's
+/// table), finding the listed studies' objective for <c>--sort best</c> and <c>--sort objective</c>.
 /// </summary>
 internal static class TrialOrder
 {
-    private static IReadOnlyList<string> Fields => ValueOrder.Fields;
-
-    public static async Task<IReadOnlyList<TrialRecord>> SortAsync(IExptStore store, IReadOnlyList<TrialRecord> trials, string sort, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<TrialRecord>> ApplyAsync(IExptStore store, IReadOnlyList<TrialRecord> trials, TrialQuery query, CancellationToken cancellationToken)
     {
-        var text = sort.Trim();
-        var descending = text.StartsWith('-');
-        var name = text.TrimStart('-', '+');
-        if (name.Length == 0)
+        if (trials.Count == 0 || (query.Where is null && query.Sort is null))
         {
-            throw new UserException("--sort: expected a result name, objective, best or a field, e.g. --sort -accuracy");
+            return trials;
         }
-        if (name is "best" or "objective")
+        var primary = query.Sort is { ByObjective: true } sort ? await PrimaryAsync(store, trials, sort.Key, cancellationToken).ConfigureAwait(false) : null;
+        int[] order;
+        try
         {
-            var primary = await PrimaryAsync(store, trials, name, cancellationToken).ConfigureAwait(false);
-            if (primary is null)
-            {
-                return trials; // nothing listed
-            }
-            if (name == "best")
-            {
-                // Best first; "-best" puts the worst first.
-                descending = (primary.Goal == Goal.Maximize) != descending;
-            }
-            return Sorted(trials, t => ResultValues.Number(t, primary.Metric), descending);
+            order = query.Select([.. trials.Select(t => new TrialResult(t))], primary);
         }
-        if (ValueOrder.Field(name) is { } field)
+        catch (FormatException ex)
         {
-            return Sorted(trials, field, descending);
+            throw new UserException("--" + ex.Message);
         }
-        var metrics = Summarizer.Metrics(trials);
-        if (trials.Count > 0 && !metrics.Contains(name))
-        {
-            var suggestion = Text.Suggestions.Closest(name, metrics.Concat(["best", "objective"]).Concat(Fields));
-            throw new UserException($"--sort: no listed trial has a numeric result '{name}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; " +
-                $"expected a result ({(metrics.Count == 0 ? "none" : string.Join(", ", metrics))}), objective, best, or one of {string.Join(", ", Fields)}");
-        }
-        return Sorted(trials, t => ResultValues.Number(t, name), descending);
+        return [.. order.Select(i => trials[i])];
     }
 
     private static async Task<Objective?> PrimaryAsync(IExptStore store, IReadOnlyList<TrialRecord> trials, string name, CancellationToken cancellationToken)
@@ -65,8 +44,4 @@ internal static class TrialOrder
         }
         return primary;
     }
-
-    // The order of the dashboard's table too: numbers, then text; missing and non-finite values last; ties in plan order.
-    private static List<TrialRecord> Sorted(IReadOnlyList<TrialRecord> trials, Func<TrialRecord, object?> key, bool descending) =>
-        [.. ValueOrder.Sort([.. trials.Select(key)], descending).Select(i => trials[i])];
 }

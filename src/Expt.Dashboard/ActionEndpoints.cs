@@ -13,10 +13,19 @@ internal static class ActionEndpoints
 {
     private static readonly TrialStatus[] Retryable = [TrialStatus.Failed, TrialStatus.Timeout, TrialStatus.Cancelled];
 
+    /// <summary>Whether actions are allowed, and the CSRF value for this origin when they are.</summary>
+    internal sealed record SessionView(bool Actions, string? Csrf);
+
+    /// <summary>How many trials went back to pending.</summary>
+    internal sealed record RetryView(int Reset, string Message);
+
+    /// <summary>How many trials were cancelled.</summary>
+    internal sealed record CancelView(int Cancelled, string Message);
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/api/session", (DashboardOptions options, Csrf csrf, HttpRequest request) =>
-            Results.Json(new { actions = options.AllowActions, csrf = options.AllowActions ? csrf.ValueFor(request.Host.Value ?? string.Empty) : null }));
+            Results.Json(new SessionView(options.AllowActions, options.AllowActions ? csrf.ValueFor(request.Host.Value ?? string.Empty) : null)));
         app.MapPost("/api/studies/{name}/retry", RetryStudyAsync);
         app.MapPost("/api/studies/{name}/cancel", CancelStudyAsync);
         app.MapPost("/api/trials/{id}/retry", RetryTrialAsync);
@@ -27,9 +36,9 @@ internal static class ActionEndpoints
     {
         if (!options.AllowActions)
         {
-            return Results.Json(new { error = "this dashboard is read-only (start it with --allow-actions to retry and cancel)" }, statusCode: StatusCodes.Status403Forbidden);
+            return ApiError.Forbidden("this dashboard is read-only (start it with --allow-actions to retry and cancel)");
         }
-        return csrf.Check(request) is { } why ? Results.Json(new { error = why }, statusCode: StatusCodes.Status403Forbidden) : null;
+        return csrf.Check(request) is { } why ? ApiError.Forbidden(why) : null;
     }
 
     private static async Task<IResult> RetryStudyAsync(string name, StudyCache cache, DashboardOptions options, Csrf csrf, HttpRequest request, CancellationToken cancellationToken)
@@ -44,7 +53,7 @@ internal static class ActionEndpoints
         }
         var count = await cache.Store.ResetAsync(study.Id, Retryable, null, cancellationToken).ConfigureAwait(false);
         cache.Invalidate(name);
-        return Results.Json(new { reset = count, message = $"{count} trials back to pending; run the study (or start a worker) to run them" });
+        return Results.Json(new RetryView(count, $"{count} trials back to pending; run the study (or start a worker) to run them"));
     }
 
     private static async Task<IResult> CancelStudyAsync(string name, StudyCache cache, DashboardOptions options, Csrf csrf, HttpRequest request, CancellationToken cancellationToken)
@@ -59,7 +68,7 @@ internal static class ActionEndpoints
         }
         var count = await cache.Store.CancelAsync(study.Id, null, cancellationToken).ConfigureAwait(false);
         cache.Invalidate(name);
-        return Results.Json(new { cancelled = count, message = $"{count} trials cancelled" });
+        return Results.Json(new CancelView(count, $"{count} trials cancelled"));
     }
 
     private static async Task<IResult> RetryTrialAsync(string id, StudyCache cache, DashboardOptions options, Csrf csrf, HttpRequest request, CancellationToken cancellationToken)
@@ -74,7 +83,7 @@ internal static class ActionEndpoints
         }
         var count = await cache.Store.ResetAsync(trial.StudyId, Retryable, [trial.Id], cancellationToken).ConfigureAwait(false);
         cache.Invalidate(trial.StudyName);
-        return Results.Json(new { reset = count, message = count == 1 ? "back to pending" : $"not retried: the trial is {trial.Status.ToName()}" });
+        return Results.Json(new RetryView(count, count == 1 ? "back to pending" : $"not retried: the trial is {trial.Status.ToName()}"));
     }
 
     private static async Task<IResult> CancelTrialAsync(string id, StudyCache cache, DashboardOptions options, Csrf csrf, HttpRequest request, CancellationToken cancellationToken)
@@ -89,6 +98,6 @@ internal static class ActionEndpoints
         }
         var count = await cache.Store.CancelAsync(trial.StudyId, [trial.Id], cancellationToken).ConfigureAwait(false);
         cache.Invalidate(trial.StudyName);
-        return Results.Json(new { cancelled = count, message = count == 1 ? "cancelled" : $"not cancelled: the trial is {trial.Status.ToName()}" });
+        return Results.Json(new CancelView(count, count == 1 ? "cancelled" : $"not cancelled: the trial is {trial.Status.ToName()}"));
     }
 }

@@ -25,18 +25,8 @@ internal sealed class StudyCache(IExptStore store, DashboardOptions options, Tim
 
     public IExptStore Store => store;
 
-    /// <summary>Drawn metric histories of finished trials, by trial and point budget (a small, bounded cache).</summary>
-    public ConcurrentDictionary<string, object> Series { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Keeps a finished trial's drawn histories; forgets them all when too many are kept.</summary>
-    public void Keep(string key, object series)
-    {
-        if (Series.Count >= 64)
-        {
-            Series.Clear();
-        }
-        Series[key] = series;
-    }
+    /// <summary>Drawn metric histories of finished trials, by trial, status and point budget (a small, bounded cache).</summary>
+    public ViewCache<(string Id, TrialStatus Status, int Budget), TrialEndpoints.MetricsView> Series { get; } = new();
 
     /// <summary>Loads the most recent studies into memory, so the first visitor does not wait for them.</summary>
     public async Task WarmUpAsync(int studies, CancellationToken cancellationToken)

@@ -10,8 +10,29 @@ namespace Expt.Dashboard;
 // Groups side by side (compare) and the image artifacts of each group.
 internal static partial class StudyEndpoints
 {
+    /// <summary>Statistics of one metric in one group.</summary>
+    internal sealed record GroupStats(int N, double? Mean, double? Std, double? CiLow, double? CiHigh, double? Min, double? Max);
+
+    /// <summary>A group (the trials a where-expression selects): counts by status and statistics by metric.</summary>
+    internal sealed record GroupView(string Where, int Trials, Dictionary<string, int> Counts, Dictionary<string, GroupStats> Stats);
+
+    /// <summary>The first group against the second, for one metric: the difference with its interval, and both tests.</summary>
+    internal sealed record GroupDifference(double? Difference, double? CiLow, double? CiHigh, double? WelchP, double? MannWhitneyP);
+
+    /// <summary>Groups side by side, and the first two compared.</summary>
+    internal sealed record GroupsView(IReadOnlyList<string> Metrics, IReadOnlyList<GroupView> Groups, Dictionary<string, GroupDifference>? Comparison);
+
+    /// <summary>An image a trial of a group made, served by the trial file endpoint.</summary>
+    internal sealed record ImageView(string Trial, int Replicate, string Path, string Url);
+
+    /// <summary>A group's images (at most <see cref="ImagesPerGroup"/>) and how many it has.</summary>
+    internal sealed record ImageGroupView(string Label, Dictionary<string, object?> Params, IReadOnlyList<ImageView> Images, int Total);
+
+    /// <summary>The image grid: groups, and how many trials were looked through of how many completed.</summary>
+    internal sealed record ImagesView(IReadOnlyList<string>? By, IReadOnlyList<ImageGroupView> Groups, int Trials, int Completed);
+
     /// <summary>Groups side by side (each a where-expression): counts and statistics of every metric, and A vs B tests.</summary>
-    private static async Task<IResult> GroupsAsync(HttpContext http, string name, StudyCache cache, HttpRequest request, CancellationToken cancellationToken)
+    private static IResult Groups(HttpContext http, HttpRequest request)
     {
         var s = Snapshot(http);
         var texts = request.Query["g"].Where(g => !string.IsNullOrWhiteSpace(g)).Select(g => g!).ToList();
@@ -34,26 +55,22 @@ internal static partial class StudyEndpoints
         }
         static IEnumerable<double> Values(List<TrialResult> rows, string metric) =>
             rows.Where(r => r.Record.Status == TrialStatus.Completed).Select(r => r.Number(metric)).Where(v => v is not null).Select(v => v!.Value);
-        return Results.Json(new
-        {
-            metrics = s.Metrics,
-            groups = groups.Select(g => new
-            {
-                where = g.Text,
-                trials = g.Rows.Count,
-                counts = g.Rows.GroupBy(r => r.Record.Status).ToDictionary(x => x.Key.ToName(), x => x.Count(), StringComparer.Ordinal),
-                stats = s.Metrics.ToDictionary(m => m, m =>
+        return Results.Json(new GroupsView(
+            s.Metrics,
+            [.. groups.Select(g => new GroupView(
+                g.Text,
+                g.Rows.Count,
+                g.Rows.GroupBy(r => r.Record.Status).ToDictionary(x => x.Key.ToName(), x => x.Count(), StringComparer.Ordinal),
+                s.Metrics.ToDictionary(m => m, m =>
                 {
                     var d = Descriptive.Of(Values(g.Rows, m));
-                    return new { n = d.N, mean = Json.Finite(d.Mean), std = Json.Finite(d.Std), ciLow = Json.Finite(d.CiLow), ciHigh = Json.Finite(d.CiHigh), min = Json.Finite(d.Min), max = Json.Finite(d.Max) };
-                }, StringComparer.Ordinal),
-            }),
-            comparison = groups.Count < 2 ? null : s.Metrics.ToDictionary(m => m, m =>
+                    return new GroupStats(d.N, Json.Finite(d.Mean), Json.Finite(d.Std), Json.Finite(d.CiLow), Json.Finite(d.CiHigh), Json.Finite(d.Min), Json.Finite(d.Max));
+                }, StringComparer.Ordinal)))],
+            groups.Count < 2 ? null : s.Metrics.ToDictionary(m => m, m =>
             {
                 var c = GroupComparison.Of(Values(groups[0].Rows, m), Values(groups[1].Rows, m));
-                return new { difference = Json.Finite(c.Difference), ciLow = Json.Finite(c.CiLow), ciHigh = Json.Finite(c.CiHigh), welchP = Json.Finite(c.WelchP), mannWhitneyP = Json.Finite(c.MannWhitneyP) };
-            }, StringComparer.Ordinal),
-        });
+                return new GroupDifference(Json.Finite(c.Difference), Json.Finite(c.CiLow), Json.Finite(c.CiHigh), Json.Finite(c.WelchP), Json.Finite(c.MannWhitneyP));
+            }, StringComparer.Ordinal)));
     }
 
     /// <summary>The most trials whose directories are looked through for images, images per group, and groups.</summary>
@@ -64,16 +81,16 @@ internal static partial class StudyEndpoints
     /// group. Bounded in trials looked at, images and groups; links are never followed, files are served by the
     /// trial file endpoint, which keeps every path inside its trial's directory.
     /// </summary>
-    private static async Task<IResult> ImagesAsync(HttpContext http, string name, StudyCache cache, string? by, CancellationToken cancellationToken)
+    private static async Task<IResult> ImagesAsync(HttpContext http, StudyCache cache, string? by, CancellationToken cancellationToken)
     {
         var s = Snapshot(http);
         by = Blank(by);
         var completed = s.Records.Where(t => t.Status == TrialStatus.Completed).OrderBy(t => t.Seq).ToList();
         var looked = completed.Take(ImageTrials).ToList();
-        var groups = new List<object>();
+        var groups = new List<ImageGroupView>();
         foreach (var (key, trials) in Summarizer.Group(looked, By(by)).Take(ImageGroups))
         {
-            var images = new List<object>();
+            var images = new List<ImageView>();
             var total = 0;
             foreach (var trial in trials.OrderBy(t => t.Replicate))
             {
@@ -83,21 +100,16 @@ internal static partial class StudyEndpoints
                 {
                     if (++total <= ImagesPerGroup)
                     {
-                        images.Add(new
-                        {
-                            trial = trial.Id,
-                            replicate = trial.Replicate,
-                            path = file.Path,
-                            url = $"/api/trials/{trial.Id}/files/{string.Join('/', file.Path.Split('/').Select(Uri.EscapeDataString))}",
-                        });
+                        images.Add(new ImageView(trial.Id, trial.Replicate, file.Path,
+                            $"/api/trials/{trial.Id}/files/{string.Join('/', file.Path.Split('/').Select(Uri.EscapeDataString))}"));
                     }
                 }
             }
             if (total > 0)
             {
-                groups.Add(new { label = key.ToString(), @params = key.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), images, total });
+                groups.Add(new ImageGroupView(key.ToString(), key.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), images, total));
             }
         }
-        return Results.Json(new { by = By(by), groups, trials = looked.Count, completed = completed.Count });
+        return Results.Json(new ImagesView(By(by), groups, looked.Count, completed.Count));
     }
 }

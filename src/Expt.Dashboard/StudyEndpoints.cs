@@ -33,14 +33,14 @@ internal static partial class StudyEndpoints
             http.Items[SnapshotKey] = snapshot;
             return await next(context).ConfigureAwait(false);
         });
-        study.MapGet(string.Empty, StudyAsync);
-        study.MapGet("/best", BestAsync);
-        study.MapGet("/trials", TrialsAsync);
-        study.MapGet("/summary", SummaryAsync);
+        study.MapGet(string.Empty, Study);
+        study.MapGet("/best", Best);
+        study.MapGet("/trials", Trials);
+        study.MapGet("/summary", Summary);
         study.MapGet("/curves", CurvesAsync);
-        study.MapGet("/scatter", ScatterAsync);
-        study.MapGet("/parallel", ParallelAsync);
-        study.MapGet("/groups", GroupsAsync);
+        study.MapGet("/scatter", Scatter);
+        study.MapGet("/parallel", ParallelCoordinates);
+        study.MapGet("/groups", Groups);
         study.MapGet("/images", ImagesAsync);
     }
 
@@ -49,86 +49,64 @@ internal static partial class StudyEndpoints
     /// <summary>The study the route group's filter found for this request.</summary>
     private static StudySnapshot Snapshot(HttpContext http) => (StudySnapshot)http.Items[SnapshotKey]!;
 
-    internal static IResult NotFound(string what) => Results.Json(new { error = what }, statusCode: StatusCodes.Status404NotFound);
+    internal static IResult NotFound(string what) => ApiError.NotFound(what);
 
-    internal static IResult BadRequest(string what) => Results.Json(new { error = what }, statusCode: StatusCodes.Status400BadRequest);
+    internal static IResult BadRequest(string what) => ApiError.BadRequest(what);
 
     private static Dictionary<string, int> Counts(IReadOnlyDictionary<TrialStatus, int> counts) =>
         Enum.GetValues<TrialStatus>().Where(s => counts.GetValueOrDefault(s) > 0).ToDictionary(s => s.ToName(), s => counts[s], StringComparer.Ordinal);
 
+    /// <summary>A study in the list of studies.</summary>
+    internal sealed record StudyListItem(string Name, string Id, string? Description, IReadOnlyList<string> Tags, Dictionary<string, int> Counts, int Total,
+        DateTimeOffset Created, DateTimeOffset? Started, DateTimeOffset? Finished, double? Duration);
+
+    /// <summary>A declared objective: <c>min</c> or <c>max</c>.</summary>
+    internal sealed record ObjectiveView(string Metric, string Goal);
+
+    /// <summary>A study's page head: what it is, what its trials have, how each metric is ranked, spec and provenance.</summary>
+    internal sealed record StudyView(string Name, string Id, string? Description, IReadOnlyList<string> Tags, string Seed, DateTimeOffset Created,
+        Dictionary<string, int> Counts, int Total, IReadOnlyList<string> Params, IReadOnlyList<string> Varying, IReadOnlyList<string> Results,
+        IReadOnlyList<string> Metrics, Dictionary<string, string> Goals, IReadOnlyList<ObjectiveView> Objectives, object? Spec, object? Provenance, bool Actions);
+
+    /// <summary>The best completed trial by the study's primary metric (all null but the metric when there is none).</summary>
+    internal sealed record BestView(string? Metric, string? Goal = null, double? Value = null, string? Trial = null, string? Params = null);
+
     private static async Task<IResult> StudiesAsync(StudyCache cache, CancellationToken cancellationToken)
     {
         var studies = await cache.Store.ListStudiesAsync(cancellationToken).ConfigureAwait(false);
-        return Results.Json(studies.OrderByDescending(s => s.Study.Created).Select(s => new
-        {
-            name = s.Study.Name,
-            id = s.Study.Id,
-            description = s.Study.Description,
-            tags = s.Study.Tags,
-            counts = Counts(s.Counts),
-            total = s.Total,
-            created = s.Study.Created,
-            started = s.FirstStarted,
-            finished = s.LastFinished,
-            duration = s.FirstStarted is { } a && s.LastFinished is { } b && b > a ? (b - a).TotalSeconds : (double?)null,
-        }));
+        return Results.Json(studies.OrderByDescending(s => s.Study.Created).Select(s => new StudyListItem(
+            s.Study.Name, s.Study.Id, s.Study.Description, s.Study.Tags, Counts(s.Counts), s.Total, s.Study.Created, s.FirstStarted, s.LastFinished,
+            s.FirstStarted is { } a && s.LastFinished is { } b && b > a ? (b - a).TotalSeconds : null)));
     }
 
-    private static async Task<IResult> StudyAsync(HttpContext http, string name, StudyCache cache, DashboardOptions options, CancellationToken cancellationToken)
+    private static IResult Study(HttpContext http, DashboardOptions options)
     {
         var s = Snapshot(http);
-        return Results.Json(new
-        {
-            name = s.Study.Name,
-            id = s.Study.Id,
-            description = s.Study.Description,
-            tags = s.Study.Tags,
-            seed = s.Study.Seed.ToString(CultureInfo.InvariantCulture),
-            created = s.Study.Created,
-            counts = Counts(s.Counts),
-            total = s.Rows.Length,
-            @params = s.ParamNames,
-            varying = Varying(s),
-            results = s.ResultNames,
-            metrics = s.Metrics,
-            goals = s.Metrics.ToDictionary(m => m, m => Goal(s, m), StringComparer.Ordinal),
-            objectives = DeclaredObjectives(s).Items.Select(o => new { metric = o.Metric, goal = o.Goal == Analysis.Goal.Maximize ? "max" : "min" }).ToList(),
-            spec = Json.Redacted(s.Study.SpecJson),
-            provenance = Json.Redacted(s.Study.ProvenanceJson),
-            actions = options.AllowActions,
-        });
+        return Results.Json(new StudyView(
+            s.Study.Name, s.Study.Id, s.Study.Description, s.Study.Tags, s.Study.Seed.ToString(CultureInfo.InvariantCulture), s.Study.Created,
+            Counts(s.Counts), s.Rows.Length, s.ParamNames, s.Varying, s.ResultNames, s.Metrics,
+            s.Metrics.ToDictionary(m => m, m => Goal(s, m), StringComparer.Ordinal),
+            [.. s.Objectives.Items.Select(o => new ObjectiveView(o.Metric, o.Goal == Analysis.Goal.Maximize ? "max" : "min"))],
+            Json.Redacted(s.Study.SpecJson), Json.Redacted(s.Study.ProvenanceJson), options.AllowActions));
     }
-
-    /// <summary>Parameters that take more than one value in the study: the ones worth a chart axis.</summary>
-    private static List<string> Varying(StudySnapshot s) => (List<string>)s.Memo.GetOrAdd("varying", _ =>
-        s.ParamNames.Where(p => s.Rows.Select(r => r.Params.TryGetValue(p, out var v) ? Convert.ToString(v, CultureInfo.InvariantCulture) : null).Distinct().Skip(1).Any()).ToList());
-
-    /// <summary>The study's declared objectives (its <c>objectives:</c> key), read once per snapshot.</summary>
-    private static Analysis.Objectives DeclaredObjectives(StudySnapshot s) =>
-        (Analysis.Objectives)s.Memo.GetOrAdd("objectives", _ => Analysis.Objectives.FromSpecJson(s.Study.SpecJson));
 
     /// <summary>
     /// Whether higher is better: as the study declares, else lower, exactly as the CLI decides, so that expt summary
     /// and the dashboard never rank one study differently.
     /// </summary>
-    internal static string Goal(StudySnapshot s, string metric) => DeclaredObjectives(s).Resolve(metric) == Analysis.Goal.Maximize ? "max" : "min";
+    internal static string Goal(StudySnapshot s, string metric) => s.Objectives.Resolve(metric) == Analysis.Goal.Maximize ? "max" : "min";
 
-    /// <summary>The metric ranked by default: the study's first objective, else its first metric.</summary>
-    private static string? PrimaryMetric(StudySnapshot s) =>
-        DeclaredObjectives(s).Primary?.Metric is { } declared && s.Metrics.Contains(declared) ? declared : s.Metrics.FirstOrDefault();
-
-    private static async Task<IResult> BestAsync(HttpContext http, string name, StudyCache cache, CancellationToken cancellationToken)
+    private static IResult Best(HttpContext http)
     {
         var s = Snapshot(http);
-        if (s.Metrics.Count == 0)
+        if (s.PrimaryMetric is not { } metric)
         {
-            return Results.Json(new { metric = (string?)null });
+            return Results.Json(new BestView(null));
         }
-        var metric = PrimaryMetric(s)!;
         var goal = Goal(s, metric);
         var best = s.Rows.Where(r => r.Record.Status == TrialStatus.Completed && r.Number(metric) is { } v && double.IsFinite(v))
             .OrderBy(r => goal == "max" ? -r.Number(metric)!.Value : r.Number(metric)!.Value).FirstOrDefault();
-        return Results.Json(new { metric, goal, value = best?.Number(metric), trial = best?.Record.Id, @params = best?.Params.ToString() });
+        return Results.Json(new BestView(metric, goal, best?.Number(metric), best?.Record.Id, best?.Params.ToString()));
     }
 
     /// <summary>An empty query value (<c>?metric=</c>) means "not given".</summary>

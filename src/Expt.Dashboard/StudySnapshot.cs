@@ -1,3 +1,4 @@
+using System.Globalization;
 using Expt.Analysis;
 using Expt.Storage;
 using Expt.Trials;
@@ -54,6 +55,35 @@ internal sealed class StudySnapshot
 
     public IReadOnlyList<string> Metrics { get; }
 
-    /// <summary>Computed views of this snapshot (summaries, curves), dropped with it.</summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<string, object> Memo { get; } = new(StringComparer.Ordinal);
+    /// <summary>The study's declared objectives (its <c>objectives:</c> key).</summary>
+    public Objectives Objectives => _objectives ??= Objectives.FromSpecJson(Study.SpecJson);
+
+    /// <summary>Parameters that take more than one value in the study: the ones worth a chart axis.</summary>
+    public IReadOnlyList<string> Varying => _varying ??= ParamNames
+        .Where(p => Rows.Select(r => r.Params.TryGetValue(p, out var v) ? Convert.ToString(v, CultureInfo.InvariantCulture) : null).Distinct().Skip(1).Any())
+        .ToList();
+
+    /// <summary>The metric ranked by default: the study's first objective when its trials have it, else the first metric.</summary>
+    public string? PrimaryMetric => Objectives.Primary?.Metric is { } declared && Metrics.Contains(declared) ? declared : Metrics.FirstOrDefault();
+
+    /// <summary>Step-metric names (from a sample trial), once read.</summary>
+    public IReadOnlyList<string>? StepMetrics { get; set; }
+
+    /// <summary>Orders of the trials table by query, so paging through one is instant.</summary>
+    public ViewCache<TrialQuery, int[]> Orders { get; } = new();
+
+    /// <summary>Summaries by metric, grouping and goal.</summary>
+    public ViewCache<(string Metric, string? By, string Goal), StudyEndpoints.SummaryView> Summaries { get; } = new();
+
+    /// <summary>Mean ± std curves by metric, grouping and point budget.</summary>
+    public ViewCache<(string Metric, string? By, int Budget), StudyEndpoints.MeanCurvesView> Curves { get; } = new();
+
+    /// <summary>Scatter views by metric and parameter.</summary>
+    public ViewCache<(string Metric, string Param), StudyEndpoints.ScatterView> Scatters { get; } = new();
+
+    /// <summary>Parallel-coordinates views by metric.</summary>
+    public ViewCache<string, StudyEndpoints.ParallelView> Parallels { get; } = new();
+
+    private Objectives? _objectives;
+    private IReadOnlyList<string>? _varying;
 }

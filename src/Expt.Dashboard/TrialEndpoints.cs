@@ -22,6 +22,26 @@ internal static class TrialEndpoints
     /// <summary>True when the file is shown as an image (in a trial's page and the study's image grid).</summary>
     internal static bool IsImage(string path) => Images.Contains(Path.GetExtension(path));
 
+    /// <summary>A file in a trial's directory; a link is listed with its target and never followed.</summary>
+    internal sealed record FileView(string Path, long Size, bool Image, string? Link);
+
+    /// <summary>A trial's page: its record, params, results, redacted provenance and files.</summary>
+    internal sealed record TrialView(string Id, string Study, string Status, int Replicate, string Seed, int Attempts, int MaxAttempts, DateTimeOffset Created,
+        DateTimeOffset? Started, DateTimeOffset? Finished, double? Duration, string? Host, int? Pid, int? ExitCode, string? LeaseOwner, DateTimeOffset? Heartbeat,
+        string? Error, Dictionary<string, object?> Params, System.Text.Json.JsonElement? Results, object? Provenance, IReadOnlyList<FileView> Files, bool FilesTruncated, bool Actions);
+
+    /// <summary>One step metric of a trial, downsampled.</summary>
+    internal sealed record SeriesView(string Name, int N, double[] X, double?[] Y);
+
+    /// <summary>A trial's step metrics.</summary>
+    internal sealed record MetricsView(string Id, string Status, IReadOnlyList<SeriesView> Series);
+
+    /// <summary>A trial of the compare page, with its study.</summary>
+    internal sealed record ComparedTrial(string Study, StudyEndpoints.TrialRow Row);
+
+    /// <summary>Trials side by side: the union of their params and results names.</summary>
+    internal sealed record CompareView(IReadOnlyList<string> Params, IReadOnlyList<string> Results, IReadOnlyList<ComparedTrial> Trials);
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/api/trials/{id}", TrialAsync);
@@ -48,35 +68,14 @@ internal static class TrialEndpoints
         // Bounded, links listed and never followed: a trial's link to '..' cannot make this page hang.
         var listing = TrialFiles.List(directory, maxEntries: 1000);
         var files = listing.Entries
-            .Select(f => new { path = f.Path, size = f.Length, image = f.Kind == TrialFileKind.File && Images.Contains(Path.GetExtension(f.Path)), link = f.LinkTarget })
+            .Select(f => new FileView(f.Path, f.Length, f.Kind == TrialFileKind.File && Images.Contains(Path.GetExtension(f.Path)), f.LinkTarget))
             .ToList();
         var row = new TrialResult(t);
-        return Results.Json(new
-        {
-            id = t.Id,
-            study = t.StudyName,
-            status = t.Status.ToName(),
-            replicate = t.Replicate,
-            seed = t.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            attempts = t.Attempts,
-            maxAttempts = t.MaxAttempts,
-            created = t.Created,
-            started = t.Started,
-            finished = t.Finished,
-            duration = t.Duration?.TotalSeconds,
-            host = t.Host,
-            pid = t.Pid,
-            exitCode = t.ExitCode,
-            leaseOwner = t.LeaseOwner,
-            heartbeat = t.Heartbeat,
-            error = t.Error,
-            @params = row.Params.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
-            results = Json.Raw(t.ResultsJson),
-            provenance = Json.Redacted(t.ProvenanceJson),
-            files,
-            filesTruncated = listing.Truncated,
-            actions = options.AllowActions,
-        });
+        return Results.Json(new TrialView(
+            t.Id, t.StudyName, t.Status.ToName(), t.Replicate, t.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture), t.Attempts, t.MaxAttempts, t.Created,
+            t.Started, t.Finished, t.Duration?.TotalSeconds, t.Host, t.Pid, t.ExitCode, t.LeaseOwner, t.Heartbeat, t.Error,
+            row.Params.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), Json.Raw(t.ResultsJson), Json.Redacted(t.ProvenanceJson),
+            files, listing.Truncated, options.AllowActions));
     }
 
     /// <summary>Every step metric of the trial, each downsampled (min/max per bucket) to the point budget.</summary>
@@ -88,10 +87,10 @@ internal static class TrialEndpoints
         }
         var budget = Math.Clamp(points ?? options.MaxSeriesPoints, 16, options.MaxSeriesPoints);
         // A finished trial's history never changes: its drawn form is kept (a few trials' worth).
-        var key = $"{t.Id}|{t.Status}|{budget}";
-        if (t.Status is not (TrialStatus.Running or TrialStatus.Pending) && cache.Series.TryGetValue(key, out var kept))
+        var key = (t.Id, t.Status, budget);
+        if (t.Status is not (TrialStatus.Running or TrialStatus.Pending) && cache.Series.TryGet(key, out var kept))
         {
-            return Results.Json(new { id = t.Id, status = t.Status.ToName(), series = kept });
+            return Results.Json(kept);
         }
         var all = await cache.Store.GetMetricsAsync(t.Id, cancellationToken).ConfigureAwait(false);
         // One pass: points come grouped by name and ordered by step from the store; sort only if they are not.
@@ -105,7 +104,7 @@ internal static class TrialEndpoints
             column.X.Add(point.Step);
             column.Y.Add(point.Value);
         }
-        var series = new List<object>();
+        var series = new List<SeriesView>();
         foreach (var (name, (xs, ys)) in columns)
         {
             var x = xs.ToArray();
@@ -115,13 +114,14 @@ internal static class TrialEndpoints
                 Array.Sort(x, y);
             }
             var keep = Downsampler.MinMax(x, y, budget);
-            series.Add(new { name, n = x.Length, x = keep.Select(i => x[i]).ToArray(), y = Json.Finite(keep.Select(i => y[i])) });
+            series.Add(new SeriesView(name, x.Length, keep.Select(i => x[i]).ToArray(), Json.Finite(keep.Select(i => y[i]))));
         }
+        var view = new MetricsView(t.Id, t.Status.ToName(), series);
         if (t.Status is not (TrialStatus.Running or TrialStatus.Pending))
         {
-            cache.Keep(key, series);
+            cache.Series.Keep(key, view);
         }
-        return Results.Json(new { id = t.Id, status = t.Status.ToName(), series });
+        return Results.Json(view);
     }
 
     private static bool IsSorted(double[] x)
@@ -169,7 +169,7 @@ internal static class TrialEndpoints
         var directory = Path.GetFullPath(await TrialDirectories.LocalAsync(cache.Store, t, cancellationToken).ConfigureAwait(false));
         if (Resolve(directory, path) is not { } full)
         {
-            return Results.Json(new { error = "that path is outside the trial's directory" }, statusCode: StatusCodes.Status403Forbidden);
+            return ApiError.Forbidden("that path is outside the trial's directory");
         }
         if (!File.Exists(full))
         {
@@ -245,11 +245,9 @@ internal static class TrialEndpoints
             }
             trials.Add(new TrialResult(t));
         }
-        return Results.Json(new
-        {
-            @params = trials.SelectMany(t => t.Params.Names).Distinct(StringComparer.Ordinal),
-            results = trials.SelectMany(t => t.Results.Keys).Distinct(StringComparer.Ordinal),
-            trials = trials.Select(t => new { study = t.Record.StudyName, row = StudyEndpoints.Row(t) }),
-        });
+        return Results.Json(new CompareView(
+            [.. trials.SelectMany(t => t.Params.Names).Distinct(StringComparer.Ordinal)],
+            [.. trials.SelectMany(t => t.Results.Keys).Distinct(StringComparer.Ordinal)],
+            [.. trials.Select(t => new ComparedTrial(t.Record.StudyName, StudyEndpoints.Row(t)))]));
     }
 }

@@ -10,39 +10,16 @@ namespace Expt.Cli.Tests;
 /// </summary>
 public sealed class HostileCliTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("expt-hostile-").FullName;
+    private readonly InProcessCli _cli = new();
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    private string Dir => _cli.Directory;
 
-    private sealed class NoInterrupts : IInterruptSource
-    {
-        public IDisposable Subscribe(Action<bool> onInterrupt) => new Nothing();
+    public void Dispose() => _cli.Dispose();
 
-        private sealed class Nothing : IDisposable
-        {
-            public void Dispose()
-            {
-            }
-        }
-    }
+    private Task<(int Exit, string Out, string Error)> RunAsync(params string[] args) => _cli.RunAsync(args);
 
-    private async Task<(int Exit, string Out, string Error)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var env = new CliEnvironment
-        {
-            Out = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No }),
-            Error = error,
-            WorkingDirectory = _directory,
-            GetEnvironmentVariable = _ => null,
-            Interrupts = new NoInterrupts(),
-        };
-        var exit = await ExptHost.RunAsync(args, env);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private void Write(string name, string text) => _cli.Write(name, text);
 
-    private void Write(string name, string text) => File.WriteAllText(Path.Combine(_directory, name), text);
 
     /// <summary>The 545-byte "billion laughs" of the report: nine levels of ten aliases.</summary>
     private static string AliasBomb()
@@ -115,7 +92,7 @@ public sealed class HostileCliTests : IDisposable
     {
         Write("study.yaml", Study);
         Write("bomb.yaml", AliasBomb());
-        Directory.CreateDirectory(Path.Combine(_directory, "adir"));
+        Directory.CreateDirectory(Path.Combine(Dir, "adir"));
         var clock = Stopwatch.StartNew();
         var result = await RunAsync(args);
         clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10), name);
@@ -125,7 +102,7 @@ public sealed class HostileCliTests : IDisposable
         result.Error.ShouldNotContain("Exception", customMessage: name);
         result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldAllBe(line => line.StartsWith("error:", StringComparison.Ordinal) || line.StartsWith("see '", StringComparison.Ordinal), name);
         // Nothing half-written: no store was created, and none elsewhere either.
-        File.Exists(Path.Combine(_directory, ".expt", "expt.db")).ShouldBeFalse(name);
+        File.Exists(Path.Combine(Dir, ".expt", "expt.db")).ShouldBeFalse(name);
         Directory.Exists("/nonexistent").ShouldBeFalse();
     }
 
@@ -141,7 +118,7 @@ public sealed class HostileCliTests : IDisposable
         result.Error.ShouldContain("dry run: study cmd-");
         result.Error.ShouldContain("1,000,000,000 points × 1 replication = 1,000,000,000 trials; the first 1,000 shown (--limit 0 shows all); nothing was run or stored");
         (GC.GetTotalAllocatedBytes() - before).ShouldBeLessThan(500L << 20);
-        File.Exists(Path.Combine(_directory, ".expt", "expt.db")).ShouldBeFalse();
+        File.Exists(Path.Combine(Dir, ".expt", "expt.db")).ShouldBeFalse();
     }
 
     [Fact]
@@ -149,8 +126,8 @@ public sealed class HostileCliTests : IDisposable
     {
         Write("study.yaml", Study);
         (await RunAsync("run", "study.yaml", "--lease", "0s")).Exit.ShouldBe(2);
-        File.Exists(Path.Combine(_directory, ".expt", "expt.db")).ShouldBeFalse();
+        File.Exists(Path.Combine(Dir, ".expt", "expt.db")).ShouldBeFalse();
         (await RunAsync("run", "study.yaml", "-j", "100000")).Exit.ShouldBe(2);
-        File.Exists(Path.Combine(_directory, ".expt", "expt.db")).ShouldBeFalse();
+        File.Exists(Path.Combine(Dir, ".expt", "expt.db")).ShouldBeFalse();
     }
 }

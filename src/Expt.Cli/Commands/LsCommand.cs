@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Expt.Analysis;
 using Expt.Cli.Output;
 using Expt.Spec;
 using Expt.Storage;
@@ -38,8 +39,16 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var where = Lookup.Where("--where", parseResult.GetValue(_where));
-        var statuses = Lookup.Statuses(parseResult.GetValue(_status), []);
+        // The dashboard's engine: the same statuses, where-expressions and sort keys, parsed before the store is opened.
+        TrialQuery query;
+        try
+        {
+            query = TrialQuery.Parse(parseResult.GetValue(_status), parseResult.GetValue(_where), search: null, parseResult.GetValue(_sort));
+        }
+        catch (FormatException ex)
+        {
+            throw new UserException("--" + ex.Message);
+        }
         var limit = parseResult.GetValue(_limit);
         if (limit is < 0)
         {
@@ -51,24 +60,15 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
         {
             studyId = (await Lookup.StudyAsync(store, studyName, cancellationToken).ConfigureAwait(false)).Id;
         }
-        var sort = parseResult.GetValue(_sort);
         // The terminal table shows the start of each trial's results only: it never loads a whole large one.
         // Filtering and sorting read whole results, and take the limit after.
-        var whole = where is not null || sort is not null;
+        var whole = query.Where is not null || query.Sort is not null;
         var preview = parseResult.GetValue(_format) == OutputFormat.Table && !whole ? 4096 : (int?)null;
-        var filter = new TrialFilter { StudyId = studyId, Statuses = statuses, Tag = parseResult.GetValue(_tag), Limit = whole ? null : limit, PreviewChars = preview };
-        IReadOnlyList<TrialRecord> trials = await store.ListTrialsAsync(filter, cancellationToken).ConfigureAwait(false);
-        if (where is not null)
-        {
-            trials = trials.Where(where.Matches).ToList();
-        }
-        if (sort is not null)
-        {
-            trials = await TrialOrder.SortAsync(store, trials, sort, cancellationToken).ConfigureAwait(false);
-        }
+        var filter = new TrialFilter { StudyId = studyId, Statuses = query.Statuses, Tag = parseResult.GetValue(_tag), Limit = whole ? null : limit, PreviewChars = preview };
+        var trials = await TrialOrder.ApplyAsync(store, await store.ListTrialsAsync(filter, cancellationToken).ConfigureAwait(false), query, cancellationToken).ConfigureAwait(false);
         if (whole && limit is { } n)
         {
-            trials = trials.Take(n).ToList();
+            trials = [.. trials.Take(n)];
         }
         Print(trials, parseResult.GetValue(_format));
         return ExitCodes.Success;

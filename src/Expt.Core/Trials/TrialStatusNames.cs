@@ -33,4 +33,22 @@ public static class TrialStatusNames
     /// <summary>Parses a lower-case name or throws.</summary>
     public static TrialStatus Parse(string name) =>
         TryParse(name, out var status) ? status : throw new FormatException($"unknown status '{name}'; expected pending, running, completed, failed, timeout or cancelled");
+
+    /// <summary>
+    /// Parses a comma-separated list of names (<c>failed,timeout</c>), as <c>--status</c> and the dashboard take it;
+    /// empty for no text. Throws <see cref="FormatException"/> naming an unknown status.
+    /// </summary>
+    public static IReadOnlyList<TrialStatus> ParseList(string? text)
+    {
+        var statuses = new List<TrialStatus>();
+        foreach (var part in (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var status = Parse(part);
+            if (!statuses.Contains(status))
+            {
+                statuses.Add(status);
+            }
+        }
+        return statuses;
+    }
 }
