@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Expt.Execution.Workers;
 using Expt.Storage;
-using Expt.Trials;
 
 namespace Expt.Execution;
 
@@ -18,27 +17,16 @@ namespace Expt.Execution;
 /// a lease, the worker's leases are as good as lost: it interrupts its trials, leaves them to the lease expiry, and
 /// stops with <see cref="StoreUnavailableException"/>.
 /// </remarks>
-public sealed partial class Worker
+public sealed class Worker
 {
+    /// <summary>What a trial cancelled in the store while it ran reports.</summary>
+    public const string CancelledByUser = "cancelled by expt cancel";
+
     private readonly IExptStore _store;
     private readonly Func<TrialLease, ITrialExecutor> _executorFor;
     private readonly WorkerOptions _options;
     private readonly TimeProvider _time;
     private readonly IWorkerObserver? _observer;
-    private readonly ConcurrentDictionary<string, InFlight> _inFlight = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _wake = new(0);
-    private readonly ConcurrentQueue<TrialLease> _unstarted = new();
-    private double _averageMs = 1000;
-    private long _lastContact;
-    private volatile bool _storeLost;
-    // Set when the store cannot be written (disk full, ...): claiming stops, outcomes go to the spool.
-    private volatile Exception? _storeFailure;
-    private readonly CancellationTokenSource _storeBroken = new();
-    private int _spooled, _unkept;
-    private bool _othersRunning;
-    private long _othersCheckedAt;
-    private readonly OutcomeTally _tally = new();
-    private int _refused, _givenBack, _cancelledInStore;
 
     /// <summary>Creates a worker.</summary>
     /// <param name="store">Where trials come from and outcomes go.</param>
@@ -59,7 +47,6 @@ public sealed partial class Worker
         _observer = observer;
     }
 
-
     /// <summary>Runs until there is nothing left to do, <paramref name="stop"/> is cancelled, or the trial limit is reached.</summary>
     public Task<WorkerReport> RunAsync(CancellationToken stop, CancellationToken abort) => RunAsync(stop, abort, CancellationToken.None);
 
@@ -67,27 +54,40 @@ public sealed partial class Worker
     /// <param name="stop">Stop claiming; running trials finish.</param>
     /// <param name="abort">Interrupt running trials; they end as cancelled.</param>
     /// <param name="preempt">Interrupt running trials and give them back to the queue.</param>
+    /// <remarks>
+    /// The parts, each a type of its own sharing the held trials: <see cref="ClaimLoop"/> claims into a channel,
+    /// <see cref="TrialSlots"/> run what it claimed, <see cref="OutcomeWriter"/> writes what they finished,
+    /// <see cref="LeaseKeeper"/> renews leases and watches for cancellations, <see cref="StoreHealth"/> and
+    /// <see cref="WorkerCounters"/> keep what they learn.
+    /// </remarks>
     public async Task<WorkerReport> RunAsync(CancellationToken stop, CancellationToken abort, CancellationToken preempt)
     {
+        var held = new HeldTrials();
+        using var health = new StoreHealth(_time);
+        var counters = new WorkerCounters();
+        var leases = new LeaseKeeper(_store, _options, _time, held, health);
+        var claims = new ClaimLoop(_store, _options, _time, held, health, counters);
+        var slots = new TrialSlots(_store, _executorFor, _options, _time, _observer, held, counters);
+        var writer = new OutcomeWriter(_store, _options, _time, _observer, held, health, counters, leases);
+
         // Aborting and preempting imply stopping; so does a store that cannot be written.
-        using var stopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stop, abort, preempt, _storeBroken.Token);
+        using var stopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stop, abort, preempt, health.Broken);
         stop = stopOrAbort.Token;
-        _lastContact = _time.GetTimestamp();
         var startedAt = _time.GetTimestamp();
         var ready = Channel.CreateUnbounded<TrialLease>(new UnboundedChannelOptions { SingleWriter = true });
-        var done = Channel.CreateUnbounded<Done>(new UnboundedChannelOptions { SingleReader = true });
-        using var heartbeatStop = new CancellationTokenSource();
-        using var abortRegistration = abort.Register(() => Interrupt(giveBack: false));
-        using var preemptRegistration = preempt.Register(() => Interrupt(giveBack: true));
+        var done = Channel.CreateUnbounded<FinishedTrial>(new UnboundedChannelOptions { SingleReader = true });
+        using var keeperStop = new CancellationTokenSource();
+        using var abortRegistration = abort.Register(() => held.Interrupt(giveBack: false));
+        using var preemptRegistration = preempt.Register(() => held.Interrupt(giveBack: true));
 
-        var slots = Enumerable.Range(0, _options.Slots).Select(slot => Task.Run(() => SlotAsync(slot, ready.Reader, done.Writer, stop), CancellationToken.None)).ToArray();
-        var writer = Task.Run(() => WriterAsync(done.Reader), CancellationToken.None);
-        var heartbeat = Task.Run(() => HeartbeatAsync(heartbeatStop.Token), CancellationToken.None);
-        var watch = Task.Run(() => WatchCancellationsAsync(heartbeatStop.Token), CancellationToken.None);
+        var running = Enumerable.Range(0, _options.Slots).Select(slot => Task.Run(() => slots.RunAsync(slot, ready.Reader, done.Writer, stop), CancellationToken.None)).ToArray();
+        var writing = Task.Run(() => writer.RunAsync(done.Reader), CancellationToken.None);
+        var heartbeat = Task.Run(() => leases.HeartbeatAsync(keeperStop.Token), CancellationToken.None);
+        var watch = Task.Run(() => leases.WatchCancellationsAsync(keeperStop.Token), CancellationToken.None);
         Exception? failure = null;
         try
         {
-            await ClaimLoopAsync(ready.Writer, stop).ConfigureAwait(false);
+            await claims.RunAsync(ready.Writer, stop).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -99,35 +99,31 @@ public sealed partial class Worker
             failure = ex;
             if (ex is not StoreUnavailableException)
             {
-                _storeFailure ??= ex;
+                health.RecordFailure(ex);
             }
         }
         ready.Writer.TryComplete();
-        await Task.WhenAll(slots).ConfigureAwait(false);
+        await Task.WhenAll(running).ConfigureAwait(false);
         done.Writer.TryComplete();
-        await writer.ConfigureAwait(false);
-        await heartbeatStop.CancelAsync().ConfigureAwait(false);
+        await writing.ConfigureAwait(false);
+        await keeperStop.CancelAsync().ConfigureAwait(false);
         await heartbeat.ConfigureAwait(false);
         await watch.ConfigureAwait(false);
-        var unstarted = new List<TrialLease>();
-        while (_unstarted.TryDequeue(out var lease))
-        {
-            unstarted.Add(lease);
-        }
-        if (unstarted.Count > 0 && !_storeLost)
+        var unstarted = held.TakeUnstarted();
+        if (unstarted.Count > 0 && !health.Lost)
         {
             try
             {
                 await _store.ReleaseAsync(unstarted, ReleaseMode.Requeue, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is StoreUnavailableException || _storeFailure is not null)
+            catch (Exception ex) when (ex is StoreUnavailableException || health.Failure is not null)
             {
                 // Their leases run out (or the next runner here gives them back): nothing is lost, only delayed.
             }
         }
-        if (_storeFailure is { } storeFailure)
+        if (health.Failure is { } storeFailure)
         {
-            throw new StoreFailedException(storeFailure.Message, storeFailure) { Kept = _spooled, Lost = _unkept, SpoolPath = _options.Spool?.Path };
+            throw new StoreFailedException(storeFailure.Message, storeFailure) { Kept = counters.Spooled, Lost = counters.Unkept, SpoolPath = _options.Spool?.Path };
         }
         if (failure is StoreUnavailableException unavailable)
         {
@@ -139,152 +135,6 @@ public sealed partial class Worker
         {
             throw new InvalidOperationException($"the store failed: {failure.Message}", failure);
         }
-        return new WorkerReport(_tally.Completed, _tally.Failed, _tally.TimedOut, _tally.Cancelled, _refused, _time.GetElapsedTime(startedAt))
-        {
-            GivenBack = _givenBack + unstarted.Count,
-            CancelledInStore = _cancelledInStore,
-        };
-    }
-
-    private void Interrupt(bool giveBack)
-    {
-        foreach (var item in _inFlight.Values)
-        {
-            item.GiveBack |= giveBack;
-            try
-            {
-                item.Cancellation.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        }
-    }
-
-    private void Contact() => Interlocked.Exchange(ref _lastContact, _time.GetTimestamp());
-
-    /// <summary>True once the store has been out of reach for longer than a lease.</summary>
-    private bool OutOfReach(TimeSpan budget) => _time.GetElapsedTime(Interlocked.Read(ref _lastContact)) > budget;
-
-    private int Target()
-    {
-        // Short trials: claim ahead so the store sees one claim per batch, not one per trial.
-        var extra = _averageMs < 50 ? (int)Math.Min(_options.MaxPrefetch, _options.Slots * 200.0 / Math.Max(_averageMs, 0.01)) : 0;
-        return _options.Slots + extra;
-    }
-
-    private async Task ClaimLoopAsync(ChannelWriter<TrialLease> ready, CancellationToken stop)
-    {
-        var idleSince = (long?)null;
-        var claimed = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            var remaining = _options.MaxTrials is { } max ? max - claimed : int.MaxValue;
-            if (remaining <= 0)
-            {
-                break;
-            }
-            var capacity = Math.Min(Target() - _inFlight.Count, remaining);
-            if (capacity > 0)
-            {
-                IReadOnlyList<TrialLease> leases;
-                try
-                {
-                    // One claim may not outlast a lease, however long the store keeps retrying.
-                    using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                    bounded.CancelAfter(_options.Lease);
-                    try
-                    {
-                        leases = await _store.ClaimAsync(new ClaimRequest(_options.Identity, capacity, _options.Lease, _options.StudyId, _options.ProvenanceJson) { RunId = _options.RunId, Ids = _options.Ids }, bounded.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException ex) when (!stop.IsCancellationRequested)
-                    {
-                        throw new StoreUnavailableException($"the store did not answer a claim within {_options.Lease.TotalSeconds:0.#} s", ex);
-                    }
-                    Contact();
-                }
-                catch (StoreUnavailableException) when (!OutOfReach(_options.Lease) && !stop.IsCancellationRequested)
-                {
-                    // The store is restarting or the network hiccupped: keep what runs, try again shortly.
-                    await Task.Delay(_options.PollInterval, _time, stop).ConfigureAwait(false);
-                    continue;
-                }
-                foreach (var lease in leases)
-                {
-                    _inFlight[lease.TrialId] = new InFlight(lease, new CancellationTokenSource());
-                    ready.TryWrite(lease);
-                }
-                claimed += leases.Count;
-                if (leases.Count > 0)
-                {
-                    idleSince = null;
-                    if (leases.Count == capacity)
-                    {
-                        continue;
-                    }
-                }
-                else if (_inFlight.IsEmpty)
-                {
-                    idleSince ??= _time.GetTimestamp();
-                    if ((_options.IdleExit is not { } idle || _time.GetElapsedTime(idleSince.Value) >= idle) && !await OthersRunningAsync(stop).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-                }
-            }
-            await IdleAsync(capacity > 0, stop).ConfigureAwait(false);
-        }
-    }
-
-    // Nothing to claim, but trials of the study still run elsewhere: if their worker died, they return to the queue
-    // when its lease runs out, and someone must be there to run them. So the last workers wait for the stragglers
-    // (polling) instead of leaving them behind.
-    private async Task<bool> OthersRunningAsync(CancellationToken stop)
-    {
-        if (_options.StudyId is not { } studyId || _options.Ids is not null)
-        {
-            // A worker given a subset (--where) runs that subset; the rest of the study is not its business.
-            return false;
-        }
-        // Counting a big study is not free, and many idle workers may be asking: once something is known to run,
-        // ask again only every few seconds (leases last much longer).
-        if (_othersRunning && _time.GetElapsedTime(_othersCheckedAt) < TimeSpan.FromSeconds(5))
-        {
-            return true;
-        }
-        try
-        {
-            var counts = await _store.CountAsync(studyId, stop).ConfigureAwait(false);
-            _othersCheckedAt = _time.GetTimestamp();
-            return _othersRunning = counts.GetValueOrDefault(TrialStatus.Running) > 0;
-        }
-        catch (StoreUnavailableException)
-        {
-            return !OutOfReach(_options.Lease);
-        }
-    }
-
-    // Wake when a trial is confirmed (a slot is free, or a retry went back to pending), when the store announces new
-    // work (when it can, and there is room for it), or after the poll interval.
-    private async Task IdleAsync(bool room, CancellationToken stop)
-    {
-        if (!room)
-        {
-            await _wake.WaitAsync(_options.PollInterval, stop).ConfigureAwait(false);
-            return;
-        }
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        var slotFree = _wake.WaitAsync(_options.PollInterval, either.Token);
-        var newWork = _store.WaitForWorkAsync(_options.PollInterval, either.Token);
-        await Task.WhenAny(slotFree, newWork).ConfigureAwait(false);
-        await either.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await Task.WhenAll(slotFree, newWork).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        stop.ThrowIfCancellationRequested();
+        return counters.Report(_time.GetElapsedTime(startedAt), unstarted.Count);
     }
 }

@@ -1,0 +1,145 @@
+using System.Threading.Channels;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Execution.Workers;
+
+/// <summary>
+/// Claims trials under a lease as slots free up (further ahead for short trials, so the store sees one claim per
+/// batch), and decides when there is nothing left to do: the queue is empty and no trial of the study runs elsewhere.
+/// </summary>
+internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimeProvider time, HeldTrials held, StoreHealth health, WorkerCounters counters)
+{
+    private bool _othersRunning;
+    private long _othersCheckedAt;
+
+    /// <summary>Claims into <paramref name="ready"/> until there is nothing left, the trial limit, or <paramref name="stop"/>.</summary>
+    public async Task RunAsync(ChannelWriter<TrialLease> ready, CancellationToken stop)
+    {
+        var idleSince = (long?)null;
+        var claimed = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var remaining = options.MaxTrials is { } max ? max - claimed : int.MaxValue;
+            if (remaining <= 0)
+            {
+                break;
+            }
+            var capacity = Math.Min(Target() - held.Count, remaining);
+            if (capacity > 0)
+            {
+                IReadOnlyList<TrialLease> leases;
+                try
+                {
+                    leases = await ClaimAsync(capacity, stop).ConfigureAwait(false);
+                }
+                catch (StoreUnavailableException) when (!health.OutOfReach(options.Lease) && !stop.IsCancellationRequested)
+                {
+                    // The store is restarting or the network hiccupped: keep what runs, try again shortly.
+                    await Task.Delay(options.PollInterval, time, stop).ConfigureAwait(false);
+                    continue;
+                }
+                foreach (var lease in leases)
+                {
+                    held.Hold(lease);
+                    ready.TryWrite(lease);
+                }
+                claimed += leases.Count;
+                if (leases.Count > 0)
+                {
+                    idleSince = null;
+                    if (leases.Count == capacity)
+                    {
+                        continue;
+                    }
+                }
+                else if (held.IsEmpty)
+                {
+                    idleSince ??= time.GetTimestamp();
+                    if ((options.IdleExit is not { } idle || time.GetElapsedTime(idleSince.Value) >= idle) && !await OthersRunningAsync(stop).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+            }
+            await IdleAsync(capacity > 0, stop).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<IReadOnlyList<TrialLease>> ClaimAsync(int capacity, CancellationToken stop)
+    {
+        // One claim may not outlast a lease, however long the store keeps retrying.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        bounded.CancelAfter(options.Lease);
+        try
+        {
+            var leases = await store.ClaimAsync(new ClaimRequest(options.Identity, capacity, options.Lease, options.StudyId, options.ProvenanceJson) { RunId = options.RunId, Ids = options.Ids }, bounded.Token).ConfigureAwait(false);
+            health.Contact();
+            return leases;
+        }
+        catch (OperationCanceledException ex) when (!stop.IsCancellationRequested)
+        {
+            throw new StoreUnavailableException($"the store did not answer a claim within {options.Lease.TotalSeconds:0.#} s", ex);
+        }
+    }
+
+    private int Target()
+    {
+        // Short trials: claim ahead so the store sees one claim per batch, not one per trial.
+        var averageMs = counters.AverageMs;
+        var extra = averageMs < 50 ? (int)Math.Min(options.MaxPrefetch, options.Slots * 200.0 / Math.Max(averageMs, 0.01)) : 0;
+        return options.Slots + extra;
+    }
+
+    // Nothing to claim, but trials of the study still run elsewhere: if their worker died, they return to the queue
+    // when its lease runs out, and someone must be there to run them. So the last workers wait for the stragglers
+    // (polling) instead of leaving them behind.
+    private async Task<bool> OthersRunningAsync(CancellationToken stop)
+    {
+        if (options.StudyId is not { } studyId || options.Ids is not null)
+        {
+            // A worker given a subset (--where) runs that subset; the rest of the study is not its business.
+            return false;
+        }
+        // Counting a big study is not free, and many idle workers may be asking: once something is known to run,
+        // ask again only every few seconds (leases last much longer).
+        if (_othersRunning && time.GetElapsedTime(_othersCheckedAt) < TimeSpan.FromSeconds(5))
+        {
+            return true;
+        }
+        try
+        {
+            var counts = await store.CountAsync(studyId, stop).ConfigureAwait(false);
+            _othersCheckedAt = time.GetTimestamp();
+            return _othersRunning = counts.GetValueOrDefault(TrialStatus.Running) > 0;
+        }
+        catch (StoreUnavailableException)
+        {
+            return !health.OutOfReach(options.Lease);
+        }
+    }
+
+    // Wake when a trial is released (a slot is free, or a retry went back to pending), when the store announces new
+    // work (when it can, and there is room for it), or after the poll interval.
+    private async Task IdleAsync(bool room, CancellationToken stop)
+    {
+        if (!room)
+        {
+            await held.WaitForReleaseAsync(options.PollInterval, stop).ConfigureAwait(false);
+            return;
+        }
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var slotFree = held.WaitForReleaseAsync(options.PollInterval, either.Token);
+        var newWork = store.WaitForWorkAsync(options.PollInterval, either.Token);
+        await Task.WhenAny(slotFree, newWork).ConfigureAwait(false);
+        await either.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(slotFree, newWork).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        stop.ThrowIfCancellationRequested();
+    }
+}
