@@ -23,7 +23,6 @@ public sealed partial class SqliteStore : IExptStore
         RunsDirectory = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, "runs");
     }
 
-    /// <summary>The database file.</summary>
     public string Path { get; }
 
     /// <inheritdoc />

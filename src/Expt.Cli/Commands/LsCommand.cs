@@ -13,7 +13,7 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
     private readonly Option<string?> _study = new("--study") { Description = "Only this study" };
     private readonly Option<string?> _status = new("--status") { Description = "Only these statuses, comma-separated (e.g. failed,timeout)" };
     private readonly Option<string?> _tag = new("--tag") { Description = "Only trials with this tag (their own, or their study's)" };
-    private readonly Option<string?> _sort = new("--sort") { Description = "Order by a result (ascending; '-loss' descending), 'objective' / '-objective' (the study's first objective), 'best' (best first by the declared goal), or a field: id, name, status, replicate, attempts, duration, created, started, finished, host" };
+    private readonly Option<string?> _sort = new("--sort") { Description = "Order by a result (ascending; '-loss' descending; also r.loss), a parameter (p.lr), 'objective' / '-objective' (the study's first objective), 'best' (best first by the declared goal), or a field: id, name, status, replicate, attempts, duration, created, started, finished, host" };
     private readonly Option<string?> _where = new("--where") { Description = "Only trials for which the expression holds, over params, results and fields: 'lr > 0.01 and optimizer == \"adam\"'" };
     private readonly Option<int?> _limit = GlobalOptions.Integer("--limit", "-n", "At most this many trials", "a number of trials");
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();

@@ -27,13 +27,11 @@ public sealed class StudyResults : IAsyncDisposable
         Trials = trials;
     }
 
-    /// <summary>The study.</summary>
     public StudyRecord Study { get; }
 
     /// <summary>Every trial, in plan order.</summary>
     public IReadOnlyList<TrialResult> Trials { get; }
 
-    /// <summary>The completed trials.</summary>
     public IEnumerable<TrialResult> Completed => Trials.Where(t => t.Status == TrialStatus.Completed);
 
     /// <summary>Loads a study's trials.</summary>

@@ -24,16 +24,12 @@ public sealed class TrialResult
     /// <summary>The stored record (id, status, seed, times, error...).</summary>
     public TrialRecord Record { get; }
 
-    /// <summary>The trial id.</summary>
     public string Id => Record.Id;
 
-    /// <summary>The status.</summary>
     public TrialStatus Status => Record.Status;
 
-    /// <summary>The replicate index.</summary>
     public int Replicate => Record.Replicate;
 
-    /// <summary>The parameters.</summary>
     public ParamSet Params { get; }
 
     /// <summary>The results: ints, floats, strings, bools; arrays and objects as JSON text.</summary>

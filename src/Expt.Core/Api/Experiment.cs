@@ -93,7 +93,6 @@ public sealed class Experiment
     /// <summary>Runs of each parameter point, each with its own seed.</summary>
     public Experiment Replications(int replications) => Top("replications", ToScalar(replications));
 
-    /// <summary>The study seed.</summary>
     public Experiment Seed(long seed) => Top("seed", ToScalar(seed));
 
     /// <summary>Worker slots (trials at once); 0 for one per core.</summary>
@@ -105,10 +104,8 @@ public sealed class Experiment
     /// <summary>Extra attempts after a failure or timeout.</summary>
     public Experiment Retries(int retries) => Top("retries", ToScalar(retries));
 
-    /// <summary>A description.</summary>
     public Experiment Description(string description) => Top("description", new ConfigScalar(description, true, Code));
 
-    /// <summary>Tags.</summary>
     public Experiment Tags(params string[] tags) => Top("tags", new ConfigSequence(tags.Select(t => (ConfigNode)new ConfigScalar(t, true, Code)).ToList(), Code));
 
     /// <summary>

@@ -11,13 +11,11 @@ public sealed class ExperimentAttribute : Attribute
     /// <summary>Names the experiment; by default the class name in kebab-case.</summary>
     public ExperimentAttribute(string? name = null) => Name = name;
 
-    /// <summary>The experiment name.</summary>
     public string? Name { get; }
 
     /// <summary>Runs of each parameter point.</summary>
     public int Replications { get; set; } = 1;
 
-    /// <summary>The study seed.</summary>
     public long Seed { get; set; }
 
     /// <summary>Worker slots; 0 for one per core.</summary>

@@ -10,7 +10,6 @@ public sealed class ExperimentCatalog : IReadOnlyCollection<ExperimentDefinition
 {
     private readonly List<ExperimentDefinition> _items = [];
 
-    /// <summary>An empty catalog.</summary>
     public ExperimentCatalog()
     {
     }
@@ -58,7 +57,6 @@ public sealed class ExperimentCatalog : IReadOnlyCollection<ExperimentDefinition
     /// <summary>The experiment of that name, or null.</summary>
     public ExperimentDefinition? Find(string name) => _items.FirstOrDefault(e => e.Name == name);
 
-    /// <summary>The experiment names.</summary>
     public IReadOnlyList<string> Names => _items.Select(e => e.Name).ToList();
 
     /// <inheritdoc />

@@ -21,7 +21,6 @@ public sealed class ExperimentDefinition
     /// <summary>The default configuration, as if written in a study file; <c>--set</c> overrides apply on top.</summary>
     public ConfigMapping Config { get; }
 
-    /// <summary>The trial body.</summary>
     public Func<Trial, Task<object?>> Body { get; }
 
     /// <summary>Builds the study spec, with overrides, validated like a study file.</summary>

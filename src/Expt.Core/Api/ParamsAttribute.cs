@@ -4,10 +4,8 @@ namespace Expt;
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field, Inherited = false)]
 public sealed class ParamsAttribute : Attribute
 {
-    /// <summary>The values.</summary>
     public ParamsAttribute(params object?[] values) => Values = values ?? [null];
 
-    /// <summary>The values.</summary>
     public IReadOnlyList<object?> Values { get; }
 
     /// <summary>The parameter name; by default the member name in camelCase.</summary>

@@ -4,10 +4,8 @@ namespace Expt;
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field, Inherited = false)]
 public sealed class SweepAttribute : Attribute
 {
-    /// <summary>The expression.</summary>
     public SweepAttribute(string expression) => Expression = expression;
 
-    /// <summary>The expression.</summary>
     public string Expression { get; }
 
     /// <summary>The parameter name; by default the member name in camelCase.</summary>

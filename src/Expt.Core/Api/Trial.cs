@@ -39,10 +39,8 @@ public sealed class Trial
     /// <summary>The 8-hex-digit trial id.</summary>
     public string Id => _context.Lease.TrialId;
 
-    /// <summary>The study name.</summary>
     public string Study => _context.Lease.StudyName;
 
-    /// <summary>The parameter values.</summary>
     public ParamSet Params => _context.Params;
 
     /// <summary>The trial seed (see <see cref="TrialIdentity.Seed"/>).</summary>

@@ -31,7 +31,6 @@ public sealed class OutcomeSpool : IDisposable
         _position = position;
     }
 
-    /// <summary>The spool file.</summary>
     public string Path { get; }
 
     /// <summary>How many outcomes were kept by this worker.</summary>

@@ -28,7 +28,6 @@ public sealed class SecretScrubber
         _bytes = _secrets.Select(Encoding.UTF8.GetBytes).ToArray();
     }
 
-    /// <summary>Masks nothing.</summary>
     public static SecretScrubber None { get; } = new([]);
 
     /// <summary>How many values are masked.</summary>

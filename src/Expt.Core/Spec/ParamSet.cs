@@ -13,7 +13,6 @@ public sealed class ParamSet : IReadOnlyList<KeyValuePair<string, object?>>
 {
     private readonly KeyValuePair<string, object?>[] _items;
 
-    /// <summary>The empty set.</summary>
     public static ParamSet Empty { get; } = new([]);
 
     /// <summary>Creates a set from name/value pairs; later duplicates replace earlier ones in place.</summary>

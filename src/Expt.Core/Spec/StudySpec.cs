@@ -10,7 +10,6 @@ public sealed record StudySpec
     /// <summary>The study name, unique in a store.</summary>
     public required string Name { get; init; }
 
-    /// <summary>Free text.</summary>
     public string? Description { get; init; }
 
     /// <summary>Labels for filtering.</summary>
@@ -25,7 +24,6 @@ public sealed record StudySpec
     /// <summary>The directory command trials run in (absolute).</summary>
     public string WorkDir { get; init; } = Directory.GetCurrentDirectory();
 
-    /// <summary>The parameter space.</summary>
     public ParamSpace Space { get; init; } = new();
 
     /// <summary>Runs of each parameter point, each with its own seed.</summary>

@@ -5,7 +5,6 @@ namespace Expt.Storage;
 /// <summary>The read side of a store: what listing commands and dashboards see.</summary>
 public interface ITrialQuery
 {
-    /// <summary>Lists trials.</summary>
     Task<IReadOnlyList<TrialRecord>> ListTrialsAsync(TrialFilter filter, CancellationToken cancellationToken = default);
 
     /// <summary>Finds trials whose id starts with <paramref name="prefix"/>.</summary>

@@ -1,6 +1,6 @@
 namespace Expt.Storage;
 
-/// <summary>A stored study.</summary>
+/// <summary>A study as stored: its definition (as JSON), fingerprint, seed and provenance.</summary>
 /// <param name="Id">Store-assigned id.</param>
 /// <param name="Name">Unique name.</param>
 /// <param name="Description">Free text.</param>

@@ -9,7 +9,6 @@ namespace Expt.Storage;
 /// <param name="LastFinished">When its last trial finished, if any has.</param>
 public sealed record StudySummary(StudyRecord Study, IReadOnlyDictionary<TrialStatus, int> Counts, DateTimeOffset? FirstStarted, DateTimeOffset? LastFinished)
 {
-    /// <summary>All trials.</summary>
     public int Total => Counts.Values.Sum();
 
     /// <summary>Trials with the given status.</summary>

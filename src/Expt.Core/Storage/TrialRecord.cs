@@ -8,34 +8,29 @@ public sealed record TrialRecord
     /// <summary>8-hex-digit id.</summary>
     public required string Id { get; init; }
 
-    /// <summary>The study id.</summary>
     public required string StudyId { get; init; }
 
-    /// <summary>The study name.</summary>
     public required string StudyName { get; init; }
 
-    /// <summary>Stable key.</summary>
     public required string Key { get; init; }
 
     /// <summary>Order within the study.</summary>
     public long Seq { get; init; }
 
-    /// <summary>Replicate index.</summary>
     public int Replicate { get; init; }
 
     /// <summary>Parameters, flat JSON object.</summary>
     public required string ParamsJson { get; init; }
 
-    /// <summary>Trial seed.</summary>
+    /// <summary>The seed derived from the study seed and the trial's identity: the same whichever worker runs it, in whatever order.</summary>
     public long Seed { get; init; }
 
-    /// <summary>Current status.</summary>
     public TrialStatus Status { get; init; }
 
     /// <summary>Attempts started so far.</summary>
     public int Attempts { get; init; }
 
-    /// <summary>Attempts allowed.</summary>
+    /// <summary>How many attempts the trial may have: its retries plus one.</summary>
     public int MaxAttempts { get; init; }
 
     /// <summary>When it was enqueued.</summary>
