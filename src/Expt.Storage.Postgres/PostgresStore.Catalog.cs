@@ -66,7 +66,7 @@ public sealed partial class PostgresStore
         {
             // Binary COPY into a private staging table, then one INSERT ... ON CONFLICT DO NOTHING: a million trials
             // take seconds, and concurrent fillers of the same study add each key exactly once.
-            using (var create = Command("CREATE TEMP TABLE staging (id text COLLATE \"C\", key text COLLATE \"C\", seq bigint, replicate integer, params text, seed bigint, priority integer, max_attempts integer, name text) ON COMMIT DROP", connection, tx))
+            using (var create = Command("CREATE TEMP TABLE staging (id text COLLATE \"C\", key text COLLATE \"C\", seq bigint, replicate integer, params text, seed bigint, priority integer, max_attempts integer, name text, cpus integer, memory bigint, gpu_milli integer, memory_limit bigint) ON COMMIT DROP", connection, tx))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -92,13 +92,24 @@ public sealed partial class PostgresStore
                     {
                         writer.Write(trial.Name, NpgsqlDbType.Text);
                     }
+                    writer.Write(trial.Needs.Cpus, NpgsqlDbType.Integer);
+                    writer.Write(trial.Needs.MemoryBytes, NpgsqlDbType.Bigint);
+                    writer.Write(trial.Needs.GpuMilli, NpgsqlDbType.Integer);
+                    if (trial.Needs.MemoryLimitBytes is { } limit)
+                    {
+                        writer.Write(limit, NpgsqlDbType.Bigint);
+                    }
+                    else
+                    {
+                        writer.WriteNull();
+                    }
                 }
                 await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
             var inserted = new HashSet<string>(trials.Count, StringComparer.Ordinal);
             using (var insert = Command(
-                "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name) " +
-                "SELECT id, @s, key, seq, replicate, params, seed, priority, 'pending', 0, max_attempts, @now, name FROM staging ORDER BY seq " +
+                "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name, cpus, memory, gpu_milli, memory_limit) " +
+                "SELECT id, @s, key, seq, replicate, params, seed, priority, 'pending', 0, max_attempts, @now, name, cpus, memory, gpu_milli, memory_limit FROM staging ORDER BY seq " +
                 "ON CONFLICT DO NOTHING RETURNING key", connection, tx))
             {
                 insert.Parameters.AddWithValue("s", StudyKey(studyId));
@@ -145,9 +156,9 @@ public sealed partial class PostgresStore
     private async Task<List<NewTrial>> InsertWithNewIdsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string studyId, List<NewTrial> trials, HashSet<string> inserted, CancellationToken cancellationToken)
     {
         using var insert = Command(
-            "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name) " +
-            "SELECT id, @s, key, seq, replicate, params, seed, priority, 'pending', 0, max_attempts, @now, name " +
-            "FROM unnest(@ids, @keys, @seqs, @replicates, @params, @seeds, @priorities, @maxes, @names) AS n(id, key, seq, replicate, params, seed, priority, max_attempts, name) " +
+            "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name, cpus, memory, gpu_milli, memory_limit) " +
+            "SELECT id, @s, key, seq, replicate, params, seed, priority, 'pending', 0, max_attempts, @now, name, cpus, memory, gpu_milli, memory_limit " +
+            "FROM unnest(@ids, @keys, @seqs, @replicates, @params, @seeds, @priorities, @maxes, @names, @cpus, @memory, @gpus, @limits) AS n(id, key, seq, replicate, params, seed, priority, max_attempts, name, cpus, memory, gpu_milli, memory_limit) " +
             "ON CONFLICT DO NOTHING RETURNING key", connection, tx);
         insert.Parameters.AddWithValue("s", StudyKey(studyId));
         insert.Parameters.AddWithValue("now", Now);
@@ -160,6 +171,10 @@ public sealed partial class PostgresStore
         insert.Parameters.AddWithValue("priorities", trials.Select(t => t.Priority).ToArray());
         insert.Parameters.AddWithValue("maxes", trials.Select(t => t.MaxAttempts).ToArray());
         insert.Parameters.Add(new NpgsqlParameter<string?[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = trials.Select(t => t.Name).ToArray() });
+        insert.Parameters.AddWithValue("cpus", trials.Select(t => t.Needs.Cpus).ToArray());
+        insert.Parameters.AddWithValue("memory", trials.Select(t => t.Needs.MemoryBytes).ToArray());
+        insert.Parameters.AddWithValue("gpus", trials.Select(t => t.Needs.GpuMilli).ToArray());
+        insert.Parameters.Add(new NpgsqlParameter<long?[]>("limits", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = trials.Select(t => t.Needs.MemoryLimitBytes).ToArray() });
         var now = new HashSet<string>(StringComparer.Ordinal);
         using (var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {

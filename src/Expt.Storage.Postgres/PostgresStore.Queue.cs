@@ -1,3 +1,4 @@
+using Expt.Resources;
 using Expt.Trials;
 using Npgsql;
 using NpgsqlTypes;
@@ -28,14 +29,32 @@ public sealed partial class PostgresStore
             }, cancellationToken).ConfigureAwait(false);
 
             var until = now + request.Lease;
+            string[]? chosen = null;
+            if (request.Budget is { } budget)
+            {
+                // Resources: lock more pending trials than places, and take those that fit (see ResourceBudget); the
+                // others are unlocked when the transaction ends.
+                chosen = await FittingCandidatesAsync(connection, tx, request, budget, study, cancellationToken).ConfigureAwait(false);
+                if (chosen.Length == 0)
+                {
+                    return [];
+                }
+            }
+            var picked = chosen is not null
+                ? "SELECT unnest(@chosen) AS id"
+                : "SELECT id FROM trials WHERE status = 'pending'" + study + (request.Ids is null ? string.Empty : " AND id = ANY(@only)") + " ORDER BY study_id, priority DESC, seq LIMIT @max FOR UPDATE SKIP LOCKED";
             using var claim = Command(
-                "WITH picked AS (SELECT id FROM trials WHERE status = 'pending'" + study + (request.Ids is null ? string.Empty : " AND id = ANY(@only)") + " ORDER BY study_id, priority DESC, seq LIMIT @max FOR UPDATE SKIP LOCKED), " +
+                "WITH picked AS (" + picked + "), " +
                 "token AS (SELECT nextval('lease_tokens') AS value) " +
                 "UPDATE trials t SET status = 'running', lease_owner = @w, lease_token = token.value, lease_until = @until, heartbeat = @now, " +
                 "attempts = t.attempts + 1, started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p, provenance = @prov, run = @run, rank = NULL " +
                 "FROM picked, token WHERE t.id = picked.id " +
-                "RETURNING t.id, t.study_id, t.key, t.replicate, t.params, t.seed, t.attempts, t.seq, t.max_attempts, t.lease_token", connection, tx);
+                "RETURNING t.id, t.study_id, t.key, t.replicate, t.params, t.seed, t.attempts, t.seq, t.max_attempts, t.lease_token, t.cpus, t.memory, t.gpu_milli, t.memory_limit", connection, tx);
             claim.Parameters.AddWithValue("max", request.Max);
+            if (chosen is not null)
+            {
+                claim.Parameters.AddWithValue("chosen", chosen);
+            }
             claim.Parameters.AddWithValue("w", request.Worker.Id);
             claim.Parameters.AddWithValue("until", until);
             claim.Parameters.AddWithValue("now", now);
@@ -58,7 +77,10 @@ public sealed partial class PostgresStore
                 {
                     var studyId = reader.GetInt64(1);
                     claimed.Add((reader.GetInt64(7), studyId, new TrialLease(reader.GetString(0), StudyIdText(studyId), string.Empty, reader.GetString(2), reader.GetInt32(3),
-                        reader.GetString(4), reader.GetInt64(5), reader.GetInt32(6), reader.GetInt32(8), reader.GetInt64(9), until)));
+                        reader.GetString(4), reader.GetInt64(5), reader.GetInt32(6), reader.GetInt32(8), reader.GetInt64(9), until)
+                    {
+                        Needs = new TrialNeeds(reader.GetInt32(10), reader.GetInt64(11), reader.GetInt32(12), reader.IsDBNull(13) ? null : reader.GetInt64(13)),
+                    }));
                 }
             }
             // A new attempt starts without what an earlier attempt streamed.
@@ -74,6 +96,36 @@ public sealed partial class PostgresStore
             }
             return leases;
         }, cancellationToken);
+    }
+
+    // The pending trials that could ever fit the worker, in queue order and locked, and of those the ones that fit now.
+    private async Task<string[]> FittingCandidatesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ClaimRequest request, ResourceBudget budget, string study, CancellationToken cancellationToken)
+    {
+        using var select = Command(
+            "SELECT id, cpus, memory, gpu_milli FROM trials WHERE status = 'pending'" + study + (request.Ids is null ? string.Empty : " AND id = ANY(@only)") +
+            " AND cpus <= @tc AND memory <= @tm AND gpu_milli <= @tg ORDER BY study_id, priority DESC, seq LIMIT @window FOR UPDATE SKIP LOCKED", connection, tx);
+        select.Parameters.AddWithValue("tc", budget.Total.Cpus);
+        select.Parameters.AddWithValue("tm", budget.Total.MemoryBytes);
+        select.Parameters.AddWithValue("tg", budget.Total.GpuMilli);
+        select.Parameters.AddWithValue("window", ResourceBudget.Window(request.Max));
+        if (request.Ids is not null)
+        {
+            select.Parameters.AddWithValue("only", request.Ids.ToArray());
+        }
+        if (request.StudyId is not null)
+        {
+            select.Parameters.AddWithValue("s", StudyKey(request.StudyId));
+        }
+        var candidates = new List<(string Id, TrialNeeds Needs)>();
+        using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                candidates.Add((reader.GetString(0), new TrialNeeds(reader.GetInt32(1), reader.GetInt64(2), reader.GetInt32(3))));
+            }
+        }
+        var taken = budget.Pack(candidates, request.Max);
+        return [.. candidates.Where((_, i) => taken[i]).Select(c => c.Id)];
     }
 
     /// <summary>
@@ -208,9 +260,9 @@ public sealed partial class PostgresStore
                 $"UPDATE trials t SET status = c.status, results = c.results, error = c.error, exit_code = c.exit_code, finished = @now, duration_ms = c.duration, interruptions = 0, " +
                 $"history = CASE WHEN c.retry THEN {HistoryAppend("c.event", "c.brief")} ELSE t.history END, {ClearLease}, " +
                 "tags = CASE WHEN c.tags IS NULL THEN t.tags ELSE ARRAY(SELECT DISTINCT u.x COLLATE \"C\" FROM unnest(t.tags || string_to_array(c.tags, E'\\n')) AS u(x) ORDER BY 1) END, " +
-                "note = COALESCE(c.note, t.note), host = COALESCE(c.host, t.host), pid = COALESCE(c.pid, t.pid), rank = COALESCE(c.rank, t.rank) " +
-                "FROM unnest(@ids, @tokens, @statuses, @results, @errors, @exits, @durations, @retries, @events, @briefs, @tags, @notes, @hosts, @pids, @ranks) " +
-                "AS c(id, token, status, results, error, exit_code, duration, retry, event, brief, tags, note, host, pid, rank) " +
+                "note = COALESCE(c.note, t.note), host = COALESCE(c.host, t.host), pid = COALESCE(c.pid, t.pid), rank = COALESCE(c.rank, t.rank), usage = c.usage " +
+                "FROM unnest(@ids, @tokens, @statuses, @results, @errors, @exits, @durations, @retries, @events, @briefs, @tags, @notes, @hosts, @pids, @ranks, @usages) " +
+                "AS c(id, token, status, results, error, exit_code, duration, retry, event, brief, tags, note, host, pid, rank, usage) " +
                 "WHERE t.id = c.id AND t.lease_token = c.token AND t.status = 'running' RETURNING t.id", connection, tx);
             update.Parameters.AddWithValue("retries", retry);
             update.Parameters.AddWithValue("events", completions.Select(c => c.Outcome.Status.ToName()).ToArray());
@@ -232,6 +284,7 @@ public sealed partial class PostgresStore
             update.Parameters.Add(new NpgsqlParameter<string?[]>("hosts", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = completions.Select(c => c.Outcome.Place?.Host).ToArray() });
             update.Parameters.Add(new NpgsqlParameter<int?[]>("pids", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = completions.Select(c => c.Outcome.Place?.Pid).ToArray() });
             update.Parameters.Add(new NpgsqlParameter<int?[]>("ranks", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = completions.Select(c => c.Outcome.Place?.Rank).ToArray() });
+            update.Parameters.Add(new NpgsqlParameter<string?[]>("usages", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = completions.Select(c => c.Outcome.Usage?.ToJson()).ToArray() });
             var acceptedIds = new HashSet<string>(StringComparer.Ordinal);
             using (var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {

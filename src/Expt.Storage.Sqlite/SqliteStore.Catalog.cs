@@ -76,8 +76,12 @@ public sealed partial class SqliteStore
                 }
             }
             using var insert = Command(
-                "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name) " +
-                "VALUES (@id, @s, @key, @seq, @rep, @params, @seed, @prio, 'pending', 0, @max, @now, @name) ON CONFLICT DO NOTHING", tx);
+                "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name, cpus, memory, gpu_milli, memory_limit) " +
+                "VALUES (@id, @s, @key, @seq, @rep, @params, @seed, @prio, 'pending', 0, @max, @now, @name, @cpus, @mem, @gpu, @limit) ON CONFLICT DO NOTHING", tx);
+            var pCpus = insert.Parameters.Add("@cpus", SqliteType.Integer);
+            var pMem = insert.Parameters.Add("@mem", SqliteType.Integer);
+            var pGpu = insert.Parameters.Add("@gpu", SqliteType.Integer);
+            var pLimit = insert.Parameters.Add("@limit", SqliteType.Integer);
             var pName = insert.Parameters.Add("@name", SqliteType.Text);
             var pId = insert.Parameters.Add("@id", SqliteType.Text);
             insert.Parameters.AddWithValue("@s", StudyKey(studyId));
@@ -105,6 +109,10 @@ public sealed partial class SqliteStore
                 pPrio.Value = trial.Priority;
                 pMax.Value = trial.MaxAttempts;
                 pName.Value = (object?)trial.Name ?? DBNull.Value;
+                pCpus.Value = trial.Needs.Cpus;
+                pMem.Value = trial.Needs.MemoryBytes;
+                pGpu.Value = trial.Needs.GpuMilli;
+                pLimit.Value = (object?)trial.Needs.MemoryLimitBytes ?? DBNull.Value;
                 do
                 {
                     pId.Value = TrialIdentity.NewId();

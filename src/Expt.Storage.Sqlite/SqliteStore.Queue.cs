@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Expt.Resources;
 using Expt.Trials;
 using Microsoft.Data.Sqlite;
 
@@ -25,22 +26,37 @@ public sealed partial class SqliteStore
             using var claim = Command(
                 $"UPDATE trials SET status = 'running', lease_owner = @w, lease_token = @t, lease_until = @until, heartbeat = @now, attempts = attempts + 1, " +
                 $"started = @now, finished = NULL, duration_ms = NULL, host = @h, pid = @p, provenance = @prov, run = @run, rank = NULL " +
-                $"WHERE id IN (SELECT id FROM trials WHERE status = 'pending'{studyClause}{{ids}} ORDER BY study_id, priority DESC, seq LIMIT @max) " +
-                "RETURNING id, study_id, key, replicate, params, seed, attempts, seq, max_attempts", tx);
+                "WHERE {pick} RETURNING id, study_id, key, replicate, params, seed, attempts, seq, max_attempts, cpus, memory, gpu_milli, memory_limit", tx);
             claim.Parameters.AddWithValue("@w", request.Worker.Id);
             claim.Parameters.AddWithValue("@t", token);
             claim.Parameters.AddWithValue("@until", until);
             claim.Parameters.AddWithValue("@now", now);
             claim.Parameters.AddWithValue("@h", request.Worker.Host);
             claim.Parameters.AddWithValue("@p", request.Worker.Pid);
-            claim.Parameters.AddWithValue("@max", request.Max);
             claim.Parameters.AddWithValue("@prov", (object?)request.ProvenanceJson ?? DBNull.Value);
             claim.Parameters.AddWithValue("@run", (object?)request.RunId ?? DBNull.Value);
-            claim.CommandText = claim.CommandText.Replace("{ids}", request.Ids is null ? string.Empty : " AND id IN " + InList(claim, "c", request.Ids), StringComparison.Ordinal);
-            if (request.StudyId is not null)
+            string pick;
+            if (request.Budget is { } budget)
             {
-                claim.Parameters.AddWithValue("@s", StudyKey(request.StudyId));
+                // Resources: look at more pending trials than places, and take those that fit (see ResourceBudget).
+                var chosen = FittingCandidates(tx, request, budget, studyClause);
+                if (chosen.Count == 0)
+                {
+                    return [];
+                }
+                pick = "id IN " + InList(claim, "k", chosen);
             }
+            else
+            {
+                claim.Parameters.AddWithValue("@max", request.Max);
+                var ids = request.Ids is null ? string.Empty : " AND id IN " + InList(claim, "c", request.Ids);
+                pick = $"id IN (SELECT id FROM trials WHERE status = 'pending'{studyClause}{ids} ORDER BY study_id, priority DESC, seq LIMIT @max)";
+                if (request.StudyId is not null)
+                {
+                    claim.Parameters.AddWithValue("@s", StudyKey(request.StudyId));
+                }
+            }
+            claim.CommandText = claim.CommandText.Replace("{pick}", pick, StringComparison.Ordinal);
             var leases = new List<(long Seq, TrialLease Lease)>();
             using (var reader = claim.ExecuteReader())
             {
@@ -48,7 +64,10 @@ public sealed partial class SqliteStore
                 {
                     var studyId = reader.GetInt64(1).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     leases.Add((reader.GetInt64(7), new TrialLease(reader.GetString(0), studyId, StudyName(studyId, tx), reader.GetString(2), reader.GetInt32(3),
-                        reader.GetString(4), reader.GetInt64(5), reader.GetInt32(6), reader.GetInt32(8), token, DateTimeOffset.FromUnixTimeMilliseconds(until))));
+                        reader.GetString(4), reader.GetInt64(5), reader.GetInt32(6), reader.GetInt32(8), token, DateTimeOffset.FromUnixTimeMilliseconds(until))
+                    {
+                        Needs = new TrialNeeds(reader.GetInt32(9), reader.GetInt64(10), reader.GetInt32(11), reader.IsDBNull(12) ? null : reader.GetInt64(12)),
+                    }));
                 }
             }
             // A new attempt starts without the metrics an earlier, failed attempt streamed.
@@ -63,6 +82,33 @@ public sealed partial class SqliteStore
             // RETURNING gives no order guarantee; hand trials out in plan order.
             return leases.OrderBy(l => l.Lease.StudyId.Length).ThenBy(l => l.Lease.StudyId, StringComparer.Ordinal).ThenBy(l => l.Seq).Select(l => l.Lease).ToList();
         }, cancellationToken);
+    }
+
+    // The pending trials that could ever fit the worker, in queue order, and of those the ones that fit now.
+    private List<string> FittingCandidates(SqliteTransaction? tx, ClaimRequest request, ResourceBudget budget, string studyClause)
+    {
+        using var select = Command(string.Empty, tx);
+        var ids = request.Ids is null ? string.Empty : " AND id IN " + InList(select, "c", request.Ids);
+        select.CommandText = $"SELECT id, cpus, memory, gpu_milli FROM trials WHERE status = 'pending'{studyClause}{ids} " +
+            "AND cpus <= @tc AND memory <= @tm AND gpu_milli <= @tg ORDER BY study_id, priority DESC, seq LIMIT @window";
+        select.Parameters.AddWithValue("@tc", budget.Total.Cpus);
+        select.Parameters.AddWithValue("@tm", budget.Total.MemoryBytes);
+        select.Parameters.AddWithValue("@tg", budget.Total.GpuMilli);
+        select.Parameters.AddWithValue("@window", ResourceBudget.Window(request.Max));
+        if (request.StudyId is not null)
+        {
+            select.Parameters.AddWithValue("@s", StudyKey(request.StudyId));
+        }
+        var candidates = new List<(string Id, TrialNeeds Needs)>();
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                candidates.Add((reader.GetString(0), new TrialNeeds(reader.GetInt32(1), reader.GetInt64(2), reader.GetInt32(3))));
+            }
+        }
+        var taken = budget.Pack(candidates, request.Max);
+        return [.. candidates.Where((_, i) => taken[i]).Select(c => c.Id)];
     }
 
     private void ExpireLeases(SqliteTransaction? tx, long now, string studyClause, string? studyId)
@@ -193,7 +239,7 @@ public sealed partial class SqliteStore
             using var update = Command(
                 $"UPDATE trials SET status = @st, results = @r, error = @e, exit_code = @x, finished = @now, duration_ms = @d, interruptions = 0, " +
                 "tags = CASE WHEN @tags IS NULL THEN tags ELSE (SELECT json_group_array(value) FROM (SELECT value FROM json_each(tags) UNION SELECT value FROM json_each(@tags) ORDER BY 1)) END, " +
-                "note = COALESCE(@note, note), host = COALESCE(@host, host), pid = COALESCE(@pid, pid), rank = COALESCE(@rank, rank), " +
+                "note = COALESCE(@note, note), host = COALESCE(@host, host), pid = COALESCE(@pid, pid), rank = COALESCE(@rank, rank), usage = @usage, " +
                 $"history = CASE WHEN @retry THEN {HistoryAppend("@st0", "@brief")} ELSE history END, {ClearLease} " +
                 "WHERE id = @id AND lease_token = @t AND status = 'running'", tx);
             var pStatus = update.Parameters.Add("@st", SqliteType.Text);
@@ -213,6 +259,7 @@ public sealed partial class SqliteStore
             var pHost = update.Parameters.Add("@host", SqliteType.Text);
             var pPid = update.Parameters.Add("@pid", SqliteType.Integer);
             var pRank = update.Parameters.Add("@rank", SqliteType.Integer);
+            var pUsage = update.Parameters.Add("@usage", SqliteType.Text);
             update.Prepare();
             SqliteCommand? metrics = null;
             SqliteCommand? files = null;
@@ -238,6 +285,7 @@ public sealed partial class SqliteStore
                     pHost.Value = (object?)outcome.Place?.Host ?? DBNull.Value;
                     pPid.Value = (object?)outcome.Place?.Pid ?? DBNull.Value;
                     pRank.Value = (object?)outcome.Place?.Rank ?? DBNull.Value;
+                    pUsage.Value = (object?)outcome.Usage?.ToJson() ?? DBNull.Value;
                     accepted[i] = update.ExecuteNonQuery() == 1;
                     // Metrics of an attempt that will be retried are dropped with it.
                     if (accepted[i] && !retry && outcome.Metrics.Count > 0)

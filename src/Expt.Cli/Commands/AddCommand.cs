@@ -86,9 +86,11 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
             {
                 var key = TrialIdentity.Key(canonical, r);
                 var seed = TrialIdentity.Seed(study.Seed, key);
-                batch.Add(new NewTrial(key, seq++, r, point.ToFlatJson(), seed, stored.Retries + 1)
+                var (needs, priority) = stored.Resources.For(point);
+                batch.Add(new NewTrial(key, seq++, r, point.ToFlatJson(), seed, stored.Retries + 1, priority)
                 {
                     Name = stored.TrialName is { } template ? TrialNames.Render(template, point, r, seed, study.Name) : null,
+                    Needs = needs,
                 });
             }
         }

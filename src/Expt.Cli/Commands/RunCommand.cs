@@ -23,6 +23,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     private readonly Option<bool> _isolate = new("--isolate") { Description = "Run C# trials in worker processes (one per slot): crashes and hangs cannot take the study down" };
     private readonly Option<OutputFormat> _format = GlobalOptions.Format();
     private readonly LeaseOptions _leases = new();
+    private readonly CapacityOptions _capacity = new();
     private readonly Option<int?> _limit = GlobalOptions.Integer("--limit", "-l", "With --dry-run: show at most this many trials (default 1,000; 0 shows all)", "a number of trials");
     private readonly Option<string?> _where = new("--where") { Description = "Run only the pending trials whose parameters match, e.g. 'dataset == \"digits\"' (the others stay pending)" };
     private readonly Option<bool> _mpi = new("--mpi") { Description = "Under mpiexec: rank 0 owns the store and hands trials to ranks 1..K-1 as they become free" };
@@ -39,7 +40,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     {
         var command = new Command("run", "Run a study: create it in the store (or resume it), then run its pending trials in parallel.");
         command.Arguments.Add(_study.Target);
-        foreach (var option in new Option[] { _study.Set, _study.Parallel, _dryRun, _study.Yes, _new, _study.Name, _verbose, _quiet, _isolate, _enqueueOnly, _format, _limit, _where, _mpi }.Concat(_leases.All))
+        foreach (var option in new Option[] { _study.Set, _study.Parallel, _dryRun, _study.Yes, _new, _study.Name, _verbose, _quiet, _isolate, _enqueueOnly, _format, _limit, _where, _mpi }.Concat(_leases.All).Concat(_capacity.All))
         {
             command.Options.Add(option);
         }
@@ -52,6 +53,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         var where = Lookup.Where("--where", parseResult.GetValue(_where));
         // Every option is checked before anything touches the store: bad input leaves nothing half-written.
         _leases.Apply(new WorkerOptions(), parseResult, keepFilesInStore: false);
+        _capacity.Parse(parseResult);
         if (parseResult.GetValue(_dryRun))
         {
             PrintPlan(spec, parseResult.GetValue(_format), parseResult.GetValue(_limit) is { } limit ? (limit >= 0 ? limit : throw new UserException($"--limit: expected 0 or more, got {limit}")) : 1000);
@@ -152,6 +154,12 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             new WorkerOptions { StudyId = prepared.Study.Id, Ids = subset, RunId = runId, Slots = spec.EffectiveParallel, ProvenanceJson = ProvenanceCollector.Machine(spec.SystemInfo), Scrubber = Scrubber(spec) },
             parseResult,
             StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
+        if (coordinator is null && _capacity.Pool(parseResult, spec.Resources.Declared, Env) is { } pool)
+        {
+            // Declared resources and no -j: as many trials at once as fit (each needs a core at least).
+            options = options with { Resources = pool, Slots = spec.Parallel == 0 ? Math.Max(options.Slots, pool.Capacity.Cpus) : options.Slots };
+            await Env.Error.WriteLineAsync($"resources: {pool.Capacity}; each trial needs {DescribeNeeds(spec)}").ConfigureAwait(false);
+        }
         runners.Register(options);
         Directory.CreateDirectory(Path.GetDirectoryName(spoolPath)!);
         using var spool = OutcomeSpool.Open(spoolPath, reserve);
@@ -305,4 +313,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         }
         return new RunReport(report, interruptions.Interrupted);
     }
+
+    private static string DescribeNeeds(StudySpec spec) => spec.Resources.Rules.Count == 0
+        ? spec.Resources.Base.ToString()
+        : $"{spec.Resources.Base} ({spec.Resources.Rules.Count} when rule{(spec.Resources.Rules.Count == 1 ? string.Empty : "s")})";
 }

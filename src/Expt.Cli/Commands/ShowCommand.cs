@@ -111,6 +111,14 @@ internal sealed class ShowCommand(CliEnvironment env, GlobalOptions globals) : E
         {
             rows.Add(Row("exit code", code.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
+        if (!trial.Needs.IsNone)
+        {
+            rows.Add(Row("needs", trial.Needs.ToString() + (trial.Needs.MemoryLimitBytes is { } limit ? $", limit {Resources.Sizes.Format(limit)}" : string.Empty)));
+        }
+        if (Resources.TrialUsage.FromJson(trial.UsageJson) is { } usage && usage.ToString() is { Length: > 0 } used)
+        {
+            rows.Add(Row("used", used));
+        }
         rows.AddRange(ParamSet.FromJson(trial.ParamsJson).Select(p => Row("param " + p.Key, ParamValues.Format(p.Value))));
         rows.AddRange(TrialJson.ResultValues(trial.ResultsJson).Select(r => Row("result " + r.Key, TrialJson.Display(r.Value))));
         foreach (var group in metrics.GroupBy(m => m.Name))

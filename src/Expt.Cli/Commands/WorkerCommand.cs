@@ -19,6 +19,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
     private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "Stream each command trial's stdout and stderr" };
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "Print only failures" };
     private readonly LeaseOptions _leases = new();
+    private readonly CapacityOptions _capacity = new();
 
     public override IReadOnlyList<string> Examples { get; } =
     [
@@ -30,7 +31,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
     public override Command Build()
     {
         var command = new Command("worker", "Run pending trials from the store: any number of workers may share it, none runs a trial twice.");
-        foreach (var option in new Option[] { _study, _where, _parallel, _maxTrials, _idleExit, _isolate, _verbose, _quiet }.Concat(_leases.All))
+        foreach (var option in new Option[] { _study, _where, _parallel, _maxTrials, _idleExit, _isolate, _verbose, _quiet }.Concat(_leases.All).Concat(_capacity.All))
         {
             command.Options.Add(option);
         }
@@ -62,15 +63,18 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         }
         var slots = StudySpec.ResolveParallel(requested, Environment.ProcessorCount);
         var leaseDefaults = _leases.Apply(new WorkerOptions(), parseResult, StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
+        _capacity.Parse(parseResult);
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var executors = new StoredStudyExecutors(Env, store, parseResult.GetValue(_isolate), parseResult.GetValue(_verbose));
         string? studyId = null;
         IReadOnlyList<string>? subset = null;
+        var declared = false;
         if (parseResult.GetValue(_study) is { } name)
         {
             var study = await Lookup.StudyAsync(store, name, cancellationToken).ConfigureAwait(false);
             executors.Add(study);
             studyId = study.Id;
+            declared = StoredSpec.Read(study.SpecJson).Resources.Declared;
             if (where is not null)
             {
                 subset = await RunProvenance.PendingMatchingAsync(store, study.Id, where, cancellationToken).ConfigureAwait(false);
@@ -82,6 +86,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
             foreach (var summary in await store.ListStudiesAsync(cancellationToken).ConfigureAwait(false))
             {
                 executors.Add(summary.Study);
+                declared |= StoredSpec.Read(summary.Study.SpecJson).Resources.Declared;
             }
         }
         var options = leaseDefaults with
@@ -96,6 +101,12 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
             ProvenanceJson = ProvenanceCollector.Machine(SystemInfoLevel.Basic),
             Scrubber = SecretScrubber.FromEnvironment(Environment.GetEnvironmentVariables()),
         };
+        if (_capacity.Pool(parseResult, declared, Env) is { } pool)
+        {
+            slots = requested == 0 ? Math.Max(slots, pool.Capacity.Cpus) : slots;
+            options = options with { Resources = pool, Slots = slots };
+            await Env.Error.WriteLineAsync($"resources: {pool.Capacity}").ConfigureAwait(false);
+        }
         using var interruptions = new RunInterruptions(Env);
         var progress = new RunProgress(Env with { IsTerminal = false }, 0, 0, parseResult.GetValue(_quiet));
         await Env.Error.WriteLineAsync($"worker {options.Identity.Id}: {slots} slots on {store.Description}{(studyId is null ? string.Empty : $", study {parseResult.GetValue(_study)}")}").ConfigureAwait(false);

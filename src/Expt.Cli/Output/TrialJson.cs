@@ -9,7 +9,8 @@ namespace Expt.Cli.Output;
 /// The stable JSON shape of a trial (documented in docs/cli.md): id, study, status, params (flat object, dotted
 /// names, types kept), replicate, seed, results (object), attempts, max_attempts, started, finished (ISO 8601 UTC),
 /// duration (seconds), host, pid, exit_code, error, key, interruptions, history (retried and interrupted attempts),
-/// name, tags (the trial's own), note, run (the invocation that ran it), rank (MPI).
+/// name, tags (the trial's own), note, run (the invocation that ran it), rank (MPI), needs (cpus, memory_bytes, gpus,
+/// memory_limit_bytes), usage (what the last attempt was given and used, or null).
 /// </summary>
 internal static class TrialJson
 {
@@ -74,6 +75,17 @@ internal static class TrialJson
         {
             w.WriteNull("rank");
         }
+        w.WriteStartObject("needs");
+        w.WriteNumber("cpus", t.Needs.Cpus);
+        w.WriteNumber("memory_bytes", t.Needs.MemoryBytes);
+        w.WriteNumber("gpus", t.Needs.Gpus);
+        if (t.Needs.MemoryLimitBytes is { } limit)
+        {
+            w.WriteNumber("memory_limit_bytes", limit);
+        }
+        w.WriteEndObject();
+        // What the last attempt was given and used: cores, GPUs, CPU time, peak memory of its process tree.
+        WriteStored(w, "usage", Resources.TrialUsage.FromJson(t.UsageJson)?.ToJson(), "null");
         w.WriteEndObject();
     }
 

@@ -133,6 +133,10 @@ public sealed class CommandExecutor : ITrialExecutor
         info.Environment["EXPT_METRICS"] = metricsPath;
         info.Environment["EXPT_TAGS"] = Path.Combine(dir, TrialLabels.TagsFile);
         info.Environment["EXPT_NOTE"] = Path.Combine(dir, Trial.NotesFile);
+        foreach (var (key, value) in Resources.ResourceEnvironment.For(context.Grant, name => _env.ContainsKey(name) || Environment.GetEnvironmentVariable(name) is not null))
+        {
+            info.Environment[key] = value;
+        }
         if (!info.Environment.ContainsKey("PYTHONUNBUFFERED"))
         {
             info.Environment["PYTHONUNBUFFERED"] = "1";
@@ -154,6 +158,8 @@ public sealed class CommandExecutor : ITrialExecutor
             return new TrialOutcome(TrialStatus.Failed, _time.GetElapsedTime(startedAt), Error: $"cannot start '{argv[0]}': {ex.Message}");
         }
         using var owned = process;
+        // The tree's memory is sampled while it runs: a process tree's peak, where the kernel keeps only each process's.
+        var memory = grouped ? ProcessTreeMemory.Start(process.Id, context.Grant.Needs.MemoryLimitBytes) : null;
         var stdoutFile = new LazyFile(Path.Combine(dir, StdoutFile), context.Scrubber);
         var stderrFile = new LazyFile(Path.Combine(dir, StderrFile), context.Scrubber);
         var pumps = Task.WhenAll(
@@ -161,12 +167,27 @@ public sealed class CommandExecutor : ITrialExecutor
             PumpAsync(process.StandardError, stderrFile, context, true));
 
         var status = TrialStatus.Completed;
+        var outOfMemory = false;
         using (var timeout = _timeout is { } t ? new CancellationTokenSource(t, _time) : new CancellationTokenSource())
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token))
         {
             try
             {
-                await process.Exited.WaitAsync(linked.Token).ConfigureAwait(false);
+                if (memory is { Limit: not null })
+                {
+                    await Task.WhenAny(process.Exited, memory.Exceeded).WaitAsync(linked.Token).ConfigureAwait(false);
+                    if (!process.Exited.IsCompleted)
+                    {
+                        // Past memory_limit: ended before it takes the machine's memory from the other trials.
+                        outOfMemory = true;
+                        process.KillTree(grouped);
+                        await process.Exited.ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    await process.Exited.WaitAsync(linked.Token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -175,6 +196,7 @@ public sealed class CommandExecutor : ITrialExecutor
                 await process.Exited.ConfigureAwait(false);
             }
         }
+        memory?.Dispose();
         var leftovers = grouped ? await EndLeftoversAsync(process.Id, pumps).ConfigureAwait(false) : null;
         // Something outside the group (its own session) may still hold the pipes: do not wait for its EOF.
         await Task.WhenAny(pumps, Task.Delay(TrialProcesses.LeftoverGrace, _time, CancellationToken.None)).ConfigureAwait(false);
@@ -191,10 +213,17 @@ public sealed class CommandExecutor : ITrialExecutor
         var (tags, note, labelProblems) = TrialLabels.Read(dir);
         problems = [.. problems, .. labelProblems];
         var warnings = TrialWarnings.Join(problems);
-        TrialOutcome Labelled(TrialOutcome outcome) => outcome with { Metrics = metrics, Tags = tags, Note = note };
+        var usage = Usage(context.Grant, duration, process.Usage, memory?.Peak ?? 0);
+        TrialOutcome Labelled(TrialOutcome outcome) => outcome with { Metrics = metrics, Tags = tags, Note = note, Usage = usage };
         if (status == TrialStatus.Timeout)
         {
             return Labelled(new TrialOutcome(status, duration, Error: Join($"timed out after {DurationParser.Format(_timeout!.Value)}; the process tree was killed", Tail(dir)), ExitCode: exitCode));
+        }
+        if (outOfMemory)
+        {
+            return Labelled(new TrialOutcome(TrialStatus.Failed, duration, Error: Join(
+                $"out of memory: the trial's processes held {Resources.Sizes.Format(memory!.Peak)}, more than its memory_limit of {Resources.Sizes.Format(memory.Limit!.Value)}; the process tree was killed",
+                Tail(dir)), ExitCode: exitCode));
         }
         if (status == TrialStatus.Cancelled)
         {
@@ -220,6 +249,17 @@ public sealed class CommandExecutor : ITrialExecutor
         }
         return Labelled(new TrialOutcome(TrialStatus.Completed, duration, results, warnings, exitCode));
     }
+
+    private static Resources.TrialUsage Usage(Resources.ResourceGrant grant, TimeSpan wall, ProcessUsage? measured, long sampledPeak) => new()
+    {
+        Cpus = grant.Needs.Cpus,
+        Gpus = grant.GpuNames,
+        GpuMilli = grant.Needs.GpuMilli,
+        WallSeconds = wall.TotalSeconds,
+        CpuUserSeconds = measured?.UserSeconds,
+        CpuSystemSeconds = measured?.SystemSeconds,
+        PeakMemoryBytes = Math.Max(sampledPeak, measured?.MaxRssBytes ?? 0) is > 0 and var peak ? peak : null,
+    };
 
     private static string? Join(string first, string? second) => string.IsNullOrEmpty(second) ? first : first + "\n" + second;
 

@@ -44,9 +44,14 @@ public static class StudyPreparation
         var writing = new Queue<Task<int>>();
         foreach (var chunk in plan.Chunk(EnqueueBatch))
         {
-            var batch = chunk.Select(t => new NewTrial(t.Key, t.Seq, t.Replicate, t.Params.ToFlatJson(), t.Seed, spec.Retries + 1)
+            var batch = chunk.Select(t =>
             {
-                Name = spec.TrialName is { } template ? TrialNames.Render(template, t.Params, t.Replicate, t.Seed, spec.Name) : null,
+                var (needs, priority) = spec.Resources.For(t.Params);
+                return new NewTrial(t.Key, t.Seq, t.Replicate, t.Params.ToFlatJson(), t.Seed, spec.Retries + 1, priority)
+                {
+                    Name = spec.TrialName is { } template ? TrialNames.Render(template, t.Params, t.Replicate, t.Seed, spec.Name) : null,
+                    Needs = needs,
+                };
             }).ToList();
             if (writing.Count == 2)
             {

@@ -15,4 +15,7 @@ public sealed record TrialContext(TrialLease Lease, ParamSet Params, string Tria
 
     /// <summary>Known secrets to mask in what the trial writes to its logs.</summary>
     public Provenance.SecretScrubber Scrubber { get; init; } = Provenance.SecretScrubber.None;
+
+    /// <summary>The cores and GPU devices the worker gave the trial (nothing for a study without resources).</summary>
+    public Resources.ResourceGrant Grant { get; init; } = Resources.ResourceGrant.None;
 }

@@ -29,6 +29,12 @@ internal abstract class TrialProcess : IDisposable
 
     public abstract void Dispose();
 
+    /// <summary>
+    /// The CPU time and peak resident memory of the main process and every child it waited for, once it has exited
+    /// (from <c>wait4</c>); null where that is not known.
+    /// </summary>
+    public virtual ProcessUsage? Usage => null;
+
     /// <summary>True when trials can run in process groups of their own here (posix_spawn, or util-linux setsid).</summary>
     public static bool CanGroup => Spawned.Supported || TrialProcesses.Setsid is not null;
 
@@ -90,6 +96,7 @@ internal abstract class TrialProcess : IDisposable
         private readonly int _pid;
         private readonly AnonymousPipeClientStream _stdout;
         private readonly AnonymousPipeClientStream _stderr;
+        private volatile ProcessUsage? _usage;
 
         private Spawned(int pid, AnonymousPipeClientStream stdout, AnonymousPipeClientStream stderr)
         {
@@ -98,7 +105,13 @@ internal abstract class TrialProcess : IDisposable
             _stderr = stderr;
             var exited = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
             // waitpid on a thread of its own: the runtime reaps only the children it started itself.
-            new Thread(() => exited.SetResult(Wait(pid))) { IsBackground = true, Name = $"expt wait {pid}" }.Start();
+            new Thread(() =>
+            {
+                var code = Wait(pid, out var usage);
+                _usage = usage;
+                exited.SetResult(code);
+            })
+            { IsBackground = true, Name = $"expt wait {pid}" }.Start();
             Exited = exited.Task;
         }
 
@@ -111,6 +124,8 @@ internal abstract class TrialProcess : IDisposable
         public override Stream StandardError => _stderr;
 
         public override Task<int> Exited { get; }
+
+        public override ProcessUsage? Usage => _usage;
 
         public override void KillTree(bool group) => ProcessTree.Kill(_pid, group);
 
@@ -247,13 +262,17 @@ internal abstract class TrialProcess : IDisposable
 
         private static AnonymousPipeClientStream Reader(int fd) => new(PipeDirection.In, new SafePipeHandle(fd, ownsHandle: true));
 
-        private static int Wait(int pid)
+        private static int Wait(int pid, out ProcessUsage? usage)
         {
+            usage = null;
+            // struct rusage on 64-bit Linux: two timevals (seconds, microseconds) then ru_maxrss in KiB; 144 bytes.
+            var rusage = new long[18];
             while (true)
             {
-                var reaped = waitpid(pid, out var status, 0);
+                var reaped = wait4(pid, out var status, 0, rusage);
                 if (reaped == pid)
                 {
+                    usage = new ProcessUsage(rusage[0] + (rusage[1] / 1e6), rusage[2] + (rusage[3] / 1e6), rusage[4] * 1024);
                     var signal = status & 0x7f;
                     return signal == 0 ? (status >> 8) & 0xff : 128 + signal;
                 }
@@ -275,7 +294,7 @@ internal abstract class TrialProcess : IDisposable
         private static extern int close(int fd);
 
         [DllImport("libc", SetLastError = true)]
-        private static extern int waitpid(int pid, out int status, int options);
+        private static extern int wait4(int pid, out int status, int options, [Out] long[] rusage);
 
         [DllImport("libc")]
         private static extern int posix_spawn(out int pid, IntPtr path, IntPtr fileActions, IntPtr attributes, IntPtr argv, IntPtr envp);

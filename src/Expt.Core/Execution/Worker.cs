@@ -62,7 +62,7 @@ public sealed class Worker
     /// </remarks>
     public async Task<WorkerReport> RunAsync(CancellationToken stop, CancellationToken abort, CancellationToken preempt)
     {
-        var held = new HeldTrials();
+        var held = new HeldTrials(_options.Resources);
         using var health = new StoreHealth(_time);
         var counters = new WorkerCounters();
         var leases = new LeaseKeeper(_store, _options, _time, held, health);

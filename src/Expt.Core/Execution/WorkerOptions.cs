@@ -64,6 +64,12 @@ public sealed record WorkerOptions
     /// <summary>Where outcomes go when the store cannot be written; null keeps none (their trials then run again).</summary>
     public OutcomeSpool? Spool { get; init; }
 
+    /// <summary>
+    /// The worker's capacity (cores, memory, GPUs) and what its trials hold: trials are claimed only when they fit, and
+    /// each is given its cores and GPUs. Null schedules by <see cref="Slots"/> alone.
+    /// </summary>
+    public Resources.ResourcePool? Resources { get; init; }
+
     /// <summary>The most trials claimed ahead of free slots, when trials are short.</summary>
     public int MaxPrefetch { get; init; } = 4000;
 

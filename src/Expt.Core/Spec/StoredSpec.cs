@@ -46,6 +46,9 @@ public sealed record StoredSpec
     /// <summary>The trial name template, if any.</summary>
     public string? TrialName { get; init; }
 
+    /// <summary>What each trial needs and which run first.</summary>
+    public Resources.ResourcePlan Resources { get; init; } = Expt.Resources.ResourcePlan.None;
+
     /// <summary>Every parameter name, in declaration order: axes, then points, then random ones.</summary>
     public IReadOnlyList<string> ParameterNames { get; init; } = [];
 
@@ -118,6 +121,7 @@ public sealed record StoredSpec
                 : new TrialLimits(),
             KeepChildren = True("keep_children"),
             TrialName = Text("trial_name"),
+            Resources = Expt.Resources.ResourcePlan.FromStored(root),
             ParameterNames = names.Distinct(StringComparer.Ordinal).ToList(),
             FixedValues = ParamSet.FromJson(JsonSerializer.Serialize(fixedJson)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
         };

@@ -66,6 +66,9 @@ public sealed record StudySpec
     /// <summary>A template for each trial's name (<c>trial_name: "{dataset}-lr{lr}"</c>), or null.</summary>
     public string? TrialName { get; init; }
 
+    /// <summary>What each trial needs (<c>resources:</c>) and which run first (<c>priority:</c>).</summary>
+    public Resources.ResourcePlan Resources { get; init; } = Expt.Resources.ResourcePlan.None;
+
     /// <summary>The file the study came from, if any.</summary>
     public string? SourceFile { get; init; }
 
@@ -142,6 +145,7 @@ public sealed record StudySpec
                 w.WriteBoolean("keep_children", true);
             }
             Objectives.Write(w);
+            Resources.WriteTo(w);
             if (TrialName is not null)
             {
                 w.WriteString("trial_name", TrialName);

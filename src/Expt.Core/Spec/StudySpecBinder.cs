@@ -13,7 +13,7 @@ public sealed partial class StudySpecBinder
     [
         "name", "description", "tags", "command", "shell", "workdir", "experiment", "params", "linked", "points",
         "exclude", "where", "samples", "replications", "seed", "parallel", "timeout", "retries", "env", "system_info", "limits", "keep_children",
-        "objectives", "trial_name",
+        "objectives", "trial_name", "resources", "priority",
     ];
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$", RegexOptions.CultureInvariant)]
@@ -209,6 +209,7 @@ public sealed partial class StudySpecBinder
 
         var objectives = BindObjectives(root);
         var trialName = BindTrialName(root, declared);
+        var resources = BindResources(root, declared);
 
         if (_errors.Count > 0)
         {
@@ -234,6 +235,7 @@ public sealed partial class StudySpecBinder
             KeepChildren = Bool(root, "keep_children") ?? false,
             Objectives = objectives,
             TrialName = trialName,
+            Resources = resources,
         };
     }
 

@@ -13,4 +13,10 @@ public sealed record ClaimRequest(WorkerIdentity Worker, int Max, TimeSpan Lease
 
     /// <summary>Claim only among these trials (<c>--where</c> picks them), or any pending trial when null.</summary>
     public IReadOnlyList<string>? Ids { get; init; }
+
+    /// <summary>
+    /// What the worker has free: only trials that fit are handed over (see <see cref="Resources.ResourceBudget.Pack"/>).
+    /// Null to claim by count alone.
+    /// </summary>
+    public Resources.ResourceBudget? Budget { get; init; }
 }

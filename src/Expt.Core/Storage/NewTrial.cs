@@ -12,4 +12,7 @@ public sealed record NewTrial(string Key, long Seq, int Replicate, string Params
 {
     /// <summary>The trial's name from the study's <c>trial_name</c> template, or null.</summary>
     public string? Name { get; init; }
+
+    /// <summary>What the trial needs of a machine; nothing for a study without <c>resources:</c>.</summary>
+    public Resources.TrialNeeds Needs { get; init; } = Resources.TrialNeeds.None;
 }

@@ -15,4 +15,8 @@ namespace Expt.Storage;
 /// <param name="MaxAttempts">Attempts allowed; a failed attempt below this is retried.</param>
 /// <param name="Token">Fencing token.</param>
 /// <param name="Until">When the lease runs out unless renewed.</param>
-public sealed record TrialLease(string TrialId, string StudyId, string StudyName, string Key, int Replicate, string ParamsJson, long Seed, int Attempt, int MaxAttempts, long Token, DateTimeOffset Until);
+public sealed record TrialLease(string TrialId, string StudyId, string StudyName, string Key, int Replicate, string ParamsJson, long Seed, int Attempt, int MaxAttempts, long Token, DateTimeOffset Until)
+{
+    /// <summary>What the trial needs of the machine (nothing when its study declares no resources).</summary>
+    public Resources.TrialNeeds Needs { get; init; } = Resources.TrialNeeds.None;
+}

@@ -24,4 +24,7 @@ public sealed record TrialOutcome(TrialStatus Status, TimeSpan Duration, string?
 
     /// <summary>Where the trial really ran when that is not the claiming worker (an MPI rank): host, pid and rank.</summary>
     public TrialPlace? Place { get; init; }
+
+    /// <summary>What the attempt was given and used (cores, GPUs, CPU time, peak memory), when measured.</summary>
+    public Resources.TrialUsage? Usage { get; init; }
 }

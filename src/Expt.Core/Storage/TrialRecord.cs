@@ -99,4 +99,13 @@ public sealed record TrialRecord
 
     // Parsed once: summaries read several metrics of every trial, and parsing dominated them.
     internal IReadOnlyList<KeyValuePair<string, object?>> ParsedResults => Parsed.GetValue(this, static t => Analysis.ResultValues.Parse(t.ResultsJson));
+
+    /// <summary>What the trial needs of a machine (nothing when its study declares no resources).</summary>
+    public Resources.TrialNeeds Needs { get; init; } = Resources.TrialNeeds.None;
+
+    /// <summary>
+    /// What the trial's last attempt used and was given, as JSON: cores, GPU devices, CPU time, peak memory of its
+    /// process tree (see <see cref="Resources.TrialUsage"/>); null before it ran.
+    /// </summary>
+    public string? UsageJson { get; init; }
 }

@@ -10,7 +10,7 @@ namespace Expt.Storage;
 /// <remarks>
 /// Columns: id, study id, study name, key, seq, replicate, params, seed, status, attempts, max_attempts, created,
 /// started, finished, duration_ms, host, pid, lease_owner, lease_until, results, error, exit_code, provenance,
-/// heartbeat, interruptions, history, name, tags, note, run, rank.
+/// heartbeat, interruptions, history, name, tags, note, run, rank, cpus, memory, gpu_milli, memory_limit, usage.
 /// </remarks>
 public static class TrialRows
 {
@@ -19,6 +19,7 @@ public static class TrialRows
         "t.id", "t.study_id", "s.name", "t.key", "t.seq", "t.replicate", "t.params", "t.seed", "t.status", "t.attempts", "t.max_attempts",
         "t.created", "t.started", "t.finished", "t.duration_ms", "t.host", "t.pid", "t.lease_owner", "t.lease_until", "t.results", "t.error",
         "t.exit_code", "t.provenance", "t.heartbeat", "t.interruptions", "t.history", "t.name", "t.tags", "t.note", "t.run", "t.rank",
+        "t.cpus", "t.memory", "t.gpu_milli", "t.memory_limit", "t.usage",
     ];
 
     // The large text columns, which a listing may cut short.
@@ -91,6 +92,8 @@ public static class TrialRows
             Note = Text(r, 28),
             RunId = Text(r, 29),
             Rank = Int(r, 30),
+            Needs = new Resources.TrialNeeds(r.GetInt32(31), r.GetInt64(32), r.GetInt32(33), r.IsDBNull(34) ? null : r.GetInt64(34)),
+            UsageJson = Text(r, 35),
         };
     }
 

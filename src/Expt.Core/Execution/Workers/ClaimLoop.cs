@@ -41,8 +41,10 @@ internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimePro
                 }
                 foreach (var lease in leases)
                 {
-                    held.Hold(lease);
-                    ready.TryWrite(lease);
+                    if (held.Hold(lease))
+                    {
+                        ready.TryWrite(lease);
+                    }
                 }
                 claimed += leases.Count;
                 if (leases.Count > 0)
@@ -73,8 +75,14 @@ internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimePro
         bounded.CancelAfter(options.Lease);
         try
         {
-            var leases = await store.ClaimAsync(new ClaimRequest(options.Identity, capacity, options.Lease, options.StudyId, options.ProvenanceJson) { RunId = options.RunId, Ids = options.Ids }, bounded.Token).ConfigureAwait(false);
+            var budget = options.Resources?.Budget();
+            var request = new ClaimRequest(options.Identity, capacity, options.Lease, options.StudyId, options.ProvenanceJson) { RunId = options.RunId, Ids = options.Ids, Budget = budget };
+            var leases = await store.ClaimAsync(request, bounded.Token).ConfigureAwait(false);
             health.Contact();
+            if (budget is not null)
+            {
+                options.Resources!.Claimed(budget);
+            }
             return leases;
         }
         catch (OperationCanceledException ex) when (!stop.IsCancellationRequested)

@@ -3,9 +3,12 @@ using Expt.Storage;
 namespace Expt.Execution.Workers;
 
 /// <summary>What a worker knows of one trial it holds a lease on, from its claim until the store confirms its outcome.</summary>
-internal sealed class HeldTrial(TrialLease lease)
+internal sealed class HeldTrial(TrialLease lease, Resources.ResourceGrant grant)
 {
     public TrialLease Lease { get; } = lease;
+
+    /// <summary>The share of the worker's capacity it holds until its outcome is written.</summary>
+    public Resources.ResourceGrant Grant { get; } = grant;
 
     /// <summary>Cancelled to interrupt the trial (abort, preemption, a lost lease, a cancel in the store).</summary>
     public CancellationTokenSource Cancellation { get; } = new();

@@ -7,7 +7,7 @@ namespace Expt.Execution.Workers;
 /// The trials a worker holds leases on, shared by its parts: the claim loop adds them, slots run them, the lease
 /// keeper renews them, the writer releases them (which wakes the claim loop: a slot is free).
 /// </summary>
-internal sealed class HeldTrials
+internal sealed class HeldTrials(Resources.ResourcePool? pool = null)
 {
     private readonly ConcurrentDictionary<string, HeldTrial> _trials = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<TrialLease> _unstarted = new();
@@ -19,7 +19,21 @@ internal sealed class HeldTrials
 
     public IEnumerable<HeldTrial> All => _trials.Values;
 
-    public void Hold(TrialLease lease) => _trials[lease.TrialId] = new HeldTrial(lease);
+    /// <summary>
+    /// Holds a claimed trial with its share of the worker's capacity; false when that share is not free (it was packed
+    /// against an older budget): the trial is then handed back unstarted.
+    /// </summary>
+    public bool Hold(TrialLease lease)
+    {
+        var grant = pool is null ? Resources.ResourceGrant.None : pool.Grant(lease.Needs);
+        if (grant is null)
+        {
+            _unstarted.Enqueue(lease);
+            return false;
+        }
+        _trials[lease.TrialId] = new HeldTrial(lease, grant);
+        return true;
+    }
 
     public bool TryGet(string trialId, out HeldTrial trial) => _trials.TryGetValue(trialId, out trial!);
 
@@ -27,7 +41,10 @@ internal sealed class HeldTrials
     public void NotStarted(TrialLease lease)
     {
         _unstarted.Enqueue(lease);
-        _trials.TryRemove(lease.TrialId, out _);
+        if (_trials.TryRemove(lease.TrialId, out var trial))
+        {
+            pool?.Return(trial.Grant);
+        }
     }
 
     /// <summary>The trials claimed but never started.</summary>
@@ -49,6 +66,7 @@ internal sealed class HeldTrials
             return null;
         }
         trial.Cancellation.Dispose();
+        pool?.Return(trial.Grant);
         return trial;
     }
 

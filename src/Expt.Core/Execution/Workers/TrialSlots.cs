@@ -26,6 +26,7 @@ internal sealed class TrialSlots(IExptStore store, Func<TrialLease, ITrialExecut
             {
                 AppendMetrics = points => store.AppendMetricsAsync(lease, points, CancellationToken.None),
                 Scrubber = options.Scrubber,
+                Grant = item.Grant,
             };
             observer?.TrialStarted(context);
             var startedAt = time.GetTimestamp();

@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Expt.Resources;
+
+/// <summary>
+/// What one attempt of a trial was given and what it used, measured while it ran: stored with the trial (its
+/// <c>usage</c>), shown by <c>expt show</c>, exported with the trials.
+/// </summary>
+public sealed record TrialUsage
+{
+    /// <summary>Cores given (<c>EXPT_CPUS</c>); 0 when the study declares no resources.</summary>
+    public int Cpus { get; init; }
+
+    /// <summary>GPU devices given (<c>CUDA_VISIBLE_DEVICES</c>), as the machine names them.</summary>
+    public IReadOnlyList<string> Gpus { get; init; } = [];
+
+    /// <summary>The share of each given GPU, in thousandths (500 for half a GPU).</summary>
+    public int GpuMilli { get; init; }
+
+    /// <summary>Wall time of the attempt.</summary>
+    public double WallSeconds { get; init; }
+
+    /// <summary>CPU time in user mode of the trial's process tree (its main process and every child it waited for).</summary>
+    public double? CpuUserSeconds { get; init; }
+
+    /// <summary>CPU time in kernel mode of the trial's process tree.</summary>
+    public double? CpuSystemSeconds { get; init; }
+
+    /// <summary>The highest memory (resident set) of the trial's whole process tree, sampled while it ran.</summary>
+    public long? PeakMemoryBytes { get; init; }
+
+    /// <summary>CPU time over wall time × cores given (1 is every given core busy all the time); null when unknown.</summary>
+    public double? CpuEfficiency => CpuUserSeconds is { } user && WallSeconds > 0
+        ? (user + (CpuSystemSeconds ?? 0)) / (WallSeconds * Math.Max(1, Cpus))
+        : null;
+
+    /// <summary>The JSON stored with the trial.</summary>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("cpus", Cpus);
+            if (Gpus.Count > 0)
+            {
+                w.WriteStartArray("gpus");
+                foreach (var gpu in Gpus)
+                {
+                    w.WriteStringValue(gpu);
+                }
+                w.WriteEndArray();
+                w.WriteNumber("gpu_share", GpuMilli >= 1000 ? 1 : GpuMilli / 1000.0);
+            }
+            w.WriteNumber("wall_seconds", Math.Round(WallSeconds, 3));
+            Number(w, "cpu_user_seconds", CpuUserSeconds);
+            Number(w, "cpu_system_seconds", CpuSystemSeconds);
+            if (PeakMemoryBytes is { } peak)
+            {
+                w.WriteNumber("peak_memory_bytes", peak);
+            }
+            Number(w, "cpu_efficiency", CpuEfficiency);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is { } v && double.IsFinite(v))
+        {
+            w.WriteNumber(name, Math.Round(v, 3));
+        }
+    }
+
+    /// <summary>Reads stored usage; null for none or damaged JSON.</summary>
+    public static TrialUsage? FromJson(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return null;
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
+            var r = doc.RootElement;
+            if (r.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+            double? D(string name) => r.TryGetProperty(name, out var v) && v.TryGetDouble(out var d) ? d : null;
+            return new TrialUsage
+            {
+                Cpus = r.TryGetProperty("cpus", out var c) && c.TryGetInt32(out var ci) ? ci : 0,
+                Gpus = r.TryGetProperty("gpus", out var g) && g.ValueKind == JsonValueKind.Array
+                    ? [.. g.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)]
+                    : [],
+                GpuMilli = D("gpu_share") is { } share ? (int)Math.Round(share * 1000) : 0,
+                WallSeconds = D("wall_seconds") ?? 0,
+                CpuUserSeconds = D("cpu_user_seconds"),
+                CpuSystemSeconds = D("cpu_system_seconds"),
+                PeakMemoryBytes = r.TryGetProperty("peak_memory_bytes", out var p) && p.TryGetInt64(out var pl) ? pl : null,
+            };
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One line for people: <c>2 cpus, gpus 0,1; cpu 3.2 s user + 0.1 s system (82%); peak 1.2 GiB</c>.</summary>
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (Cpus > 0)
+        {
+            parts.Add(Cpus == 1 ? "1 cpu" : $"{Cpus} cpus");
+        }
+        if (Gpus.Count > 0)
+        {
+            parts.Add($"gpu{(Gpus.Count > 1 ? "s" : string.Empty)} {string.Join(',', Gpus)}{(GpuMilli is > 0 and < 1000 ? $" ({(GpuMilli / 1000.0).ToString("0.###", CultureInfo.InvariantCulture)} of it)" : string.Empty)}");
+        }
+        if (CpuUserSeconds is { } user)
+        {
+            var efficiency = CpuEfficiency is { } e ? $" ({e * 100:0}% of {(Math.Max(1, Cpus) == 1 ? "a core" : $"{Math.Max(1, Cpus)} cores")})" : string.Empty;
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"cpu {user:0.###} s user + {CpuSystemSeconds ?? 0:0.###} s system{efficiency}"));
+        }
+        if (PeakMemoryBytes is { } peak)
+        {
+            parts.Add($"peak memory {Sizes.Format(peak)}");
+        }
+        return string.Join("; ", parts);
+    }
+}

@@ -1,0 +1,7 @@
+-- Version 5: what each trial needs of a machine (resources: in the study; all zero when undeclared), so a worker
+-- claims only what fits its free capacity; a hard memory limit; and what the trial used (measured while it ran).
+ALTER TABLE trials ADD COLUMN cpus integer NOT NULL DEFAULT 0;
+ALTER TABLE trials ADD COLUMN memory bigint NOT NULL DEFAULT 0;
+ALTER TABLE trials ADD COLUMN gpu_milli integer NOT NULL DEFAULT 0;
+ALTER TABLE trials ADD COLUMN memory_limit bigint;
+ALTER TABLE trials ADD COLUMN usage text;
