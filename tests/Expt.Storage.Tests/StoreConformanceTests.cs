@@ -639,4 +639,51 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
         found.Tags.ShouldBe(["t1"]);
         found.Fingerprint.ShouldBe("fp1");
     }
+
+    [Fact]
+    public async Task Claims_with_a_budget_take_only_trials_that_fit_in_priority_order_and_record_needs_and_usage()
+    {
+        var (study, _) = await Store.CreateStudyAsync(Definition("res"));
+        NewTrial Trial(int i, Resources.TrialNeeds needs, int priority = 0) => new($"k{i}", i, 0, $$"""{"i":{{i}}}""", i, 1, priority) { Needs = needs };
+        await Store.EnqueueAsync(study.Id,
+        [
+            Trial(0, new(1, 1L << 30, 1000)),
+            Trial(1, new(4, 1L << 30, 0)),          // more cores than are free now
+            Trial(2, new(1, 1L << 30, 500, 2L << 30)),
+            Trial(3, new(1, 64L << 30, 0)),         // more memory than the worker has at all: never looked at
+            Trial(4, new(1, 0, 500), priority: 5),  // first, by priority
+            Trial(5, new(1, 0, 1000)),
+            Trial(6, Resources.TrialNeeds.None),
+        ]);
+        var all = (await Store.ListTrialsAsync(new TrialFilter { StudyId = study.Id })).ToDictionary(t => t.Key);
+        all["k2"].Needs.ShouldBe(new Resources.TrialNeeds(1, 1L << 30, 500, 2L << 30));
+        all["k6"].Needs.IsNone.ShouldBeTrue();
+
+        // 3 cores, 8 GiB, two GPUs: k4 (half of one), k0 (a whole one), k2 (the other half of the first); k1 does not
+        // fit now, k5 finds no whole GPU left, k6 needs nothing.
+        var total = new Resources.TrialNeeds(4, 8L << 30, 2000);
+        var budget = new Resources.ResourceBudget(3, 8L << 30, [1000, 1000], total);
+        var leases = await Store.ClaimAsync(new ClaimRequest(_worker, 10, Lease, study.Id) { Budget = budget });
+        leases.Select(l => l.Key).Order().ShouldBe(["k0", "k2", "k4", "k6"]);
+        leases.Single(l => l.Key == "k2").Needs.ShouldBe(new Resources.TrialNeeds(1, 1L << 30, 500, 2L << 30));
+        budget.PassedOver.ShouldBe(all["k1"].Id);
+
+        // Nothing fits what is left free; the rest stays pending for a worker with room.
+        (await Store.ClaimAsync(new ClaimRequest(_worker, 10, Lease, study.Id) { Budget = new Resources.ResourceBudget(0, 0, [0, 0], total) })).ShouldBeEmpty();
+        (await Store.ClaimAsync(new ClaimRequest(_other, 10, Lease, study.Id) { Budget = new Resources.ResourceBudget(5, 8L << 30, [1000, 1000], total with { Cpus = 5 }) }))
+            .Select(l => l.Key).Order().ShouldBe(["k1", "k5"]);
+        (await ClaimAsync(study, 10)).Select(l => l.Key).ShouldBe(["k3"]); // a claim without a budget takes anything
+
+        var usage = new Resources.TrialUsage { Cpus = 1, Gpus = ["1"], GpuMilli = 500, WallSeconds = 1.5, CpuUserSeconds = 1.25, PeakMemoryBytes = 123456 };
+        var k2 = leases.Single(l => l.Key == "k2");
+        (await Store.CompleteAsync([new TrialCompletion(k2, new TrialOutcome(TrialStatus.Completed, TimeSpan.FromSeconds(1.5), "{}") { Usage = usage })])).ShouldBe([true]);
+        Resources.TrialUsage.FromJson((await TrialAsync(k2.TrialId)).UsageJson).ShouldBe(usage with { Gpus = ["1"] }, new UsageComparer());
+    }
+
+    private sealed class UsageComparer : IEqualityComparer<Resources.TrialUsage?>
+    {
+        public bool Equals(Resources.TrialUsage? x, Resources.TrialUsage? y) => x!.ToJson() == y!.ToJson();
+
+        public int GetHashCode(Resources.TrialUsage? obj) => 0;
+    }
 }
