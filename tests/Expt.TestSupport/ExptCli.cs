@@ -62,6 +62,8 @@ public sealed class ExptCli : IDisposable
             info.ArgumentList.Add(arg);
         }
         info.Environment.Remove("EXPT_STORE");
+        // The GPUs of whatever runs the tests are not the tests' business: they name their own.
+        info.Environment.Remove("CUDA_VISIBLE_DEVICES");
         info.Environment["TERM"] = "dumb";
         foreach (var (key, value) in env ?? new Dictionary<string, string>())
         {

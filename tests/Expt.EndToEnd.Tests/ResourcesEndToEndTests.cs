@@ -1,0 +1,155 @@
+using System.Globalization;
+
+namespace Expt.EndToEnd.Tests;
+
+/// <summary>
+/// Trials scheduled by what they need, as a user runs them: GPUs given by <c>--gpus</c> (this machine has none, so
+/// devices are named and a stand-in <c>nvidia-smi</c> answers discovery), cores and thread counts, a memory limit,
+/// and the usage each trial records.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class ResourcesEndToEndTests : IDisposable
+{
+    private readonly ExptCli _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    // Each trial writes what it was given and when it ran (start and end, in ns) into its directory.
+    private static string GpuStudy(string gpus) => $$"""
+        name: gpu
+        shell: true
+        command: |
+          echo "$CUDA_VISIBLE_DEVICES $(date +%s%N)" > "$EXPT_TRIAL_DIR/start"; sleep 1; date +%s%N > "$EXPT_TRIAL_DIR/end"
+        params:
+          x: range(6)
+        resources:
+          gpus: {{gpus}}
+        """;
+
+    private sealed record Span(string Devices, long Start, long End);
+
+    private List<Span> Spans(string study) =>
+        [.. Directory.GetDirectories(Path.Combine(_cli.Directory, ".expt", "runs", study)).Select(dir =>
+        {
+            var start = File.ReadAllText(Path.Combine(dir, "start")).Trim().Split(' ');
+            return new Span(start.Length == 2 ? start[0] : string.Empty, long.Parse(start[^1], CultureInfo.InvariantCulture), long.Parse(File.ReadAllText(Path.Combine(dir, "end")).Trim(), CultureInfo.InvariantCulture));
+        })];
+
+    private static int MostAtOnce(IEnumerable<Span> spans) =>
+        spans.Select(s => spans.Count(o => o.Start <= s.Start && s.Start < o.End)).Max();
+
+    [Fact]
+    public async Task Whole_gpus_go_one_trial_each_and_halves_two_per_device()
+    {
+        _cli.Write("gpu.yaml", GpuStudy("1"));
+        var run = await _cli.RunAsync("run", "gpu.yaml", "--gpus", "0,1", "-q");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        run.Stderr.ShouldContain("resources: 2 cpus");
+        run.Stderr.ShouldContain("gpus 0,1; each trial needs 1 cpu, 1 gpu");
+        var spans = Spans("gpu");
+        spans.Count.ShouldBe(6);
+        spans.ShouldAllBe(s => s.Devices == "0" || s.Devices == "1");
+        MostAtOnce(spans).ShouldBe(2);
+        foreach (var device in spans.GroupBy(s => s.Devices))
+        {
+            MostAtOnce(device).ShouldBe(1, $"device {device.Key} was held by two trials at once");
+        }
+
+        var json = (await _cli.RunAsync("ls", "--study", "gpu", "--format", "json")).Json().EnumerateArray().First();
+        json.GetProperty("needs").GetProperty("gpus").GetDouble().ShouldBe(1);
+        var usage = json.GetProperty("usage");
+        usage.GetProperty("gpus").EnumerateArray().Single().GetString().ShouldBeOneOf("0", "1");
+        usage.GetProperty("wall_seconds").GetDouble().ShouldBeGreaterThan(0.9);
+
+        // Halves: four at once (the machine has 2 cores, so --cpus 4 lets four run), two on each device.
+        _cli.Write("half.yaml", GpuStudy("0.5").Replace("name: gpu", "name: half", StringComparison.Ordinal));
+        run = await _cli.RunAsync("run", "half.yaml", "--gpus", "0,1", "--cpus", "4", "-q");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        spans = Spans("half");
+        spans.ShouldAllBe(s => s.Devices == "0" || s.Devices == "1");
+        MostAtOnce(spans).ShouldBe(4);
+        foreach (var device in spans.GroupBy(s => s.Devices))
+        {
+            MostAtOnce(device).ShouldBeLessThanOrEqualTo(2, $"device {device.Key} was shared by more than two halves");
+        }
+    }
+
+    [Fact]
+    public async Task Gpus_are_found_by_nvidia_smi_and_a_trial_without_gpus_sees_none()
+    {
+        // A stand-in nvidia-smi answering the query interface as the real one does.
+        var bin = Path.Combine(_cli.Directory, "bin");
+        _cli.Write("bin/nvidia-smi", "#!/bin/sh\ncase \"$1\" in --query-gpu=index) printf '0\\n1\\n2\\n';; *) exit 6;; esac\n");
+        using (var chmod = System.Diagnostics.Process.Start("chmod", ["+x", Path.Combine(bin, "nvidia-smi")]))
+        {
+            chmod.WaitForExit();
+        }
+        _cli.Write("cpu.yaml", """
+            name: cpu
+            shell: true
+            command: echo "[$CUDA_VISIBLE_DEVICES] $EXPT_CPUS $OMP_NUM_THREADS $MKL_NUM_THREADS" > "$EXPT_TRIAL_DIR/seen"
+            params:
+              x: [1, 2]
+            resources:
+              cpus: 2
+            env:
+              MKL_NUM_THREADS: 7
+            """);
+        var env = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
+        var run = await _cli.RunAsync(ExptCli.ExptDll, ["run", "cpu.yaml", "-q"], env);
+        run.ExitCode.ShouldBe(0, run.ToString());
+        run.Stderr.ShouldContain("gpus 0,1,2");
+        foreach (var dir in Directory.GetDirectories(Path.Combine(_cli.Directory, ".expt", "runs", "cpu")))
+        {
+            // No GPU for a trial that declared none; its cores as the thread count, but the study's own setting kept.
+            File.ReadAllText(Path.Combine(dir, "seen")).Trim().ShouldBe("[] 2 2 7");
+        }
+    }
+
+    [Fact]
+    public async Task A_trial_past_its_memory_limit_is_killed_as_out_of_memory_and_peak_memory_is_recorded()
+    {
+        _cli.Write("mem.yaml", """
+            name: mem
+            command: python3 -c "import time; b = bytearray({mb} << 20); time.sleep(1.5)"
+            params:
+              mb: [20, 300]
+            resources:
+              memory: 100M
+              memory_limit: 200M
+            """);
+        var run = await _cli.RunAsync("run", "mem.yaml", "-q");
+        run.ExitCode.ShouldBe(1, run.ToString());
+        var trials = (await _cli.RunAsync("ls", "--study", "mem", "--format", "json")).Json().EnumerateArray().ToList();
+        var small = trials.Single(t => t.GetProperty("params").GetProperty("mb").GetInt32() == 20);
+        var big = trials.Single(t => t.GetProperty("params").GetProperty("mb").GetInt32() == 300);
+        small.GetProperty("status").GetString().ShouldBe("completed");
+        small.GetProperty("usage").GetProperty("peak_memory_bytes").GetInt64().ShouldBeInRange(20L << 20, 200L << 20);
+        big.GetProperty("status").GetString().ShouldBe("failed");
+        var error = big.GetProperty("error").GetString().ShouldNotBeNull();
+        error.ShouldStartWith("out of memory: the trial's processes held ");
+        error.ShouldContain("more than its memory_limit of 200 MiB; the process tree was killed");
+        big.GetProperty("usage").GetProperty("peak_memory_bytes").GetInt64().ShouldBeGreaterThan(200L << 20);
+        var show = await _cli.RunAsync("show", small.GetProperty("id").GetString()!);
+        show.Stdout.ShouldContain("needs         1 cpu, 100 MiB, limit 200 MiB");
+        show.Stdout.ShouldContain("peak memory");
+    }
+
+    [Fact]
+    public async Task Bad_capacity_options_are_one_line_and_nothing_is_written()
+    {
+        _cli.Write("gpu.yaml", GpuStudy("1"));
+        foreach (var (args, message) in new[]
+        {
+            (new[] { "--gpus", "0,0" }, "error: --gpus: '0,0' names a device twice"),
+            (new[] { "--memory", "lots" }, "error: --memory: expected a size such as 512M or 64G, got 'lots'"),
+            (new[] { "--cpus", "0" }, "error: --cpus: expected a number of cores from 1 to 65536, got 0"),
+        })
+        {
+            var run = await _cli.RunAsync(["run", "gpu.yaml", .. args]);
+            run.ExitCode.ShouldBe(2, run.ToString());
+            run.Stderr.Trim().ShouldBe(message);
+        }
+        File.Exists(Path.Combine(_cli.Directory, ".expt", "expt.db")).ShouldBeFalse();
+    }
+}
