@@ -86,8 +86,8 @@ internal static class PostgresScenarios
         await drop.ExecuteNonQueryAsync();
     }
 
-    private static StudySpec Spec(string name, int trials) =>
-        StudySpecBinder.Bind(YamlConfigReader.Parse($"name: {name}\nparams:\n  i: range({trials})\n", "bench"), new BindOptions { DefaultExperiment = name, AllowLarge = true });
+    private static StudySpec Spec(string name, int trials, string extra = "") =>
+        StudySpecBinder.Bind(YamlConfigReader.Parse($"name: {name}\nparams:\n  i: range({trials})\n{extra}", "bench"), new BindOptions { DefaultExperiment = name, AllowLarge = true });
 
     /// <summary>1,000,000 trials planned and enqueued into a fresh PostgreSQL store (three rounds, the first cold).</summary>
     private static async Task EnqueueAsync(string server)
@@ -227,34 +227,51 @@ internal static class PostgresScenarios
         }
     }
 
-    /// <summary>Claim latency (claims of 1 and of 100 trials, median of 200 after 20 warm-up claims) with 10,000 and with 1,000,000 trials pending.</summary>
+    /// <summary>
+    /// Claim latency (claims of 1 and of 100 trials, median of 200 after 20 warm-up claims) with 10,000 and with
+    /// 1,000,000 trials pending: by count alone, and with resources (trials needing a core and 1 GiB, half of them a
+    /// GPU, claimed by a worker of 16 cores, 64 GiB and 2 GPUs, so the packing and its filter are measured).
+    /// </summary>
     private static async Task ClaimLatencyAsync(string server)
     {
         foreach (var pending in new[] { 10_000, 1_000_000 })
         {
-            var schema = await SchemaAsync(server);
-            await using var store = await PostgresStore.OpenAsync(schema, Path.GetTempPath());
-            var study = (await StudyPreparation.PrepareAsync(store, Spec("claims", pending), null, requeueCancelled: false)).Study;
-            var worker = WorkerIdentity.ForThisProcess();
-            foreach (var batch in new[] { 1, 100 })
+            foreach (var resources in new[] { false, true })
             {
-                var latencies = new List<double>();
-                for (var i = 0; i < 220; i++)
+                var schema = await SchemaAsync(server);
+                await using var store = await PostgresStore.OpenAsync(schema, Path.GetTempPath());
+                var extra = resources ? "resources:\n  cpus: 1\n  memory: 1G\n" : string.Empty;
+                var study = (await StudyPreparation.PrepareAsync(store, Spec("claims", pending, extra), null, requeueCancelled: false)).Study;
+                if (resources)
                 {
-                    var watch = Stopwatch.StartNew();
-                    var leases = await store.ClaimAsync(new ClaimRequest(worker, batch, TimeSpan.FromSeconds(30), study.Id));
-                    watch.Stop();
-                    // Given back at once, so the queue keeps its size for every measured claim.
-                    await store.ReleaseAsync(leases, ReleaseMode.Requeue);
-                    if (i >= 20)
-                    {
-                        latencies.Add(watch.Elapsed.TotalMilliseconds);
-                    }
+                    // Every other trial in the queue needs a GPU as well.
+                    await using var mix = NpgsqlDataSource.Create(schema);
+                    await using var update = mix.CreateCommand("UPDATE trials SET gpu_milli = CASE WHEN seq % 2 = 0 THEN 1000 ELSE 0 END");
+                    await update.ExecuteNonQueryAsync();
                 }
-                latencies.Sort();
-                Console.WriteLine($"pg-claim: {pending,9:N0} pending, batch {batch,3}: median {F(latencies[latencies.Count / 2], "0.00")} ms, p95 {F(latencies[(int)(latencies.Count * 0.95)], "0.00")} ms per claim");
+                var worker = WorkerIdentity.ForThisProcess();
+                var total = new Resources.TrialNeeds(16, 64L << 30, 2000);
+                foreach (var batch in new[] { 1, 100 })
+                {
+                    var latencies = new List<double>();
+                    for (var i = 0; i < 220; i++)
+                    {
+                        var budget = resources ? new Resources.ResourceBudget(16, 64L << 30, [1000, 1000], total) : null;
+                        var watch = Stopwatch.StartNew();
+                        var leases = await store.ClaimAsync(new ClaimRequest(worker, batch, TimeSpan.FromSeconds(30), study.Id) { Budget = budget });
+                        watch.Stop();
+                        // Given back at once, so the queue keeps its size for every measured claim.
+                        await store.ReleaseAsync(leases, ReleaseMode.Requeue);
+                        if (i >= 20)
+                        {
+                            latencies.Add(watch.Elapsed.TotalMilliseconds);
+                        }
+                    }
+                    latencies.Sort();
+                    Console.WriteLine($"pg-claim: {pending,9:N0} pending, batch {batch,3}{(resources ? ", resources" : string.Empty)}: median {F(latencies[latencies.Count / 2], "0.00")} ms, p95 {F(latencies[(int)(latencies.Count * 0.95)], "0.00")} ms per claim");
+                }
+                await DropAsync(server, schema);
             }
-            await DropAsync(server, schema);
         }
     }
 }

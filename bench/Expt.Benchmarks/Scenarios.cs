@@ -26,7 +26,8 @@ internal static class Scenarios
                 case "mpi": await MpiAsync(); break;
                 case "dashboard": await DashboardScenario.RunAsync(Record); break;
                 case "hostile": await HostileScenario.RunAsync(); break;
-                default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu, store, metrics, scale, dashboard, hostile, mpi, slurm, pg-enqueue, pg-workers or pg-claim"); return 2;
+                case "resources": await ResourceScenarios.RunAsync(Record); break;
+                default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu, store, metrics, scale, dashboard, hostile, resources, mpi, slurm, pg-enqueue, pg-workers or pg-claim"); return 2;
             }
             PrintMedians();
         }
@@ -34,7 +35,7 @@ internal static class Scenarios
     }
 
     /// <summary>Measured rounds after a first, cold one (JIT, file cache), which is printed but left out of the median.</summary>
-    private const int Rounds = 5;
+    internal const int Rounds = 5;
 
     private static readonly Dictionary<string, List<double>> Samples = [];
 
@@ -61,7 +62,7 @@ internal static class Scenarios
         Samples.Clear();
     }
 
-    private static string F(double value, string format = "0.000") => value.ToString(format, CultureInfo.InvariantCulture);
+    internal static string F(double value, string format = "0.000") => value.ToString(format, CultureInfo.InvariantCulture);
 
     private static StudySpec Spec(string name, int trials, int parallel) =>
         StudySpecBinder.Bind(YamlConfigReader.Parse($"name: {name}\nparams:\n  i: range({trials})\nparallel: {parallel}\n", "bench"), new BindOptions { DefaultExperiment = name });
@@ -316,7 +317,7 @@ internal static class Scenarios
         }
     }
 
-    private static async Task<double> TimeAsync(string program, string[] args, string dir)
+    internal static async Task<double> TimeAsync(string program, string[] args, string dir)
     {
         var info = new ProcessStartInfo(program) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
