@@ -27,10 +27,10 @@ internal static class ResourceScenarios
         }
         for (var round = 0; round <= 2; round++)
         {
-            // Each trial allocates and touches 300 MiB, then holds it 2 s; 1 GiB fits three at once, so eight trials
+            // Each trial allocates and touches 300 MiB, then holds it 4 s; 1 GiB fits three at once, so eight trials
             // ideally take three waves of one trial's time (measured alone).
             var dir = Directory.CreateTempSubdirectory("expt-bench-").FullName;
-            const string Trial = "python3 -c \"import time; b = bytearray(300 << 20); time.sleep(2)\"";
+            const string Trial = "python3 -c \"import time; b = bytearray(300 << 20); time.sleep(4)\"";
             File.WriteAllText(Path.Combine(dir, "one.yaml"), $"name: one\ncommand: '{Trial}'\nresources:\n  memory: 300M\n");
             File.WriteAllText(Path.Combine(dir, "pack.yaml"), $"name: pack\ncommand: '{Trial} {{i}}'\nparams:\n  i: range(8)\nresources:\n  memory: 300M\n");
             var one = await TimeAsync("dotnet", [expt, "run", "-q", "one.yaml", "--memory", "1G", "--cpus", "8"], dir);

@@ -116,7 +116,7 @@ public sealed class ResourceTests
         first.GpuNames.Concat(second.GpuNames).Order().ShouldBe(["3", "7"]);
         pool.Grant(new TrialNeeds(1, 0, 500)).ShouldBeNull();
         pool.Grant(TrialNeeds.None).ShouldBe(ResourceGrant.None);
-        pool.Return(first);
+        pool.Return(first, started: false);
         pool.Grant(new TrialNeeds(1, 0, 500)).ShouldNotBeNull().GpuNames.ShouldBe(first.GpuNames);
 
         var budget = pool.Budget();
@@ -125,6 +125,28 @@ public sealed class ResourceTests
         pool.Claimed(budget);
         time.Advance(TimeSpan.FromSeconds(61));
         pool.Budget().Strict.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Short_trials_are_claimed_ahead_but_start_only_when_their_cores_are_free()
+    {
+        var pool = new ResourcePool(new MachineCapacity(2, 1L << 30, []), TimeSpan.FromSeconds(60));
+        pool.Budget(ahead: 0).FreeCpus.ShouldBe(2);
+        pool.Budget(ahead: 1).FreeCpus.ShouldBe(4);
+        var a = pool.Grant(new TrialNeeds(2, 0)).ShouldNotBeNull();
+        var b = pool.Grant(new TrialNeeds(2, 0)).ShouldNotBeNull(); // claimed ahead
+        pool.Grant(new TrialNeeds(1, 0)).ShouldBeNull();
+        await pool.StartAsync(a, CancellationToken.None);
+        var second = pool.StartAsync(b, CancellationToken.None);
+        await Task.Delay(50);
+        second.IsCompleted.ShouldBeFalse(); // a holds both cores
+        pool.Return(a, started: true);
+        await second.WaitAsync(TimeSpan.FromSeconds(5));
+        using var cancelled = new CancellationTokenSource();
+        var c = pool.Grant(new TrialNeeds(1, 0)).ShouldNotBeNull();
+        var third = pool.StartAsync(c, cancelled.Token);
+        await cancelled.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(third);
     }
 
     [Fact]

@@ -1,9 +1,11 @@
 namespace Expt.Resources;
 
 /// <summary>
-/// A worker's capacity and what of it its running trials hold. The claim loop asks for a <see cref="Budget"/> (what is
-/// free), the store packs trials into it, and each claimed trial is given its share with <see cref="Grant"/>, then
-/// gives it back with <see cref="Return"/> when its outcome is written. Thread-safe.
+/// A worker's capacity and what of it its trials hold, in two ledgers. Claimed trials hold their share (and their
+/// GPU devices) from the claim until their outcome is written; short trials may be claimed ahead of free capacity,
+/// as the worker claims ahead of free slots, so the claim ledger may run over by that allowance. Running trials hold
+/// their cores and memory in the run ledger, which never runs over: a trial claimed ahead starts when its share is free.
+/// Thread-safe.
 /// </summary>
 public sealed class ResourcePool
 {
@@ -12,8 +14,10 @@ public sealed class ResourcePool
     private readonly TimeProvider _time;
     private readonly TimeSpan _backfillWindow;
     private readonly int[] _freeGpuMilli;
-    private int _freeCpus;
-    private long _freeMemory;
+    private int _heldCpus, _runningCpus;
+    private long _heldMemory, _runningMemory;
+    private double _ahead;
+    private TaskCompletionSource _returned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _waiting;
     private long _waitingSince;
 
@@ -27,22 +31,29 @@ public sealed class ResourcePool
         _capacity = capacity;
         _backfillWindow = backfillWindow;
         _time = time ?? TimeProvider.System;
-        _freeCpus = capacity.Cpus;
-        _freeMemory = capacity.MemoryBytes;
         _freeGpuMilli = [.. capacity.Gpus.Select(_ => 1000)];
     }
 
     public MachineCapacity Capacity => _capacity;
 
-    /// <summary>What is free now, for one claim; strict once a trial has been passed over for longer than the backfill window.</summary>
-    public ResourceBudget Budget()
+    /// <summary>
+    /// What may be claimed now, for one claim: the capacity (plus <paramref name="ahead"/> times its cores and memory,
+    /// for short trials claimed ahead) less what claimed trials hold; strict once a trial has been passed over for
+    /// longer than the backfill window.
+    /// </summary>
+    public ResourceBudget Budget(double ahead = 0)
     {
         lock (_lock)
         {
+            _ahead = Math.Max(0, ahead);
             var strict = _waiting is not null && _time.GetElapsedTime(_waitingSince) >= _backfillWindow;
-            return new ResourceBudget(_freeCpus, _freeMemory, _freeGpuMilli, _capacity.Total) { Strict = strict };
+            return new ResourceBudget(ClaimableCpus - _heldCpus, ClaimableMemory - _heldMemory, _freeGpuMilli, _capacity.Total) { Strict = strict };
         }
     }
+
+    private int ClaimableCpus => (int)Math.Min(int.MaxValue, _capacity.Cpus * (1 + _ahead));
+
+    private long ClaimableMemory => (long)Math.Min(long.MaxValue / 2, _capacity.MemoryBytes * (1 + _ahead));
 
     /// <summary>Notes which trial the last claim passed over, to know how long it has waited.</summary>
     public void Claimed(ResourceBudget budget)
@@ -58,7 +69,7 @@ public sealed class ResourcePool
         }
     }
 
-    /// <summary>Gives a claimed trial its share; null when it does not fit (it was packed against an older budget).</summary>
+    /// <summary>Gives a claimed trial its share and GPU devices; null when it does not fit (it was packed against an older budget).</summary>
     public ResourceGrant? Grant(TrialNeeds needs)
     {
         ArgumentNullException.ThrowIfNull(needs);
@@ -68,29 +79,59 @@ public sealed class ResourcePool
         }
         lock (_lock)
         {
-            if (needs.Cpus > _freeCpus || needs.MemoryBytes > _freeMemory || !GpuPacking.TryTake(_freeGpuMilli, needs.GpuMilli, out var devices))
+            if (needs.Cpus > ClaimableCpus - _heldCpus || needs.MemoryBytes > ClaimableMemory - _heldMemory || !GpuPacking.TryTake(_freeGpuMilli, needs.GpuMilli, out var devices))
             {
                 return null;
             }
-            _freeCpus -= needs.Cpus;
-            _freeMemory -= needs.MemoryBytes;
+            _heldCpus += needs.Cpus;
+            _heldMemory += needs.MemoryBytes;
             return new ResourceGrant(needs, devices, [.. devices.Select(d => _capacity.Gpus[d])]);
         }
     }
 
-    /// <summary>Takes back what a trial was given.</summary>
-    public void Return(ResourceGrant grant)
+    /// <summary>Waits until the granted trial's cores and memory are free among running trials, and takes them.</summary>
+    public async Task StartAsync(ResourceGrant grant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        while (true)
+        {
+            Task returned;
+            lock (_lock)
+            {
+                if (grant.Needs.IsNone || (_runningCpus + grant.Needs.Cpus <= _capacity.Cpus && _runningMemory + grant.Needs.MemoryBytes <= _capacity.MemoryBytes))
+                {
+                    _runningCpus += grant.Needs.Cpus;
+                    _runningMemory += grant.Needs.MemoryBytes;
+                    return;
+                }
+                returned = _returned.Task;
+            }
+            await returned.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Takes back what a trial was given; <paramref name="started"/> when it had started (<see cref="StartAsync"/>).</summary>
+    public void Return(ResourceGrant grant, bool started)
     {
         ArgumentNullException.ThrowIfNull(grant);
         if (grant.Needs.IsNone)
         {
             return;
         }
+        TaskCompletionSource returned;
         lock (_lock)
         {
-            _freeCpus = Math.Min(_capacity.Cpus, _freeCpus + grant.Needs.Cpus);
-            _freeMemory = Math.Min(_capacity.MemoryBytes, _freeMemory + grant.Needs.MemoryBytes);
+            _heldCpus -= grant.Needs.Cpus;
+            _heldMemory -= grant.Needs.MemoryBytes;
+            if (started)
+            {
+                _runningCpus -= grant.Needs.Cpus;
+                _runningMemory -= grant.Needs.MemoryBytes;
+            }
             GpuPacking.Give(_freeGpuMilli, grant.Needs.GpuMilli, grant.GpuDevices);
+            returned = _returned;
+            _returned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+        returned.TrySetResult();
     }
 }

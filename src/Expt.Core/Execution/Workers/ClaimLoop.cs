@@ -75,7 +75,7 @@ internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimePro
         bounded.CancelAfter(options.Lease);
         try
         {
-            var budget = options.Resources?.Budget();
+            var budget = options.Resources?.Budget(ahead: Ahead() / (double)options.Slots);
             var request = new ClaimRequest(options.Identity, capacity, options.Lease, options.StudyId, options.ProvenanceJson) { RunId = options.RunId, Ids = options.Ids, Budget = budget };
             var leases = await store.ClaimAsync(request, bounded.Token).ConfigureAwait(false);
             health.Contact();
@@ -91,12 +91,13 @@ internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimePro
         }
     }
 
-    private int Target()
+    private int Target() => options.Slots + Ahead();
+
+    // Short trials: claim ahead so the store sees one claim per batch, not one per trial.
+    private int Ahead()
     {
-        // Short trials: claim ahead so the store sees one claim per batch, not one per trial.
         var averageMs = counters.AverageMs;
-        var extra = averageMs < 50 ? (int)Math.Min(options.MaxPrefetch, options.Slots * 200.0 / Math.Max(averageMs, 0.01)) : 0;
-        return options.Slots + extra;
+        return averageMs < 50 ? (int)Math.Min(options.MaxPrefetch, options.Slots * 200.0 / Math.Max(averageMs, 0.01)) : 0;
     }
 
     // Nothing to claim, but trials of the study still run elsewhere: if their worker died, they return to the queue

@@ -19,6 +19,9 @@ internal sealed class HeldTrial(TrialLease lease, Resources.ResourceGrant grant)
     /// <summary>The store was out of reach too long: the lease is presumed lost, the outcome is not written.</summary>
     public bool Abandoned { get; set; }
 
+    /// <summary>It holds its cores and memory among running trials (see <see cref="Resources.ResourcePool.StartAsync"/>).</summary>
+    public bool Running { get; set; }
+
     /// <summary>Its process has started (so stopping it is worth a look at the store every second).</summary>
     public bool Started { get; set; }
 

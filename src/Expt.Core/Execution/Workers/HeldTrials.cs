@@ -43,7 +43,7 @@ internal sealed class HeldTrials(Resources.ResourcePool? pool = null)
         _unstarted.Enqueue(lease);
         if (_trials.TryRemove(lease.TrialId, out var trial))
         {
-            pool?.Return(trial.Grant);
+            pool?.Return(trial.Grant, trial.Running);
         }
     }
 
@@ -66,7 +66,7 @@ internal sealed class HeldTrials(Resources.ResourcePool? pool = null)
             return null;
         }
         trial.Cancellation.Dispose();
-        pool?.Return(trial.Grant);
+        pool?.Return(trial.Grant, trial.Running);
         return trial;
     }
 

@@ -21,6 +21,21 @@ internal sealed class TrialSlots(IExptStore store, Func<TrialLease, ITrialExecut
                 held.NotStarted(lease);
                 continue;
             }
+            if (options.Resources is { } pool && !item.Grant.Needs.IsNone)
+            {
+                // Claimed ahead of free capacity (short trials): it starts when its cores and memory are free.
+                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stop, item.Cancellation.Token);
+                try
+                {
+                    await pool.StartAsync(item.Grant, waiting.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    held.NotStarted(lease);
+                    continue;
+                }
+                item.Running = true;
+            }
             item.Started = true;
             var context = new TrialContext(lease, ParamSet.FromJson(lease.ParamsJson), TrialDirectories.TrialPath(store.RunsDirectory, lease.StudyName, lease.TrialId), slot)
             {
