@@ -21,6 +21,8 @@ public sealed class Experiment
     private readonly List<ConfigNode> _linked = [];
     private readonly List<ConfigNode> _exclude = [];
     private readonly List<ConfigEntry> _objectives = [];
+    private readonly List<ConfigEntry> _resources = [];
+    private readonly List<ConfigNode> _resourceRules = [];
 
     private Experiment(string name) => _name = name;
 
@@ -125,6 +127,58 @@ public sealed class Experiment
         return this;
     }
 
+    /// <summary>
+    /// Declares what each trial needs, so trials start only when it is free (see docs/configuration.md#resources):
+    /// <paramref name="cpus"/> cores, <paramref name="memory"/> such as <c>"3G"</c>, <paramref name="gpus"/> whole GPUs or a
+    /// fraction of one (0.5: two trials share a GPU), and a hard <paramref name="memoryLimit"/>. Checked as a study file's
+    /// <c>resources:</c> is, with the same messages.
+    /// </summary>
+    public Experiment Resources(int cpus = 1, string? memory = null, double gpus = 0, string? memoryLimit = null)
+    {
+        _resources.RemoveAll(e => e.Key is "cpus" or "memory" or "gpus" or "memory_limit");
+        _resources.Add(new ConfigEntry("cpus", Code, ToScalar(cpus)));
+        if (memory is not null)
+        {
+            _resources.Add(new ConfigEntry("memory", Code, new ConfigScalar(memory, false, Code)));
+        }
+        if (gpus != 0)
+        {
+            _resources.Add(new ConfigEntry("gpus", Code, ToScalar(gpus)));
+        }
+        if (memoryLimit is not null)
+        {
+            _resources.Add(new ConfigEntry("memory_limit", Code, new ConfigScalar(memoryLimit, false, Code)));
+        }
+        return this;
+    }
+
+    /// <summary>
+    /// Changes the needs (and priority) of the points where <paramref name="where"/> holds, e.g.
+    /// <c>.ResourcesWhen("model == \"large\"", gpus: 2, memory: "16G")</c>; later rules win.
+    /// </summary>
+    public Experiment ResourcesWhen(string where, int? cpus = null, string? memory = null, double? gpus = null, string? memoryLimit = null, int? priority = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(where);
+        var entries = new List<ConfigEntry> { new("where", Code, new ConfigScalar(where, true, Code)) };
+        void Add(string key, ConfigNode? value)
+        {
+            if (value is not null)
+            {
+                entries.Add(new ConfigEntry(key, Code, value));
+            }
+        }
+        Add("cpus", cpus is { } c ? ToScalar(c) : null);
+        Add("memory", memory is null ? null : new ConfigScalar(memory, false, Code));
+        Add("gpus", gpus is { } g ? ToScalar(g) : null);
+        Add("memory_limit", memoryLimit is null ? null : new ConfigScalar(memoryLimit, false, Code));
+        Add("priority", priority is { } p ? ToScalar(p) : null);
+        _resourceRules.Add(new ConfigMapping(entries, Code));
+        return this;
+    }
+
+    /// <summary>Higher runs first (default 0).</summary>
+    public Experiment Priority(int priority) => Top("priority", ToScalar(priority));
+
     /// <summary>A name for each trial, from its parameters, e.g. <c>"{dataset}-lr{lr}"</c> (shown by ls, show, compare).</summary>
     public Experiment TrialName(string template) => Top("trial_name", new ConfigScalar(template, true, Code));
 
@@ -148,6 +202,15 @@ public sealed class Experiment
         if (_objectives.Count > 0)
         {
             entries.Add(new ConfigEntry("objectives", Code, new ConfigMapping(_objectives.ToList(), Code)));
+        }
+        if (_resources.Count > 0 || _resourceRules.Count > 0)
+        {
+            var resources = _resources.ToList();
+            if (_resourceRules.Count > 0)
+            {
+                resources.Add(new ConfigEntry("when", Code, new ConfigSequence(_resourceRules.ToList(), Code)));
+            }
+            entries.Add(new ConfigEntry("resources", Code, new ConfigMapping(resources, Code)));
         }
         return new ExperimentDefinition(_name, new ConfigMapping(entries, Code), body);
     }

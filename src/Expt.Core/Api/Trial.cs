@@ -43,6 +43,12 @@ public sealed class Trial
 
     public ParamSet Params => _context.Params;
 
+    /// <summary>The cores this trial was given (<c>resources:</c>); 0 when the study declares none.</summary>
+    public int Cpus => _context.Grant.Needs.Cpus;
+
+    /// <summary>The GPU devices this trial was given, as <c>CUDA_VISIBLE_DEVICES</c> names them; empty when none.</summary>
+    public IReadOnlyList<string> Gpus => _context.Grant.GpuNames;
+
     /// <summary>The trial seed (see <see cref="TrialIdentity.Seed"/>).</summary>
     public long Seed => _context.Lease.Seed;
 
