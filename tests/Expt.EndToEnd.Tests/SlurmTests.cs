@@ -119,4 +119,33 @@ public sealed class SlurmTests : IDisposable
         var status = await _cli.RunAsync("slurm", "status", "sqlite-mpi", "--store", "shared.db");
         status.Stdout.ShouldContain("10 completed");
     }
+
+    [Fact]
+    public async Task The_studys_resources_become_the_tasks_request_and_the_worker_takes_its_capacity_from_the_allocation()
+    {
+        var (store, credentials) = await StoreAsync();
+        _cli.Write("study.yaml", """
+            name: sized
+            shell: true
+            command: echo "$EXPT_CPUS $SLURM_MEM_PER_NODE" > "$EXPT_TRIAL_DIR/seen"
+            params:
+              x: range(6)
+            resources:
+              cpus: 1
+              memory: 100M
+              when:
+                - where: x == 5
+                  memory: 150M
+            """);
+        var dry = await _cli.RunAsync("slurm", "submit", "study.yaml", "--workers", "1", "--trials-per-worker", "2", "--store", store, "--credentials", credentials, "--dry-run");
+        dry.ExitCode.ShouldBe(0, dry.ToString());
+        dry.Stdout.ShouldContain("#SBATCH --cpus-per-task=2");
+        dry.Stdout.ShouldContain("#SBATCH --mem=300M"); // two of the largest trial
+        dry.Stdout.ShouldNotContain("--gres");
+        var job = await SubmitAsync(store, credentials, "--workers", "1", "--trials-per-worker", "2");
+        await Postgres.WaitUntilAsync(async () => await CountAsync(store, credentials, "status = 'completed'") == 6, TimeSpan.FromMinutes(2), "the array to complete the study");
+        var output = File.ReadAllText(Directory.GetFiles(Path.Combine(_cli.Directory, ".expt", "runs", "sized", "slurm"), $"slurm-{job}_0.out").Single());
+        output.ShouldContain("resources: 2 cpus, 300 MiB, no gpus");
+        (await CountAsync(store, credentials, "cpus = 1 AND memory = 104857600")).ShouldBe(5);
+    }
 }

@@ -17,10 +17,11 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
 {
     private readonly StudyOptions _study = new();
     private readonly Option<int?> _workers = GlobalOptions.Integer("--workers", "-w", "Array tasks, one worker each", "a number of workers");
-    private readonly Option<int?> _cpus = GlobalOptions.Integer("--cpus-per-worker", "-c", "CPUs per task; the worker runs that many trials at once (default 1)", "a number of CPUs");
+    private readonly Option<int?> _cpus = GlobalOptions.Integer("--cpus-per-worker", "-c", "CPUs per task; the worker runs that many trials at once (default 1, or what --trials-per-worker trials need)", "a number of CPUs");
+    private readonly Option<int?> _trialsPerWorker = GlobalOptions.Integer("--trials-per-worker", "-k", "With resources: in the study, how many trials each task runs at once: its request is that many times the largest need (default 1)", "a number of trials");
     private readonly Option<string?> _partition = new("--partition", "-p") { Description = "Slurm partition" };
     private readonly Option<string?> _time = new("--time", "-t") { Description = "Time limit per task, e.g. 02:00:00" };
-    private readonly Option<string?> _mem = new("--mem") { Description = "Memory per task, e.g. 4G" };
+    private readonly Option<string?> _mem = new("--mem") { Description = "Memory per task, e.g. 4G (default: from the study's resources:)" };
     private readonly Option<int?> _gpus = GlobalOptions.Integer("--gpus-per-worker", "-g", "GPUs per task", "a number of GPUs");
     private readonly Option<string?> _account = new("--account", "-A") { Description = "Slurm account" };
     private readonly Option<string?> _qos = new("--qos") { Description = "Slurm QOS" };
@@ -40,7 +41,7 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
     {
         var command = new Command("submit", "Create the study and submit a Slurm job array of expt workers.");
         command.Arguments.Add(_study.Target);
-        foreach (var option in new Option[] { _study.Set, _study.Name, _study.Yes, _workers, _cpus, _partition, _time, _mem, _gpus, _account, _qos, _extra, _signal, _requeue, _dryRun }.Concat(_leases.All))
+        foreach (var option in new Option[] { _study.Set, _study.Name, _study.Yes, _workers, _cpus, _trialsPerWorker, _partition, _time, _mem, _gpus, _account, _qos, _extra, _signal, _requeue, _dryRun }.Concat(_leases.All))
         {
             command.Options.Add(option);
         }
@@ -51,7 +52,14 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
     {
         var spec = _study.Load(parseResult, Env, []);
         var workers = parseResult.GetValue(_workers) ?? throw new UserException("--workers: how many array tasks (workers) to submit, e.g. --workers 8");
-        var cpus = parseResult.GetValue(_cpus) ?? 1;
+        var perWorker = parseResult.GetValue(_trialsPerWorker) ?? 1;
+        if (perWorker is < 1 or > 4096)
+        {
+            throw new UserException($"--trials-per-worker: expected 1 to 4096, got {perWorker}");
+        }
+        // The study's resources become the task's request: enough for the largest trial, times the trials per task.
+        _request = spec.Resources.Declared ? Request(spec.Resources, perWorker) : null;
+        var cpus = parseResult.GetValue(_cpus) ?? _request?.Cpus ?? 1;
         if (workers < 1 || cpus < 1 || parseResult.GetValue(_gpus) is < 0)
         {
             throw new UserException("--workers and --cpus-per-worker must be at least 1");
@@ -129,12 +137,23 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
         return s;
     }
 
+    private Resources.TrialNeeds? _request;
+
+    /// <summary>A task's request for <paramref name="trials"/> trials at once: the largest need of any trial (base or rule), times that.</summary>
+    internal static Resources.TrialNeeds Request(Resources.ResourcePlan plan, int trials)
+    {
+        var cpus = plan.Rules.Select(r => r.Cpus ?? 0).Append(plan.Base.Cpus).Max();
+        var memory = plan.Rules.Select(r => r.MemoryBytes ?? 0).Append(plan.Base.MemoryBytes).Max();
+        var gpus = plan.Rules.Select(r => r.GpuMilli ?? 0).Append(plan.Base.GpuMilli).Max();
+        return new Resources.TrialNeeds(cpus * trials, memory * trials, (int)Math.Ceiling(gpus * trials / 1000.0) * 1000);
+    }
+
     private void Resources(StringBuilder s, ParseResult parseResult)
     {
         Optional(s, "--partition", parseResult.GetValue(_partition));
         Optional(s, "--time", parseResult.GetValue(_time));
-        Optional(s, "--mem", parseResult.GetValue(_mem));
-        Optional(s, "--gpus-per-task", parseResult.GetValue(_gpus)?.ToString(CultureInfo.InvariantCulture));
+        Optional(s, "--mem", parseResult.GetValue(_mem) ?? (_request is { MemoryBytes: > 0 } r ? $"{(r.MemoryBytes + (1L << 20) - 1) >> 20}M" : null));
+        Optional(s, "--gres", parseResult.GetValue(_gpus) is { } given and > 0 ? $"gpu:{given}" : _request is { GpuMilli: > 0 } g ? $"gpu:{g.GpuMilli / 1000}" : null);
         Optional(s, "--account", parseResult.GetValue(_account));
         Optional(s, "--qos", parseResult.GetValue(_qos));
         foreach (var extra in parseResult.GetValue(_extra) ?? [])
