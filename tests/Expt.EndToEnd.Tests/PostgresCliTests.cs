@@ -110,4 +110,41 @@ public sealed class PostgresCliTests : IDisposable
         trials.Select(t => t.GetProperty("results").GetProperty("square").GetInt32()).Order().ShouldBe([4, 4, 9, 9, 16, 16]);
         (await Postgres.ScalarAsync(store, "SELECT SUM(attempts) FROM trials")).ShouldBe(6);
     }
+
+    [Fact]
+    public async Task Workers_with_different_capacities_claim_only_what_fits_them()
+    {
+        var store = await Postgres.Shared.NewStoreAsync();
+        _cli.Write("study.yaml", """
+            name: mixed
+            shell: true
+            command: |
+              echo "{\"gpu\": \"$CUDA_VISIBLE_DEVICES\"}" > "$EXPT_RESULTS"
+            params:
+              kind: [cpu, gpu]
+              x: range(3)
+            resources:
+              cpus: 1
+              when:
+                - where: kind == "gpu"
+                  gpus: 1
+            """);
+        var enqueue = await _cli.RunAsync("run", "study.yaml", "--store", store, "--enqueue-only");
+        enqueue.ExitCode.ShouldBe(0, enqueue.ToString());
+
+        // A machine without GPUs takes the CPU trials and leaves the GPU ones for a machine that has one.
+        var cpuOnly = await _cli.RunAsync("worker", "--study", "mixed", "--store", store, "--gpus", "none");
+        cpuOnly.ExitCode.ShouldBe(0, cpuOnly.ToString());
+        var trials = (await _cli.RunAsync("ls", "--study", "mixed", "--store", store, "--format", "json")).Json().EnumerateArray().ToList();
+        trials.Where(t => t.GetProperty("params").GetProperty("kind").GetString() == "cpu").ShouldAllBe(t => t.GetProperty("status").GetString() == "completed");
+        trials.Where(t => t.GetProperty("params").GetProperty("kind").GetString() == "gpu").ShouldAllBe(t => t.GetProperty("status").GetString() == "pending");
+
+        var gpu = await _elsewhere.RunAsync("worker", "--study", "mixed", "--store", store, "--gpus", "7");
+        gpu.ExitCode.ShouldBe(0, gpu.ToString());
+        gpu.Stderr.ShouldContain("resources: ");
+        trials = (await _cli.RunAsync("ls", "--study", "mixed", "--store", store, "--format", "json")).Json().EnumerateArray().ToList();
+        trials.ShouldAllBe(t => t.GetProperty("status").GetString() == "completed");
+        trials.Where(t => t.GetProperty("params").GetProperty("kind").GetString() == "gpu").ShouldAllBe(t => t.GetProperty("results").GetProperty("gpu").GetString() == "7");
+        trials.Where(t => t.GetProperty("params").GetProperty("kind").GetString() == "cpu").ShouldAllBe(t => t.GetProperty("results").GetProperty("gpu").GetString() == string.Empty);
+    }
 }
