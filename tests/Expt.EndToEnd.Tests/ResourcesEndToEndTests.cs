@@ -136,6 +136,17 @@ public sealed class ResourcesEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Trials_that_need_more_than_the_machine_has_are_said_to_stay_pending_and_the_run_does_not_pass()
+    {
+        _cli.Write("big.yaml", "name: big\ncommand: \"true\"\nparams:\n  x: [1, 2]\nresources:\n  gpus: 4\n  when:\n    - where: x == 2\n      gpus: 1\n");
+        var run = await _cli.RunAsync("run", "big.yaml", "--gpus", "0,1", "-q");
+        run.ExitCode.ShouldBe(1, run.ToString());
+        run.Stderr.ShouldContain("1 completed, 0 failed, 1 not run;");
+        run.Stderr.ShouldContain("1 trial needs more than this machine has (2 cpus, ");
+        run.Stderr.ShouldContain("gpus 0,1); it stays pending for a worker with room: expt worker --study big on a bigger machine");
+    }
+
+    [Fact]
     public async Task Bad_capacity_options_are_one_line_and_nothing_is_written()
     {
         _cli.Write("gpu.yaml", GpuStudy("1"));

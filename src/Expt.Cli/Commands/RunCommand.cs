@@ -154,7 +154,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             new WorkerOptions { StudyId = prepared.Study.Id, Ids = subset, RunId = runId, Slots = spec.EffectiveParallel, ProvenanceJson = ProvenanceCollector.Machine(spec.SystemInfo), Scrubber = Scrubber(spec) },
             parseResult,
             StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
-        if (coordinator is null && _capacity.Pool(parseResult, spec.Resources.Declared, Env) is { } pool)
+        var pool = coordinator is null ? _capacity.Pool(parseResult, spec.Resources.Declared, Env) : null;
+        if (pool is not null)
         {
             // Declared resources and no -j: as many trials at once as fit (each needs a core at least).
             options = options with { Resources = pool, Slots = spec.Parallel == 0 ? Math.Max(options.Slots, pool.Capacity.Cpus) : options.Slots };
@@ -180,12 +181,20 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         var failed = trials.Count(t => t.Status is TrialStatus.Failed or TrialStatus.Timeout);
         var completed = trials.Count(t => t.Status == TrialStatus.Completed);
         var left = trials.Count(t => t.Status is TrialStatus.Pending or TrialStatus.Cancelled or TrialStatus.Running);
+        // Trials no worker like this one could ever take: said plainly, not left to look like "nothing to do".
+        var tooBig = pool is null ? 0 : trials.Count(t => t.Status == TrialStatus.Pending && !pool.Capacity.CanEverFit(t.Needs));
         var thisRun = report.Worker.Total == 0
             ? trials.Count == 0
                 ? $"the study has no trials yet: add points with expt add {spec.Name} --set NAME=VALUE,..."
-                : subset is not null && left > 0 ? "no pending trial matched --where" : "nothing was left to run (expt retry re-runs failed trials)"
+                : subset is not null && left > 0 ? "no pending trial matched --where"
+                : tooBig > 0 ? "nothing here could run them"
+                : "nothing was left to run (expt retry re-runs failed trials)"
             : $"this run: {Counted.Of(report.Worker.Total, "trial")} in {DurationParser.Format(report.Worker.Elapsed)} ({progress.RateText()} trials/s)";
         await Env.Error.WriteLineAsync($"{completed} completed, {failed} failed, {left} not run; {thisRun}").ConfigureAwait(false);
+        if (tooBig > 0)
+        {
+            await Env.Error.WriteLineAsync($"{Counted.Of(tooBig, "trial")} {(tooBig == 1 ? "needs" : "need")} more than this machine has ({pool!.Capacity}); {(tooBig == 1 ? "it stays" : "they stay")} pending for a worker with room: expt worker --study {spec.Name} on a bigger machine (or give --cpus, --memory, --gpus)").ConfigureAwait(false);
+        }
         if (failed > 0)
         {
             await Env.Error.WriteLineAsync($"see the failures with: expt ls --study {spec.Name} --status failed,timeout; re-run them with: expt retry {spec.Name}").ConfigureAwait(false);
@@ -204,7 +213,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             await Env.Error.WriteLineAsync($"{Counted.Of(report.Worker.CancelledInStore, "running trial")} {(report.Worker.CancelledInStore == 1 ? "was" : "were")} cancelled by expt cancel; run them again with: expt retry {spec.Name}").ConfigureAwait(false);
             return ExitCodes.Cancelled;
         }
-        return failed > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
+        // Trials left that this machine cannot take are not a success either: a script must not read the study as done.
+        return failed > 0 || tooBig > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
     }
 
     /// <summary>Known secrets of this run: secret-named variables, the study's env secrets, secrets on its command line.</summary>

@@ -17,6 +17,14 @@ public sealed record MachineCapacity(int Cpus, long MemoryBytes, IReadOnlyList<s
     /// <summary>The capacity as the claim query sees it: cores, memory and GPU thousandths in all.</summary>
     public TrialNeeds Total => new(Cpus, MemoryBytes, Gpus.Count * 1000);
 
+    /// <summary>Whether a trial needing <paramref name="needs"/> could run here at all, with nothing else running.</summary>
+    public bool CanEverFit(TrialNeeds needs)
+    {
+        ArgumentNullException.ThrowIfNull(needs);
+        var devices = needs.GpuMilli == 0 ? 0 : needs.GpuMilli <= 1000 ? 1 : needs.GpuMilli / 1000;
+        return needs.Cpus <= Cpus && needs.MemoryBytes <= MemoryBytes && devices <= Gpus.Count;
+    }
+
     /// <summary>One line: <c>16 cpus, 60 GiB, gpus 0,1</c>.</summary>
     public override string ToString() =>
         $"{Cpus} cpu{(Cpus == 1 ? string.Empty : "s")}, {Sizes.Format(MemoryBytes)}, {(Gpus.Count == 0 ? "no gpus" : "gpus " + string.Join(',', Gpus))}";
