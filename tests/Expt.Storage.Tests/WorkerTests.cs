@@ -275,6 +275,70 @@ public abstract class WorkerTests<TFactory> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task When_memory_runs_short_the_youngest_trials_go_back_to_the_queue_and_fewer_run_at_once()
+    {
+        var spec = Spec("name: guard\nparams:\n  x: range(3)\nresources:\n  cpus: 1\n");
+        var prepared = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        var started = new SemaphoreSlim(0);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = 0;
+        var mostAfterLowering = 0;
+        var lowered = false;
+        var executor = new InProcessExecutor(async trial =>
+        {
+            var now = Interlocked.Increment(ref running);
+            if (Volatile.Read(ref lowered))
+            {
+                InterlockedMax(ref mostAfterLowering, now);
+            }
+            try
+            {
+                started.Release();
+                await release.Task.WaitAsync(trial.CancellationToken);
+                return new { x = trial.Get<long>("x") };
+            }
+            finally
+            {
+                Interlocked.Decrement(ref running);
+            }
+        }, null);
+        var low = false;
+        var pool = new Expt.Resources.ResourcePool(new Expt.Resources.MachineCapacity(4, 8L << 30, []), TimeSpan.FromSeconds(60));
+        var options = new WorkerOptions
+        {
+            StudyId = prepared.Study.Id,
+            Slots = 4,
+            Resources = pool,
+            MemoryInfo = () => Volatile.Read(ref low) ? (100L << 20, 16L << 30) : (8L << 30, 16L << 30),
+            MemoryCheck = TimeSpan.FromMilliseconds(50),
+        };
+        var run = new Worker(_store, _ => executor, options).RunAsync(default, default);
+        for (var i = 0; i < 3; i++)
+        {
+            await started.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        Volatile.Write(ref low, true);
+        await ExptCli.WaitUntilAsync(() => pool.MaxRunning == 1 && Volatile.Read(ref running) == 1, TimeSpan.FromSeconds(30), "the guard to stop all but one trial");
+        Volatile.Write(ref lowered, true);
+        Volatile.Write(ref low, false);
+        release.SetResult();
+        var report = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        report.StoppedForMemory.ShouldBe(2);
+        report.Completed.ShouldBe(3);
+        mostAfterLowering.ShouldBeLessThanOrEqualTo(1);
+        var trials = await TrialsAsync(prepared);
+        trials.ShouldAllBe(t => t.Status == TrialStatus.Completed && t.Attempts == 1);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while (value > (current = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+
+    [Fact]
     public async Task Preempting_gives_running_and_unstarted_trials_back_without_counting_the_attempt()
     {
         var spec = Spec("name: preempt\nparams:\n  x: range(6)\n");

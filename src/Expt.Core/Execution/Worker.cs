@@ -69,6 +69,7 @@ public sealed class Worker
         var claims = new ClaimLoop(_store, _options, _time, held, health, counters);
         var slots = new TrialSlots(_store, _executorFor, _options, _time, _observer, held, counters);
         var writer = new OutcomeWriter(_store, _options, _time, _observer, held, health, counters, leases);
+        var guard = new MemoryGuard(_options, _time, held, counters);
 
         // Aborting and preempting imply stopping; so does a store that cannot be written.
         using var stopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stop, abort, preempt, health.Broken);
@@ -84,6 +85,7 @@ public sealed class Worker
         var writing = Task.Run(() => writer.RunAsync(done.Reader), CancellationToken.None);
         var heartbeat = Task.Run(() => leases.HeartbeatAsync(keeperStop.Token), CancellationToken.None);
         var watch = Task.Run(() => leases.WatchCancellationsAsync(keeperStop.Token), CancellationToken.None);
+        var guarding = Task.Run(() => guard.RunAsync(keeperStop.Token), CancellationToken.None);
         Exception? failure = null;
         try
         {
@@ -109,6 +111,7 @@ public sealed class Worker
         await keeperStop.CancelAsync().ConfigureAwait(false);
         await heartbeat.ConfigureAwait(false);
         await watch.ConfigureAwait(false);
+        await guarding.ConfigureAwait(false);
         var unstarted = held.TakeUnstarted();
         if (unstarted.Count > 0 && !health.Lost)
         {

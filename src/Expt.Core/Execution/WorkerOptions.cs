@@ -70,6 +70,16 @@ public sealed record WorkerOptions
     /// </summary>
     public Resources.ResourcePool? Resources { get; init; }
 
+    /// <summary>
+    /// With <see cref="Resources"/>: how the machine's available and total memory are read for the memory guard (as GNU
+    /// parallel's <c>--memfree</c>: when what is available falls below the reserve, the youngest running trial goes back
+    /// to the queue and fewer run at once); null turns the guard off.
+    /// </summary>
+    public Func<(long Available, long Total)?>? MemoryInfo { get; init; } = () => Expt.Resources.MachineCapacity.ReadMemInfo();
+
+    /// <summary>How often the memory guard looks.</summary>
+    public TimeSpan MemoryCheck { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The most trials claimed ahead of free slots, when trials are short.</summary>
     public int MaxPrefetch { get; init; } = 4000;
 

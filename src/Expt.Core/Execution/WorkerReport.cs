@@ -15,6 +15,9 @@ public sealed record WorkerReport(int Completed, int Failed, int TimedOut, int C
     /// <summary>Trials cancelled in the store (<c>expt cancel</c>, the dashboard) while this worker ran them; counted in <see cref="Cancelled"/> too.</summary>
     public int CancelledInStore { get; init; }
 
+    /// <summary>Trials the memory guard stopped and gave back to the queue (counted in <see cref="GivenBack"/> too).</summary>
+    public int StoppedForMemory { get; init; }
+
     /// <summary>Every attempt that ended.</summary>
     public int Total => Completed + Failed + TimedOut + Cancelled;
 }

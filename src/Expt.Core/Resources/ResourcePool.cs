@@ -14,7 +14,7 @@ public sealed class ResourcePool
     private readonly TimeProvider _time;
     private readonly TimeSpan _backfillWindow;
     private readonly int[] _freeGpuMilli;
-    private int _heldCpus, _runningCpus;
+    private int _heldCpus, _runningCpus, _runningTrials, _maxRunning = int.MaxValue;
     private long _heldMemory, _runningMemory;
     private double _ahead;
     private TaskCompletionSource _returned = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -98,15 +98,41 @@ public sealed class ResourcePool
             Task returned;
             lock (_lock)
             {
-                if (grant.Needs.IsNone || (_runningCpus + grant.Needs.Cpus <= _capacity.Cpus && _runningMemory + grant.Needs.MemoryBytes <= _capacity.MemoryBytes))
+                if (grant.Needs.IsNone)
+                {
+                    return;
+                }
+                if (_runningTrials < _maxRunning && _runningCpus + grant.Needs.Cpus <= _capacity.Cpus && _runningMemory + grant.Needs.MemoryBytes <= _capacity.MemoryBytes)
                 {
                     _runningCpus += grant.Needs.Cpus;
                     _runningMemory += grant.Needs.MemoryBytes;
+                    _runningTrials++;
                     return;
                 }
                 returned = _returned.Task;
             }
             await returned.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The most trials that may run at once now (lowered by the memory guard); unbounded at first.</summary>
+    public int MaxRunning
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _maxRunning;
+            }
+        }
+    }
+
+    /// <summary>Lets at most <paramref name="trials"/> (at least one) run at once from now on: the machine ran short of memory with more.</summary>
+    public void LowerConcurrency(int trials)
+    {
+        lock (_lock)
+        {
+            _maxRunning = Math.Max(1, Math.Min(_maxRunning, trials));
         }
     }
 
@@ -127,6 +153,7 @@ public sealed class ResourcePool
             {
                 _runningCpus -= grant.Needs.Cpus;
                 _runningMemory -= grant.Needs.MemoryBytes;
+                _runningTrials--;
             }
             GpuPacking.Give(_freeGpuMilli, grant.Needs.GpuMilli, grant.GpuDevices);
             returned = _returned;

@@ -22,6 +22,12 @@ internal sealed class HeldTrial(TrialLease lease, Resources.ResourceGrant grant)
     /// <summary>It holds its cores and memory among running trials (see <see cref="Resources.ResourcePool.StartAsync"/>).</summary>
     public bool Running { get; set; }
 
+    /// <summary>Stopped by the memory guard (and given back): the machine ran short of memory.</summary>
+    public bool StoppedForMemory { get; set; }
+
+    /// <summary>When it started (a timestamp of the worker's clock), to find the youngest.</summary>
+    public long StartedAt { get; set; }
+
     /// <summary>Its process has started (so stopping it is worth a look at the store every second).</summary>
     public bool Started { get; set; }
 

@@ -85,7 +85,8 @@ internal sealed class OutcomeWriter(IExptStore store, WorkerOptions options, Tim
         if (trial is { GiveBack: true } && outcome.Status != TrialStatus.Completed)
         {
             counters.GivenBack();
-            observer?.TrialFinished(context, outcome with { Status = TrialStatus.Pending, Error = "given back to the queue" }, accepted: true);
+            var why = trial.StoppedForMemory ? "given back to the queue: the machine ran short of memory (the memory guard stopped the youngest trial)" : "given back to the queue";
+            observer?.TrialFinished(context, outcome with { Status = TrialStatus.Pending, Error = why }, accepted: true);
             return;
         }
         if (trial is { CancelledInStore: true })

@@ -36,6 +36,7 @@ internal sealed class TrialSlots(IExptStore store, Func<TrialLease, ITrialExecut
                 }
                 item.Running = true;
             }
+            item.StartedAt = time.GetTimestamp();
             item.Started = true;
             var context = new TrialContext(lease, ParamSet.FromJson(lease.ParamsJson), TrialDirectories.TrialPath(store.RunsDirectory, lease.StudyName, lease.TrialId), slot)
             {

@@ -6,7 +6,7 @@ namespace Expt.Execution.Workers;
 internal sealed class WorkerCounters
 {
     private readonly OutcomeTally _tally = new();
-    private int _refused, _givenBack, _cancelledInStore, _spooled, _unkept;
+    private int _refused, _givenBack, _cancelledInStore, _spooled, _unkept, _memoryStops;
     private double _averageMs = 1000;
 
     /// <summary>A moving average of trial durations, which decides how far ahead to claim.</summary>
@@ -21,6 +21,8 @@ internal sealed class WorkerCounters
     public void Finished(TrialStatus status) => _tally.Add(status);
 
     public void Refused() => Interlocked.Increment(ref _refused);
+
+    public void StoppedForMemory() => Interlocked.Increment(ref _memoryStops);
 
     public void GivenBack() => Interlocked.Increment(ref _givenBack);
 
@@ -37,5 +39,6 @@ internal sealed class WorkerCounters
         {
             GivenBack = Volatile.Read(ref _givenBack) + unstarted,
             CancelledInStore = Volatile.Read(ref _cancelledInStore),
+            StoppedForMemory = Volatile.Read(ref _memoryStops),
         };
 }
