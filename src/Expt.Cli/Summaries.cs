@@ -62,7 +62,8 @@ internal static class Summaries
             var arrays = ArraySummarizer.ArrayMetrics(trials);
             var suggestion = Text.Suggestions.Closest(metric, available.Concat(arrays));
             throw new UserException($"--metric: no completed trial has a numeric result '{metric}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; " +
-                $"results: {(available.Count == 0 ? "none" : string.Join(", ", available))}{(arrays.Count == 0 ? string.Empty : $"; array results: {string.Join(", ", arrays)}")}");
+                $"results: {(available.Count == 0 ? "none" : string.Join(", ", available))}{(arrays.Count == 0 ? string.Empty : $"; array results: {string.Join(", ", arrays)}")}; " +
+                $"what trials used: {string.Join(", ", Resources.TrialUsage.MetricNames)}");
         }
         var keys = Keys(trials, by);
         return chosen.SelectMany(metric => Summarizer.Summarize(trials, metric, keys, objectives.Resolve(metric, goal) == Goal.Minimize)).ToList();

@@ -163,6 +163,21 @@ public sealed class ResourceTests
         TrialUsage.FromJson(null).ShouldBeNull();
     }
 
+    [Fact]
+    public void What_a_trial_used_is_a_metric_by_name_unless_a_result_has_that_name()
+    {
+        var usage = new TrialUsage { Cpus = 2, WallSeconds = 10, CpuUserSeconds = 12, CpuSystemSeconds = 2, PeakMemoryBytes = 300L << 20 };
+        Expt.Storage.TrialRecord Record(string results) => new() { Id = "a", StudyId = "1", StudyName = "s", Key = "k", ParamsJson = "{}", ResultsJson = results, UsageJson = usage.ToJson() };
+        var trial = Record("""{"loss": 1}""");
+        Expt.Analysis.ResultValues.Number(trial, "usage.peak_memory_mb").ShouldBe(300);
+        Expt.Analysis.ResultValues.Number(trial, "usage.cpu_seconds").ShouldBe(14);
+        Expt.Analysis.ResultValues.Number(trial, "usage.cpu_efficiency").ShouldBe(0.7);
+        Expt.Analysis.ResultValues.Number(trial, "usage.nothing").ShouldBeNull();
+        Expt.Analysis.ResultValues.Number(Record("""{"usage.cpu_seconds": 3}"""), "usage.cpu_seconds").ShouldBe(3);
+        var rows = new[] { new Expt.Analysis.TrialResult(trial), new Expt.Analysis.TrialResult(Record("{}") with { UsageJson = (usage with { PeakMemoryBytes = 900L << 20 }).ToJson() }) };
+        Expt.Analysis.TrialQuery.Parse(null, null, null, "-usage.peak_memory_mb").Select(rows, null).ShouldBe([1, 0]);
+    }
+
     [Theory]
     [InlineData("0,1,3", new[] { "0", "1", "3" })]
     [InlineData("none", new string[0])]

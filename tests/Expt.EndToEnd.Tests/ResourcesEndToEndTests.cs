@@ -130,6 +130,9 @@ public sealed class ResourcesEndToEndTests : IDisposable
         error.ShouldStartWith("out of memory: the trial's processes held ");
         error.ShouldContain("more than its memory_limit of 200 MiB; the process tree was killed");
         big.GetProperty("usage").GetProperty("peak_memory_bytes").GetInt64().ShouldBeGreaterThan(200L << 20);
+        var summary = await _cli.RunAsync("summary", "mem", "--metric", "usage.peak_memory_mb", "--format", "json");
+        summary.ExitCode.ShouldBe(0, summary.ToString());
+        summary.Json().EnumerateArray().Single(g => g.GetProperty("mb").GetInt32() == 20).GetProperty("mean").GetDouble().ShouldBeInRange(20, 200);
         var show = await _cli.RunAsync("show", small.GetProperty("id").GetString()!);
         show.Stdout.ShouldContain("needs         1 cpu, 100 MiB, limit 200 MiB");
         show.Stdout.ShouldContain("peak memory");

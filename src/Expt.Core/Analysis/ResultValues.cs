@@ -91,7 +91,10 @@ public static class ResultValues
         return null;
     }
 
-    /// <summary>A numeric result of a trial, or null (parsed once per trial).</summary>
+    /// <summary>
+    /// A numeric result of a trial, or null (parsed once per trial). What the trial used is there too, under
+    /// <see cref="Resources.TrialUsage.MetricNames"/> (<c>usage.peak_memory_mb</c>, ...), unless a result has that name.
+    /// </summary>
     public static double? Number(Storage.TrialRecord trial, string name)
     {
         ArgumentNullException.ThrowIfNull(trial);
@@ -102,7 +105,7 @@ public static class ResultValues
                 return ParamValues.IsNumber(value) ? ParamValues.ToDouble(value) : null;
             }
         }
-        return null;
+        return name.StartsWith(Resources.TrialUsage.MetricPrefix, StringComparison.Ordinal) ? Resources.TrialUsage.FromJson(trial.UsageJson)?.Metric(name) : null;
     }
 
     /// <summary>A numeric array result (e.g. a solution vector), or null.</summary>

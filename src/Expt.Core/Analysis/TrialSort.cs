@@ -78,12 +78,16 @@ public sealed record TrialSort(string Key, bool Descending)
         {
             value = r => field(r.Record);
         }
+        else if (Resources.TrialUsage.MetricNames.Contains(Key) && !rows.Any(r => r.Results.ContainsKey(Key)))
+        {
+            value = r => ResultValues.Number(r.Record, Key);
+        }
         else
         {
             var names = rows.SelectMany(r => r.Results.Keys).Distinct(StringComparer.Ordinal).ToList();
             if (rows.Count > 0 && !names.Contains(Key))
             {
-                var suggestion = Text.Suggestions.Closest(Key, names.Concat(["best", "objective"]).Concat(ValueOrder.Fields));
+                var suggestion = Text.Suggestions.Closest(Key, names.Concat(["best", "objective"]).Concat(ValueOrder.Fields).Concat(Resources.TrialUsage.MetricNames));
                 throw new FormatException($"no listed trial has a result '{Key}'{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; " +
                     $"expected a result ({(names.Count == 0 ? "none" : string.Join(", ", names.Take(20)))}), objective, best, p.PARAM, or one of {string.Join(", ", ValueOrder.Fields)}");
             }

@@ -35,6 +35,25 @@ public sealed record TrialUsage
         ? (user + (CpuSystemSeconds ?? 0)) / (WallSeconds * Math.Max(1, Cpus))
         : null;
 
+    /// <summary>The prefix of the usage metrics.</summary>
+    public const string MetricPrefix = "usage.";
+
+    /// <summary>
+    /// What a trial used, as metrics <c>expt summary</c>, <c>plot</c>, <c>ls --sort</c> and where-expressions take by
+    /// name: CPU seconds (user + system), CPU efficiency, peak memory in MiB, wall seconds.
+    /// </summary>
+    public static IReadOnlyList<string> MetricNames { get; } = ["usage.cpu_seconds", "usage.cpu_efficiency", "usage.peak_memory_mb", "usage.wall_seconds"];
+
+    /// <summary>A usage metric by name (see <see cref="MetricNames"/>), or null when it was not measured.</summary>
+    public double? Metric(string name) => name switch
+    {
+        "usage.cpu_seconds" => CpuUserSeconds is { } user ? user + (CpuSystemSeconds ?? 0) : null,
+        "usage.cpu_efficiency" => CpuEfficiency,
+        "usage.peak_memory_mb" => PeakMemoryBytes is { } peak ? peak / (double)(1 << 20) : null,
+        "usage.wall_seconds" => WallSeconds > 0 ? WallSeconds : null,
+        _ => null,
+    };
+
     /// <summary>The JSON stored with the trial.</summary>
     public string ToJson()
     {
