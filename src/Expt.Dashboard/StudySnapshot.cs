@@ -35,7 +35,11 @@ internal sealed class StudySnapshot
             }
         }
         ResultNames = names;
-        Metrics = names.Where(numeric.Contains).ToList();
+        // What the trials used is there to chart and summarise too (peak memory per group, CPU efficiency).
+        var usage = Rows.Any(r => r.Usage is not null)
+            ? Resources.TrialUsage.MetricNames.Where(m => !seen.Contains(m) && Rows.Any(r => r.Number(m) is not null))
+            : [];
+        Metrics = [.. names.Where(numeric.Contains), .. usage];
     }
 
     public StudyRecord Study { get; }

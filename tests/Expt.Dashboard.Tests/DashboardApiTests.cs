@@ -158,6 +158,21 @@ public abstract class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task What_trials_used_is_offered_as_metrics_and_summarised_per_group()
+    {
+        // Command trials record their usage; these in-process ones are given some, as the store would hold it.
+        await ExecuteSqlAsync("UPDATE trials SET usage = '{\"cpus\": 1, \"wall_seconds\": 2, \"cpu_user_seconds\": 1, \"peak_memory_bytes\": 104857600}' WHERE status = 'completed'");
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        var study = await GetJsonAsync(client, "/api/studies/sweep");
+        study.GetProperty("metrics").EnumerateArray().Select(m => m.GetString()).ShouldBe(["loss", "accuracy", "usage.cpu_seconds", "usage.cpu_efficiency", "usage.peak_memory_mb", "usage.wall_seconds"]);
+        var summary = await GetJsonAsync(client, "/api/studies/sweep/summary?metric=usage.peak_memory_mb&by=opt");
+        summary.GetProperty("groups").EnumerateArray().ShouldAllBe(g => g.GetProperty("mean").GetDouble() == 100);
+        var efficiency = await GetJsonAsync(client, "/api/studies/sweep/scatter?metric=usage.cpu_efficiency&param=lr");
+        efficiency.GetProperty("points").EnumerateArray().ShouldAllBe(p => p.GetProperty("y").GetDouble() == 0.5);
+    }
+
+    [Fact]
     public async Task Chart_data_curves_scatter_parallel_and_groups()
     {
         using var factory = Factory();

@@ -36,7 +36,22 @@ public sealed class TrialResult
     public IReadOnlyDictionary<string, object?> Results { get; }
 
     /// <summary>A numeric result, or null.</summary>
-    public double? Number(string name) => Results.TryGetValue(name, out var value) && ParamValues.IsNumber(value) ? ParamValues.ToDouble(value) : null;
+    public double? Number(string name) => Results.TryGetValue(name, out var value)
+        ? ParamValues.IsNumber(value) ? ParamValues.ToDouble(value) : null
+        : name.StartsWith(Resources.TrialUsage.MetricPrefix, StringComparison.Ordinal) ? Usage?.Metric(name) : null;
+
+    /// <summary>What the trial's last attempt was given and used, or null (parsed once).</summary>
+    public Resources.TrialUsage? Usage
+    {
+        get
+        {
+            _usage ??= Resources.TrialUsage.FromJson(Record.UsageJson) ?? NoUsage;
+            return ReferenceEquals(_usage, NoUsage) ? null : _usage;
+        }
+    }
+
+    private static readonly Resources.TrialUsage NoUsage = new();
+    private Resources.TrialUsage? _usage;
 
     /// <summary>A numeric array result, or null.</summary>
     public double[]? Array(string name) => ResultValues.Array(Record.ResultsJson, name);
