@@ -16,6 +16,9 @@ internal static class TrialTable
         var resultNames = results.SelectMany(r => r.Select(x => x.Key)).Distinct(StringComparer.Ordinal).ToList();
         var named = trials.Any(t => t.Name is not null);
         var tagged = trials.Any(t => t.Tags.Count > 0 || t.Note is not null);
+        // What trials used, as columns pandas reads as numbers: only when some trial has it.
+        var usages = trials.Select(t => Resources.TrialUsage.FromJson(t.UsageJson)).ToList();
+        var used = usages.Any(u => u is not null);
         var rows = new List<IReadOnlyList<string>>();
         for (var i = 0; i < trials.Count; i++)
         {
@@ -36,6 +39,12 @@ internal static class TrialTable
                 row.Add(string.Join(' ', t.Tags));
                 row.Add(t.Note ?? string.Empty);
             }
+            if (used)
+            {
+                row.Add(t.Needs.IsNone ? string.Empty : t.Needs.ToString());
+                row.Add(usages[i] is { Gpus.Count: > 0 } u ? string.Join(' ', u.Gpus) : string.Empty);
+                row.AddRange(Resources.TrialUsage.MetricNames.Select(m => usages[i]?.Metric(m) is { } v ? TrialJson.Cell(v) : string.Empty));
+            }
             rows.Add(row);
         }
         var headers = new List<string> { "id", "study", "status" };
@@ -45,6 +54,7 @@ internal static class TrialTable
         headers.AddRange(["duration", "attempts"]);
         headers.AddRange(named ? ["name"] : []);
         headers.AddRange(tagged ? ["tags", "note"] : []);
+        headers.AddRange(used ? ["needs", "gpus", .. Resources.TrialUsage.MetricNames] : []);
         return new TableData(headers, rows);
     }
 }

@@ -45,14 +45,14 @@ public sealed record TrialUsage
     public static IReadOnlyList<string> MetricNames { get; } = ["usage.cpu_seconds", "usage.cpu_efficiency", "usage.peak_memory_mb", "usage.wall_seconds"];
 
     /// <summary>A usage metric by name (see <see cref="MetricNames"/>), or null when it was not measured.</summary>
-    public double? Metric(string name) => name switch
+    public double? Metric(string name) => (name switch
     {
         "usage.cpu_seconds" => CpuUserSeconds is { } user ? user + (CpuSystemSeconds ?? 0) : null,
         "usage.cpu_efficiency" => CpuEfficiency,
         "usage.peak_memory_mb" => PeakMemoryBytes is { } peak ? peak / (double)(1 << 20) : null,
         "usage.wall_seconds" => WallSeconds > 0 ? WallSeconds : null,
         _ => null,
-    };
+    }) is { } value ? Math.Round(value, 6) : null;
 
     /// <summary>The JSON stored with the trial.</summary>
     public string ToJson()
