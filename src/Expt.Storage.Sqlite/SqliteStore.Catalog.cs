@@ -78,10 +78,7 @@ public sealed partial class SqliteStore
             using var insert = Command(
                 "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name, cpus, memory, gpu_milli, memory_limit) " +
                 "VALUES (@id, @s, @key, @seq, @rep, @params, @seed, @prio, 'pending', 0, @max, @now, @name, @cpus, @mem, @gpu, @limit) ON CONFLICT DO NOTHING", tx);
-            var pCpus = insert.Parameters.Add("@cpus", SqliteType.Integer);
-            var pMem = insert.Parameters.Add("@mem", SqliteType.Integer);
-            var pGpu = insert.Parameters.Add("@gpu", SqliteType.Integer);
-            var pLimit = insert.Parameters.Add("@limit", SqliteType.Integer);
+            var needs = new NeedParameters(insert);
             var pName = insert.Parameters.Add("@name", SqliteType.Text);
             var pId = insert.Parameters.Add("@id", SqliteType.Text);
             insert.Parameters.AddWithValue("@s", StudyKey(studyId));
@@ -109,10 +106,7 @@ public sealed partial class SqliteStore
                 pPrio.Value = trial.Priority;
                 pMax.Value = trial.MaxAttempts;
                 pName.Value = (object?)trial.Name ?? DBNull.Value;
-                pCpus.Value = trial.Needs.Cpus;
-                pMem.Value = trial.Needs.MemoryBytes;
-                pGpu.Value = trial.Needs.GpuMilli;
-                pLimit.Value = (object?)trial.Needs.MemoryLimitBytes ?? DBNull.Value;
+                needs.Set(trial.Needs);
                 do
                 {
                     pId.Value = TrialIdentity.NewId();
@@ -292,5 +286,22 @@ public sealed partial class SqliteStore
             update.Parameters.AddWithValue("@note", (object?)note ?? DBNull.Value);
             return update.ExecuteNonQuery();
         }, cancellationToken);
+    }
+
+    /// <summary>The parameters of a trial's needs in an insert (<c>@cpus, @mem, @gpu, @limit</c>).</summary>
+    private sealed class NeedParameters(SqliteCommand command)
+    {
+        private readonly SqliteParameter _cpus = command.Parameters.Add("@cpus", SqliteType.Integer);
+        private readonly SqliteParameter _memory = command.Parameters.Add("@mem", SqliteType.Integer);
+        private readonly SqliteParameter _gpus = command.Parameters.Add("@gpu", SqliteType.Integer);
+        private readonly SqliteParameter _limit = command.Parameters.Add("@limit", SqliteType.Integer);
+
+        public void Set(Resources.TrialNeeds needs)
+        {
+            _cpus.Value = needs.Cpus;
+            _memory.Value = needs.MemoryBytes;
+            _gpus.Value = needs.GpuMilli;
+            _limit.Value = (object?)needs.MemoryLimitBytes ?? DBNull.Value;
+        }
     }
 }
