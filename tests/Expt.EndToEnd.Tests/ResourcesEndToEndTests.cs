@@ -79,7 +79,7 @@ public sealed class ResourcesEndToEndTests : IDisposable
     {
         // A stand-in nvidia-smi answering the query interface as the real one does.
         var bin = Path.Combine(_cli.Directory, "bin");
-        _cli.Write("bin/nvidia-smi", "#!/bin/sh\ncase \"$1\" in --query-gpu=index) printf '0\\n1\\n2\\n';; *) exit 6;; esac\n");
+        _cli.Write("bin/nvidia-smi", "#!/bin/sh\ncase \"$1\" in\n--query-gpu=index) printf '0\\n1\\n2\\n';;\n--query-gpu=index,uuid,memory.used,utilization.gpu) printf '0, GPU-a, 100, 10\\n1, GPU-b, 1234, 56\\n2, GPU-c, 0, 0\\n';;\n*) exit 6;;\nesac\n");
         using (var chmod = System.Diagnostics.Process.Start("chmod", ["+x", Path.Combine(bin, "nvidia-smi")]))
         {
             chmod.WaitForExit();
@@ -104,6 +104,15 @@ public sealed class ResourcesEndToEndTests : IDisposable
             // No GPU for a trial that declared none; its cores as the thread count, but the study's own setting kept.
             File.ReadAllText(Path.Combine(dir, "seen")).Trim().ShouldBe("[] 2 2 7");
         }
+
+        // A GPU trial's devices are sampled while it runs (memory used and utilisation of its device).
+        _cli.Write("gpu.yaml", "name: gpu-used\ncommand: sleep 2.5\nresources:\n  gpus: 1\n");
+        run = await _cli.RunAsync(ExptCli.ExptDll, ["run", "gpu.yaml", "--gpus", "1", "-q"], env);
+        run.ExitCode.ShouldBe(0, run.ToString());
+        var usage = (await _cli.RunAsync("ls", "--study", "gpu-used", "--format", "json")).Json().EnumerateArray().Single().GetProperty("usage");
+        usage.GetProperty("gpus").EnumerateArray().Single().GetString().ShouldBe("1");
+        usage.GetProperty("gpu_peak_memory_bytes").GetInt64().ShouldBe(1234L << 20);
+        usage.GetProperty("gpu_utilization").GetDouble().ShouldBe(56);
     }
 
     [Fact]

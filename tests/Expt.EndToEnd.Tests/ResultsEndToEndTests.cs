@@ -71,7 +71,7 @@ public sealed class ResultsEndToEndTests : IDisposable
 
         var typo = await _cli.RunAsync("summary", "res", "-m", "valu");
         typo.ExitCode.ShouldBe(2);
-        typo.Stderr.Trim().ShouldBe("error: --metric: no completed trial has a numeric result 'valu' (did you mean 'value'?); results: value; what trials used: usage.cpu_seconds, usage.cpu_efficiency, usage.peak_memory_mb, usage.wall_seconds");
+        typo.Stderr.Trim().ShouldBe("error: --metric: no completed trial has a numeric result 'valu' (did you mean 'value'?); results: value; what trials used: usage.cpu_seconds, usage.cpu_efficiency, usage.peak_memory_mb, usage.wall_seconds, usage.gpu_peak_memory_mb, usage.gpu_utilization");
     }
 
     [Fact]

@@ -19,6 +19,7 @@ internal static class TrialTable
         // What trials used, as columns pandas reads as numbers: only when some trial has it.
         var usages = trials.Select(t => Resources.TrialUsage.FromJson(t.UsageJson)).ToList();
         var used = usages.Any(u => u is not null);
+        var usageColumns = Resources.TrialUsage.MetricNames.Where(m => usages.Any(u => u?.Metric(m) is not null)).ToList();
         var rows = new List<IReadOnlyList<string>>();
         for (var i = 0; i < trials.Count; i++)
         {
@@ -43,7 +44,7 @@ internal static class TrialTable
             {
                 row.Add(t.Needs.IsNone ? string.Empty : t.Needs.ToString());
                 row.Add(usages[i] is { Gpus.Count: > 0 } u ? string.Join(' ', u.Gpus) : string.Empty);
-                row.AddRange(Resources.TrialUsage.MetricNames.Select(m => usages[i]?.Metric(m) is { } v ? TrialJson.Cell(v) : string.Empty));
+                row.AddRange(usageColumns.Select(m => usages[i]?.Metric(m) is { } v ? TrialJson.Cell(v) : string.Empty));
             }
             rows.Add(row);
         }
@@ -54,7 +55,7 @@ internal static class TrialTable
         headers.AddRange(["duration", "attempts"]);
         headers.AddRange(named ? ["name"] : []);
         headers.AddRange(tagged ? ["tags", "note"] : []);
-        headers.AddRange(used ? ["needs", "gpus", .. Resources.TrialUsage.MetricNames] : []);
+        headers.AddRange(used ? ["needs", "gpus", .. usageColumns] : []);
         return new TableData(headers, rows);
     }
 }

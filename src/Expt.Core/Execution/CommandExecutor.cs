@@ -160,6 +160,7 @@ public sealed class CommandExecutor : ITrialExecutor
         using var owned = process;
         // The tree's memory is sampled while it runs: a process tree's peak, where the kernel keeps only each process's.
         var memory = grouped ? ProcessTreeMemory.Start(process.Id, context.Grant.Needs.MemoryLimitBytes) : null;
+        using var gpus = GpuUsageSampler.Start(context.Grant.GpuNames);
         var stdoutFile = new LazyFile(Path.Combine(dir, StdoutFile), context.Scrubber);
         var stderrFile = new LazyFile(Path.Combine(dir, StderrFile), context.Scrubber);
         var pumps = Task.WhenAll(
@@ -213,7 +214,8 @@ public sealed class CommandExecutor : ITrialExecutor
         var (tags, note, labelProblems) = TrialLabels.Read(dir);
         problems = [.. problems, .. labelProblems];
         var warnings = TrialWarnings.Join(problems);
-        var usage = Usage(context.Grant, duration, process.Usage, memory?.Peak ?? 0);
+        gpus?.Dispose();
+        var usage = Usage(context.Grant, duration, process.Usage, memory?.Peak ?? 0) with { PeakGpuMemoryBytes = gpus?.PeakBytes, GpuUtilization = gpus?.Utilization };
         TrialOutcome Labelled(TrialOutcome outcome) => outcome with { Metrics = metrics, Tags = tags, Note = note, Usage = usage };
         if (status == TrialStatus.Timeout)
         {

@@ -30,6 +30,12 @@ public sealed record TrialUsage
     /// <summary>The highest memory (resident set) of the trial's whole process tree, sampled while it ran.</summary>
     public long? PeakMemoryBytes { get; init; }
 
+    /// <summary>The most memory used on the trial's GPUs (the devices', sampled through nvidia-smi), or null.</summary>
+    public long? PeakGpuMemoryBytes { get; init; }
+
+    /// <summary>The mean utilisation of the trial's GPUs in percent (the devices', sampled), or null.</summary>
+    public double? GpuUtilization { get; init; }
+
     /// <summary>CPU time over wall time × cores given (1 is every given core busy all the time); null when unknown.</summary>
     public double? CpuEfficiency => CpuUserSeconds is { } user && WallSeconds > 0
         ? (user + (CpuSystemSeconds ?? 0)) / (WallSeconds * Math.Max(1, Cpus))
@@ -42,7 +48,7 @@ public sealed record TrialUsage
     /// What a trial used, as metrics <c>expt summary</c>, <c>plot</c>, <c>ls --sort</c> and where-expressions take by
     /// name: CPU seconds (user + system), CPU efficiency, peak memory in MiB, wall seconds.
     /// </summary>
-    public static IReadOnlyList<string> MetricNames { get; } = ["usage.cpu_seconds", "usage.cpu_efficiency", "usage.peak_memory_mb", "usage.wall_seconds"];
+    public static IReadOnlyList<string> MetricNames { get; } = ["usage.cpu_seconds", "usage.cpu_efficiency", "usage.peak_memory_mb", "usage.wall_seconds", "usage.gpu_peak_memory_mb", "usage.gpu_utilization"];
 
     /// <summary>A usage metric by name (see <see cref="MetricNames"/>), or null when it was not measured.</summary>
     public double? Metric(string name) => (name switch
@@ -51,6 +57,8 @@ public sealed record TrialUsage
         "usage.cpu_efficiency" => CpuEfficiency,
         "usage.peak_memory_mb" => PeakMemoryBytes is { } peak ? peak / (double)(1 << 20) : null,
         "usage.wall_seconds" => WallSeconds > 0 ? WallSeconds : null,
+        "usage.gpu_peak_memory_mb" => PeakGpuMemoryBytes is { } gpuPeak ? gpuPeak / (double)(1 << 20) : null,
+        "usage.gpu_utilization" => GpuUtilization,
         _ => null,
     }) is { } value ? Math.Round(value, 6) : null;
 
@@ -80,6 +88,11 @@ public sealed record TrialUsage
                 w.WriteNumber("peak_memory_bytes", peak);
             }
             Number(w, "cpu_efficiency", CpuEfficiency);
+            if (PeakGpuMemoryBytes is { } gpuPeak)
+            {
+                w.WriteNumber("gpu_peak_memory_bytes", gpuPeak);
+            }
+            Number(w, "gpu_utilization", GpuUtilization);
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
@@ -120,6 +133,8 @@ public sealed record TrialUsage
                 CpuUserSeconds = D("cpu_user_seconds"),
                 CpuSystemSeconds = D("cpu_system_seconds"),
                 PeakMemoryBytes = r.TryGetProperty("peak_memory_bytes", out var p) && p.TryGetInt64(out var pl) ? pl : null,
+                PeakGpuMemoryBytes = r.TryGetProperty("gpu_peak_memory_bytes", out var gp) && gp.TryGetInt64(out var gpl) ? gpl : null,
+                GpuUtilization = D("gpu_utilization"),
             };
         }
         catch (JsonException)
@@ -148,6 +163,10 @@ public sealed record TrialUsage
         if (PeakMemoryBytes is { } peak)
         {
             parts.Add($"peak memory {Sizes.Format(peak)}");
+        }
+        if (PeakGpuMemoryBytes is { } gpuPeak)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"gpu memory {Sizes.Format(gpuPeak)}, {GpuUtilization ?? 0:0}% busy"));
         }
         return string.Join("; ", parts);
     }
