@@ -159,6 +159,35 @@ public sealed class ResourcesEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Trials_that_each_need_300_MiB_are_packed_three_at_a_time_into_1_GiB()
+    {
+        _cli.Write("pack.yaml", """
+            name: pack
+            shell: true
+            command: |
+              date +%s%N > "$EXPT_TRIAL_DIR/start"
+              python3 -c 'import time; b = b"\x01" * (300 << 20); time.sleep(1)'
+              date +%s%N > "$EXPT_TRIAL_DIR/end"
+            params:
+              i: range(8)
+            resources:
+              memory: 300M
+            """);
+        var run = await _cli.RunAsync("run", "pack.yaml", "--memory", "1G", "--cpus", "8", "-q");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        var spans = Directory.GetDirectories(Path.Combine(_cli.Directory, ".expt", "runs", "pack")).Select(dir => new Span(string.Empty,
+            long.Parse(File.ReadAllText(Path.Combine(dir, "start")).Trim(), CultureInfo.InvariantCulture),
+            long.Parse(File.ReadAllText(Path.Combine(dir, "end")).Trim(), CultureInfo.InvariantCulture))).ToList();
+        spans.Count.ShouldBe(8);
+        MostAtOnce(spans).ShouldBe(3); // 3 × 300 MiB fit in 1 GiB, 4 do not
+        var trials = (await _cli.RunAsync("ls", "--study", "pack", "--format", "json")).Json().EnumerateArray().ToList();
+        trials.ShouldAllBe(t => t.GetProperty("status").GetString() == "completed");
+        // Each really held its 300 MiB, so three at once held what the budget allowed and no more.
+        trials.ShouldAllBe(t => t.GetProperty("usage").GetProperty("peak_memory_bytes").GetInt64() >= 300L << 20);
+        trials.ShouldAllBe(t => t.GetProperty("usage").GetProperty("peak_memory_bytes").GetInt64() < 400L << 20);
+    }
+
+    [Fact]
     public async Task Bad_capacity_options_are_one_line_and_nothing_is_written()
     {
         _cli.Write("gpu.yaml", GpuStudy("1"));
