@@ -44,6 +44,20 @@ public sealed partial class SqliteStore
     }
 
     /// <inheritdoc />
+    public Task<int> LearnMemoryAsync(string studyId, long memoryBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        return RunAsync(write: true, tx =>
+        {
+            using var command = Command("UPDATE trials SET memory = @m WHERE study_id = @s AND status = 'pending' AND (memory < @m OR memory = @u)", tx);
+            command.Parameters.AddWithValue("@m", memoryBytes);
+            command.Parameters.AddWithValue("@u", Resources.ResourcePlan.Unmeasured);
+            command.Parameters.AddWithValue("@s", StudyKey(studyId));
+            return command.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task<int> CancelAsync(string? studyId, IReadOnlyList<string>? trialIds = null, CancellationToken cancellationToken = default)
     {
         return RunAsync(write: true, tx =>

@@ -37,6 +37,20 @@ public sealed class ResourceTests
     }
 
     [Fact]
+    public void With_memory_auto_the_first_trial_is_the_probe_and_the_rest_wait_for_its_measurement()
+    {
+        var plan = Parse(Head + "resources: {memory: auto}\n").Resources;
+        plan.AutoMemory.ShouldBeTrue();
+        var point = ParamSet.FromJson("""{"model":"small","x":1}""");
+        plan.For(point, seq: 0).Needs.ShouldBe(new TrialNeeds(1, 0));
+        plan.For(point, seq: 3).Needs.ShouldBe(new TrialNeeds(1, ResourcePlan.Unmeasured));
+        StoredSpec.Read(Parse(Head + "resources: {memory: auto}\n").ToJson()).Resources.AutoMemory.ShouldBeTrue();
+        // A rule that gives a size is not learned.
+        Parse(Head + "resources:\n  memory: auto\n  when:\n    - where: model == \"large\"\n      memory: 2G\n").Resources
+            .For(ParamSet.FromJson("""{"model":"large","x":1}"""), seq: 3).Needs.MemoryBytes.ShouldBe(2L << 30);
+    }
+
+    [Fact]
     public void Without_resources_a_trial_needs_nothing_and_with_them_a_core_at_least()
     {
         Parse(Head).Resources.For(ParamSet.FromJson("""{"model":"small","x":1}""")).Needs.IsNone.ShouldBeTrue();
@@ -49,7 +63,6 @@ public sealed class ResourceTests
     [InlineData("resources: {cpus: 0}\n", "resources.cpus: expected a whole number of cores from 1 to 4096, got '0'")]
     [InlineData("resources: {cpus: 1.5}\n", "resources.cpus: expected a whole number of cores")]
     [InlineData("resources: {memory: lots}\n", "resources.memory: expected a size from 1M to 1T such as 512M or 3G, or auto (learned from the first trials), got 'lots'")]
-    [InlineData("resources: {memory: auto}\n", "resources.memory: auto is not available yet")]
     [InlineData("resources: {gpus: 1.5}\n", "resources.gpus: expected whole GPUs (0 to 64) or a fraction of one such as 0.5")]
     [InlineData("resources: {gpus: -1}\n", "resources.gpus: expected whole GPUs")]
     [InlineData("resources: {gpus: 0.0001}\n", "resources.gpus: expected whole GPUs")]

@@ -188,6 +188,38 @@ public sealed class ResourcesEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Memory_auto_runs_the_first_trial_alone_and_packs_the_rest_by_what_it_measured()
+    {
+        _cli.Write("auto.yaml", """
+            name: auto
+            shell: true
+            command: |
+              date +%s%N > "$EXPT_TRIAL_DIR/start"
+              python3 -c 'import time; b = b"\x01" * (300 << 20); time.sleep(1)'
+              date +%s%N > "$EXPT_TRIAL_DIR/end"
+            params:
+              i: range(5)
+            resources:
+              memory: auto
+            """);
+        var run = await _cli.RunAsync("run", "auto.yaml", "--memory", "1G", "--cpus", "8", "-q");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        run.Stderr.ShouldContain("memory measured on the first trial (auto)");
+        var trials = (await _cli.RunAsync("ls", "--study", "auto", "--format", "json")).Json().EnumerateArray().ToList();
+        trials.ShouldAllBe(t => t.GetProperty("status").GetString() == "completed");
+        var probe = trials.Single(t => t.GetProperty("params").GetProperty("i").GetInt32() == 0);
+        probe.GetProperty("needs").GetProperty("memory_bytes").GetInt64().ShouldBe(0);
+        // The rest were given the probe's peak and a quarter more: two of them fit in 1 GiB, three do not.
+        trials.Where(t => t.GetProperty("params").GetProperty("i").GetInt32() != 0).ShouldAllBe(t => t.GetProperty("needs").GetProperty("memory_bytes").GetInt64() > 300L << 20);
+        var spans = Directory.GetDirectories(Path.Combine(_cli.Directory, ".expt", "runs", "auto")).ToDictionary(dir => dir, dir => new Span(string.Empty,
+            long.Parse(File.ReadAllText(Path.Combine(dir, "start")).Trim(), CultureInfo.InvariantCulture),
+            long.Parse(File.ReadAllText(Path.Combine(dir, "end")).Trim(), CultureInfo.InvariantCulture)));
+        var first = spans[Path.Combine(_cli.Directory, ".expt", "runs", "auto", probe.GetProperty("id").GetString()!)];
+        spans.Values.Where(s => s != first).ShouldAllBe(s => s.Start >= first.End); // the probe ran alone
+        MostAtOnce(spans.Values.Where(s => s != first).ToList()).ShouldBe(2);
+    }
+
+    [Fact]
     public async Task Bad_capacity_options_are_one_line_and_nothing_is_written()
     {
         _cli.Write("gpu.yaml", GpuStudy("1"));

@@ -680,6 +680,23 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
         Resources.TrialUsage.FromJson((await TrialAsync(k2.TrialId)).UsageJson).ShouldBe(usage with { Gpus = ["1"] }, new UsageComparer());
     }
 
+    [Fact]
+    public async Task Learning_memory_sets_the_need_of_pending_trials_that_need_less_or_wait_for_a_measurement()
+    {
+        var (study, _) = await Store.CreateStudyAsync(Definition("auto"));
+        NewTrial Trial(int i, long memory) => new($"k{i}", i, 0, $$"""{"i":{{i}}}""", i, 1) { Needs = new Resources.TrialNeeds(1, memory) };
+        await Store.EnqueueAsync(study.Id, [Trial(0, 0), Trial(1, Resources.ResourcePlan.Unmeasured), Trial(2, Resources.ResourcePlan.Unmeasured), Trial(3, 8L << 30)]);
+        var probe = (await ClaimAsync(study, 1)).Single();
+        probe.Key.ShouldBe("k0");
+        (await Store.LearnMemoryAsync(study.Id, 300L << 20)).ShouldBe(2); // k1, k2; k3 needs more already, k0 runs
+        var trials = (await Store.ListTrialsAsync(new TrialFilter { StudyId = study.Id })).ToDictionary(t => t.Key);
+        trials["k1"].Needs.MemoryBytes.ShouldBe(300L << 20);
+        trials["k2"].Needs.MemoryBytes.ShouldBe(300L << 20);
+        trials["k3"].Needs.MemoryBytes.ShouldBe(8L << 30);
+        trials["k0"].Needs.MemoryBytes.ShouldBe(0);
+        (await Store.LearnMemoryAsync(study.Id, 200L << 20)).ShouldBe(0); // never lowered
+    }
+
     private sealed class UsageComparer : IEqualityComparer<Resources.TrialUsage?>
     {
         public bool Equals(Resources.TrialUsage? x, Resources.TrialUsage? y) => x!.ToJson() == y!.ToJson();

@@ -86,7 +86,7 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
             {
                 var key = TrialIdentity.Key(canonical, r);
                 var seed = TrialIdentity.Seed(study.Seed, key);
-                var (needs, priority) = stored.Resources.For(point);
+                var (needs, priority) = stored.Resources.For(point, seq);
                 batch.Add(new NewTrial(key, seq++, r, point.ToFlatJson(), seed, stored.Retries + 1, priority)
                 {
                     Name = stored.TrialName is { } template ? TrialNames.Render(template, point, r, seed, study.Name) : null,

@@ -159,6 +159,11 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         {
             // Declared resources and no -j: as many trials at once as fit (each needs a core at least).
             options = options with { Resources = pool, Slots = spec.Parallel == 0 ? Math.Max(options.Slots, pool.Capacity.Cpus) : options.Slots };
+            if (spec.Resources.AutoMemory)
+            {
+                options = options with { AutoMemoryStudies = new HashSet<string>(StringComparer.Ordinal) { prepared.Study.Id } };
+                await RelearnMemoryAsync(store, prepared, cancellationToken).ConfigureAwait(false);
+            }
             await Env.Error.WriteLineAsync($"resources: {pool.Capacity}; each trial needs {DescribeNeeds(spec)}").ConfigureAwait(false);
         }
         runners.Register(options);
@@ -182,7 +187,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         var completed = trials.Count(t => t.Status == TrialStatus.Completed);
         var left = trials.Count(t => t.Status is TrialStatus.Pending or TrialStatus.Cancelled or TrialStatus.Running);
         // Trials no worker like this one could ever take: said plainly, not left to look like "nothing to do".
-        var tooBig = pool is null ? 0 : trials.Count(t => t.Status == TrialStatus.Pending && !pool.Capacity.CanEverFit(t.Needs));
+        var tooBig = pool is null ? 0 : trials.Count(t => t.Status == TrialStatus.Pending && t.Needs.MemoryBytes != Resources.ResourcePlan.Unmeasured && !pool.Capacity.CanEverFit(t.Needs));
         var thisRun = report.Worker.Total == 0
             ? trials.Count == 0
                 ? $"the study has no trials yet: add points with expt add {spec.Name} --set NAME=VALUE,..."
@@ -324,7 +329,29 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         return new RunReport(report, interruptions.Interrupted);
     }
 
-    private static string DescribeNeeds(StudySpec spec) => spec.Resources.Rules.Count == 0
-        ? spec.Resources.Base.ToString()
-        : $"{spec.Resources.Base} ({spec.Resources.Rules.Count} when rule{(spec.Resources.Rules.Count == 1 ? string.Empty : "s")})";
+    /// <summary>
+    /// <c>memory: auto</c> on a resumed study: what its trials measured becomes the need of the pending ones (new points
+    /// included); when nothing was measured and the probe trial no longer waits, they run with no memory need.
+    /// </summary>
+    private static async Task RelearnMemoryAsync(IExptStore store, PreparedStudy prepared, CancellationToken cancellationToken)
+    {
+        if (prepared.Created)
+        {
+            return;
+        }
+        var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = prepared.Study.Id, PreviewChars = 0 }, cancellationToken).ConfigureAwait(false);
+        var peak = trials.Select(t => Resources.TrialUsage.FromJson(t.UsageJson)?.PeakMemoryBytes).Max();
+        if (peak is { } measured)
+        {
+            await store.LearnMemoryAsync(prepared.Study.Id, (long)Math.Ceiling(measured * Resources.ResourcePlan.AutoMargin), cancellationToken).ConfigureAwait(false);
+        }
+        else if (!trials.Any(t => t.Status is TrialStatus.Pending or TrialStatus.Running && t.Needs.MemoryBytes == 0))
+        {
+            await store.LearnMemoryAsync(prepared.Study.Id, 0, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string DescribeNeeds(StudySpec spec) =>
+        spec.Resources.Base + (spec.Resources.AutoMemory ? ", memory measured on the first trial (auto)" : string.Empty) +
+        (spec.Resources.Rules.Count == 0 ? string.Empty : $" ({spec.Resources.Rules.Count} when rule{(spec.Resources.Rules.Count == 1 ? string.Empty : "s")})");
 }

@@ -69,12 +69,17 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         string? studyId = null;
         IReadOnlyList<string>? subset = null;
         var declared = false;
+        var auto = new HashSet<string>(StringComparer.Ordinal);
         if (parseResult.GetValue(_study) is { } name)
         {
             var study = await Lookup.StudyAsync(store, name, cancellationToken).ConfigureAwait(false);
             executors.Add(study);
             studyId = study.Id;
             declared = StoredSpec.Read(study.SpecJson).Resources.Declared;
+            if (StoredSpec.Read(study.SpecJson).Resources.AutoMemory)
+            {
+                auto.Add(study.Id);
+            }
             if (where is not null)
             {
                 subset = await RunProvenance.PendingMatchingAsync(store, study.Id, where, cancellationToken).ConfigureAwait(false);
@@ -86,7 +91,12 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
             foreach (var summary in await store.ListStudiesAsync(cancellationToken).ConfigureAwait(false))
             {
                 executors.Add(summary.Study);
-                declared |= StoredSpec.Read(summary.Study.SpecJson).Resources.Declared;
+                var resources = StoredSpec.Read(summary.Study.SpecJson).Resources;
+                declared |= resources.Declared;
+                if (resources.AutoMemory)
+                {
+                    auto.Add(summary.Study.Id);
+                }
             }
         }
         var options = leaseDefaults with
@@ -104,7 +114,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         if (_capacity.Pool(parseResult, declared, Env) is { } pool)
         {
             slots = requested == 0 ? Math.Max(slots, pool.Capacity.Cpus) : slots;
-            options = options with { Resources = pool, Slots = slots };
+            options = options with { Resources = pool, Slots = slots, AutoMemoryStudies = auto };
             await Env.Error.WriteLineAsync($"resources: {pool.Capacity}").ConfigureAwait(false);
         }
         using var interruptions = new RunInterruptions(Env);

@@ -46,7 +46,7 @@ public static class StudyPreparation
         {
             var batch = chunk.Select(t =>
             {
-                var (needs, priority) = spec.Resources.For(t.Params);
+                var (needs, priority) = spec.Resources.For(t.Params, t.Seq);
                 return new NewTrial(t.Key, t.Seq, t.Replicate, t.Params.ToFlatJson(), t.Seed, spec.Retries + 1, priority)
                 {
                     Name = spec.TrialName is { } template ? TrialNames.Render(template, t.Params, t.Replicate, t.Seed, spec.Name) : null,

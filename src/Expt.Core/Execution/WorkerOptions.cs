@@ -77,6 +77,9 @@ public sealed record WorkerOptions
     /// </summary>
     public Func<(long Available, long Total)?>? MemoryInfo { get; init; } = () => Expt.Resources.MachineCapacity.ReadMemInfo();
 
+    /// <summary>The studies whose memory need is learned from their trials (<c>memory: auto</c>).</summary>
+    public IReadOnlySet<string>? AutoMemoryStudies { get; init; }
+
     /// <summary>How often the memory guard looks.</summary>
     public TimeSpan MemoryCheck { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -29,6 +29,25 @@ public sealed record ResourcePlan
     /// <summary>True when the memory need is learned from the first trials (<c>memory: auto</c>).</summary>
     public bool AutoMemory { get; init; }
 
+    /// <summary>
+    /// The memory need stored for a <c>memory: auto</c> trial until one of its study has been measured: more than any
+    /// worker has, so only the study's first trial (stored with no memory need) runs, alone, as the probe.
+    /// </summary>
+    public const long Unmeasured = 1L << 50;
+
+    /// <summary>The margin over the largest measured peak that <c>memory: auto</c> asks for.</summary>
+    public const double AutoMargin = 1.25;
+
+    /// <summary>
+    /// The needs and priority of a trial enqueued with sequence number <paramref name="seq"/>: with <c>memory: auto</c>,
+    /// the first trial of the study (sequence 0) needs no memory and the rest wait for its measurement.
+    /// </summary>
+    public (TrialNeeds Needs, int Priority) For(ParamSet point, long seq)
+    {
+        var (needs, priority) = For(point);
+        return AutoMemory && needs.MemoryBytes == 0 ? (needs with { MemoryBytes = seq == 0 ? 0 : Unmeasured }, priority) : (needs, priority);
+    }
+
     /// <summary>The needs and priority of the trials of one point.</summary>
     public (TrialNeeds Needs, int Priority) For(ParamSet point)
     {

@@ -29,7 +29,11 @@ public sealed record TrialNeeds(int Cpus = 0, long MemoryBytes = 0, int GpuMilli
         {
             parts.Add(Cpus == 1 ? "1 cpu" : $"{Cpus} cpus");
         }
-        if (MemoryBytes > 0)
+        if (MemoryBytes == ResourcePlan.Unmeasured)
+        {
+            parts.Add("memory to be measured (auto)");
+        }
+        else if (MemoryBytes > 0)
         {
             parts.Add(Sizes.Format(MemoryBytes));
         }

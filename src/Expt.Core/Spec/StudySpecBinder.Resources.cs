@@ -34,11 +34,7 @@ public sealed partial class StudySpecBinder
             Error(e.KeyLocation, "resources." + InputLimits.Quote(e.Key), $"unknown key{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; expected one of: {string.Join(", ", ResourceKeys)}");
         }
         var auto = map.Find("memory")?.Value is ConfigScalar { Text: "auto" };
-        if (auto)
-        {
-            // Learning the need from the first trials is planned; until then a size must be given.
-            Error(map.Find("memory")!.Value.Location, "resources.memory", "auto is not available yet; expected a size such as 512M or 3G (expt show lists each trial's peak memory to choose it)");
-        }
+
         var needs = new TrialNeeds(
             Cpus(map.Find("cpus")?.Value, "resources.cpus") ?? 1,
             auto ? 0 : Memory(map.Find("memory")?.Value, "resources.memory") ?? 0,

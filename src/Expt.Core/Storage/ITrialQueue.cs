@@ -42,6 +42,13 @@ public interface ITrialQueue
     Task<int> ResetAsync(string studyId, IReadOnlyList<TrialStatus> statuses, IReadOnlyList<string>? trialIds = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Sets the memory need of the study's pending trials that need less than <paramref name="memoryBytes"/> or are still
+    /// waiting for a measurement (<see cref="Resources.ResourcePlan.Unmeasured"/>): what <c>memory: auto</c> learned.
+    /// Returns how many trials changed.
+    /// </summary>
+    Task<int> LearnMemoryAsync(string studyId, long memoryBytes, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Waits until new work may be available (trials enqueued or returned to the queue) or <paramref name="timeout"/>
     /// passed, whichever comes first. Stores that cannot be notified simply wait: callers poll after it returns.
     /// </summary>

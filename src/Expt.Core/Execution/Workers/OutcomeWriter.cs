@@ -10,6 +10,8 @@ namespace Expt.Execution.Workers;
 /// </summary>
 internal sealed class OutcomeWriter(IExptStore store, WorkerOptions options, TimeProvider time, IWorkerObserver? observer, HeldTrials held, StoreHealth health, WorkerCounters counters, LeaseKeeper leases)
 {
+    private readonly MemoryLearner _learner = new(store, options, health);
+
     /// <summary>The most outcomes written in one call to the store.</summary>
     private const int MaxBatch = 4000;
 
@@ -25,6 +27,8 @@ internal sealed class OutcomeWriter(IExptStore store, WorkerOptions options, Tim
                 batch.Add(item);
             }
             var accepted = await WriteAsync(batch).ConfigureAwait(false);
+            // Before the trials are released (and the claim loop wakes): the next claims see what was learned.
+            await _learner.LearnAsync(batch.Where((_, i) => accepted[i])).ConfigureAwait(false);
             for (var index = 0; index < batch.Count; index++)
             {
                 Report(batch[index], held.Release(batch[index].Context.Lease.TrialId), accepted[index]);
