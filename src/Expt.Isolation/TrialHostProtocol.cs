@@ -36,6 +36,23 @@ internal static class TrialHostProtocol
             w.WriteNumber("max_attempts", l.MaxAttempts);
             w.WriteString("trial_dir", context.TrialDirectory);
             w.WriteNumber("slot", context.Slot);
+            // What the trial needs, and what this worker gave it (its GPU devices), so it runs with them elsewhere too.
+            var needs = l.Needs;
+            w.WriteStartObject("needs");
+            w.WriteNumber("cpus", needs.Cpus);
+            w.WriteNumber("memory", needs.MemoryBytes);
+            w.WriteNumber("gpu_milli", needs.GpuMilli);
+            if (needs.MemoryLimitBytes is { } limit)
+            {
+                w.WriteNumber("memory_limit", limit);
+            }
+            w.WriteEndObject();
+            w.WriteStartArray("gpus");
+            foreach (var gpu in context.Grant.GpuNames)
+            {
+                w.WriteStringValue(gpu);
+            }
+            w.WriteEndArray();
         });
     }
 
@@ -46,7 +63,17 @@ internal static class TrialHostProtocol
         var lease = new TrialLease(r.GetProperty("trial_id").GetString()!, r.GetProperty("study_id").GetString()!, r.GetProperty("study").GetString()!,
             r.GetProperty("key").GetString()!, r.GetProperty("replicate").GetInt32(), r.GetProperty("params").GetString()!, r.GetProperty("seed").GetInt64(),
             r.GetProperty("attempt").GetInt32(), r.GetProperty("max_attempts").GetInt32(), 0, DateTimeOffset.MaxValue);
-        return new TrialContext(lease, ParamSet.FromJson(lease.ParamsJson), r.GetProperty("trial_dir").GetString()!, r.GetProperty("slot").GetInt32());
+        var needs = Resources.TrialNeeds.None;
+        if (r.TryGetProperty("needs", out var n) && n.ValueKind == JsonValueKind.Object)
+        {
+            needs = new Resources.TrialNeeds(n.GetProperty("cpus").GetInt32(), n.GetProperty("memory").GetInt64(), n.GetProperty("gpu_milli").GetInt32(),
+                n.TryGetProperty("memory_limit", out var limit) ? limit.GetInt64() : null);
+        }
+        IReadOnlyList<string> gpus = r.TryGetProperty("gpus", out var g) && g.ValueKind == JsonValueKind.Array ? [.. g.EnumerateArray().Select(e => e.GetString() ?? string.Empty)] : [];
+        return new TrialContext(lease with { Needs = needs }, ParamSet.FromJson(lease.ParamsJson), r.GetProperty("trial_dir").GetString()!, r.GetProperty("slot").GetInt32())
+        {
+            Grant = needs.IsNone ? Resources.ResourceGrant.None : new Resources.ResourceGrant(needs, [.. gpus.Select((_, i) => i)], gpus),
+        };
     }
 
     public static string Response(TrialOutcome outcome) => Json(w =>
@@ -77,6 +104,10 @@ internal static class TrialHostProtocol
                 w.WriteNumber("rank", rank);
             }
             w.WriteEndObject();
+        }
+        if (outcome.Usage is { } usage)
+        {
+            w.WriteString("usage", usage.ToJson());
         }
         w.WriteStartArray("metrics");
         foreach (var m in outcome.Metrics)
@@ -112,6 +143,7 @@ internal static class TrialHostProtocol
                 ? [.. tags.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String).Select(t => t.GetString()!)]
                 : [],
             Note = r.TryGetProperty("note", out var note) && note.ValueKind == JsonValueKind.String ? note.GetString() : null,
+            Usage = r.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.String ? Resources.TrialUsage.FromJson(usage.GetString()) : null,
             Place = r.TryGetProperty("place", out var place) && place.ValueKind == JsonValueKind.Object
                 ? new TrialPlace(place.GetProperty("host").GetString() ?? "?", place.GetProperty("pid").GetInt32(), place.TryGetProperty("rank", out var rank) ? rank.GetInt32() : null)
                 : null,

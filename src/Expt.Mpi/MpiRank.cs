@@ -15,6 +15,11 @@ internal static class MpiRank
     /// <summary>Runs what rank 0 sends until it says stop; <paramref name="interrupted"/> (SIGTERM/SIGINT forwarded by mpiexec) stops the running trial.</summary>
     public static async Task<int> RunAsync(MpiComm comm, ITrialExecutor executor, CancellationToken interrupted)
     {
+        // What this rank has (under Slurm, its task's allocation), told to rank 0 so trials come where they fit; a trial
+        // is given this rank's cores and GPU devices as a local worker would give them.
+        var capacity = Resources.CapacityDetector.Detect(null, null, null, Environment.GetEnvironmentVariable);
+        var pool = new Resources.ResourcePool(capacity, TimeSpan.FromMinutes(1));
+        comm.Send(0, MpiTags.Capacity, Encoding.UTF8.GetBytes(MpiCoordinator.FormatCapacity(capacity)));
         CancellationTokenSource? current = null;
         Task running = Task.CompletedTask;
         var gate = new Lock();
@@ -35,6 +40,8 @@ internal static class MpiRank
                 case MpiTags.Trial:
                     await running.ConfigureAwait(false);
                     var context = TrialHostProtocol.ParseRequest(Encoding.UTF8.GetString(message));
+                    var grant = pool.Grant(context.Lease.Needs) ?? Resources.ResourceGrant.None;
+                    context = context with { Grant = grant };
                     var cancellation = new CancellationTokenSource();
                     lock (gate)
                     {
@@ -52,6 +59,7 @@ internal static class MpiRank
                         {
                             outcome = new TrialOutcome(TrialStatus.Failed, TimeSpan.Zero, Error: $"rank {comm.Rank}: {ex.Message}");
                         }
+                        pool.Return(grant, started: false);
                         outcome = outcome with { Place = new TrialPlace(Environment.MachineName, Environment.ProcessId, comm.Rank) };
                         comm.Send(0, MpiTags.Result, Encoding.UTF8.GetBytes(TrialHostProtocol.Response(outcome)));
                     }, CancellationToken.None);

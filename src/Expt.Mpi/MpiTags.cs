@@ -17,4 +17,7 @@ internal static class MpiTags
 
     /// <summary>rank → 0: finished.</summary>
     public const int Bye = 5;
+
+    /// <summary>rank → 0, once at start: what it has (cores, memory, GPU devices), so trials go where they fit.</summary>
+    public const int Capacity = 6;
 }

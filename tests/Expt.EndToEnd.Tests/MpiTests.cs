@@ -56,6 +56,41 @@ public sealed class MpiTests : IDisposable
     }
 
     [Fact]
+    public async Task Ranks_say_what_they_have_and_get_only_trials_that_fit_them()
+    {
+        // The ranks have no GPU here: trials that need one fail saying so; the others run with their cores given.
+        _cli.Write("study.yaml", """
+            name: sized
+            shell: true
+            command: |
+              echo "{\"cpus\": $EXPT_CPUS, \"omp\": $OMP_NUM_THREADS}" > "$EXPT_RESULTS"
+            params:
+              kind: [cpu, gpu]
+              x: range(2)
+            resources:
+              cpus: 1
+              when:
+                - where: kind == "gpu"
+                  gpus: 1
+            """);
+        var run = await MpiexecAsync(3, ExptCli.ExptDll, "run", "study.yaml", "--mpi", "-q");
+        run.ExitCode.ShouldBe(1, run.ToString());
+        var trials = (await _cli.RunAsync("ls", "--format", "json")).Json().EnumerateArray().ToList();
+        foreach (var trial in trials.Where(t => t.GetProperty("params").GetProperty("kind").GetString() == "cpu"))
+        {
+            trial.GetProperty("status").GetString().ShouldBe("completed");
+            trial.GetProperty("results").GetProperty("cpus").GetInt32().ShouldBe(1);
+            trial.GetProperty("results").GetProperty("omp").GetInt32().ShouldBe(1);
+            trial.GetProperty("usage").GetProperty("cpus").GetInt32().ShouldBe(1); // usage comes back from the rank
+        }
+        foreach (var trial in trials.Where(t => t.GetProperty("params").GetProperty("kind").GetString() == "gpu"))
+        {
+            trial.GetProperty("status").GetString().ShouldBe("failed");
+            trial.GetProperty("error").GetString().ShouldNotBeNull().ShouldStartWith("no rank has what this trial needs (1 cpu, 1 gpu); the ranks have: rank 1: ");
+        }
+    }
+
+    [Fact]
     public async Task Command_trials_run_on_the_ranks_and_one_rank_runs_locally()
     {
         _cli.Write("study.yaml", "name: cmds\ncommand: echo {x}\nparams:\n  x: range(6)\n");
