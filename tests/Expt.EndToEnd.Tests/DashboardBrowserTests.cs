@@ -66,6 +66,9 @@ public sealed class DashboardBrowserTests : IDisposable
             await page.WaitForSelectorAsync("#parallel polyline");
             (await CountAsync(page, "#trials tr[data-status]")).ShouldBe(24);
             (await CountAsync(page, "#summary tr")).ShouldBe(7); // header + 6 parameter points
+            await page.WaitForSelectorAsync("#resources tr td");
+            (await CountAsync(page, "#resources tr")).ShouldBe(7); // what the trials used, per parameter point
+            (await page.InnerTextAsync("#resources")).ShouldContain(" MiB");
             (await CountAsync(page, "#scatter circle")).ShouldBeGreaterThanOrEqualTo(20);
             // The uPlot canvas has a size and something drawn on it.
             var drawn = await page.EvaluateAsync<bool>("""

@@ -297,7 +297,7 @@ async function studyPage(name) {
 
   const head = h("div");
   const summaryEl = h("div"), curvesEl = h("div", { class: "chart", id: "curves" }), scatterEl = h("div", { class: "chart", id: "scatter" }), parallelEl = h("div", { class: "chart", id: "parallel" });
-  const tableEl = h("div"), notice = h("div"), imagesEl = h("div", { id: "images" });
+  const tableEl = h("div"), notice = h("div"), imagesEl = h("div", { id: "images" }), resourcesEl = h("div");
   const curveControls = h("div", { class: "row" }), scatterControls = h("div", { class: "row" }), summaryControls = h("div", { class: "row" });
 
   function renderHead() {
@@ -315,7 +315,7 @@ async function studyPage(name) {
     if (!study.metrics.length) { put(summaryEl, h("p", { class: "muted" }, "no numeric results yet")); put(summaryControls); return; }
     const d = await api(`/api/studies/${enc}/summary?metric=${encodeURIComponent(state.metric)}&by=${encodeURIComponent(state.by)}&goal=${state.goal}`);
     const byBoxes = study.params.map(x => h("label", {}, h("input", { type: "checkbox", checked: state.by.split(",").includes(x), onchange: e => {
-      const set = new Set(state.by.split(",").filter(Boolean)); e.target.checked ? set.add(x) : set.delete(x); state.by = [...set].join(","); save(); renderSummary(); renderCurves(); renderImages(); } }), " ", x));
+      const set = new Set(state.by.split(",").filter(Boolean)); e.target.checked ? set.add(x) : set.delete(x); state.by = [...set].join(","); save(); renderSummary(); renderCurves(); renderImages(); renderResources(); } }), " ", x));
     put(summaryControls, h("label", {}, "metric ", select(study.metrics, state.metric, v => { state.metric = v; state.goal = ""; save(); renderSummary(); renderScatter(); renderParallel(); })),
       h("span", { class: "toggle" }, ["min", "max"].map(g => h("button", { class: d.goal === g ? "on" : "", onclick: () => { state.goal = g; save(); renderSummary(); } }, g === "min" ? "lower is better" : "higher is better"))),
       h("span", { class: "chips" }, "group by: ", byBoxes.length ? byBoxes : h("span", { class: "muted" }, "(no parameters)")));
@@ -351,6 +351,25 @@ async function studyPage(name) {
     if (!study.metrics.length || !study.params.length) { put(scatterControls); put(scatterEl, h("p", { class: "muted" }, "needs a numeric result and a parameter")); return; }
     put(scatterControls, h("label", {}, "parameter ", select(study.params, state.param, v => { state.param = v; save(); renderScatter(); })), h("span", { class: "muted" }, `metric: ${state.metric}`));
     scatterChart(scatterEl, await api(`/api/studies/${enc}/scatter?metric=${encodeURIComponent(state.metric)}&param=${encodeURIComponent(state.param)}`));
+  }
+
+  // What the trials used, per group of the summary: peak memory of their process trees and CPU efficiency
+  // (CPU time / (wall × cores)); GPU memory and utilisation when they had GPUs.
+  async function renderResources() {
+    if (!study.metrics.includes("usage.peak_memory_mb")) { put(resourcesEl, h("p", { class: "muted" }, "no usage measured (command trials record it)")); return; }
+    const names = ["usage.peak_memory_mb", "usage.cpu_efficiency", "usage.gpu_peak_memory_mb", "usage.gpu_utilization"].filter(m => study.metrics.includes(m));
+    const views = await Promise.all(names.map(m => api(`/api/studies/${enc}/summary?metric=${encodeURIComponent(m)}&by=${encodeURIComponent(state.by)}&goal=min`)));
+    const byName = Object.fromEntries(names.map((m, i) => [m, Object.fromEntries(views[i].groups.map(g => [g.label, g]))]));
+    const labels = views[0].groups.map(g => g.label);
+    const pct = v => v === null || v === undefined ? "" : `${Math.round(v * 100)}%`;
+    const mb = v => v === null || v === undefined ? "" : `${fmt(v)} MiB`;
+    const cell = (m, label, key, f) => h("td", { class: "n" }, byName[m] && byName[m][label] ? f(byName[m][label][key]) : "");
+    put(resourcesEl, h("div", { class: "scroll", style: "max-height:420px" }, h("table", { id: "resources" },
+      h("tr", {}, ["group", "n", "peak memory (mean)", "peak memory (max)", "CPU efficiency (mean)", "GPU memory (max)", "GPU busy (mean)"].map(x => h("th", {}, x))),
+      labels.map(label => h("tr", {}, h("td", {}, label || "(all)"), cell("usage.peak_memory_mb", label, "n", v => v),
+        cell("usage.peak_memory_mb", label, "mean", mb), cell("usage.peak_memory_mb", label, "max", mb),
+        cell("usage.cpu_efficiency", label, "mean", pct), cell("usage.gpu_peak_memory_mb", label, "max", mb),
+        cell("usage.gpu_utilization", label, "mean", v => v === null || v === undefined ? "" : `${Math.round(v)}%`))))));
   }
 
   async function renderImages() {
@@ -421,6 +440,7 @@ async function studyPage(name) {
     card("Summary across replications", summaryControls, summaryEl),
     h("div", { class: "grid2" }, card("Step metrics", curveControls, curvesEl), card("Final metric against a parameter", scatterControls, scatterEl)),
     card("Parallel coordinates", h("p", { class: "muted" }, "one line per completed trial, through its parameters to the metric (blue best)"), parallelEl),
+    card("Resources per group", h("p", { class: "muted" }, "what the trials used, grouped as the summary is: peak memory of each trial's processes, CPU time / (wall × cores)"), resourcesEl),
     card("Images per group", h("p", { class: "muted" }, "image artifacts of the completed trials, grouped as the summary is"), imagesEl));
   // The table first (it is what the page is for), then the views that aggregate the whole study.
   const all = async () => { await renderTable().catch(e => fail(tableEl, e)); await Promise.all([
@@ -429,6 +449,7 @@ async function studyPage(name) {
     renderScatter().catch(e => fail(scatterEl, e)),
     renderParallel().catch(e => fail(parallelEl, e)),
     renderImages().catch(e => fail(imagesEl, e)),
+    renderResources().catch(e => fail(resourcesEl, e)),
   ]); };
   async function refresh() {
     study = await api(`/api/studies/${enc}`);
