@@ -153,8 +153,10 @@ public sealed class ResourceTests
         var second = pool.StartAsync(b, CancellationToken.None);
         await Task.Delay(50);
         second.IsCompleted.ShouldBeFalse(); // a holds both cores
-        pool.Return(a, started: true);
+        pool.Stopped(a); // a's processes ended: b may start before a's outcome is written
         await second.WaitAsync(TimeSpan.FromSeconds(5));
+        pool.Grant(new TrialNeeds(1, 0)).ShouldBeNull(); // a's claim still holds until then
+        pool.Return(a, started: false);
         using var cancelled = new CancellationTokenSource();
         var c = pool.Grant(new TrialNeeds(1, 0)).ShouldNotBeNull();
         var third = pool.StartAsync(c, cancelled.Token);

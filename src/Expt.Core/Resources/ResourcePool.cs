@@ -136,6 +136,29 @@ public sealed class ResourcePool
         }
     }
 
+    /// <summary>
+    /// The granted trial's processes have ended: its cores and memory are free for the next trial to start, while its
+    /// claim holds until the outcome is written (<see cref="Return"/> with <c>started: false</c>).
+    /// </summary>
+    public void Stopped(ResourceGrant grant)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        if (grant.Needs.IsNone)
+        {
+            return;
+        }
+        TaskCompletionSource returned;
+        lock (_lock)
+        {
+            _runningCpus -= grant.Needs.Cpus;
+            _runningMemory -= grant.Needs.MemoryBytes;
+            _runningTrials--;
+            returned = _returned;
+            _returned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        returned.TrySetResult();
+    }
+
     /// <summary>Takes back what a trial was given; <paramref name="started"/> when it had started (<see cref="StartAsync"/>).</summary>
     public void Return(ResourceGrant grant, bool started)
     {

@@ -56,6 +56,12 @@ internal sealed class TrialSlots(IExptStore store, Func<TrialLease, ITrialExecut
                 // Executors report a trial's own failures as outcomes; this is a fault of the executor itself.
                 outcome = new TrialOutcome(item.Cancellation.IsCancellationRequested ? TrialStatus.Cancelled : TrialStatus.Failed, time.GetElapsedTime(startedAt), Error: $"the trial could not be run: {ex.Message}");
             }
+            if (item.Running && options.Resources is { } started)
+            {
+                // Its processes are gone: the next trial may start now, not once this outcome is written.
+                started.Stopped(item.Grant);
+                item.Running = false;
+            }
             if (outcome is { Status: TrialStatus.Failed, ExitCode: 129 or 130 or 137 or 143 } && !item.Cancellation.IsCancellationRequested)
             {
                 outcome = await AfterSignalAsync(item, outcome).ConfigureAwait(false);
