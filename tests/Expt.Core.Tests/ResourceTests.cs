@@ -174,6 +174,18 @@ public sealed class ResourceTests
         read.CpuEfficiency.ShouldBe(0.7);
         read.ToString().ShouldBe("2 cpus; gpu 0 (0.5 of it); cpu 12 s user + 2 s system (70% of 2 cores); peak memory 3 GiB");
         TrialUsage.FromJson("{").ShouldBeNull();
+        // Hostile or damaged rows read as not measured, never as an exception.
+        var odd = TrialUsage.FromJson("""{"cpus": "2", "gpus": [1, null, "0"], "wall_seconds": "x", "peak_memory_bytes": -5, "cpu_user_seconds": 1e400, "gpu_share": true}""").ShouldNotBeNull();
+        odd.Cpus.ShouldBe(0);
+        odd.Gpus.ShouldBe(["0"]);
+        odd.PeakMemoryBytes.ShouldBeNull();
+        odd.ToString().ShouldBe("gpu 0");
+        TrialUsage.FromJson(new string('[', 100) + new string(']', 100)).ShouldBeNull();
+        var plan = ResourcePlan.FromStored(System.Text.Json.JsonDocument.Parse("""{"priority": "high", "resources": {"cpus": "x", "memory_bytes": [1], "gpus": "all", "when": [{"where": "((((", "gpus": 1}, 5]}}""").RootElement);
+        plan.Declared.ShouldBeTrue();
+        plan.Priority.ShouldBe(0);
+        plan.Base.ShouldBe(new TrialNeeds(1, 0, 0));
+        plan.Rules.ShouldBeEmpty();
         TrialUsage.FromJson("[1]").ShouldBeNull();
         TrialUsage.FromJson(null).ShouldBeNull();
     }

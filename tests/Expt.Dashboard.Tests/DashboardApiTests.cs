@@ -520,6 +520,13 @@ public abstract class DashboardApiTests : IAsyncLifetime
         {
             await ExecuteSqlAsync($"UPDATE trials SET {hostile[i].Column} = @v WHERE id = @id", ("v", hostile[i].Value), ("id", trials[i].Id));
         }
+        // What trials used and need, damaged every way a row can be.
+        var usages = new[] { "{\"cpus\": \"x\", \"peak_memory_bytes\": \"big\", \"gpus\": [1, {}]}", "{{{", new string('[', 3000) + new string(']', 3000), "{\"peak_memory_bytes\": 1e400, \"cpu_user_seconds\": -1, \"wall_seconds\": 0}" };
+        for (var i = 0; i < usages.Length; i++)
+        {
+            await ExecuteSqlAsync("UPDATE trials SET usage = @v WHERE id = @id", ("v", usages[i]), ("id", trials[i].Id));
+        }
+        await ExecuteSqlAsync("UPDATE trials SET cpus = -5, memory = -1, gpu_milli = 99999999, memory_limit = -3 WHERE id = @id", ("id", trials[4].Id));
         await ExecuteSqlAsync("UPDATE metric_chunks SET count = 1000000, steps = @b WHERE trial_id = @id", ("b", new byte[] { 1, 2, 3 }), ("id", trials[0].Id));
         await ExecuteSqlAsync("INSERT INTO trial_files (trial_id, path, size, content) VALUES (@id, '../../escaped.txt', 3, @b)", ("id", trials[1].Id), ("b", new byte[] { 65, 66, 67 }));
         await ExecuteSqlAsync("INSERT INTO trial_files (trial_id, path, size, content) VALUES (@id, '/etc/evil', 3, @b)", ("id", trials[2].Id), ("b", new byte[] { 65, 66, 67 }));
@@ -528,7 +535,7 @@ public abstract class DashboardApiTests : IAsyncLifetime
         using var factory = Factory();
         var client = factory.CreateClient();
         var urls = new List<string> { "/api/studies", "/api/session", "/", "/studies/sweep" };
-        foreach (var path in new[] { "", "/best", "/trials", "/trials?sort=loss&desc=true", "/trials?where=loss%20%3E%201", "/trials?q=x", "/summary", "/summary?metric=loss", "/curves?metric=loss", "/curves?metric=loss&mode=trials", "/scatter?metric=loss&param=lr", "/parallel?metric=loss", "/groups?metric=loss&a=lr%20%3D%3D%200.1&b=lr%20%3D%3D%200.01" })
+        foreach (var path in new[] { "", "/best", "/trials", "/trials?sort=loss&desc=true", "/trials?where=loss%20%3E%201", "/trials?q=x", "/summary", "/summary?metric=loss", "/curves?metric=loss", "/curves?metric=loss&mode=trials", "/scatter?metric=loss&param=lr", "/parallel?metric=loss", "/groups?metric=loss&a=lr%20%3D%3D%200.1&b=lr%20%3D%3D%200.01", "/summary?metric=usage.peak_memory_mb", "/trials?sort=-usage.cpu_seconds", "/scatter?metric=usage.cpu_efficiency&param=lr" })
         {
             urls.Add("/api/studies/sweep" + path);
         }

@@ -132,7 +132,7 @@ public sealed record ResourcePlan
     /// <summary>Reads the plan back from a stored study definition (tolerant: what is damaged reads as not declared).</summary>
     public static ResourcePlan FromStored(JsonElement root)
     {
-        var priority = root.TryGetProperty("priority", out var p) && p.TryGetInt32(out var pv) ? pv : 0;
+        var priority = Int(root, "priority") ?? 0;
         if (!root.TryGetProperty("resources", out var r) || r.ValueKind != JsonValueKind.Object)
         {
             return priority == 0 ? None : new ResourcePlan { Priority = priority };
@@ -157,7 +157,7 @@ public sealed record ResourcePlan
                         Priority = Int(item, "priority"),
                     });
                 }
-                catch (FormatException)
+                catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
                 {
                     // A damaged rule is dropped: the trials were enqueued with their needs already.
                 }
@@ -167,15 +167,16 @@ public sealed record ResourcePlan
         {
             Declared = true,
             Priority = priority,
-            Base = new TrialNeeds(Int(r, "cpus") ?? 1, Long(r, "memory_bytes") ?? 0, Milli(r) ?? 0, Long(r, "memory_limit_bytes")),
+            Base = new TrialNeeds(Math.Max(0, Int(r, "cpus") ?? 1), Long(r, "memory_bytes") ?? 0, Milli(r) ?? 0, Long(r, "memory_limit_bytes")),
             AutoMemory = r.TryGetProperty("memory", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() == "auto",
             Rules = rules,
         };
     }
 
-    private static int? Int(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.TryGetInt32(out var i) ? i : null;
+    // A stored definition is read without trusting it: a value of the wrong kind or out of range reads as absent.
+    private static int? Int(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
 
-    private static long? Long(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.TryGetInt64(out var l) ? l : null;
+    private static long? Long(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) && l >= 0 ? l : null;
 
-    private static int? Milli(JsonElement e) => e.TryGetProperty("gpus", out var v) && v.TryGetDouble(out var d) && d >= 0 && d <= 1024 ? (int)Math.Round(d * 1000) : null;
+    private static int? Milli(JsonElement e) => e.TryGetProperty("gpus", out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && d >= 0 && d <= 1024 ? (int)Math.Round(d * 1000) : null;
 }

@@ -121,19 +121,21 @@ public sealed record TrialUsage
             {
                 return null;
             }
-            double? D(string name) => r.TryGetProperty(name, out var v) && v.TryGetDouble(out var d) ? d : null;
+            // Stored rows are read without trusting them: a value of the wrong kind reads as not measured.
+            double? D(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && double.IsFinite(d) ? d : null;
+            long? L(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) && l >= 0 ? l : null;
             return new TrialUsage
             {
-                Cpus = r.TryGetProperty("cpus", out var c) && c.TryGetInt32(out var ci) ? ci : 0,
+                Cpus = (int)Math.Clamp(L("cpus") ?? 0, 0, int.MaxValue),
                 Gpus = r.TryGetProperty("gpus", out var g) && g.ValueKind == JsonValueKind.Array
                     ? [.. g.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)]
                     : [],
-                GpuMilli = D("gpu_share") is { } share ? (int)Math.Round(share * 1000) : 0,
+                GpuMilli = D("gpu_share") is { } share ? (int)Math.Round(Math.Clamp(share, 0, 64) * 1000) : 0,
                 WallSeconds = D("wall_seconds") ?? 0,
                 CpuUserSeconds = D("cpu_user_seconds"),
                 CpuSystemSeconds = D("cpu_system_seconds"),
-                PeakMemoryBytes = r.TryGetProperty("peak_memory_bytes", out var p) && p.TryGetInt64(out var pl) ? pl : null,
-                PeakGpuMemoryBytes = r.TryGetProperty("gpu_peak_memory_bytes", out var gp) && gp.TryGetInt64(out var gpl) ? gpl : null,
+                PeakMemoryBytes = L("peak_memory_bytes"),
+                PeakGpuMemoryBytes = L("gpu_peak_memory_bytes"),
                 GpuUtilization = D("gpu_utilization"),
             };
         }
