@@ -51,6 +51,11 @@ internal sealed class LeaseKeeper(IExptStore store, WorkerOptions options, TimeP
                 }
                 continue;
             }
+            catch (Exception)
+            {
+                // The worker is stopping (a beat cut short by its own bound as the keeper stops): nothing left to keep.
+                return;
+            }
             foreach (var id in lost)
             {
                 // Cancelled, reset, or expired and taken by another worker: stop running it here.
@@ -98,9 +103,9 @@ internal sealed class LeaseKeeper(IExptStore store, WorkerOptions options, TimeP
             {
                 // The heartbeat judges outages; a missed look here only delays a cancellation.
             }
-            catch (OperationCanceledException)
+            catch (Exception)
             {
-                return;
+                return; // the worker is stopping
             }
         }
     }
