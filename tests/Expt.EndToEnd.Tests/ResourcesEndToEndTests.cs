@@ -26,13 +26,14 @@ public sealed class ResourcesEndToEndTests : IDisposable
           gpus: {{gpus}}
         """;
 
-    private sealed record Span(string Devices, long Start, long End);
+    private sealed record Span(string Trial, string Devices, long Start, long End);
 
+    // Each trial's directory holds "start" ("[DEVICES ]NANOSECONDS") and "end" (NANOSECONDS).
     private List<Span> Spans(string study) =>
         [.. Directory.GetDirectories(Path.Combine(_cli.Directory, ".expt", "runs", study)).Select(dir =>
         {
             var start = File.ReadAllText(Path.Combine(dir, "start")).Trim().Split(' ');
-            return new Span(start.Length == 2 ? start[0] : string.Empty, long.Parse(start[^1], CultureInfo.InvariantCulture), long.Parse(File.ReadAllText(Path.Combine(dir, "end")).Trim(), CultureInfo.InvariantCulture));
+            return new Span(Path.GetFileName(dir), start.Length == 2 ? start[0] : string.Empty, long.Parse(start[^1], CultureInfo.InvariantCulture), long.Parse(File.ReadAllText(Path.Combine(dir, "end")).Trim(), CultureInfo.InvariantCulture));
         })];
 
     private static int MostAtOnce(IEnumerable<Span> spans) =>
@@ -175,9 +176,7 @@ public sealed class ResourcesEndToEndTests : IDisposable
             """);
         var run = await _cli.RunAsync("run", "pack.yaml", "--memory", "1G", "--cpus", "8", "-q");
         run.ExitCode.ShouldBe(0, run.ToString());
-        var spans = Directory.GetDirectories(Path.Combine(_cli.Directory, ".expt", "runs", "pack")).Select(dir => new Span(string.Empty,
-            long.Parse(File.ReadAllText(Path.Combine(dir, "start")).Trim(), CultureInfo.InvariantCulture),
-            long.Parse(File.ReadAllText(Path.Combine(dir, "end")).Trim(), CultureInfo.InvariantCulture))).ToList();
+        var spans = Spans("pack");
         spans.Count.ShouldBe(8);
         MostAtOnce(spans).ShouldBe(3); // 3 × 300 MiB fit in 1 GiB, 4 do not
         var trials = (await _cli.RunAsync("ls", "--study", "pack", "--format", "json")).Json().EnumerateArray().ToList();
@@ -211,12 +210,10 @@ public sealed class ResourcesEndToEndTests : IDisposable
         probe.GetProperty("needs").GetProperty("memory_bytes").GetInt64().ShouldBe(0);
         // The rest were given the probe's peak and a quarter more: two of them fit in 1 GiB, three do not.
         trials.Where(t => t.GetProperty("params").GetProperty("i").GetInt32() != 0).ShouldAllBe(t => t.GetProperty("needs").GetProperty("memory_bytes").GetInt64() > 300L << 20);
-        var spans = Directory.GetDirectories(Path.Combine(_cli.Directory, ".expt", "runs", "auto")).ToDictionary(dir => dir, dir => new Span(string.Empty,
-            long.Parse(File.ReadAllText(Path.Combine(dir, "start")).Trim(), CultureInfo.InvariantCulture),
-            long.Parse(File.ReadAllText(Path.Combine(dir, "end")).Trim(), CultureInfo.InvariantCulture)));
-        var first = spans[Path.Combine(_cli.Directory, ".expt", "runs", "auto", probe.GetProperty("id").GetString()!)];
-        spans.Values.Where(s => s != first).ShouldAllBe(s => s.Start >= first.End); // the probe ran alone
-        MostAtOnce(spans.Values.Where(s => s != first).ToList()).ShouldBe(2);
+        var spans = Spans("auto");
+        var first = spans.Single(s => s.Trial == probe.GetProperty("id").GetString());
+        spans.Where(s => s != first).ShouldAllBe(s => s.Start >= first.End); // the probe ran alone
+        MostAtOnce(spans.Where(s => s != first).ToList()).ShouldBe(2);
     }
 
     [Fact]

@@ -147,16 +147,11 @@ public sealed class ResourcePool
         {
             return;
         }
-        TaskCompletionSource returned;
         lock (_lock)
         {
-            _runningCpus -= grant.Needs.Cpus;
-            _runningMemory -= grant.Needs.MemoryBytes;
-            _runningTrials--;
-            returned = _returned;
-            _returned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            LeaveRunning(grant.Needs);
         }
-        returned.TrySetResult();
+        Pulse();
     }
 
     /// <summary>Takes back what a trial was given; <paramref name="started"/> when it had started (<see cref="StartAsync"/>).</summary>
@@ -167,18 +162,33 @@ public sealed class ResourcePool
         {
             return;
         }
-        TaskCompletionSource returned;
         lock (_lock)
         {
             _heldCpus -= grant.Needs.Cpus;
             _heldMemory -= grant.Needs.MemoryBytes;
             if (started)
             {
-                _runningCpus -= grant.Needs.Cpus;
-                _runningMemory -= grant.Needs.MemoryBytes;
-                _runningTrials--;
+                LeaveRunning(grant.Needs);
             }
             GpuPacking.Give(_freeGpuMilli, grant.Needs.GpuMilli, grant.GpuDevices);
+        }
+        Pulse();
+    }
+
+    // Under the lock: a trial's cores and memory leave the run ledger.
+    private void LeaveRunning(TrialNeeds needs)
+    {
+        _runningCpus -= needs.Cpus;
+        _runningMemory -= needs.MemoryBytes;
+        _runningTrials--;
+    }
+
+    // Wakes every trial waiting in StartAsync to look again.
+    private void Pulse()
+    {
+        TaskCompletionSource returned;
+        lock (_lock)
+        {
             returned = _returned;
             _returned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
