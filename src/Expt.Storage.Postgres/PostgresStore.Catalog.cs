@@ -62,95 +62,98 @@ public sealed partial class PostgresStore
         {
             return Task.FromResult(0);
         }
-        return RunAsync(async (connection, tx) =>
+        return RunAsync((connection, tx) => InsertTrialsAsync(connection, tx, studyId, trials, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Inserts the trials whose keys the study does not have yet, in the caller's transaction; announces new work.</summary>
+    private async Task<int> InsertTrialsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string studyId, IReadOnlyList<NewTrial> trials, CancellationToken cancellationToken)
+    {
+        // Binary COPY into a private staging table, then one INSERT ... ON CONFLICT DO NOTHING: a million trials
+        // take seconds, and concurrent fillers of the same study add each key exactly once.
+        using (var create = Command("CREATE TEMP TABLE staging (id text COLLATE \"C\", key text COLLATE \"C\", seq bigint, replicate integer, params text, seed bigint, priority integer, max_attempts integer, name text, cpus integer, memory bigint, gpu_milli integer, memory_limit bigint) ON COMMIT DROP", connection, tx))
         {
-            // Binary COPY into a private staging table, then one INSERT ... ON CONFLICT DO NOTHING: a million trials
-            // take seconds, and concurrent fillers of the same study add each key exactly once.
-            using (var create = Command("CREATE TEMP TABLE staging (id text COLLATE \"C\", key text COLLATE \"C\", seq bigint, replicate integer, params text, seed bigint, priority integer, max_attempts integer, name text, cpus integer, memory bigint, gpu_milli integer, memory_limit bigint) ON COMMIT DROP", connection, tx))
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        using (var writer = await connection.BeginBinaryImportAsync("COPY staging FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+        {
+            // Synchronous writes: they only fill a buffer, flushed as it fills; eight awaits per row cost more.
+            foreach (var trial in trials)
             {
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-            using (var writer = await connection.BeginBinaryImportAsync("COPY staging FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
-            {
-                // Synchronous writes: they only fill a buffer, flushed as it fills; eight awaits per row cost more.
-                foreach (var trial in trials)
+                writer.StartRow();
+                writer.Write(Trials.TrialIdentity.NewId(), NpgsqlDbType.Text);
+                writer.Write(trial.Key, NpgsqlDbType.Text);
+                writer.Write(trial.Seq, NpgsqlDbType.Bigint);
+                writer.Write(trial.Replicate, NpgsqlDbType.Integer);
+                writer.Write(trial.ParamsJson, NpgsqlDbType.Text);
+                writer.Write(trial.Seed, NpgsqlDbType.Bigint);
+                writer.Write(trial.Priority, NpgsqlDbType.Integer);
+                writer.Write(trial.MaxAttempts, NpgsqlDbType.Integer);
+                if (trial.Name is null)
                 {
-                    writer.StartRow();
-                    writer.Write(Trials.TrialIdentity.NewId(), NpgsqlDbType.Text);
-                    writer.Write(trial.Key, NpgsqlDbType.Text);
-                    writer.Write(trial.Seq, NpgsqlDbType.Bigint);
-                    writer.Write(trial.Replicate, NpgsqlDbType.Integer);
-                    writer.Write(trial.ParamsJson, NpgsqlDbType.Text);
-                    writer.Write(trial.Seed, NpgsqlDbType.Bigint);
-                    writer.Write(trial.Priority, NpgsqlDbType.Integer);
-                    writer.Write(trial.MaxAttempts, NpgsqlDbType.Integer);
-                    if (trial.Name is null)
-                    {
-                        writer.WriteNull();
-                    }
-                    else
-                    {
-                        writer.Write(trial.Name, NpgsqlDbType.Text);
-                    }
-                    writer.Write(trial.Needs.Cpus, NpgsqlDbType.Integer);
-                    writer.Write(trial.Needs.MemoryBytes, NpgsqlDbType.Bigint);
-                    writer.Write(trial.Needs.GpuMilli, NpgsqlDbType.Integer);
-                    if (trial.Needs.MemoryLimitBytes is { } limit)
-                    {
-                        writer.Write(limit, NpgsqlDbType.Bigint);
-                    }
-                    else
-                    {
-                        writer.WriteNull();
-                    }
+                    writer.WriteNull();
                 }
-                await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                else
+                {
+                    writer.Write(trial.Name, NpgsqlDbType.Text);
+                }
+                writer.Write(trial.Needs.Cpus, NpgsqlDbType.Integer);
+                writer.Write(trial.Needs.MemoryBytes, NpgsqlDbType.Bigint);
+                writer.Write(trial.Needs.GpuMilli, NpgsqlDbType.Integer);
+                if (trial.Needs.MemoryLimitBytes is { } limit)
+                {
+                    writer.Write(limit, NpgsqlDbType.Bigint);
+                }
+                else
+                {
+                    writer.WriteNull();
+                }
             }
-            var inserted = new HashSet<string>(trials.Count, StringComparer.Ordinal);
-            using (var insert = Command(
-                "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name, cpus, memory, gpu_milli, memory_limit) " +
-                "SELECT id, @s, key, seq, replicate, params, seed, priority, 'pending', 0, max_attempts, @now, name, cpus, memory, gpu_milli, memory_limit FROM staging ORDER BY seq " +
-                "ON CONFLICT DO NOTHING RETURNING key", connection, tx))
+            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var inserted = new HashSet<string>(trials.Count, StringComparer.Ordinal);
+        using (var insert = Command(
+            "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name, cpus, memory, gpu_milli, memory_limit) " +
+            "SELECT id, @s, key, seq, replicate, params, seed, priority, 'pending', 0, max_attempts, @now, name, cpus, memory, gpu_milli, memory_limit FROM staging ORDER BY seq " +
+            "ON CONFLICT DO NOTHING RETURNING key", connection, tx))
+        {
+            insert.Parameters.AddWithValue("s", StudyKey(studyId));
+            insert.Parameters.AddWithValue("now", Now);
+            insert.CommandTimeout = 0;
+            using var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                insert.Parameters.AddWithValue("s", StudyKey(studyId));
-                insert.Parameters.AddWithValue("now", Now);
-                insert.CommandTimeout = 0;
-                using var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                inserted.Add(reader.GetString(0));
+            }
+        }
+        var missing = trials.Where(t => !inserted.Contains(t.Key)).DistinctBy(t => t.Key, StringComparer.Ordinal).ToList();
+        // Skipped rows are keys the study already has (a resumed study, a concurrent filler), or ids that collided
+        // with ids taken elsewhere in the store (8 random hex characters): those are inserted again with new ids.
+        for (var round = 0; missing.Count > 0; round++)
+        {
+            if (round > 20)
+            {
+                throw new InvalidOperationException($"could not find free trial ids for {missing.Count} trials");
+            }
+            var existing = new HashSet<string>(StringComparer.Ordinal);
+            using (var known = Command("SELECT key FROM trials WHERE study_id = @s AND key = ANY(@keys)", connection, tx))
+            {
+                known.Parameters.AddWithValue("s", StudyKey(studyId));
+                known.Parameters.AddWithValue("keys", missing.Select(t => t.Key).ToArray());
+                using var reader = await known.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    inserted.Add(reader.GetString(0));
+                    existing.Add(reader.GetString(0));
                 }
             }
-            var missing = trials.Where(t => !inserted.Contains(t.Key)).DistinctBy(t => t.Key, StringComparer.Ordinal).ToList();
-            // Skipped rows are keys the study already has (a resumed study, a concurrent filler), or ids that collided
-            // with ids taken elsewhere in the store (8 random hex characters): those are inserted again with new ids.
-            for (var round = 0; missing.Count > 0; round++)
-            {
-                if (round > 20)
-                {
-                    throw new InvalidOperationException($"could not find free trial ids for {missing.Count} trials");
-                }
-                var existing = new HashSet<string>(StringComparer.Ordinal);
-                using (var known = Command("SELECT key FROM trials WHERE study_id = @s AND key = ANY(@keys)", connection, tx))
-                {
-                    known.Parameters.AddWithValue("s", StudyKey(studyId));
-                    known.Parameters.AddWithValue("keys", missing.Select(t => t.Key).ToArray());
-                    using var reader = await known.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        existing.Add(reader.GetString(0));
-                    }
-                }
-                var collided = missing.Where(t => !existing.Contains(t.Key)).ToList();
-                missing = collided.Count == 0 ? [] : await InsertWithNewIdsAsync(connection, tx, studyId, collided, inserted, cancellationToken).ConfigureAwait(false);
-            }
-            var added = inserted.Count;
-            if (added > 0)
-            {
-                await NotifyAsync(connection, tx, studyId, cancellationToken).ConfigureAwait(false);
-            }
-            return added;
-        }, cancellationToken);
+            var collided = missing.Where(t => !existing.Contains(t.Key)).ToList();
+            missing = collided.Count == 0 ? [] : await InsertWithNewIdsAsync(connection, tx, studyId, collided, inserted, cancellationToken).ConfigureAwait(false);
+        }
+        var added = inserted.Count;
+        if (added > 0)
+        {
+            await NotifyAsync(connection, tx, studyId, cancellationToken).ConfigureAwait(false);
+        }
+        return added;
     }
 
     private async Task<List<NewTrial>> InsertWithNewIdsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string studyId, List<NewTrial> trials, HashSet<string> inserted, CancellationToken cancellationToken)
@@ -230,7 +233,7 @@ public sealed partial class PostgresStore
         return RunAsync(async (connection, tx) =>
         {
             // Trials first (their metric chunks and files cascade), then the study.
-            using var delete = Command("DELETE FROM trials WHERE study_id = @s; DELETE FROM studies WHERE id = @s", connection, tx);
+            using var delete = Command("DELETE FROM trials WHERE study_id = @s; DELETE FROM point_decisions WHERE study_id = @s; DELETE FROM studies WHERE id = @s", connection, tx);
             delete.Parameters.AddWithValue("s", StudyKey(studyId));
             delete.CommandTimeout = 0;
             return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -61,61 +61,64 @@ public sealed partial class SqliteStore
     {
         ArgumentNullException.ThrowIfNull(studyId);
         ArgumentNullException.ThrowIfNull(trials);
-        return RunAsync(write: true, tx =>
+        return RunAsync(write: true, tx => InsertTrials(tx, studyId, trials), cancellationToken);
+    }
+
+    /// <summary>Inserts the trials whose keys the study does not have yet, in the caller's write transaction.</summary>
+    private int InsertTrials(SqliteTransaction? tx, string studyId, IReadOnlyList<NewTrial> trials)
+    {
+        // Keys already stored are skipped up front; inside this write transaction nobody else can add any,
+        // so an insert that is still ignored can only be a random-id collision, retried with a new id.
+        var existing = new HashSet<string>(StringComparer.Ordinal);
+        using (var keys = Command("SELECT key FROM trials WHERE study_id = @s", tx))
         {
-            // Keys already stored are skipped up front; inside this write transaction nobody else can add any,
-            // so an insert that is still ignored can only be a random-id collision, retried with a new id.
-            var existing = new HashSet<string>(StringComparer.Ordinal);
-            using (var keys = Command("SELECT key FROM trials WHERE study_id = @s", tx))
+            keys.Parameters.AddWithValue("@s", StudyKey(studyId));
+            using var reader = keys.ExecuteReader();
+            while (reader.Read())
             {
-                keys.Parameters.AddWithValue("@s", StudyKey(studyId));
-                using var reader = keys.ExecuteReader();
-                while (reader.Read())
-                {
-                    existing.Add(reader.GetString(0));
-                }
+                existing.Add(reader.GetString(0));
             }
-            using var insert = Command(
-                "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name, cpus, memory, gpu_milli, memory_limit) " +
-                "VALUES (@id, @s, @key, @seq, @rep, @params, @seed, @prio, 'pending', 0, @max, @now, @name, @cpus, @mem, @gpu, @limit) ON CONFLICT DO NOTHING", tx);
-            var needs = new NeedParameters(insert);
-            var pName = insert.Parameters.Add("@name", SqliteType.Text);
-            var pId = insert.Parameters.Add("@id", SqliteType.Text);
-            insert.Parameters.AddWithValue("@s", StudyKey(studyId));
-            var pKey = insert.Parameters.Add("@key", SqliteType.Text);
-            var pSeq = insert.Parameters.Add("@seq", SqliteType.Integer);
-            var pRep = insert.Parameters.Add("@rep", SqliteType.Integer);
-            var pParams = insert.Parameters.Add("@params", SqliteType.Text);
-            var pSeed = insert.Parameters.Add("@seed", SqliteType.Integer);
-            var pPrio = insert.Parameters.Add("@prio", SqliteType.Integer);
-            var pMax = insert.Parameters.Add("@max", SqliteType.Integer);
-            insert.Parameters.AddWithValue("@now", NowMs);
-            insert.Prepare();
-            var added = 0;
-            foreach (var trial in trials)
+        }
+        using var insert = Command(
+            "INSERT INTO trials (id, study_id, key, seq, replicate, params, seed, priority, status, attempts, max_attempts, created, name, cpus, memory, gpu_milli, memory_limit) " +
+            "VALUES (@id, @s, @key, @seq, @rep, @params, @seed, @prio, 'pending', 0, @max, @now, @name, @cpus, @mem, @gpu, @limit) ON CONFLICT DO NOTHING", tx);
+        var needs = new NeedParameters(insert);
+        var pName = insert.Parameters.Add("@name", SqliteType.Text);
+        var pId = insert.Parameters.Add("@id", SqliteType.Text);
+        insert.Parameters.AddWithValue("@s", StudyKey(studyId));
+        var pKey = insert.Parameters.Add("@key", SqliteType.Text);
+        var pSeq = insert.Parameters.Add("@seq", SqliteType.Integer);
+        var pRep = insert.Parameters.Add("@rep", SqliteType.Integer);
+        var pParams = insert.Parameters.Add("@params", SqliteType.Text);
+        var pSeed = insert.Parameters.Add("@seed", SqliteType.Integer);
+        var pPrio = insert.Parameters.Add("@prio", SqliteType.Integer);
+        var pMax = insert.Parameters.Add("@max", SqliteType.Integer);
+        insert.Parameters.AddWithValue("@now", NowMs);
+        insert.Prepare();
+        var added = 0;
+        foreach (var trial in trials)
+        {
+            if (!existing.Add(trial.Key))
             {
-                if (!existing.Add(trial.Key))
-                {
-                    continue;
-                }
-                pKey.Value = trial.Key;
-                pSeq.Value = trial.Seq;
-                pRep.Value = trial.Replicate;
-                pParams.Value = trial.ParamsJson;
-                pSeed.Value = trial.Seed;
-                pPrio.Value = trial.Priority;
-                pMax.Value = trial.MaxAttempts;
-                pName.Value = (object?)trial.Name ?? DBNull.Value;
-                needs.Set(trial.Needs);
-                do
-                {
-                    pId.Value = TrialIdentity.NewId();
-                }
-                while (insert.ExecuteNonQuery() == 0);
-                added++;
+                continue;
             }
-            return added;
-        }, cancellationToken);
+            pKey.Value = trial.Key;
+            pSeq.Value = trial.Seq;
+            pRep.Value = trial.Replicate;
+            pParams.Value = trial.ParamsJson;
+            pSeed.Value = trial.Seed;
+            pPrio.Value = trial.Priority;
+            pMax.Value = trial.MaxAttempts;
+            pName.Value = (object?)trial.Name ?? DBNull.Value;
+            needs.Set(trial.Needs);
+            do
+            {
+                pId.Value = TrialIdentity.NewId();
+            }
+            while (insert.ExecuteNonQuery() == 0);
+            added++;
+        }
+        return added;
     }
 
     /// <inheritdoc />
@@ -166,7 +169,7 @@ public sealed partial class SqliteStore
             using var trials = Command("DELETE FROM trials WHERE study_id = @s", tx);
             trials.Parameters.AddWithValue("@s", StudyKey(studyId));
             trials.ExecuteNonQuery();
-            using var study = Command("DELETE FROM study_events WHERE study_id = @s; DELETE FROM studies WHERE id = @s", tx);
+            using var study = Command("DELETE FROM study_events WHERE study_id = @s; DELETE FROM point_decisions WHERE study_id = @s; DELETE FROM studies WHERE id = @s", tx);
             study.Parameters.AddWithValue("@s", StudyKey(studyId));
             return study.ExecuteNonQuery();
         }, cancellationToken);

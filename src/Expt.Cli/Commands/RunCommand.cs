@@ -166,6 +166,10 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             }
             await Env.Error.WriteLineAsync($"resources: {pool.Capacity}; each trial needs {DescribeNeeds(spec)}").ConfigureAwait(false);
         }
+        if (Adaptive.AdaptiveRules.For(prepared.Study) is { } adaptive)
+        {
+            options = options with { AdaptiveStudies = new Dictionary<string, Adaptive.AdaptiveRules>(StringComparer.Ordinal) { [prepared.Study.Id] = adaptive } };
+        }
         runners.Register(options);
         Directory.CreateDirectory(Path.GetDirectoryName(spoolPath)!);
         using var spool = OutcomeSpool.Open(spoolPath, reserve);

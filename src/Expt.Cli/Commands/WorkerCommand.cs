@@ -70,10 +70,15 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         IReadOnlyList<string>? subset = null;
         var declared = false;
         var auto = new HashSet<string>(StringComparer.Ordinal);
+        var adaptive = new Dictionary<string, Adaptive.AdaptiveRules>(StringComparer.Ordinal);
         if (parseResult.GetValue(_study) is { } name)
         {
             var study = await Lookup.StudyAsync(store, name, cancellationToken).ConfigureAwait(false);
             executors.Add(study);
+            if (Adaptive.AdaptiveRules.For(study) is { } rules)
+            {
+                adaptive[study.Id] = rules;
+            }
             studyId = study.Id;
             declared = StoredSpec.Read(study.SpecJson).Resources.Declared;
             if (StoredSpec.Read(study.SpecJson).Resources.AutoMemory)
@@ -91,6 +96,10 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
             foreach (var summary in await store.ListStudiesAsync(cancellationToken).ConfigureAwait(false))
             {
                 executors.Add(summary.Study);
+                if (Adaptive.AdaptiveRules.For(summary.Study) is { } rules)
+                {
+                    adaptive[summary.Study.Id] = rules;
+                }
                 var resources = StoredSpec.Read(summary.Study.SpecJson).Resources;
                 declared |= resources.Declared;
                 if (resources.AutoMemory)
@@ -110,6 +119,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
             IdleExit = idle,
             ProvenanceJson = ProvenanceCollector.Machine(SystemInfoLevel.Basic),
             Scrubber = SecretScrubber.FromEnvironment(Environment.GetEnvironmentVariables()),
+            AdaptiveStudies = adaptive,
         };
         if (_capacity.Pool(parseResult, declared, Env) is { } pool)
         {

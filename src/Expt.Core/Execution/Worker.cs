@@ -66,9 +66,10 @@ public sealed class Worker
         using var health = new StoreHealth(_time);
         var counters = new WorkerCounters();
         var leases = new LeaseKeeper(_store, _options, _time, held, health);
-        var claims = new ClaimLoop(_store, _options, _time, held, health, counters);
+        var advancer = new ReplicationAdvancer(_store, _options, health);
+        var claims = new ClaimLoop(_store, _options, _time, held, health, counters, advancer);
         var slots = new TrialSlots(_store, _executorFor, _options, _time, _observer, held, counters);
-        var writer = new OutcomeWriter(_store, _options, _time, _observer, held, health, counters, leases);
+        var writer = new OutcomeWriter(_store, _options, _time, _observer, held, health, counters, leases, advancer);
         var guard = new MemoryGuard(_options, _time, held, counters);
 
         // Aborting and preempting imply stopping; so does a store that cannot be written.

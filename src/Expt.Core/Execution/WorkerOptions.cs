@@ -80,6 +80,12 @@ public sealed record WorkerOptions
     /// <summary>The studies whose memory need is learned from their trials (<c>memory: auto</c>).</summary>
     public IReadOnlySet<string>? AutoMemoryStudies { get; init; }
 
+    /// <summary>
+    /// The adaptive studies this worker serves, by id, with their rules: after a trial of one is recorded, the worker
+    /// asks the store to take the decisions it makes possible (replicates added, points stopped or eliminated).
+    /// </summary>
+    public IReadOnlyDictionary<string, Adaptive.AdaptiveRules>? AdaptiveStudies { get; init; }
+
     /// <summary>How often the memory guard looks.</summary>
     public TimeSpan MemoryCheck { get; init; } = TimeSpan.FromSeconds(1);
 

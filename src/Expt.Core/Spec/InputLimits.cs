@@ -32,6 +32,9 @@ public static class InputLimits
     /// <summary>The longest command template (Linux takes at most 128 KiB per argument).</summary>
     public const int MaxCommandChars = 128 * 1024;
 
+    /// <summary>The most replicates of one point (a bound on adaptive studies' <c>max</c>).</summary>
+    public const int MaxReplicates = 1_000_000;
+
     /// <summary>The longest where-expression.</summary>
     public const int MaxExpressionChars = 64 * 1024;
 

@@ -26,8 +26,14 @@ public sealed record StudySpec
 
     public ParamSpace Space { get; init; } = new();
 
-    /// <summary>Runs of each parameter point, each with its own seed.</summary>
+    /// <summary>Runs of each parameter point, each with its own seed (with <see cref="Adaptive"/>: the runs up front).</summary>
     public int Replications { get; init; } = 1;
+
+    /// <summary>Replicates decided as results come in (sequential stopping or a race), or null for a fixed number.</summary>
+    public Expt.Adaptive.AdaptivePlan? Adaptive { get; init; }
+
+    /// <summary>The most replicates a point can have: <see cref="Replications"/>, or an adaptive plan's maximum.</summary>
+    public int MaxReplications => Adaptive?.MaxReplicates ?? Replications;
 
     /// <summary>The study seed; every trial seed derives from it.</summary>
     public long Seed { get; init; }
@@ -145,6 +151,7 @@ public sealed record StudySpec
                 w.WriteBoolean("keep_children", true);
             }
             Objectives.Write(w);
+            Adaptive?.WriteTo(w);
             Resources.WriteTo(w);
             if (TrialName is not null)
             {

@@ -13,7 +13,7 @@ public sealed partial class StudySpecBinder
     [
         "name", "description", "tags", "command", "shell", "workdir", "experiment", "params", "linked", "points",
         "exclude", "where", "samples", "replications", "seed", "parallel", "timeout", "retries", "env", "system_info", "limits", "keep_children",
-        "objectives", "trial_name", "resources", "priority",
+        "objectives", "trial_name", "resources", "priority", "race",
     ];
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$", RegexOptions.CultureInvariant)]
@@ -80,7 +80,6 @@ public sealed partial class StudySpecBinder
         }
 
         var space = BindSpace(root, out var seed, out var declared);
-        var replications = Int(root, "replications", 1, min: 1);
         var samples = space.Samples;
         var retries = Int(root, "retries", 0, min: 0);
         var parallel = Parallel(root);
@@ -208,6 +207,7 @@ public sealed partial class StudySpecBinder
         }
 
         var objectives = BindObjectives(root);
+        var (replications, adaptive) = BindReplications(root, objectives);
         var trialName = BindTrialName(root, declared);
         var resources = BindResources(root, declared);
 
@@ -225,6 +225,7 @@ public sealed partial class StudySpecBinder
             WorkDir = Path.GetFullPath(workdir ?? ".", _options.BaseDirectory),
             Space = space with { Samples = samples },
             Replications = replications,
+            Adaptive = adaptive,
             Seed = seed,
             Parallel = parallel,
             Timeout = timeout,

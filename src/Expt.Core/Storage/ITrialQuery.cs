@@ -27,4 +27,7 @@ public interface ITrialQuery
 
     /// <summary>The step metrics of a trial, by name then step.</summary>
     Task<IReadOnlyList<MetricPoint>> GetMetricsAsync(string trialId, CancellationToken cancellationToken = default);
+
+    /// <summary>The decisions recorded about the points of an adaptive study (none for a study with fixed replications).</summary>
+    Task<IReadOnlyList<Adaptive.PointDecision>> GetPointDecisionsAsync(string studyId, CancellationToken cancellationToken = default);
 }

@@ -49,6 +49,13 @@ public interface ITrialQueue
     Task<int> LearnMemoryAsync(string studyId, long memoryBytes, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Takes the adaptive decisions a study's trials make possible (<see cref="Adaptive.AdaptiveRules"/>): under the
+    /// study's lock, in one transaction, reads its trials and recorded decisions, enqueues the replicates the rules add and
+    /// records the points they decide. Deciding is idempotent: a second caller sees the first one's work and adds nothing.
+    /// </summary>
+    Task<Adaptive.AdaptiveStep> AdvanceAsync(string studyId, Adaptive.AdaptiveRules rules, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Waits until new work may be available (trials enqueued or returned to the queue) or <paramref name="timeout"/>
     /// passed, whichever comes first. Stores that cannot be notified simply wait: callers poll after it returns.
     /// </summary>

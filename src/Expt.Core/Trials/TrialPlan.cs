@@ -3,7 +3,9 @@ using Expt.Spec;
 namespace Expt.Trials;
 
 /// <summary>
-/// The ordered trials of a study: for each point of the expanded space (in order), each replicate 0..N-1.
+/// The ordered trials of a study: for each point of the expanded space (in order), each replicate 0..N-1. Replicate r
+/// of point p has sequence number <c>p × max + r</c>, where max is the most replicates a point can have: replicates an
+/// adaptive study adds later fall in place.
 /// </summary>
 public static class TrialPlan
 {
@@ -14,15 +16,15 @@ public static class TrialPlan
     public static IEnumerable<PlannedTrial> Enumerate(StudySpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var seq = 0;
         var p = 0;
+        long stride = spec.MaxReplications;
         foreach (var point in spec.Space.Enumerate(spec.Seed))
         {
             var canonical = point.ToCanonicalJson();
             for (var r = 0; r < spec.Replications; r++)
             {
                 var key = TrialIdentity.Key(canonical, r);
-                yield return new PlannedTrial(seq++, p, r, point, key, TrialIdentity.Seed(spec.Seed, key));
+                yield return new PlannedTrial((p * stride) + r, p, r, point, key, TrialIdentity.Seed(spec.Seed, key));
             }
             p++;
         }

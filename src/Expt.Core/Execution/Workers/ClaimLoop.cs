@@ -8,7 +8,7 @@ namespace Expt.Execution.Workers;
 /// Claims trials under a lease as slots free up (further ahead for short trials, so the store sees one claim per
 /// batch), and decides when there is nothing left to do: the queue is empty and no trial of the study runs elsewhere.
 /// </summary>
-internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimeProvider time, HeldTrials held, StoreHealth health, WorkerCounters counters)
+internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimeProvider time, HeldTrials held, StoreHealth health, WorkerCounters counters, ReplicationAdvancer advancer)
 {
     private bool _othersRunning;
     private long _othersCheckedAt;
@@ -60,6 +60,13 @@ internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimePro
                     idleSince ??= time.GetTimestamp();
                     if ((options.IdleExit is not { } idle || time.GetElapsedTime(idleSince.Value) >= idle) && !await OthersRunningAsync(stop).ConfigureAwait(false))
                     {
+                        // An adaptive study may owe a decision (one missed by a worker that died, or a resumed race):
+                        // take it, and go on if it added replicates.
+                        if (await advancer.CatchUpAsync().ConfigureAwait(false))
+                        {
+                            idleSince = null;
+                            continue;
+                        }
                         break;
                     }
                 }

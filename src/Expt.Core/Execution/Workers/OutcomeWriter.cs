@@ -8,7 +8,7 @@ namespace Expt.Execution.Workers;
 /// Writes outcomes to the store in batches, retried with backoff while the store is briefly out of reach, spooled
 /// to disk when it cannot be written; then releases the trials and reports each to the observer.
 /// </summary>
-internal sealed class OutcomeWriter(IExptStore store, WorkerOptions options, TimeProvider time, IWorkerObserver? observer, HeldTrials held, StoreHealth health, WorkerCounters counters, LeaseKeeper leases)
+internal sealed class OutcomeWriter(IExptStore store, WorkerOptions options, TimeProvider time, IWorkerObserver? observer, HeldTrials held, StoreHealth health, WorkerCounters counters, LeaseKeeper leases, ReplicationAdvancer advancer)
 {
     private readonly MemoryLearner _learner = new(store, options, health);
 
@@ -29,6 +29,10 @@ internal sealed class OutcomeWriter(IExptStore store, WorkerOptions options, Tim
             var accepted = await WriteAsync(batch).ConfigureAwait(false);
             // Before the trials are released (and the claim loop wakes): the next claims see what was learned.
             await _learner.LearnAsync(batch.Where((_, i) => accepted[i])).ConfigureAwait(false);
+            if (health.Failure is null)
+            {
+                await advancer.AdvanceAsync(batch.Where((_, i) => accepted[i])).ConfigureAwait(false);
+            }
             for (var index = 0; index < batch.Count; index++)
             {
                 Report(batch[index], held.Release(batch[index].Context.Lease.TrialId), accepted[index]);

@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text.Json;
+using Expt.Spec;
+using Expt.Storage;
+using Expt.Trials;
+
+namespace Expt.Adaptive;
+
+/// <summary>
+/// Decides, from a study's trials as the store has them, which replicates to add and which points are done. A pure
+/// function of the completed replicates 0..k−1 of the points concerned: it never looks at which trial finished first,
+/// so the same study decides the same way with one worker or a hundred, on any backend. Whoever completes the trial
+/// that makes a decision possible asks the store to take it (<see cref="ITrialQueue.AdvanceAsync"/>), which runs this
+/// under the study's lock; asking again changes nothing.
+/// </summary>
+public sealed class AdaptiveRules
+{
+    private readonly long _studySeed;
+    private readonly string _studyName;
+    private readonly string? _trialName;
+    private readonly Resources.ResourcePlan _resources;
+
+    /// <summary>Creates the rules of one study.</summary>
+    /// <param name="plan">How replicates are decided.</param>
+    /// <param name="studySeed">The study seed (new replicates' seeds derive from it as every trial's do).</param>
+    /// <param name="studyName">The study name (for trial names).</param>
+    /// <param name="trialName">The <c>trial_name</c> template, or null.</param>
+    /// <param name="resources">The study's resources (a new replicate's priority); null for none.</param>
+    public AdaptiveRules(AdaptivePlan plan, long studySeed, string studyName, string? trialName, Resources.ResourcePlan? resources = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(studyName);
+        Plan = plan;
+        _studySeed = studySeed;
+        _studyName = studyName;
+        _trialName = trialName;
+        _resources = resources ?? Resources.ResourcePlan.None;
+    }
+
+    /// <summary>How replicates are decided.</summary>
+    public AdaptivePlan Plan { get; }
+
+    /// <summary>The rules of a stored study, or null when it is not adaptive.</summary>
+    public static AdaptiveRules? For(StudyRecord study)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        try
+        {
+            using var doc = JsonDocument.Parse(study.SpecJson);
+            if (AdaptivePlan.FromStored(doc.RootElement) is not { } plan)
+            {
+                return null;
+            }
+            var stored = StoredSpec.Read(study.SpecJson);
+            return new AdaptiveRules(plan, study.Seed, study.Name, stored.TrialName, stored.Resources);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The decisions the trials make possible now (nothing when a round or a point is still running).</summary>
+    /// <param name="trials">Every trial of the study.</param>
+    /// <param name="decided">The decisions already recorded (final: a decided point is never looked at again).</param>
+    /// <param name="now">When, for the record.</param>
+    public AdaptiveStep Decide(IReadOnlyList<TrialRecord> trials, IReadOnlyList<PointDecision> decided, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(trials);
+        ArgumentNullException.ThrowIfNull(decided);
+        var done = decided.Select(d => d.Point).ToHashSet(StringComparer.Ordinal);
+        var alive = PointTrials.Group(trials).Where(p => !done.Contains(p.Key)).ToList();
+        var step = new Builder(now);
+        if (Plan.Sequential is { } sequential)
+        {
+            foreach (var point in alive.Where(p => p.Settled))
+            {
+                DecidePoint(sequential, point, step);
+            }
+        }
+        else if (alive.Count > 0 && alive.All(p => p.Settled))
+        {
+            DecideRound(Plan.Race!, alive, step);
+        }
+        return step.Build();
+    }
+
+    private void DecidePoint(SequentialStopping rule, PointTrials point, Builder step)
+    {
+        var created = point.Created;
+        var n = point.Completed;
+        IReadOnlyList<double> Values(string metric) => point.Values(metric);
+        if (n >= rule.Min && rule.Until.IsMet(Values, n))
+        {
+            step.Decide(point, PointState.Precise, created, n, null, $"until met: {rule.Until.Explain(Values, n)}");
+        }
+        else if (n == 0 && created >= rule.Min)
+        {
+            step.Decide(point, PointState.Failed, created, 0, null, $"none of its {Counted(created, "replicate")} completed");
+        }
+        else if (created >= rule.Max)
+        {
+            step.Decide(point, PointState.MaxReached, created, n, null, $"max {rule.Max} replicates ran before the rule was met ({rule.Until.Explain(Values, n)})");
+        }
+        else
+        {
+            // Below min (failed replicates do not count), as many as are missing at once; then one at a time.
+            var add = Math.Min(n < rule.Min ? rule.Min - n : 1, rule.Max - created);
+            AddReplicates(point, created, created + add, step);
+        }
+    }
+
+    private void DecideRound(RaceSettings race, List<PointTrials> alive, Builder step)
+    {
+        var k = Math.Max(race.MinReplications, alive.Max(p => p.Created));
+        if (alive.Any(p => p.Created < k))
+        {
+            // Points behind the round (added to the study later, or not yet at min): catch them up first.
+            foreach (var point in alive.Where(p => p.Created < k))
+            {
+                AddReplicates(point, point.Created, k, step);
+            }
+            return;
+        }
+        var contenders = new List<PointTrials>();
+        foreach (var point in alive)
+        {
+            if (point.Completed == 0)
+            {
+                step.Decide(point, PointState.Failed, k, 0, null, $"none of its {Counted(k, "replicate")} completed");
+            }
+            else
+            {
+                contenders.Add(point);
+            }
+        }
+        // Paired comparisons need the same replicates of every contender: a replicate failed by any is left out.
+        var blocks = Enumerable.Range(0, k).Where(r => contenders.All(p => p.Value(r, race.Metric) is not null)).ToList();
+        var remaining = contenders;
+        if (contenders.Count >= 2 && blocks.Count >= 2)
+        {
+            var values = contenders.Select(p => blocks.Select(r => p.Value(r, race.Metric)!.Value).ToArray()).ToList();
+            var round = RaceStatistics.Compare(values, race.Goal, race.Test, race.Alpha);
+            var test = race.Test == RaceTest.T ? "paired t-test, Holm-corrected" : "Friedman test, Conover post-hoc";
+            remaining = [];
+            for (var i = 0; i < contenders.Count; i++)
+            {
+                if (round.Eliminated[i])
+                {
+                    step.Decide(contenders[i], PointState.Eliminated, k, contenders[i].Completed, round.PValues[i],
+                        $"worse than {contenders[round.Best].Label} on {race.Metric} over {Counted(blocks.Count, "replicate")} (p = {P(round.PValues[i])}, {test}, alpha {race.Alpha.ToString(CultureInfo.InvariantCulture)})");
+                }
+                else
+                {
+                    remaining.Add(contenders[i]);
+                }
+            }
+        }
+        if (remaining.Count <= 1 || k >= race.MaxReplications)
+        {
+            var why = remaining.Count <= 1
+                ? $"the last point in the race after round {k}"
+                : $"not shown worse than the best after {race.MaxReplications} replicates (max_replications)";
+            foreach (var point in remaining)
+            {
+                step.Decide(point, PointState.Survivor, k, point.Completed, null, why);
+            }
+            return;
+        }
+        foreach (var point in remaining)
+        {
+            AddReplicates(point, k, k + 1, step);
+        }
+    }
+
+    private void AddReplicates(PointTrials point, int from, int to, Builder step)
+    {
+        var template = point.Template;
+        for (var r = from; r < to; r++)
+        {
+            var key = TrialIdentity.Key(point.Canonical, r);
+            var seed = TrialIdentity.Seed(_studySeed, key);
+            var priority = _resources.For(point.Params, point.Seq0 + r).Priority;
+            step.Add(new NewTrial(key, point.Seq0 + r, r, template.ParamsJson, seed, template.MaxAttempts, priority)
+            {
+                Name = _trialName is null ? null : TrialNames.Render(_trialName, point.Params, r, seed, _studyName),
+                Needs = template.Needs, // as learned (memory: auto) by the point's latest replicate
+            });
+        }
+    }
+
+    private static string P(double p) => p < 1e-4 ? p.ToString("0.0e+0", CultureInfo.InvariantCulture) : p.ToString("0.####", CultureInfo.InvariantCulture);
+
+    private static string Counted(int n, string noun) => n.ToString(CultureInfo.InvariantCulture) + " " + noun + (n == 1 ? string.Empty : "s");
+
+    private sealed class Builder(DateTimeOffset now)
+    {
+        private readonly List<NewTrial> _trials = [];
+        private readonly List<PointDecision> _decisions = [];
+
+        public void Add(NewTrial trial) => _trials.Add(trial);
+
+        public void Decide(PointTrials point, PointState state, int round, int replicates, double? p, string reason) =>
+            _decisions.Add(new PointDecision(point.Key, point.Template.ParamsJson, state, round, replicates, p, reason, now));
+
+        public AdaptiveStep Build() => _trials.Count == 0 && _decisions.Count == 0 ? AdaptiveStep.None : new AdaptiveStep(_trials, _decisions);
+    }
+}
