@@ -42,6 +42,7 @@ internal static partial class StudyEndpoints
         study.MapGet("/parallel", ParallelCoordinates);
         study.MapGet("/groups", Groups);
         study.MapGet("/images", ImagesAsync);
+        study.MapGet("/adaptive", AdaptiveAsync);
     }
 
     private static readonly object SnapshotKey = new();

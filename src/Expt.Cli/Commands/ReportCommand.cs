@@ -58,6 +58,15 @@ internal sealed class ReportCommand(CliEnvironment env, GlobalOptions globals) :
 
         var objectives = Objectives.FromSpecJson(study.SpecJson);
         var keys = by is null ? null : Summaries.Keys(trials, string.Join(',', by));
+        if (Adaptive.AdaptiveReport.For(study, trials, await store.GetPointDecisionsAsync(study.Id, cancellationToken).ConfigureAwait(false)) is { } adaptive)
+        {
+            // Survivors first, then the others in the order they were decided: what the race (or the stopping) concluded.
+            html.Append("<h2>").Append(adaptive.Plan.Race is null ? "Sequential stopping" : "Race").Append("</h2>\n<p>").Append(E(adaptive.Headline)).Append("</p>\n");
+            var rows = adaptive.Points.OrderBy(p => p.Decision is null or { State: Adaptive.PointState.Survivor } ? 0 : 1).ThenByDescending(p => p.Decision?.Round ?? int.MaxValue)
+                .Select(p => (IReadOnlyList<string>)[p.Params.ToString(), adaptive.StatusOf(p), p.Completed.ToString(CultureInfo.InvariantCulture), p.Trials.ToString(CultureInfo.InvariantCulture),
+                    double.IsNaN(p.Stats.Mean) ? "-" : p.Stats.Mean.ToString("G6", CultureInfo.InvariantCulture), p.Decision?.Reason ?? string.Empty]).ToList();
+            Table(html, new TableData(["point", "state", "completed", "trials", "mean " + (adaptive.Points.FirstOrDefault()?.Metric ?? string.Empty), "why"], rows) { RightAligned = new HashSet<int> { 2, 3, 4 } });
+        }
         // Declared objectives first, ranked as declared; the rest lower-is-better, as expt summary ranks them.
         var metrics = Summarizer.Metrics(completed).OrderBy(m => objectives.Items.ToList().FindIndex(o => o.Metric == m) is var i && i >= 0 ? i : int.MaxValue).ToList();
         foreach (var metric in metrics)

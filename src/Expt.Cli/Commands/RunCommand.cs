@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Expt.Adaptive;
 using Expt.Cli.Output;
 using Expt.Execution;
 using Expt.Mpi;
@@ -133,7 +134,10 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         {
             work = $"{subset.Count:N0} of {Counted.Of(pending, "pending trial")} match --where, " + work;
         }
-        var shape = total == prepared.Plan.Count
+        var shape = spec.Adaptive is { } adaptivePlan
+            ? $"{Counted.Of(prepared.Plan.Count / Math.Max(1, spec.Replications), "point")} × {adaptivePlan.InitialReplicates}–{adaptivePlan.MaxReplicates} replicates, " +
+                (adaptivePlan.Race is { } race ? $"raced on {race.Metric}" : $"until {adaptivePlan.Sequential!.Until.Text}")
+            : total == prepared.Plan.Count
             ? $"{Counted.Of(prepared.Plan.Count / Math.Max(1, spec.Replications), "point")} × {Counted.Of(spec.Replications, "replication")}" + (prepared.Added > 0 && !prepared.Created ? $", {prepared.Added:N0} new" : string.Empty)
             : $"{prepared.Plan.Count:N0} from the file, {total - prepared.Plan.Count:N0} added with expt add or by an earlier file";
         await Env.Error.WriteLineAsync($"study {spec.Name} {verb}: {Counted.Of(total, "trial")} ({shape}), {work}; store {store.Description}").ConfigureAwait(false);
@@ -149,7 +153,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             return ExitCodes.Success;
         }
         ITrialExecutor executor = coordinator ?? CreateExecutor(spec, parseResult.GetValue(_isolate), parseResult.GetValue(_verbose));
-        var progress = new RunProgress(Env, total, finished, parseResult.GetValue(_quiet));
+        // An adaptive study's total is not known until it ends: the progress counts trials without a total.
+        var progress = new RunProgress(Env, spec.Adaptive is null ? total : 0, spec.Adaptive is null ? finished : 0, parseResult.GetValue(_quiet));
         var options = _leases.Apply(
             new WorkerOptions { StudyId = prepared.Study.Id, Ids = subset, RunId = runId, Slots = spec.EffectiveParallel, ProvenanceJson = ProvenanceCollector.Machine(spec.SystemInfo), Scrubber = Scrubber(spec) },
             parseResult,
@@ -166,9 +171,9 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             }
             await Env.Error.WriteLineAsync($"resources: {pool.Capacity}; each trial needs {DescribeNeeds(spec)}").ConfigureAwait(false);
         }
-        if (Adaptive.AdaptiveRules.For(prepared.Study) is { } adaptive)
+        if (AdaptiveRules.For(prepared.Study) is { } adaptive)
         {
-            options = options with { AdaptiveStudies = new Dictionary<string, Adaptive.AdaptiveRules>(StringComparer.Ordinal) { [prepared.Study.Id] = adaptive } };
+            options = options with { AdaptiveStudies = new Dictionary<string, AdaptiveRules>(StringComparer.Ordinal) { [prepared.Study.Id] = adaptive } };
         }
         runners.Register(options);
         Directory.CreateDirectory(Path.GetDirectoryName(spoolPath)!);
@@ -200,6 +205,10 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
                 : "nothing was left to run (expt retry re-runs failed trials)"
             : $"this run: {Counted.Of(report.Worker.Total, "trial")} in {DurationParser.Format(report.Worker.Elapsed)} ({progress.RateText()} trials/s)";
         await Env.Error.WriteLineAsync($"{completed} completed, {failed} failed, {left} not run; {thisRun}").ConfigureAwait(false);
+        if (spec.Adaptive is not null && AdaptiveReport.For(prepared.Study, trials, await store.GetPointDecisionsAsync(prepared.Study.Id, CancellationToken.None).ConfigureAwait(false)) is { } adaptiveReport)
+        {
+            await Env.Error.WriteLineAsync(adaptiveReport.Headline).ConfigureAwait(false);
+        }
         if (tooBig > 0)
         {
             await Env.Error.WriteLineAsync($"{Counted.Of(tooBig, "trial")} {(tooBig == 1 ? "needs" : "need")} more than this machine has ({pool!.Capacity}); {(tooBig == 1 ? "it stays" : "they stay")} pending for a worker with room: expt worker --study {spec.Name} on a bigger machine (or give --cpus, --memory, --gpus)").ConfigureAwait(false);
@@ -293,7 +302,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         if (small || spec.Space.IsSizeExact)
         {
             var points = small ? (limit > 0 && printed < limit ? printed / replications : spec.Space.Enumerate(spec.Seed).LongCount()) : (long)spec.Space.EstimatedSize;
-            count = $"{Counted.Of(points, "point")} × {Counted.Of(spec.Replications, "replication")} = {Counted.Of(points * spec.Replications, "trial")}";
+            count = $"{Counted.Of(points, "point")} × {Counted.Of(spec.Replications, "replication")} = {Counted.Of(points * spec.Replications, "trial")}" +
+                (spec.Adaptive is { } plan ? $" up front; more as results come in, up to {plan.MaxReplicates} per point ({Counted.Of(points * plan.MaxReplicates, "trial")})" : string.Empty);
         }
         else
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Expt.Adaptive;
 using Expt.Analysis;
 using Expt.Cli.Output;
 using Expt.Storage;
@@ -86,16 +87,24 @@ internal sealed class SummaryCommand(CliEnvironment env, GlobalOptions globals) 
             throw new UserException("--pool applies to array results: name one with --metric");
         }
         var groups = Summaries.SummarizeAll(trials, parseResult.GetValue(_metric), parseResult.GetValue(_by), objectives, goal);
+        // Per point: an adaptive study's decisions line up with the groups only when they are its points (no --by).
+        var adaptive = parseResult.GetValue(_by) is null
+            ? AdaptiveReport.For(study, trials, await store.GetPointDecisionsAsync(study.Id, cancellationToken).ConfigureAwait(false))
+            : null;
         if (format == OutputFormat.Json)
         {
-            JsonOutput.Write(Env, w => SummaryOutput.Json(w, groups));
+            JsonOutput.Write(Env, w => SummaryOutput.Json(w, groups, adaptive));
         }
         else
         {
-            TableRenderer.Write(Env, SummaryOutput.Table(groups), format);
+            TableRenderer.Write(Env, SummaryOutput.Table(groups, adaptive), format);
             if (format == OutputFormat.Table && groups.Count > 0)
             {
                 await Env.Error.WriteLineAsync("rank 1 is the best: " + Summaries.RankingNote(groups, objectives, goal)).ConfigureAwait(false);
+            }
+            if (format == OutputFormat.Table && adaptive is not null)
+            {
+                await Env.Error.WriteLineAsync(adaptive.Headline).ConfigureAwait(false);
             }
         }
         return ExitCodes.Success;

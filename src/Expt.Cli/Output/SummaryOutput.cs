@@ -11,14 +11,15 @@ internal static class SummaryOutput
 {
     private static string G(double value) => double.IsNaN(value) ? "-" : value.ToString("G6", CultureInfo.InvariantCulture);
 
-    public static TableData Table(IReadOnlyList<GroupSummary> groups)
+    /// <summary>The groups as a table; with <paramref name="adaptive"/>, each point's state in an "adaptive" column.</summary>
+    public static TableData Table(IReadOnlyList<GroupSummary> groups, Adaptive.AdaptiveReport? adaptive = null)
     {
         var names = groups.SelectMany(g => g.Key.Names).Distinct(StringComparer.Ordinal).ToList();
         var multi = groups.Select(g => g.Metric).Distinct().Count() > 1;
         // Failed trials and completed trials without the metric are different things: each has its column.
         var nonFinite = groups.Any(g => g.Stats.NonFinite > 0);
         var headers = names.Concat(multi ? ["metric"] : []).Concat(["n", "mean", "std", "sem", "95% ci", "min", "median", "max", "rank", "failed", "missing"])
-            .Concat(nonFinite ? ["non-finite"] : []).ToList();
+            .Concat(nonFinite ? ["non-finite"] : []).Concat(adaptive is null ? [] : ["adaptive"]).ToList();
         var rows = groups.Select(g =>
         {
             var s = g.Stats;
@@ -34,23 +35,28 @@ internal static class SummaryOutput
             {
                 row.Add(s.NonFinite.ToString(CultureInfo.InvariantCulture));
             }
+            if (adaptive is not null)
+            {
+                row.Add(adaptive.RowFor(g.Key) is { } point ? adaptive.StatusOf(point) : string.Empty);
+            }
             return (IReadOnlyList<string>)row;
         }).ToList();
         var first = names.Count + (multi ? 1 : 0);
-        return new TableData(headers, rows) { RightAligned = Enumerable.Range(first, headers.Count - first).Where(i => i != first + 4).ToHashSet() };
+        return new TableData(headers, rows) { RightAligned = Enumerable.Range(first, headers.Count - first - (adaptive is null ? 0 : 1)).Where(i => i != first + 4).ToHashSet() };
     }
 
     /// <summary>
     /// Each group: its parameter values by name, then metric, n, mean, std, sem, ci_low, ci_high, min, median, max,
-    /// rank, failed, missing, nan; non-finite numbers are null. Parameters are repeated under "params".
+    /// rank, failed, missing, nan; non-finite numbers are null. Parameters are repeated under "params". With
+    /// <paramref name="adaptive"/>, "adaptive" holds the point's state, round, p-value and reason.
     /// </summary>
-    public static void Json(Utf8JsonWriter w, IReadOnlyList<GroupSummary> groups)
+    public static void Json(Utf8JsonWriter w, IReadOnlyList<GroupSummary> groups, Adaptive.AdaptiveReport? adaptive = null)
     {
         w.WriteStartArray();
         foreach (var g in groups)
         {
             w.WriteStartObject();
-            var reserved = new HashSet<string>(["metric", "n", "mean", "std", "sem", "ci_low", "ci_high", "min", "median", "max", "rank", "goal", "failed", "missing", "nan", "non_finite", "params"]);
+            var reserved = new HashSet<string>(["metric", "n", "mean", "std", "sem", "ci_low", "ci_high", "min", "median", "max", "rank", "goal", "failed", "missing", "nan", "non_finite", "params", "adaptive"]);
             foreach (var (name, value) in g.Key.Where(p => !reserved.Contains(p.Key)))
             {
                 w.WritePropertyName(name);
@@ -82,6 +88,22 @@ internal static class SummaryOutput
             // Left out of the statistics: NaN and infinities ("nan" kept for scripts written before "non_finite").
             w.WriteNumber("non_finite", g.Stats.NonFinite);
             w.WriteNumber("nan", g.Stats.NonFinite);
+            if (adaptive?.RowFor(g.Key) is { } point)
+            {
+                w.WriteStartObject("adaptive");
+                w.WriteString("state", point.Decision?.StateName ?? "open");
+                w.WriteString("status", adaptive.StatusOf(point));
+                if (point.Decision is { } d)
+                {
+                    w.WriteNumber("round", d.Round);
+                    if (d.PValue is { } p && double.IsFinite(p))
+                    {
+                        w.WriteNumber("p_value", p);
+                    }
+                    w.WriteString("reason", d.Reason);
+                }
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();

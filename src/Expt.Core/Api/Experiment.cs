@@ -95,6 +95,41 @@ public sealed class Experiment
     /// <summary>Runs of each parameter point, each with its own seed.</summary>
     public Experiment Replications(int replications) => Top("replications", ToScalar(replications));
 
+    /// <summary>
+    /// Sequential stopping: each point runs <paramref name="min"/> replicates, then one more at a time until
+    /// <paramref name="until"/> holds for its completed replicates (e.g. <c>"ci95_halfwidth(loss) &lt; 0.01"</c>) or it ran
+    /// <paramref name="max"/>. See <see cref="Adaptive.StoppingRule"/> for what a rule may read.
+    /// </summary>
+    public Experiment Replications(int min, int max, string until)
+    {
+        ArgumentNullException.ThrowIfNull(until);
+        _top.RemoveAll(e => e.Key == "race");
+        return Top("replications", new ConfigMapping(
+            [new ConfigEntry("min", Code, ToScalar(min)), new ConfigEntry("max", Code, ToScalar(max)), new ConfigEntry("until", Code, new ConfigScalar(until, true, Code))], Code));
+    }
+
+    /// <summary>
+    /// Races the points against each other: each runs <paramref name="minReplications"/> replicates, then rounds of one
+    /// more; after each round the points statistically worse than the best on <paramref name="metric"/> (by default the
+    /// first objective; its goal must be declared with <see cref="Minimize"/> or <see cref="Maximize"/>) stop.
+    /// </summary>
+    public Experiment Race(string? metric = null, Adaptive.RaceTest test = Adaptive.RaceTest.T, double alpha = 0.05, int minReplications = 5, int maxReplications = 30)
+    {
+        _top.RemoveAll(e => e.Key == "replications");
+        var entries = new List<ConfigEntry>
+        {
+            new("test", Code, new ConfigScalar(test == Adaptive.RaceTest.T ? "t" : "friedman", false, Code)),
+            new("alpha", Code, ToScalar(alpha)),
+            new("min_replications", Code, ToScalar(minReplications)),
+            new("max_replications", Code, ToScalar(maxReplications)),
+        };
+        if (metric is not null)
+        {
+            entries.Insert(0, new ConfigEntry("metric", Code, new ConfigScalar(metric, true, Code)));
+        }
+        return Top("race", new ConfigMapping(entries, Code));
+    }
+
     public Experiment Seed(long seed) => Top("seed", ToScalar(seed));
 
     /// <summary>Worker slots (trials at once); 0 for one per core.</summary>

@@ -297,7 +297,23 @@ async function studyPage(name) {
 
   const head = h("div");
   const summaryEl = h("div"), curvesEl = h("div", { class: "chart", id: "curves" }), scatterEl = h("div", { class: "chart", id: "scatter" }), parallelEl = h("div", { class: "chart", id: "parallel" });
-  const tableEl = h("div"), notice = h("div"), imagesEl = h("div", { id: "images" }), resourcesEl = h("div");
+  const tableEl = h("div"), notice = h("div"), imagesEl = h("div", { id: "images" }), resourcesEl = h("div"), adaptiveEl = h("div", { id: "adaptive" });
+  const adaptiveMode = study.spec && study.spec.adaptive ? study.spec.adaptive.mode : null;
+
+  // An adaptive study: a race's survivors and eliminated points (when and why), or where sequential stopping stands.
+  async function renderAdaptive() {
+    if (!adaptiveMode) return;
+    const a = await api(`/api/studies/${enc}/adaptive`);
+    if (!a.mode) return;
+    const p = v => v === null || v === undefined ? "" : (v < 1e-4 ? v.toExponential(1) : (+v.toPrecision(3)).toString());
+    put(adaptiveEl, h("p", { id: "adaptive-headline" }, a.headline),
+      h("div", { class: "scroll", style: "max-height:420px" }, h("table", { id: "adaptive-points" },
+        h("tr", {}, ["point", "state", "completed", "trials", `mean ${a.metric || ""}`, "round", "p", "why"].map(x => h("th", {}, x))),
+        a.points.map(x => h("tr", { class: `adaptive-${x.state}${x.best ? " best" : ""}` },
+          h("td", {}, x.label), h("td", {}, x.status), h("td", { class: "n" }, x.completed), h("td", { class: "n" }, x.trials),
+          h("td", { class: "n" }, x.mean === null ? "" : fmt(x.mean)), h("td", { class: "n" }, x.round ?? ""), h("td", { class: "n" }, p(x.p_value)),
+          h("td", { class: "muted" }, x.reason || ""))))));
+  }
   const curveControls = h("div", { class: "row" }), scatterControls = h("div", { class: "row" }), summaryControls = h("div", { class: "row" });
 
   function renderHead() {
@@ -437,6 +453,7 @@ async function studyPage(name) {
   tableShell();
   put(root, head,
     card("Trials", tableEl),
+    adaptiveMode ? card(adaptiveMode === "race" ? "Race" : "Sequential stopping", adaptiveEl) : null,
     card("Summary across replications", summaryControls, summaryEl),
     h("div", { class: "grid2" }, card("Step metrics", curveControls, curvesEl), card("Final metric against a parameter", scatterControls, scatterEl)),
     card("Parallel coordinates", h("p", { class: "muted" }, "one line per completed trial, through its parameters to the metric (blue best)"), parallelEl),
@@ -450,6 +467,7 @@ async function studyPage(name) {
     renderParallel().catch(e => fail(parallelEl, e)),
     renderImages().catch(e => fail(imagesEl, e)),
     renderResources().catch(e => fail(resourcesEl, e)),
+    renderAdaptive().catch(e => fail(adaptiveEl, e)),
   ]); };
   async function refresh() {
     study = await api(`/api/studies/${enc}`);
