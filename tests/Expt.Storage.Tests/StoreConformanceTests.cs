@@ -432,6 +432,63 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Adaptive_decisions_are_taken_once_whoever_asks_and_are_kept()
+    {
+        var spec = Spec.StudySpecBinder.Bind(Spec.YamlConfigReader.Parse(
+            "name: race\nparams: {x: [1, 2, 3]}\nobjectives: {loss: minimize}\nrace: {min_replications: 3, max_replications: 4}\n", "t.yaml"),
+            new Spec.BindOptions { DefaultExperiment = "t" });
+        var (study, _) = await Store.CreateStudyAsync(new StudyDefinition(spec.Name, null, [], spec.ToJson(), spec.Fingerprint, spec.Seed, null));
+        await Store.EnqueueAsync(study.Id, TrialPlan.Create(spec).Select(t => new NewTrial(t.Key, t.Seq, t.Replicate, t.Params.ToFlatJson(), t.Seed, 1)).ToList());
+        var rules = Adaptive.AdaptiveRules.For(study)!;
+        (await Store.AdvanceAsync(study.Id, rules)).IsEmpty.ShouldBeTrue(); // nothing has answered yet
+
+        // x = 1 and x = 2 tie; x = 3 is worse in every replicate.
+        var leases = await ClaimAsync(study, 100);
+        leases.Count.ShouldBe(9);
+        var byId = (await Store.ListTrialsAsync(new TrialFilter { StudyId = study.Id })).ToDictionary(t => t.Id);
+        (await Store.CompleteAsync(leases.Select(l =>
+        {
+            var t = byId[l.TrialId];
+            var loss = (t.ParamsJson == """{"x":3}""" ? 5 : 0) + (t.Replicate * 0.01);
+            return Done(l, results: "{\"loss\":" + loss.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}");
+        }).ToList())).ShouldAllBe(ok => ok);
+
+        // Four workers ask at once: one of them decides, the others find nothing left to decide.
+        var stores = new List<IExptStore>();
+        for (var i = 0; i < 4; i++)
+        {
+            stores.Add(await Factory.OpenAnotherAsync(Time));
+        }
+        var steps = await Task.WhenAll(stores.Select(store => Task.Run(() => store.AdvanceAsync(study.Id, rules))));
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+        var step = steps.Single(s => !s.IsEmpty);
+        step.Decisions.Single().State.ShouldBe(Adaptive.PointState.Eliminated);
+        step.NewTrials.Select(t => (t.Replicate, t.ParamsJson)).ShouldBe([(3, """{"x":1}"""), (3, """{"x":2}""")], ignoreOrder: true);
+        var trials = await Store.ListTrialsAsync(new TrialFilter { StudyId = study.Id });
+        trials.Count.ShouldBe(11);
+        trials.Where(t => t.Replicate == 3).ShouldAllBe(t => t.Status == TrialStatus.Pending && t.Seed == TrialIdentity.Seed(spec.Seed, t.Key));
+        var stored = (await Store.GetPointDecisionsAsync(study.Id)).Single();
+        stored.ShouldBe(step.Decisions.Single() with { Decided = stored.Decided });
+        stored.PValue.ShouldBe(0);
+        stored.Reason.ShouldContain("worse than x=1 on loss over 3 replicates");
+        (await Store.AdvanceAsync(study.Id, rules)).IsEmpty.ShouldBeTrue();
+
+        // The last round: both reach max_replications tied; the race ends with two survivors and nothing more to run.
+        var last = await ClaimAsync(study, 100);
+        (await Store.CompleteAsync(last.Select(l => Done(l, results: """{"loss":0}""")).ToList())).ShouldAllBe(ok => ok);
+        var end = await Store.AdvanceAsync(study.Id, rules);
+        end.NewTrials.ShouldBeEmpty();
+        end.Decisions.Select(d => (d.State, d.Round)).ShouldBe([(Adaptive.PointState.Survivor, 4), (Adaptive.PointState.Survivor, 4)]);
+        (await Store.GetPointDecisionsAsync(study.Id)).Count.ShouldBe(3);
+
+        await Store.DeleteStudyAsync(study.Id);
+        (await Store.GetPointDecisionsAsync(study.Id)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Concurrent_fillers_create_each_trial_once()
     {
         var stores = new List<IExptStore>();

@@ -30,6 +30,10 @@ public abstract class WorkerTests<TFactory> : IAsyncLifetime
         var prepared = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
         var executor = new InProcessExecutor(body, spec.Timeout);
         var options = new WorkerOptions { StudyId = prepared.Study.Id, Slots = slots, Heartbeat = heartbeat ?? TimeSpan.FromSeconds(10) };
+        if (Adaptive.AdaptiveRules.For(prepared.Study) is { } rules)
+        {
+            options = options with { AdaptiveStudies = new Dictionary<string, Adaptive.AdaptiveRules> { [prepared.Study.Id] = rules } };
+        }
         var report = await new Worker(_store, _ => executor, options, observer: observer).RunAsync(stop, abort);
         return (prepared, report);
     }
@@ -360,6 +364,92 @@ public abstract class WorkerTests<TFactory> : IAsyncLifetime
         report.Cancelled.ShouldBe(0);
         var trials = await TrialsAsync(prepared);
         trials.ShouldAllBe(t => t.Status == TrialStatus.Pending && t.Attempts == 0 && t.LeaseOwner == null);
+    }
+
+    private const string RaceStudy = """
+        name: NAME
+        params:
+          mu: [0.0, 0.05, 0.3, 0.6, 1.0, 2.0]
+        objectives: {loss: minimize}
+        race: {test: t, alpha: 0.05, min_replications: 3, max_replications: 10}
+        seed: 11
+        """;
+
+    // Normal(mu, 0.2) from the trial's seed, so that whoever runs a trial gets the same value.
+    private static Task<object?> Noisy(Trial trial)
+    {
+        var r = new Random((int)(trial.Seed % int.MaxValue));
+        var z = Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
+        return Task.FromResult<object?>(new { loss = trial.Get<double>("mu") + (0.2 * z) });
+    }
+
+    // What a race decided and which trials it ran, without times or ids.
+    private async Task<string> RaceOutcomeAsync(PreparedStudy prepared)
+    {
+        var decisions = await _store.GetPointDecisionsAsync(prepared.Study.Id);
+        var trials = await TrialsAsync(prepared);
+        trials.ShouldAllBe(t => t.Status == TrialStatus.Completed);
+        return string.Join('\n', decisions.OrderBy(d => d.Point, StringComparer.Ordinal).Select(d => $"{d.ParamsJson} {d.StateName} r{d.Round} n{d.Replicates} p{d.PValue:R}")) +
+            "\n" + string.Join(',', trials.Select(t => $"{t.Key}={t.ResultsJson}").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_race_decides_the_same_with_one_slot_four_slots_and_three_workers_at_once()
+    {
+        var (one, _) = await RunAsync(Spec(RaceStudy.Replace("NAME", "race-1", StringComparison.Ordinal)), Noisy, slots: 1);
+        var expected = await RaceOutcomeAsync(one);
+        expected.ShouldContain("eliminated");
+        expected.ShouldContain("survivor");
+        var (four, _) = await RunAsync(Spec(RaceStudy.Replace("NAME", "race-4", StringComparison.Ordinal)), Noisy, slots: 4);
+        (await RaceOutcomeAsync(four)).ShouldBe(expected);
+
+        // Three workers, each with its own connection, racing for the same study: every decision is taken once.
+        var prepared = await StudyPreparation.PrepareAsync(_store, Spec(RaceStudy.Replace("NAME", "race-3w", StringComparison.Ordinal)), null, requeueCancelled: true);
+        var rules = Adaptive.AdaptiveRules.For(prepared.Study)!;
+        var stores = new List<IExptStore>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                stores.Add(await _factory.OpenAnotherAsync(TimeProvider.System));
+            }
+            var executor = new InProcessExecutor(Noisy, null);
+            var runs = stores.Select((store, i) => Task.Run(() => new Worker(store, _ => executor, new WorkerOptions
+            {
+                StudyId = prepared.Study.Id,
+                Slots = 2,
+                Identity = new WorkerIdentity($"w{i}", "host", 100 + i),
+                AdaptiveStudies = new Dictionary<string, Adaptive.AdaptiveRules> { [prepared.Study.Id] = rules },
+                PollInterval = TimeSpan.FromMilliseconds(50),
+            }).RunAsync(default, default))).ToList();
+            var reports = await Task.WhenAll(runs).WaitAsync(TimeSpan.FromMinutes(2));
+            reports.Sum(r => r.Completed).ShouldBe((await TrialsAsync(prepared)).Count);
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+        (await RaceOutcomeAsync(prepared)).ShouldBe(expected.Replace("race-1", "race-3w", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_stopped_race_resumes_where_it_stopped_and_ends_as_an_uninterrupted_one()
+    {
+        var (whole, _) = await RunAsync(Spec(RaceStudy.Replace("NAME", "whole", StringComparison.Ordinal)), Noisy, slots: 2);
+        var expected = await RaceOutcomeAsync(whole);
+        // Stopped after a few trials (as Ctrl+C stops claiming), then run again.
+        var spec = Spec(RaceStudy.Replace("NAME", "stopped", StringComparison.Ordinal));
+        var prepared = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        var rules = Adaptive.AdaptiveRules.For(prepared.Study)!;
+        var options = new WorkerOptions { StudyId = prepared.Study.Id, Slots = 2, MaxTrials = 23, AdaptiveStudies = new Dictionary<string, Adaptive.AdaptiveRules> { [prepared.Study.Id] = rules } };
+        var executor = new InProcessExecutor(Noisy, null);
+        (await new Worker(_store, _ => executor, options).RunAsync(default, default)).Completed.ShouldBe(23);
+        (await _store.GetPointDecisionsAsync(prepared.Study.Id)).Count.ShouldBeLessThan(6);
+        await new Worker(_store, _ => executor, options with { MaxTrials = null }).RunAsync(default, default);
+        (await RaceOutcomeAsync(prepared)).ShouldBe(expected);
     }
 
     private sealed class SignalledExecutor(SemaphoreSlim died) : ITrialExecutor
