@@ -27,6 +27,7 @@ internal static class Scenarios
                 case "dashboard": await DashboardScenario.RunAsync(Record); break;
                 case "hostile": await HostileScenario.RunAsync(); break;
                 case "resources": await ResourceScenarios.RunAsync(Record); break;
+                case "adaptive": await AdaptiveScenario.RunAsync(Record); break;
                 default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu, store, metrics, scale, dashboard, hostile, resources, mpi, slurm, pg-enqueue, pg-workers or pg-claim"); return 2;
             }
             PrintMedians();

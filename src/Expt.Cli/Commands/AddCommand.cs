@@ -79,15 +79,19 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
         var existing = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id }, cancellationToken).ConfigureAwait(false);
         var seq = existing.Count == 0 ? 0 : existing.Max(t => t.Seq) + 1;
         var batch = new List<NewTrial>();
+        // An adaptive study's points leave room in the sequence for the replicates added as results come in.
+        var stride = Math.Max(stored.Replications, Adaptive.AdaptiveRules.For(study)?.Plan.MaxReplicates ?? 0);
         foreach (var point in full)
         {
             var canonical = point.ToCanonicalJson();
+            var first = seq;
+            seq += stride;
             for (var r = 0; r < stored.Replications; r++)
             {
                 var key = TrialIdentity.Key(canonical, r);
                 var seed = TrialIdentity.Seed(study.Seed, key);
-                var (needs, priority) = stored.Resources.For(point, seq);
-                batch.Add(new NewTrial(key, seq++, r, point.ToFlatJson(), seed, stored.Retries + 1, priority)
+                var (needs, priority) = stored.Resources.For(point, first + r);
+                batch.Add(new NewTrial(key, first + r, r, point.ToFlatJson(), seed, stored.Retries + 1, priority)
                 {
                     Name = stored.TrialName is { } template ? TrialNames.Render(template, point, r, seed, study.Name) : null,
                     Needs = needs,
