@@ -71,6 +71,40 @@ public abstract class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_adaptive_study_shows_its_race_and_a_damaged_decision_row_does_not_break_it()
+    {
+        var yaml = "name: raced\nobjectives: {loss: minimize}\nparams:\n  x: [1, 2, 3]\nrace: {min_replications: 3, max_replications: 4}\n";
+        var spec = Expt.Spec.StudySpecBinder.Bind(Expt.Spec.YamlConfigReader.Parse(yaml, "raced.yaml"), new Expt.Spec.BindOptions { DefaultExperiment = "t" });
+        var prepared = await Expt.Execution.StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: false);
+        // x = 3 is worse in every replicate; 1 and 2 tie and survive at max_replications.
+        var executor = new Expt.Execution.InProcessExecutor(t => Task.FromResult<object?>(new { loss = (t.Get<int>("x") == 3 ? 5 : 0) + (t.Replicate * 0.01) }), null);
+        var rules = new Dictionary<string, Adaptive.AdaptiveRules> { [prepared.Study.Id] = Adaptive.AdaptiveRules.For(prepared.Study)! };
+        await new Expt.Execution.Worker(_store, _ => executor, new Expt.Execution.WorkerOptions { StudyId = prepared.Study.Id, Slots = 2, AdaptiveStudies = rules }).RunAsync(default, default);
+
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        var adaptive = await GetJsonAsync(client, "/api/studies/raced/adaptive");
+        adaptive.GetProperty("mode").GetString().ShouldBe("race");
+        adaptive.GetProperty("finished").GetBoolean().ShouldBeTrue();
+        adaptive.GetProperty("trials").GetInt32().ShouldBe(11);
+        adaptive.GetProperty("full_cost").GetInt32().ShouldBe(12);
+        adaptive.GetProperty("headline").GetString()!.ShouldStartWith("race on loss (paired t-tests, Holm, alpha 0.05): 2 survivors, 1 eliminated, 0 failed of 3 points; finished after round 4; 11 trials");
+        var points = adaptive.GetProperty("points").EnumerateArray().ToList();
+        points.Select(p => (p.GetProperty("label").GetString(), p.GetProperty("state").GetString(), p.GetProperty("completed").GetInt32()))
+            .ShouldBe([("x=1", "survivor", 4), ("x=2", "survivor", 4), ("x=3", "eliminated", 3)]);
+        points[0].GetProperty("best").GetBoolean().ShouldBeTrue();
+        points[2].GetProperty("status").GetString().ShouldBe("eliminated in round 3 (p = 0)");
+        points[2].GetProperty("reason").GetString()!.ShouldContain("worse than x=1 on loss over 3 replicates");
+        (await GetJsonAsync(client, "/api/studies/sweep/adaptive")).GetProperty("mode").ValueKind.ShouldBe(JsonValueKind.Null);
+
+        // A decision row written by something else (a newer Expt, a hand edit): read as decided, never a 500.
+        await ExecuteSqlAsync("UPDATE point_decisions SET state = 'mystery', p_value = NULL WHERE state = 'eliminated'");
+        using var again = Factory();
+        var after = await GetJsonAsync(again.CreateClient(), "/api/studies/raced/adaptive");
+        after.GetProperty("points").EnumerateArray().Count().ShouldBe(3);
+    }
+
+    [Fact]
     public async Task The_dashboard_ranks_by_the_declared_objectives_like_the_cli_and_never_guesses_from_names()
     {
         var yaml = "name: declared\nobjectives: {accuracy: maximize}\nparams:\n  x: [1, 2, 3]\n";

@@ -79,7 +79,7 @@ public sealed class AdaptiveReport
         return row.Decision switch
         {
             null => Plan.Race is null ? "running" : "in the race",
-            { State: PointState.Eliminated } d => $"eliminated in round {d.Round}" + (d.PValue is { } p ? $" (p = {P(p)})" : string.Empty),
+            { State: PointState.Eliminated } d => $"eliminated in round {d.Round}" + (d.PValue is { } p ? $" (p = {RaceStatistics.FormatP(p)})" : string.Empty),
             { State: PointState.Survivor } => ReferenceEquals(row, Best) ? "survivor (best)" : "survivor",
             { State: PointState.MaxReached } => "max reached",
             { State: PointState.Failed } => "failed",
@@ -154,5 +154,4 @@ public sealed class AdaptiveReport
 
     private static string Percent(int part, int whole) => whole == 0 ? "-" : (100.0 * part / whole).ToString("0", CultureInfo.InvariantCulture) + "%";
 
-    private static string P(double p) => p < 1e-4 ? p.ToString("0.0e+0", CultureInfo.InvariantCulture) : p.ToString("0.####", CultureInfo.InvariantCulture);
 }

@@ -148,7 +148,7 @@ public sealed class AdaptiveRules
                 if (round.Eliminated[i])
                 {
                     step.Decide(contenders[i], PointState.Eliminated, k, contenders[i].Completed, round.PValues[i],
-                        $"worse than {contenders[round.Best].Label} on {race.Metric} over {Counted(blocks.Count, "replicate")} (p = {P(round.PValues[i])}, {test}, alpha {race.Alpha.ToString(CultureInfo.InvariantCulture)})");
+                        $"worse than {contenders[round.Best].Label} on {race.Metric} over {Counted(blocks.Count, "replicate")} (p = {RaceStatistics.FormatP(round.PValues[i])}, {test}, alpha {race.Alpha.ToString(CultureInfo.InvariantCulture)})");
                 }
                 else
                 {
@@ -189,7 +189,6 @@ public sealed class AdaptiveRules
         }
     }
 
-    private static string P(double p) => p < 1e-4 ? p.ToString("0.0e+0", CultureInfo.InvariantCulture) : p.ToString("0.####", CultureInfo.InvariantCulture);
 
     private static string Counted(int n, string noun) => n.ToString(CultureInfo.InvariantCulture) + " " + noun + (n == 1 ? string.Empty : "s");
 

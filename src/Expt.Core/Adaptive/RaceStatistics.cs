@@ -158,6 +158,11 @@ public static class RaceStatistics
         return new RaceRound(best, p, p.Select((v, i) => i != best && v < alpha).ToArray());
     }
 
+    /// <summary>A p-value for people: 0, 3.2e-5, 0.0081.</summary>
+    public static string FormatP(double p) => p == 0 ? "0"
+        : p < 1e-4 ? p.ToString("0.0e+0", System.Globalization.CultureInfo.InvariantCulture)
+        : p.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Ranks from 1 (smallest), ties given their mean rank.</summary>
     public static double[] RanksOf(double[] values)
     {
