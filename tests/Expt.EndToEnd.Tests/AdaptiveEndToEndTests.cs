@@ -71,6 +71,23 @@ public sealed class AdaptiveEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Three_worker_processes_on_postgresql_decide_as_one_run_on_sqlite()
+    {
+        _cli.Write("noisy.py", Noisy);
+        _cli.Write("race.yaml", Race);
+        var alone = await _cli.RunAsync("run", "race.yaml", "-j", "1", "--store", "alone.db");
+        alone.ExitCode.ShouldBe(0, alone.ToString());
+        var store = await Postgres.Shared.NewStoreAsync();
+        var fill = await _cli.RunAsync("run", "race.yaml", "--store", store, "--enqueue-only");
+        fill.ExitCode.ShouldBe(0, fill.ToString());
+        var workers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => _cli.RunAsync("worker", "--store", store, "--study", "race", "-j", "2")));
+        workers.ShouldAllBe(w => w.ExitCode == 0, string.Join('\n', workers.Select(w => w.ToString())));
+        (await OutcomeAsync(store)).ShouldBe(await OutcomeAsync("alone.db"));
+        // Each point was decided once, whichever worker completed the trial that made it possible.
+        (await Postgres.ScalarAsync(store, "SELECT COUNT(*) FROM point_decisions")).ShouldBe(5);
+    }
+
+    [Fact]
     public async Task A_race_stopped_by_ctrl_c_twice_resumes_where_it_stopped()
     {
         _cli.Write("noisy.py", Noisy);
