@@ -11,7 +11,7 @@ public sealed class AdaptiveEndToEndTests : IDisposable
     public void Dispose() => _cli.Dispose();
 
     // Normal(mu, sigma) drawn from the trial's seed; sleeps as long as the file 'delay' says (Ctrl+C tests).
-    private const string Noisy = """
+    internal const string Noisy = """
         import json, os, random, sys, time
         mu, sigma, seed = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
         open("started.log", "a").write("x\n")
@@ -21,7 +21,7 @@ public sealed class AdaptiveEndToEndTests : IDisposable
             json.dump({"loss": random.Random(seed).gauss(mu, sigma)}, f)
         """;
 
-    private const string Race = """
+    internal const string Race = """
         name: race
         command: python3 noisy.py {mu} {sigma} {seed}
         params:
@@ -32,9 +32,12 @@ public sealed class AdaptiveEndToEndTests : IDisposable
         seed: 5
         """;
 
-    private async Task<string> OutcomeAsync(string store)
+    private Task<string> OutcomeAsync(string store) => OutcomeAsync(_cli, store);
+
+    /// <summary>What a race decided, per point: replicates, mean, state and round.</summary>
+    internal static async Task<string> OutcomeAsync(ExptCli cli, string store)
     {
-        var summary = await _cli.RunAsync("summary", "race", "--store", store, "--format", "json");
+        var summary = await cli.RunAsync("summary", "race", "--store", store, "--format", "json");
         summary.ExitCode.ShouldBe(0, summary.ToString());
         return string.Join('\n', summary.Json().EnumerateArray().Select(g =>
         {

@@ -56,6 +56,18 @@ public sealed class MpiTests : IDisposable
     }
 
     [Fact]
+    public async Task A_race_under_mpiexec_decides_as_a_local_run()
+    {
+        _cli.Write("noisy.py", AdaptiveEndToEndTests.Noisy);
+        _cli.Write("race.yaml", AdaptiveEndToEndTests.Race);
+        var local = await _cli.RunAsync("run", "race.yaml", "-j", "1", "--store", "local.db", "-q");
+        local.ExitCode.ShouldBe(0, local.ToString());
+        var mpi = await MpiexecAsync(3, ExptCli.ExptDll, "run", "race.yaml", "--mpi", "--store", "mpi.db", "-q");
+        mpi.ExitCode.ShouldBe(0, mpi.ToString());
+        (await AdaptiveEndToEndTests.OutcomeAsync(_cli, "mpi.db")).ShouldBe(await AdaptiveEndToEndTests.OutcomeAsync(_cli, "local.db"));
+    }
+
+    [Fact]
     public async Task Ranks_say_what_they_have_and_get_only_trials_that_fit_them()
     {
         // The ranks have no GPU here: trials that need one fail saying so; the others run with their cores given.
