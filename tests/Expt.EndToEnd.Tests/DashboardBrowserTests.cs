@@ -125,6 +125,30 @@ public sealed class DashboardBrowserTests : IDisposable
     }
 
     [Fact]
+    public async Task A_raced_study_shows_its_survivors_and_eliminated_points()
+    {
+        _cli.Write("noisy.py", AdaptiveEndToEndTests.Noisy);
+        _cli.Write("race.yaml", AdaptiveEndToEndTests.Race);
+        var run = await _cli.RunAsync("run", "race.yaml", "-q");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        await using var browser = await Browser.StartAsync(_cli);
+        var errors = new List<string>();
+        var page = await browser.PageAsync(errors);
+        await Browser.StepsAsync(page, errors, async () =>
+        {
+            await page.GotoAsync(browser.Url + "studies/race");
+            await page.WaitForSelectorAsync("#adaptive-points tr.adaptive-eliminated");
+            (await page.InnerTextAsync("#adaptive-headline")).ShouldStartWith("race on loss (paired t-tests, Holm, alpha 0.05): ");
+            (await CountAsync(page, "#adaptive-points tr.best")).ShouldBe(1);
+            (await page.InnerTextAsync("#adaptive-points tr.best")).ShouldContain("survivor (best)");
+            (await CountAsync(page, "#adaptive-points tr.adaptive-eliminated")).ShouldBeGreaterThan(0);
+            (await page.InnerTextAsync("#adaptive-points tr.adaptive-eliminated >> nth=-1")).ShouldContain("worse than mu=");
+            await Browser.ScreenshotAsync(page, _cli, "dashboard-race.png");
+        });
+        errors.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task The_study_page_follows_the_store_live()
     {
         await RunStudyAsync();
