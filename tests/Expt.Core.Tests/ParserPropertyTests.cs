@@ -101,6 +101,21 @@ public sealed class ParserPropertyTests
             }, typeof(FormatException))).Check(Runs(3000));
 
     [Fact]
+    public void Stopping_rules_parse_and_evaluate_or_fail_cleanly() =>
+        Prop.ForAll(Texts("nxy019.()<>=!&|,-+*/ e", "mean(", "ci95_halfwidth(", "ci_halfwidth(x, ", "abs(", "sqrt(", "and ", "or ", "not ", "objective", "1e308"), text =>
+            Bounded(() =>
+            {
+                var rule = Adaptive.StoppingRule.Parse(text, "loss");
+                rule.IsMet(_ => [1.0, 2.0, double.MaxValue], 3);
+                rule.Explain(_ => [], 0);
+            }, typeof(FormatException))).Check(Runs(3000));
+
+    [Fact]
+    public void Mutated_adaptive_studies_bind_or_fail_cleanly() =>
+        Prop.ForAll(Mutations("name: s\ncommand: run {x}\nparams: {x: [1, 2]}\nobjectives: {loss: minimize}\nrace: {metric: loss, test: friedman, alpha: 0.05, min_replications: 3, max_replications: 9}\nreplications: {min: 2, max: 5, until: 'se(loss) < 0.1 and n > 2'}\n", YamlAlphabet + "()<"), text =>
+            Bounded(() => StudySpecBinder.Bind(YamlConfigReader.Parse(text, "f.yaml"), new BindOptions()), typeof(SpecException))).Check(Runs(2000));
+
+    [Fact]
     public void Durations_parse_or_are_refused() =>
         Prop.ForAll(Texts("0123456789.e-+ smhd", "99999999999", "ms", "1e400"), text =>
             Bounded(() =>

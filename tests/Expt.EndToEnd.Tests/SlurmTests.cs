@@ -47,6 +47,20 @@ public sealed class SlurmTests : IDisposable
     }
 
     [Fact]
+    public async Task A_race_run_by_a_job_array_decides_as_a_local_run()
+    {
+        var (store, credentials) = await StoreAsync();
+        _cli.Write("noisy.py", AdaptiveEndToEndTests.Noisy);
+        _cli.Write("study.yaml", AdaptiveEndToEndTests.Race);
+        var local = await _cli.RunAsync("run", "study.yaml", "-j", "1", "--store", "local.db", "-q");
+        local.ExitCode.ShouldBe(0, local.ToString());
+        await SubmitAsync(store, credentials, "--workers", "3");
+        var full = new NpgsqlConnectionStringBuilder(store) { Password = (await File.ReadAllTextAsync(credentials)).Trim() }.ConnectionString;
+        await Postgres.WaitUntilAsync(async () => await Postgres.ScalarAsync(full, "SELECT COUNT(*) FROM point_decisions") == 5, TimeSpan.FromMinutes(3), "the race to end");
+        (await AdaptiveEndToEndTests.OutcomeAsync(_cli, full)).ShouldBe(await AdaptiveEndToEndTests.OutcomeAsync(_cli, "local.db"));
+    }
+
+    [Fact]
     public async Task A_job_array_of_workers_completes_a_study_and_status_joins_slurm_and_the_store()
     {
         var (store, credentials) = await StoreAsync();
