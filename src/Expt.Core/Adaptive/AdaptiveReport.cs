@@ -92,8 +92,7 @@ public sealed class AdaptiveReport
     {
         get
         {
-            var counts = Points.GroupBy(p => p.Decision?.State).ToDictionary(g => g.Key?.ToString() ?? "open", g => g.Count());
-            int Count(PointState? s) => counts.GetValueOrDefault(s?.ToString() ?? "open");
+            int Count(PointState? state) => Points.Count(p => p.Decision?.State == state);
             var cost = $"{Trials:N0} trials, {Percent(Trials, FullCost)} of running every point to {Plan.MaxReplicates} ({FullCost:N0})";
             if (Plan.Race is { } race)
             {
