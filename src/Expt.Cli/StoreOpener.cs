@@ -156,7 +156,7 @@ internal static class StoreOpener
             : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(DefaultPath)!, "runs"), env.WorkingDirectory);
         try
         {
-            return await PostgresStore.OpenAsync(connection, runs, env.Time, cancellationToken).ConfigureAwait(false);
+            return await PostgresStore.OpenAsync(connection, runs, settings.Operations, env.Time, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex)
         {
