@@ -11,4 +11,10 @@ internal sealed record StoreSettings(string? Location, string? Credentials = nul
     /// process then holds two connections with its listener), more where requests come in parallel (the dashboard).
     /// </summary>
     public int Operations { get; init; } = 1;
+
+    /// <summary>
+    /// Wait for a PostgreSQL server that is full (too many clients), starting or unreachable, instead of failing: what a
+    /// worker does, holding nothing until it gets its connection.
+    /// </summary>
+    public bool WaitForServer { get; init; }
 }
