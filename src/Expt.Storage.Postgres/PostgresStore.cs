@@ -15,7 +15,7 @@ namespace Expt.Storage.Postgres;
 /// <see cref="Operations"/> connections (1 unless asked), and the listener that wakes idle workers holds one more. A
 /// worker process therefore holds at most two connections whatever its <c>-j</c>: 1,000 workers, 2,000.
 /// </remarks>
-public sealed partial class PostgresStore : IExptStore
+public sealed partial class PostgresStore : IExptStore, IServerInfo
 {
     private const string WorkChannel = "expt_work";
     private readonly NpgsqlDataSource _dataSource;
@@ -239,6 +239,18 @@ public sealed partial class PostgresStore : IExptStore
         notify.Parameters.AddWithValue("s", studyId);
         await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    public Task<ServerConnections> GetConnectionsAsync(CancellationToken cancellationToken = default) =>
+        RunAsync(async (connection, tx) =>
+        {
+            using var command = Command(
+                "SELECT count(*)::int, (count(*) FILTER (WHERE application_name LIKE 'expt%'))::int, current_setting('max_connections')::int " +
+                "FROM pg_stat_activity WHERE backend_type = 'client backend'", connection, tx);
+            using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await r.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return new ServerConnections(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2));
+        }, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
