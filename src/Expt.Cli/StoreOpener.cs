@@ -154,21 +154,47 @@ internal static class StoreOpener
         var runs = Artifacts(settings, env) is { } shared
             ? Path.GetFullPath(shared, env.WorkingDirectory)
             : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(DefaultPath)!, "runs"), env.WorkingDirectory);
-        try
+        var delay = TimeSpan.FromSeconds(1);
+        var waiting = false;
+        while (true)
         {
-            return await PostgresStore.OpenAsync(connection, runs, env.Time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException ex)
-        {
-            // Messages from the server name the user or database, never the password.
-            throw new UserException($"cannot open the store {description}: {ex.MessageText}{PasswordHint(ex.SqlState == "28P01")}", ExitCodes.StoreError);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or StoreUnavailableException or TimeoutException)
-        {
-            var message = Innermost(ex).Message;
-            throw new UserException($"cannot open the store {description}: {message}{PasswordHint(message.Contains("password", StringComparison.OrdinalIgnoreCase))}", ExitCodes.StoreError);
+            try
+            {
+                return await PostgresStore.OpenAsync(connection, runs, settings.Operations, env.Time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (settings.WaitForServer && ServerBusyOrAway(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                // A worker started as the thousandth task of an array waits for a connection, holding nothing, rather
+                // than failing its job: the server's limit is a queue, not an error.
+                if (!waiting)
+                {
+                    await env.Error.WriteLineAsync($"waiting for the store {description}: {Innermost(ex).Message}; trying again with backoff, holding nothing (Ctrl+C stops)").ConfigureAwait(false);
+                    waiting = true;
+                }
+                await Task.Delay(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)delay.TotalMilliseconds)), env.Time, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+            catch (PostgresException ex)
+            {
+                // Messages from the server name the user or database, never the password.
+                throw new UserException($"cannot open the store {description}: {ex.MessageText}{PasswordHint(ex.SqlState == "28P01")}", ExitCodes.StoreError);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or StoreUnavailableException or TimeoutException)
+            {
+                var message = Innermost(ex).Message;
+                throw new UserException($"cannot open the store {description}: {message}{PasswordHint(message.Contains("password", StringComparison.OrdinalIgnoreCase))}", ExitCodes.StoreError);
+            }
         }
     }
+
+    // Too many clients, a server starting or restarting, a refused or dropped connection: worth waiting for. A wrong
+    // password or a missing database is not.
+    private static bool ServerBusyOrAway(Exception ex) => Innermost(ex) switch
+    {
+        PostgresException pg => pg.SqlState is "53300" or "53400" or "57P03" or "57P01" || pg.SqlState.StartsWith("08", StringComparison.Ordinal),
+        System.Net.Sockets.SocketException or IOException or TimeoutException => true,
+        _ => ex is StoreUnavailableException,
+    };
 
     private static string PasswordHint(bool about) =>
         about ? " (give the password with --credentials FILE, EXPT_CREDENTIALS, PGPASSWORD or ~/.pgpass)" : string.Empty;

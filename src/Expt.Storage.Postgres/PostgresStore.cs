@@ -9,7 +9,13 @@ namespace Expt.Storage.Postgres;
 /// <c>FOR UPDATE SKIP LOCKED</c>, so concurrent workers never wait for each other or take the same trial; every
 /// batch is one round trip; transient faults (a restart, a dropped connection) are retried with backoff.
 /// </summary>
-public sealed partial class PostgresStore : IExptStore
+/// <remarks>
+/// Connections are what a shared server runs out of first (PostgreSQL allows 100 by default, for every worker of every
+/// user), so a store holds few: its operations (claims, heartbeats, completions, metric batches, queries) take turns on
+/// <see cref="Operations"/> connections (1 unless asked), and the listener that wakes idle workers holds one more. A
+/// worker process therefore holds at most two connections whatever its <c>-j</c>: 1,000 workers, 2,000.
+/// </remarks>
+public sealed partial class PostgresStore : IExptStore, IServerInfo
 {
     private const string WorkChannel = "expt_work";
     private readonly NpgsqlDataSource _dataSource;
@@ -20,10 +26,13 @@ public sealed partial class PostgresStore : IExptStore
     private readonly CancellationTokenSource _disposed = new();
     private TaskCompletionSource _work = NewSignal();
     private Task? _listener;
+    private readonly SemaphoreSlim _operations;
 
-    private PostgresStore(NpgsqlDataSource dataSource, string description, string runsDirectory, TimeProvider time, TimeSpan clockOffset)
+    private PostgresStore(NpgsqlDataSource dataSource, int operations, string description, string runsDirectory, TimeProvider time, TimeSpan clockOffset)
     {
         _dataSource = dataSource;
+        _operations = new SemaphoreSlim(operations, operations);
+        Operations = operations;
         Description = description;
         RunsDirectory = runsDirectory;
         _time = time;
@@ -32,6 +41,12 @@ public sealed partial class PostgresStore : IExptStore
 
     /// <inheritdoc />
     public string RunsDirectory { get; }
+
+    /// <summary>Operations at once, each on a connection of its own (the listener holds one more).</summary>
+    public int Operations { get; }
+
+    /// <summary>The operations at once of a store opened without saying: one.</summary>
+    public const int DefaultOperations = 1;
 
     /// <inheritdoc />
     public string Description { get; }
@@ -47,13 +62,29 @@ public sealed partial class PostgresStore : IExptStore
     /// <param name="runsDirectory">Where trial directories go on this machine (a shared one, or a local one whose small files are copied into the store).</param>
     /// <param name="time">The clock; the system clock is corrected by its offset to the server's, an injected one is used as it is.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
-    public static async Task<PostgresStore> OpenAsync(NpgsqlConnectionStringBuilder connection, string runsDirectory, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    public static Task<PostgresStore> OpenAsync(NpgsqlConnectionStringBuilder connection, string runsDirectory, TimeProvider? time = null, CancellationToken cancellationToken = default) =>
+        OpenAsync(connection, runsDirectory, DefaultOperations, time, cancellationToken);
+
+    /// <summary>Connects with up to <paramref name="operations"/> operations at once (a dashboard serving many pages wants a few).</summary>
+    /// <param name="connection">The connection settings; an explicit <c>Maximum Pool Size</c> is the cap, listener included.</param>
+    /// <param name="runsDirectory">Where trial directories go on this machine.</param>
+    /// <param name="operations">Operations at once, each holding a connection while it runs.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    public static async Task<PostgresStore> OpenAsync(NpgsqlConnectionStringBuilder connection, string runsDirectory, int operations, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(runsDirectory);
+        ArgumentOutOfRangeException.ThrowIfLessThan(operations, 1);
         time ??= TimeProvider.System;
+        // A cap the user wrote in the connection string wins (100 is Npgsql's default, not a choice).
+        if (connection.MaxPoolSize != 100)
+        {
+            operations = Math.Max(1, connection.MaxPoolSize - 1);
+        }
         var builder = new NpgsqlConnectionStringBuilder(connection.ConnectionString)
         {
+            MaxPoolSize = operations + 1,
             ApplicationName = string.IsNullOrEmpty(connection.ApplicationName) ? "expt" : connection.ApplicationName,
             // A dead server or network should surface in seconds, not minutes, so the worker can react.
             Timeout = connection.Timeout == 15 ? 5 : connection.Timeout,
@@ -78,7 +109,7 @@ public sealed partial class PostgresStore : IExptStore
                 // correct every time this process writes, so clocks that disagree by seconds do not matter.
                 return new DateTimeOffset(server, TimeSpan.Zero) - (before + ((after - before) / 2));
             }, TimeSpan.FromSeconds(10), time, cancellationToken).ConfigureAwait(false);
-            return new PostgresStore(dataSource, PostgresLocation.Describe(builder), Path.GetFullPath(runsDirectory), time, offset);
+            return new PostgresStore(dataSource, operations, PostgresLocation.Describe(builder), Path.GetFullPath(runsDirectory), time, offset);
         }
         catch
         {
@@ -96,11 +127,21 @@ public sealed partial class PostgresStore : IExptStore
     private Task<T> RunAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> body, CancellationToken cancellationToken) =>
         Retry.RunAsync(async () =>
         {
-            using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            var result = await body(connection, transaction).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return result;
+            // Operations take turns on the store's few connections (waiting here, not in Npgsql's pool, which would
+            // give up after the connect timeout); the turn is given back while a retry waits.
+            await _operations.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                var result = await body(connection, transaction).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return result;
+            }
+            finally
+            {
+                _operations.Release();
+            }
         }, RetryWindow, _time, cancellationToken);
 
     private static NpgsqlCommand Command(string sql, NpgsqlConnection connection, NpgsqlTransaction transaction) => new(sql, connection, transaction);
@@ -200,6 +241,18 @@ public sealed partial class PostgresStore : IExptStore
     }
 
     /// <inheritdoc />
+    public Task<ServerConnections> GetConnectionsAsync(CancellationToken cancellationToken = default) =>
+        RunAsync(async (connection, tx) =>
+        {
+            using var command = Command(
+                "SELECT count(*)::int, (count(*) FILTER (WHERE application_name LIKE 'expt%'))::int, current_setting('max_connections')::int " +
+                "FROM pg_stat_activity WHERE backend_type = 'client backend'", connection, tx);
+            using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await r.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return new ServerConnections(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2));
+        }, cancellationToken);
+
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await _disposed.CancelAsync().ConfigureAwait(false);
@@ -208,6 +261,7 @@ public sealed partial class PostgresStore : IExptStore
             await listener.ConfigureAwait(false);
         }
         _disposed.Dispose();
+        _operations.Dispose();
         await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
 }

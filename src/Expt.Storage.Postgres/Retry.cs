@@ -33,7 +33,8 @@ internal static class Retry
     {
         // Deadlocks and serialization conflicts succeed when run again; 57P01-57P03: the server is shutting down,
         // crashed, or still starting; class 08: the connection failed.
-        PostgresException pg => pg.IsTransient || pg.SqlState is "40001" or "40P01" or "57P01" or "57P02" or "57P03" || pg.SqlState.StartsWith("08", StringComparison.Ordinal),
+        // 53300/53400: too many connections (the server's, or the role's): a slot frees as other clients leave.
+        PostgresException pg => pg.IsTransient || pg.SqlState is "40001" or "40P01" or "57P01" or "57P02" or "57P03" or "53300" or "53400" || pg.SqlState.StartsWith("08", StringComparison.Ordinal),
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is IOException or SocketException or TimeoutException,
         IOException or SocketException or TimeoutException => true,
         _ => false,

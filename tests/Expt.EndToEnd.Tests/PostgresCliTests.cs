@@ -51,6 +51,11 @@ public sealed class PostgresCliTests : IDisposable
         show.Json().GetProperty("artifacts").EnumerateArray().Select(a => a.GetProperty("name").GetString()).ShouldContain("plot.txt");
         var status = await _elsewhere.RunAsync("status", "pgstudy", "--store", store);
         status.Stdout.ShouldContain("3 trials, 3 done (100%): 3 completed");
+        // The server's connections and its limit (tests/scripts/postgres.sh sets 300), this status among them.
+        status.Stdout.ShouldMatch(@"server connections: \d+ in use of 300 \([1-9]\d* by expt\)");
+        var json = (await _elsewhere.RunAsync("status", "pgstudy", "--store", store, "--format", "json")).Json().GetProperty("connections");
+        json.GetProperty("limit").GetInt32().ShouldBe(300);
+        json.GetProperty("by_expt").GetInt32().ShouldBeGreaterThan(0);
         var studies = await _elsewhere.RunAsync("studies", "--store", store, "--format", "csv");
         studies.Stdout.ShouldContain("pgstudy");
     }

@@ -25,6 +25,39 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     private Task<PostgresStore> OpenAsync() => PostgresStore.OpenAsync(_connection, Path.GetTempPath());
 
     [Fact]
+    public async Task A_worker_holds_two_connections_whatever_its_slots()
+    {
+        await using var store = await OpenAsync();
+        var spec = Spec.StudySpecBinder.Bind(Spec.YamlConfigReader.Parse("name: busy\nparams:\n  x: range(400)\n", "t.yaml"), new Spec.BindOptions { DefaultExperiment = "t" });
+        var prepared = await Execution.StudyPreparation.PrepareAsync(store, spec, null, requeueCancelled: true);
+        var executor = new Execution.InProcessExecutor(async t =>
+        {
+            t.Log("loss", t.Get<int>("x"));
+            await Task.Delay(5);
+            return new { y = t.Get<int>("x") };
+        }, null);
+        var options = new Execution.WorkerOptions { StudyId = prepared.Study.Id, Slots = 8, Heartbeat = TimeSpan.FromMilliseconds(100), CancelCheck = TimeSpan.FromMilliseconds(50) };
+        var run = new Execution.Worker(store, _ => executor, options).RunAsync(default, default);
+        // Claims, heartbeats, the cancellation watch, completions, metric batches and the listener, all at once
+        // (with 8 operations allowed the same run holds 5 connections).
+        var most = 0L;
+        await using (var look = new NpgsqlConnection(PostgresStoreFactory.ConnectionString))
+        {
+            await look.OpenAsync();
+            using var count = new NpgsqlCommand("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = @a", look);
+            count.Parameters.AddWithValue("a", _connection.ApplicationName!);
+            while (!run.IsCompleted)
+            {
+                most = Math.Max(most, (long)(await count.ExecuteScalarAsync())!);
+                await Task.Delay(10);
+            }
+        }
+        (await run).Completed.ShouldBe(400);
+        most.ShouldBeInRange(1, 2);
+        store.Operations.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Workers_waiting_for_work_wake_up_when_trials_are_enqueued_elsewhere()
     {
         await using var waiter = await OpenAsync();

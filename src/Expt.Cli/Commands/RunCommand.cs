@@ -103,7 +103,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
 
     private async Task<int> RunStudyAsync(ParseResult parseResult, StudySpec spec, Expressions.WhereExpression? where, MpiCoordinator? coordinator, CancellationToken cancellationToken)
     {
-        await using var store = await StoreOpener.OpenAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        // Two operations at once: a big study's trials are enqueued two batches at a time.
+        await using var store = await StoreOpener.OpenAsync(StoreOption(parseResult) with { Operations = 2 }, Env, cancellationToken).ConfigureAwait(false);
         var (spoolPath, reserve) = StoreOpener.Spool(store, Env);
         using var runners = new Runners(Env, store, spoolPath);
         if (!parseResult.GetValue(_enqueueOnly))

@@ -83,7 +83,8 @@ internal sealed class ServeCommand(CliEnvironment env, GlobalOptions globals) : 
             generated = true;
         }
 
-        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        // Pages ask for several things at once: a few operations in parallel (each a connection).
+        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult) with { Operations = 4 }, Env, cancellationToken).ConfigureAwait(false);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -102,7 +102,8 @@ internal sealed class StatusCommand(CliEnvironment env, GlobalOptions globals) :
     {
         var progress = await store.GetProgressAsync(summary.Study.Id, Env.Time.GetUtcNow() - RateWindow, cancellationToken).ConfigureAwait(false);
         var firstStarted = summary.FirstStarted ?? progress.Running.Select(t => t.Started).Min();
-        return new StudyStatus(summary.Study.Name, progress, RateWindow, firstStarted);
+        var connections = store is IServerInfo server ? await server.GetConnectionsAsync(cancellationToken).ConfigureAwait(false) : null;
+        return new StudyStatus(summary.Study.Name, progress, RateWindow, firstStarted) { Connections = connections };
     }
 
     private void Print(StudyStatus status, OutputFormat format)
@@ -114,6 +115,10 @@ internal sealed class StatusCommand(CliEnvironment env, GlobalOptions globals) :
         }
         Env.Out.Profile.Out.Writer.WriteLine(status.Headline());
         Env.Out.Profile.Out.Writer.WriteLine($"workers alive: {status.Workers.Count}");
+        if (status.ConnectionsLine is { } connections)
+        {
+            Env.Out.Profile.Out.Writer.WriteLine(connections);
+        }
         if (status.Workers.Count > 0)
         {
             TableRenderer.Write(Env, status.WorkersTable(), format);
@@ -144,6 +149,10 @@ internal sealed class StatusCommand(CliEnvironment env, GlobalOptions globals) :
             workers.AddRow(row.Select(Markup.Escape).ToArray());
         }
         var parts = new List<IRenderable> { new Markup(Markup.Escape(status.Headline())), chart, workers };
+        if (status.ConnectionsLine is { } connections)
+        {
+            parts.Add(new Markup(Markup.Escape(connections)));
+        }
         if (status.Stale.Count > 0)
         {
             parts.Add(new Markup($"[red]stale leases: {status.Stale.Count}[/] (their workers stopped renewing them; the next claim requeues them)"));

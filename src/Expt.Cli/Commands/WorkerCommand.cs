@@ -64,7 +64,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         var slots = StudySpec.ResolveParallel(requested, Environment.ProcessorCount);
         var leaseDefaults = _leases.Apply(new WorkerOptions(), parseResult, StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
         _capacity.Parse(parseResult);
-        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
+        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult) with { WaitForServer = true }, Env, cancellationToken).ConfigureAwait(false);
         var executors = new StoredStudyExecutors(Env, store, parseResult.GetValue(_isolate), parseResult.GetValue(_verbose));
         string? studyId = null;
         IReadOnlyList<string>? subset = null;

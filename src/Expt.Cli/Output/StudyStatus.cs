@@ -8,6 +8,12 @@ namespace Expt.Cli.Output;
 /// <summary>One view of a study's progress across all workers: what <c>expt status</c> prints.</summary>
 internal sealed record StudyStatus(string Study, StudyProgress Progress, TimeSpan Window, DateTimeOffset? FirstStarted)
 {
+    /// <summary>The database server's connections, for a store on a server; null for a file.</summary>
+    public ServerConnections? Connections { get; init; }
+
+    /// <summary>"server connections: 12 in use of 100 (8 by expt)", or null.</summary>
+    public string? ConnectionsLine => Connections is { } c ? $"server connections: {c.InUse} in use of {c.Limit} ({c.ByExpt} by expt)" : null;
+
     public int Total => Progress.Counts.Values.Sum();
 
     public int Count(TrialStatus status) => Progress.Counts.GetValueOrDefault(status);
@@ -95,6 +101,14 @@ internal sealed record StudyStatus(string Study, StudyProgress Progress, TimeSpa
         else
         {
             w.WriteNull("eta_s");
+        }
+        if (Connections is { } connections)
+        {
+            w.WriteStartObject("connections");
+            w.WriteNumber("in_use", connections.InUse);
+            w.WriteNumber("by_expt", connections.ByExpt);
+            w.WriteNumber("limit", connections.Limit);
+            w.WriteEndObject();
         }
         w.WriteStartArray("workers");
         foreach (var worker in Workers)
