@@ -69,43 +69,22 @@ public sealed partial class StoppingRule
             return left;
         }
 
-        private Node ParseSum()
-        {
-            var left = ParseProduct();
-            while (true)
-            {
-                if (TryOp("+"))
-                {
-                    left = new Binary('+', left, ParseProduct());
-                }
-                else if (TryOp("-"))
-                {
-                    left = new Binary('-', left, ParseProduct());
-                }
-                else
-                {
-                    return left;
-                }
-            }
-        }
+        private Node ParseSum() => ParseLeftAssociative(ParseProduct, '+', '-');
 
-        private Node ParseProduct()
+        private Node ParseProduct() => ParseLeftAssociative(ParseUnary, '*', '/');
+
+        // One precedence level of arithmetic: operands joined by its operators, left to right.
+        private Node ParseLeftAssociative(Func<Node> operand, char first, char second)
         {
-            var left = ParseUnary();
+            var left = operand();
             while (true)
             {
-                if (TryOp("*"))
-                {
-                    left = new Binary('*', left, ParseUnary());
-                }
-                else if (TryOp("/"))
-                {
-                    left = new Binary('/', left, ParseUnary());
-                }
-                else
+                var op = TryOp(first.ToString()) ? first : TryOp(second.ToString()) ? second : '\0';
+                if (op == '\0')
                 {
                     return left;
                 }
+                left = new Binary(op, left, operand());
             }
         }
 
