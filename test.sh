@@ -8,7 +8,8 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
 # Debian packages the tests use: python3 (example studies), git (provenance), rsvg-convert (PNG plots),
-# PostgreSQL (the shared store's conformance suite and the distributed fault tests), OpenMPI (the MPI tests),
+# PostgreSQL (the shared store's conformance suite and the distributed fault tests), PgBouncer (the same suite through a
+# pooler in transaction mode), OpenMPI (the MPI tests),
 # Chromium (the dashboard's browser tests, driven by Playwright; its own browser download does not work here).
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
@@ -17,6 +18,7 @@ command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v mpiexec >/dev/null 2>&1 || missing+=(openmpi-bin)
 command -v sbatch >/dev/null 2>&1 || missing+=(slurm-wlm munge)
+[[ -x /usr/sbin/pgbouncer ]] || command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium chromium-driver)
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "test.sh: installing ${missing[*]}" >&2
@@ -48,6 +50,17 @@ fi
 export EXPT_TEST_POSTGRES EXPT_TEST_POSTGRES_DIR="$pgdir"
 trap 'tests/scripts/postgres.sh stop "$pgdir"; rm -rf "$log" "$results"' EXIT
 
+# PgBouncer in transaction mode in front of it (a pool of 20 server connections), stopped on exit.
+bouncerdir="$pgdir-bouncer"
+echo "== pgbouncer" >&2
+if ! EXPT_TEST_PGBOUNCER="$(tests/scripts/pgbouncer.sh start "$bouncerdir" "$pgdir" 20)"; then
+  echo "test.sh: could not start PgBouncer" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+export EXPT_TEST_PGBOUNCER
+trap 'tests/scripts/pgbouncer.sh stop "$bouncerdir"; tests/scripts/postgres.sh stop "$pgdir"; rm -rf "$log" "$results"' EXIT
+
 # A single-node Slurm cluster on localhost for the Slurm tests, stopped on exit.
 echo "== slurm" >&2
 if ! tests/scripts/slurm.sh start; then
@@ -55,7 +68,7 @@ if ! tests/scripts/slurm.sh start; then
   echo "0 passed, 1 failed"
   exit 1
 fi
-trap 'tests/scripts/slurm.sh stop; tests/scripts/postgres.sh stop "$pgdir"; rm -rf "$log" "$results"' EXIT
+trap 'tests/scripts/slurm.sh stop; tests/scripts/pgbouncer.sh stop "$bouncerdir"; tests/scripts/postgres.sh stop "$pgdir"; rm -rf "$log" "$results"' EXIT
 
 echo "== test" >&2
 dotnet test Expt.slnx --no-build -nologo --logger trx --results-directory "$results" "$@" 2>&1 | tee "$log" | grep -avE "^(Test run for|A total of|Results File:)" >&2

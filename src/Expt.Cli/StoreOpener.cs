@@ -138,17 +138,19 @@ internal static class StoreOpener
 
     private static async Task<IExptStore> OpenPostgresAsync(string location, StoreSettings settings, CliEnvironment env, bool mustExist, CancellationToken cancellationToken)
     {
-        NpgsqlConnectionStringBuilder connection;
+        PostgresTarget target;
         try
         {
             var credentials = settings.Credentials ?? env.GetEnvironmentVariable("EXPT_CREDENTIALS");
-            connection = PostgresLocation.Parse(location, credentials is null ? null : Path.GetFullPath(credentials, env.WorkingDirectory), env.GetEnvironmentVariable);
+            target = PostgresLocation.Parse(location, credentials is null ? null : Path.GetFullPath(credentials, env.WorkingDirectory), env.GetEnvironmentVariable);
         }
         catch (FormatException ex)
         {
             throw new UserException($"--store: {ex.Message}");
         }
-        var description = PostgresLocation.Describe(connection);
+        var connection = target.Connection;
+        var description = PostgresLocation.Describe(connection, target.PgBouncer);
+        var options = new PostgresStoreOptions { Operations = settings.Operations, PgBouncer = target.PgBouncer };
         IgnoreInGit(Path.GetFullPath(Path.GetDirectoryName(DefaultPath)!, env.WorkingDirectory), create: !mustExist);
         // Without a shared directory, trial files live in a local one and their small files are copied into the database.
         var runs = Artifacts(settings, env) is { } shared
@@ -160,7 +162,7 @@ internal static class StoreOpener
         {
             try
             {
-                return await PostgresStore.OpenAsync(connection, runs, settings.Operations, env.Time, cancellationToken).ConfigureAwait(false);
+                return await PostgresStore.OpenAsync(connection, runs, options, env.Time, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (settings.WaitForServer && ServerBusyOrAway(ex) && !cancellationToken.IsCancellationRequested)
             {

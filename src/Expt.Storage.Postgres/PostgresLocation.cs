@@ -14,6 +14,9 @@ public static partial class PostgresLocation
     [System.Text.RegularExpressions.GeneratedRegex(@"(^|;)\s*(host|server)\s*=", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex ConnectionStringHost();
 
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<lead>^|;)\s*pgbouncer\s*=\s*(?<value>[A-Za-z0-9]*)\s*(?<trail>;|$)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex PgBouncerKeyword();
+
     /// <summary>Whether <paramref name="location"/> names a PostgreSQL database rather than a SQLite file.</summary>
     public static bool IsPostgres(string location)
     {
@@ -23,19 +26,20 @@ public static partial class PostgresLocation
             || ConnectionStringHost().IsMatch(location);
     }
 
-    /// <summary>Builds the connection string.</summary>
-    /// <param name="location">A URL or an Npgsql connection string.</param>
+    /// <summary>Builds the connection string, and reads whether a pooler in transaction mode stands in front of the server.</summary>
+    /// <param name="location">A URL (<c>?pgbouncer=true</c> names the pooler) or an Npgsql connection string (<c>PgBouncer=true</c>).</param>
     /// <param name="credentialsFile">A file with the password alone, or lines in the .pgpass format; may be null.</param>
     /// <param name="environment">Reads environment variables (PGPASSWORD, PGPASSFILE, HOME).</param>
     /// <exception cref="FormatException">The location is malformed (the message never contains the password).</exception>
-    public static NpgsqlConnectionStringBuilder Parse(string location, string? credentialsFile, Func<string, string?> environment)
+    public static PostgresTarget Parse(string location, string? credentialsFile, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(environment);
         NpgsqlConnectionStringBuilder builder;
+        var pgbouncer = false;
         try
         {
-            builder = location.Contains("://", StringComparison.Ordinal) ? FromUrl(location) : FromConnectionString(location);
+            builder = location.Contains("://", StringComparison.Ordinal) ? FromUrl(location, out pgbouncer) : FromConnectionString(location, out pgbouncer);
         }
         catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or InvalidCastException or OverflowException or UriFormatException or IndexOutOfRangeException)
         {
@@ -63,20 +67,35 @@ public static partial class PostgresLocation
                 builder.Password = fromPassfile;
             }
         }
-        return builder;
+        return new PostgresTarget(builder, pgbouncer);
     }
 
     /// <summary>Where the store is, for humans: never the password.</summary>
-    public static string Describe(NpgsqlConnectionStringBuilder builder)
+    public static string Describe(NpgsqlConnectionStringBuilder builder, bool pgbouncer = false)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var port = builder.Port == NpgsqlConnection.DefaultPort ? string.Empty : ":" + builder.Port.ToString(CultureInfo.InvariantCulture);
-        var schema = string.IsNullOrEmpty(builder.SearchPath) ? string.Empty : "?search_path=" + builder.SearchPath;
-        return $"postgresql://{builder.Username}@{builder.Host}{port}/{builder.Database}{schema}";
+        var query = new List<string>();
+        if (!string.IsNullOrEmpty(builder.SearchPath))
+        {
+            query.Add("search_path=" + builder.SearchPath);
+        }
+        if (pgbouncer)
+        {
+            query.Add("pgbouncer=true");
+        }
+        return $"postgresql://{builder.Username}@{builder.Host}{port}/{builder.Database}{(query.Count == 0 ? string.Empty : "?" + string.Join('&', query))}";
     }
 
-    private static NpgsqlConnectionStringBuilder FromConnectionString(string location)
+    private static NpgsqlConnectionStringBuilder FromConnectionString(string location, out bool pgbouncer)
     {
+        // Npgsql knows no such keyword: take it out before Npgsql reads the rest.
+        pgbouncer = false;
+        if (PgBouncerKeyword().Match(location) is { Success: true } match)
+        {
+            pgbouncer = Flag(match.Groups["value"].Value, "PgBouncer");
+            location = location.Remove(match.Index, match.Length).Insert(match.Index, match.Groups["lead"].Value.Length > 0 && match.Groups["trail"].Value.Length > 0 ? ";" : string.Empty);
+        }
         try
         {
             return new NpgsqlConnectionStringBuilder(location);
@@ -88,8 +107,16 @@ public static partial class PostgresLocation
         }
     }
 
-    private static NpgsqlConnectionStringBuilder FromUrl(string location)
+    private static bool Flag(string value, string name) => value.ToLowerInvariant() switch
     {
+        "true" or "1" or "yes" or "on" => true,
+        "false" or "0" or "no" or "off" => false,
+        _ => throw new FormatException($"{name} '{value}' is not true or false"),
+    };
+
+    private static NpgsqlConnectionStringBuilder FromUrl(string location, out bool pgbouncer)
+    {
+        pgbouncer = false;
         if (!Uri.TryCreate(location, UriKind.Absolute, out var uri) || uri.Scheme is not ("postgresql" or "postgres"))
         {
             throw new FormatException("not a valid PostgreSQL URL; expected postgresql://user@host:5432/database");
@@ -132,8 +159,11 @@ public static partial class PostgresLocation
                 case "search_path" or "schema":
                     builder.SearchPath = value;
                     break;
+                case "pgbouncer":
+                    pgbouncer = Flag(value, "pgbouncer");
+                    break;
                 default:
-                    throw new FormatException($"unknown URL parameter '{name}'; expected sslmode, connect_timeout, application_name or search_path");
+                    throw new FormatException($"unknown URL parameter '{name}'; expected sslmode, connect_timeout, application_name, search_path or pgbouncer");
             }
         }
         return builder;

@@ -13,10 +13,14 @@ internal static class PostgresMigrator
 
     public static IReadOnlyList<(int Version, string Sql)> Scripts() => MigrationScripts.Load(typeof(PostgresMigrator).Assembly);
 
-    public static async Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    public static async Task MigrateAsync(NpgsqlConnection connection, string? localSchema, CancellationToken cancellationToken)
     {
         var latest = Scripts();
         using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (localSchema is not null)
+        {
+            await SetLocalSchemaAsync(connection, transaction, localSchema, cancellationToken).ConfigureAwait(false);
+        }
         using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@k); CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())", connection, transaction))
         {
             command.Parameters.AddWithValue("k", LockKey);
@@ -37,5 +41,13 @@ internal static class PostgresMigrator
             await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets the schema for this transaction only (behind PgBouncer in transaction mode, where a session setting would not follow).</summary>
+    public static async Task SetLocalSchemaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string searchPath, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand("SELECT set_config('search_path', @p, true)", connection, transaction);
+        command.Parameters.AddWithValue("p", searchPath);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -28,10 +28,14 @@ public sealed partial class PostgresStore : IExptStore, IServerInfo
     private Task? _listener;
     private readonly SemaphoreSlim _operations;
 
-    private PostgresStore(NpgsqlDataSource dataSource, int operations, string description, string runsDirectory, TimeProvider time, TimeSpan clockOffset)
+    // Behind PgBouncer in transaction mode: the schema every transaction sets for itself (null: the connection's own).
+    private readonly string? _localSchema;
+
+    private PostgresStore(NpgsqlDataSource dataSource, int operations, string? localSchema, string description, string runsDirectory, TimeProvider time, TimeSpan clockOffset)
     {
         _dataSource = dataSource;
         _operations = new SemaphoreSlim(operations, operations);
+        _localSchema = localSchema;
         Operations = operations;
         Description = description;
         RunsDirectory = runsDirectory;
@@ -44,6 +48,9 @@ public sealed partial class PostgresStore : IExptStore, IServerInfo
 
     /// <summary>Operations at once, each on a connection of its own (the listener holds one more).</summary>
     public int Operations { get; }
+
+    /// <summary>Whether the store talks to its server through PgBouncer in transaction mode (said, or found at opening).</summary>
+    public bool PgBouncer { get; private init; }
 
     /// <summary>The operations at once of a store opened without saying: one.</summary>
     public const int DefaultOperations = 1;
@@ -71,12 +78,36 @@ public sealed partial class PostgresStore : IExptStore, IServerInfo
     /// <param name="operations">Operations at once, each holding a connection while it runs.</param>
     /// <param name="time">The clock.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
-    public static async Task<PostgresStore> OpenAsync(NpgsqlConnectionStringBuilder connection, string runsDirectory, int operations, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    public static Task<PostgresStore> OpenAsync(NpgsqlConnectionStringBuilder connection, string runsDirectory, int operations, TimeProvider? time = null, CancellationToken cancellationToken = default) =>
+        OpenAsync(connection, runsDirectory, new PostgresStoreOptions { Operations = operations }, time, cancellationToken);
+
+    /// <summary>Connects as <paramref name="options"/> say.</summary>
+    /// <param name="connection">The connection settings; an explicit <c>Maximum Pool Size</c> is the cap, listener included.</param>
+    /// <param name="runsDirectory">Where trial directories go on this machine.</param>
+    /// <param name="options">Operations at once; whether PgBouncer stands in front of the server.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    public static async Task<PostgresStore> OpenAsync(NpgsqlConnectionStringBuilder connection, string runsDirectory, PostgresStoreOptions options, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(runsDirectory);
-        ArgumentOutOfRangeException.ThrowIfLessThan(operations, 1);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Operations, 1);
         time ??= TimeProvider.System;
+        try
+        {
+            return await ConnectAsync(connection, runsDirectory, options, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PgBouncerFoundException)
+        {
+            // The pooler gave itself away (it refused or dropped the schema given at connection): talk to it as to PgBouncer.
+            return await ConnectAsync(connection, runsDirectory, options with { PgBouncer = true }, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<PostgresStore> ConnectAsync(NpgsqlConnectionStringBuilder connection, string runsDirectory, PostgresStoreOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var operations = options.Operations;
         // A cap the user wrote in the connection string wins (100 is Npgsql's default, not a choice).
         if (connection.MaxPoolSize != 100)
         {
@@ -84,38 +115,78 @@ public sealed partial class PostgresStore : IExptStore, IServerInfo
         }
         var builder = new NpgsqlConnectionStringBuilder(connection.ConnectionString)
         {
-            MaxPoolSize = operations + 1,
+            // Behind PgBouncer the listener is not started: the operations are all the connections there are.
+            MaxPoolSize = options.PgBouncer ? operations : operations + 1,
             ApplicationName = string.IsNullOrEmpty(connection.ApplicationName) ? "expt" : connection.ApplicationName,
             // A dead server or network should surface in seconds, not minutes, so the worker can react.
             Timeout = connection.Timeout == 15 ? 5 : connection.Timeout,
             KeepAlive = connection.KeepAlive == 0 ? 10 : connection.KeepAlive,
         };
+        var localSchema = (string?)null;
+        if (options.PgBouncer)
+        {
+            // Transaction mode: a setting given at connection reaches whichever server connection it likes (PgBouncer
+            // refuses search_path outright), a reset on return is wasted, and statements prepared on one server
+            // connection are not there on the next.
+            localSchema = string.IsNullOrEmpty(builder.SearchPath) ? null : builder.SearchPath;
+            builder.SearchPath = null;
+            builder.NoResetOnClose = true;
+            builder.MaxAutoPrepare = 0;
+        }
         var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
         try
         {
             var offset = await Retry.RunAsync(async () =>
             {
-                using var conn = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                await PostgresMigrator.MigrateAsync(conn, cancellationToken).ConfigureAwait(false);
-                if (time != TimeProvider.System)
+                NpgsqlConnection conn;
+                try
                 {
-                    return TimeSpan.Zero; // A clock the caller controls (tests) is taken as it is.
+                    conn = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 }
-                using var command = new NpgsqlCommand("SELECT clock_timestamp()", conn);
-                var before = time.GetUtcNow();
-                var server = (DateTime)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-                var after = time.GetUtcNow();
-                // Leases are compared across machines: measure this machine's skew against the server once, and
-                // correct every time this process writes, so clocks that disagree by seconds do not matter.
-                return new DateTimeOffset(server, TimeSpan.Zero) - (before + ((after - before) / 2));
+                catch (PostgresException ex) when (!options.PgBouncer && ex.SqlState == "08P01" && ex.MessageText.Contains("unsupported startup parameter", StringComparison.Ordinal))
+                {
+                    throw new PgBouncerFoundException(ex);
+                }
+                using (conn)
+                {
+                    if (!options.PgBouncer && !string.IsNullOrEmpty(builder.SearchPath) && !await SchemaArrivedAsync(conn, builder.SearchPath, cancellationToken).ConfigureAwait(false))
+                    {
+                        throw new PgBouncerFoundException(null);
+                    }
+                    await PostgresMigrator.MigrateAsync(conn, localSchema, cancellationToken).ConfigureAwait(false);
+                    if (time != TimeProvider.System)
+                    {
+                        return TimeSpan.Zero; // A clock the caller controls (tests) is taken as it is.
+                    }
+                    using var command = new NpgsqlCommand("SELECT clock_timestamp()", conn);
+                    var before = time.GetUtcNow();
+                    var server = (DateTime)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                    var after = time.GetUtcNow();
+                    // Leases are compared across machines: measure this machine's skew against the server once, and
+                    // correct every time this process writes, so clocks that disagree by seconds do not matter.
+                    return new DateTimeOffset(server, TimeSpan.Zero) - (before + ((after - before) / 2));
+                }
             }, TimeSpan.FromSeconds(10), time, cancellationToken).ConfigureAwait(false);
-            return new PostgresStore(dataSource, operations, PostgresLocation.Describe(builder), Path.GetFullPath(runsDirectory), time, offset);
+            return new PostgresStore(dataSource, operations, localSchema, PostgresLocation.Describe(connection, options.PgBouncer), Path.GetFullPath(runsDirectory), time, offset)
+            {
+                PgBouncer = options.PgBouncer,
+            };
         }
         catch
         {
             await dataSource.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    // A pooler told to ignore search_path at connection (ignore_startup_parameters) passes the connection on without
+    // it, and the store would silently be another schema: the setting must be what was asked.
+    private static async Task<bool> SchemaArrivedAsync(NpgsqlConnection connection, string searchPath, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand("SELECT current_setting('search_path')", connection);
+        var actual = (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
+        static string Normal(string path) => string.Join(',', path.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim('"').ToLowerInvariant()));
+        return Normal(actual) == Normal(searchPath);
     }
 
     /// <summary>This process's clock, corrected to the server's.</summary>
@@ -134,6 +205,10 @@ public sealed partial class PostgresStore : IExptStore, IServerInfo
             {
                 using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                if (_localSchema is not null)
+                {
+                    await PostgresMigrator.SetLocalSchemaAsync(connection, transaction, _localSchema, cancellationToken).ConfigureAwait(false);
+                }
                 var result = await body(connection, transaction).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return result;
@@ -159,8 +234,10 @@ public sealed partial class PostgresStore : IExptStore, IServerInfo
         Task signal;
         lock (_listenerGate)
         {
-            _listener ??= Task.Run(ListenAsync, CancellationToken.None);
-            signal = _work.Task;
+            // Behind PgBouncer in transaction mode a LISTEN would stay on whichever server connection ran it: waiting
+            // is polling (the worker's idle back-off spaces the polls).
+            _listener ??= PgBouncer ? Task.CompletedTask : Task.Run(ListenAsync, CancellationToken.None);
+            signal = PgBouncer ? new TaskCompletionSource().Task : _work.Task;
         }
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var delay = Task.Delay(timeout, _time, timeoutSource.Token);

@@ -66,11 +66,14 @@ public sealed class DistributedTests : IDisposable
         return process.ExitCode;
     }
 
-    [Fact]
-    public async Task Workers_killed_with_sigkill_lose_nothing_and_every_trial_completes_exactly_once()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Workers_killed_with_sigkill_lose_nothing_and_every_trial_completes_exactly_once(bool throughPgBouncer)
     {
-        var store = await Postgres.Shared.NewStoreAsync();
-        _cli.Write("study.yaml", Study("killed", "sleep 0.03", 1000, retries: 5));
+        // retries: 0, so an interruption counted as an attempt would show as a failed trial.
+        var (store, direct) = throughPgBouncer ? await PgBouncer.NewStoreAsync() : (await Postgres.Shared.NewStoreAsync()) is var s ? (s, s) : default;
+        _cli.Write("study.yaml", Study("killed", "sleep 0.03", 1000, retries: 0));
         (await _cli.RunAsync("run", "study.yaml", "--store", store, "--enqueue-only")).ExitCode.ShouldBe(0);
         string[] workerArgs = ["-j", "2", "-q", "--lease", "3s", "--heartbeat", "500ms", "--idle-exit", "5s"];
         var workers = Enumerable.Range(0, 4).Select(_ => Worker(store, workerArgs)).ToList();
@@ -78,12 +81,12 @@ public sealed class DistributedTests : IDisposable
         for (var round = 0; round < 3; round++)
         {
             await Postgres.WaitUntilAsync(
-                async () => await Postgres.ScalarAsync(store, "SELECT COUNT(*) FROM trials WHERE status = 'completed'") >= 150 * (round + 1),
+                async () => await Postgres.ScalarAsync(direct, "SELECT COUNT(*) FROM trials WHERE status = 'completed'") >= 150 * (round + 1),
                 TimeSpan.FromSeconds(60), "trials to complete");
             var victim = workers[round];
             // Killed in the middle of trials: while it holds some (between two trials it may briefly hold none).
             await Postgres.WaitUntilAsync(
-                async () => await Postgres.ScalarAsync(store, $"SELECT COUNT(*) FROM trials WHERE status = 'running' AND pid = {victim.Id}") > 0,
+                async () => await Postgres.ScalarAsync(direct, $"SELECT COUNT(*) FROM trials WHERE status = 'running' AND pid = {victim.Id}") > 0,
                 TimeSpan.FromSeconds(30), "the victim to hold a trial");
             victim.Kill(); // SIGKILL, sent at once (spawning kill(1) would leave its trials time to finish)
             workers.Add(Worker(store, workerArgs));
@@ -92,7 +95,7 @@ public sealed class DistributedTests : IDisposable
             await Task.Delay(1000);
             // (It may, rarely, have finished what it held in the instant before the signal: the rounds together
             // must have interrupted trials, checked below.)
-            var held = await Postgres.RowsAsync(store, $"SELECT id FROM trials WHERE status = 'running' AND pid = {victim.Id}");
+            var held = await Postgres.RowsAsync(direct, $"SELECT id FROM trials WHERE status = 'running' AND pid = {victim.Id}");
             foreach (var row in held)
             {
                 interrupted[(string)row[0]] = victim.Id;
@@ -104,7 +107,7 @@ public sealed class DistributedTests : IDisposable
             (await ExitAsync(worker, TimeSpan.FromMinutes(3))).ShouldBe(0);
         }
 
-        var rows = await Postgres.RowsAsync(store, "SELECT id, key, status, attempts, pid, COALESCE(history, '[]') FROM trials");
+        var rows = await Postgres.RowsAsync(direct, "SELECT id, key, status, attempts, pid, COALESCE(history, '[]') FROM trials");
         rows.Count.ShouldBe(1000);
         rows.Select(r => (string)r[1]).Distinct().Count().ShouldBe(1000);
         rows.ShouldAllBe(r => (string)r[2] == "completed");

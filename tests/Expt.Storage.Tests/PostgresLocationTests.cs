@@ -47,7 +47,9 @@ public sealed class PostgresLocationTests : IDisposable
     [Fact]
     public void A_url_gives_user_password_host_port_database_and_parameters()
     {
-        var b = PostgresLocation.Parse("postgresql://al%40ice:p%3Ass@db.lab:5433/runs?sslmode=require&application_name=sweep&search_path=lab", null, Env());
+        var target = PostgresLocation.Parse("postgresql://al%40ice:p%3Ass@db.lab:5433/runs?sslmode=require&application_name=sweep&search_path=lab", null, Env());
+        target.PgBouncer.ShouldBeFalse();
+        var b = target.Connection;
         (b.Username, b.Password, b.Host, b.Port, b.Database).ShouldBe(("al@ice", "p:ss", "db.lab", 5433, "runs"));
         b.SslMode.ShouldBe(Npgsql.SslMode.Require);
         b.ApplicationName.ShouldBe("sweep");
@@ -63,13 +65,13 @@ public sealed class PostgresLocationTests : IDisposable
         var pgpass = Path.Combine(_directory, ".pgpass");
         File.WriteAllText(pgpass, "# comment\nother:5432:*:alice:wrong\ndb.lab:5432:runs:alice:from-pgpass\n");
         var env = Env(("PGPASSWORD", "from-env"), ("HOME", _directory));
-        PostgresLocation.Parse("postgresql://alice:inline@db.lab/runs", file, env).Password.ShouldBe("inline");
-        PostgresLocation.Parse("postgresql://alice@db.lab/runs", file, env).Password.ShouldBe("from-file");
-        PostgresLocation.Parse("postgresql://alice@db.lab/runs", null, env).Password.ShouldBe("from-env");
-        PostgresLocation.Parse("postgresql://alice@db.lab/runs", null, Env(("HOME", _directory))).Password.ShouldBe("from-pgpass");
-        PostgresLocation.Parse("postgresql://bob@db.lab/runs", null, Env(("HOME", _directory))).Password.ShouldBeNull();
+        PostgresLocation.Parse("postgresql://alice:inline@db.lab/runs", file, env).Connection.Password.ShouldBe("inline");
+        PostgresLocation.Parse("postgresql://alice@db.lab/runs", file, env).Connection.Password.ShouldBe("from-file");
+        PostgresLocation.Parse("postgresql://alice@db.lab/runs", null, env).Connection.Password.ShouldBe("from-env");
+        PostgresLocation.Parse("postgresql://alice@db.lab/runs", null, Env(("HOME", _directory))).Connection.Password.ShouldBe("from-pgpass");
+        PostgresLocation.Parse("postgresql://bob@db.lab/runs", null, Env(("HOME", _directory))).Connection.Password.ShouldBeNull();
         // A credentials file may be in the .pgpass format too.
-        PostgresLocation.Parse("postgresql://alice@db.lab/runs", pgpass, Env()).Password.ShouldBe("from-pgpass");
+        PostgresLocation.Parse("postgresql://alice@db.lab/runs", pgpass, Env()).Connection.Password.ShouldBe("from-pgpass");
     }
 
     [Fact]
@@ -81,9 +83,33 @@ public sealed class PostgresLocationTests : IDisposable
             .Message.ShouldNotContain("s3cret");
         Should.Throw<FormatException>(() => PostgresLocation.Parse("Host=db;Passwort=s3cret", null, Env()))
             .Message.ShouldNotContain("s3cret");
-        var b = PostgresLocation.Parse("Host=db.lab;Username=alice;Password=s3cret;Database=runs", null, Env());
+        var b = PostgresLocation.Parse("Host=db.lab;Username=alice;Password=s3cret;Database=runs", null, Env()).Connection;
         PostgresLocation.Describe(b).ShouldNotContain("s3cret");
         Should.Throw<FormatException>(() => PostgresLocation.Parse("postgresql://alice@db.lab/runs", Path.Combine(_directory, "missing"), Env()))
             .Message.ShouldContain("missing");
+        Should.Throw<FormatException>(() => PostgresLocation.Parse("postgresql://alice:s3cret@db.lab/runs?pgbouncer=maybe", null, Env()))
+            .Message.ShouldSatisfyAllConditions(m => m.ShouldContain("pgbouncer 'maybe' is not true or false"), m => m.ShouldNotContain("s3cret"));
+        Should.Throw<FormatException>(() => PostgresLocation.Parse("Host=db;PgBouncer=perhaps;Password=s3cret", null, Env()))
+            .Message.ShouldSatisfyAllConditions(m => m.ShouldContain("PgBouncer 'perhaps'"), m => m.ShouldNotContain("s3cret"));
+    }
+
+    [Theory]
+    [InlineData("postgresql://alice@db.lab:6432/runs?pgbouncer=true&search_path=lab", true)]
+    [InlineData("postgresql://alice@db.lab:6432/runs?search_path=lab&pgbouncer=1", true)]
+    [InlineData("postgresql://alice@db.lab:6432/runs?pgbouncer=false&search_path=lab", false)]
+    [InlineData("postgresql://alice@db.lab:6432/runs?search_path=lab", false)]
+    [InlineData("Host=db.lab;Port=6432;Username=alice;Database=runs;Search Path=lab;PgBouncer=true", true)]
+    [InlineData("PgBouncer=true;Host=db.lab;Port=6432;Username=alice;Database=runs;Search Path=lab", true)]
+    [InlineData("Host=db.lab;Port=6432;pgbouncer = TRUE ;Username=alice;Database=runs;Search Path=lab", true)]
+    [InlineData("Host=db.lab;Port=6432;Username=alice;Database=runs;Search Path=lab", false)]
+    public void PgBouncer_is_named_in_a_url_or_a_connection_string_and_survives_the_round_trip(string location, bool expected)
+    {
+        var target = PostgresLocation.Parse(location, null, Env());
+        target.PgBouncer.ShouldBe(expected);
+        (target.Connection.Host, target.Connection.Port, target.Connection.Database, target.Connection.SearchPath).ShouldBe(("db.lab", 6432, "runs", "lab"));
+        PostgresLocation.Describe(target.Connection, target.PgBouncer).ShouldBe("postgresql://alice@db.lab:6432/runs?search_path=lab" + (expected ? "&pgbouncer=true" : string.Empty));
+        // What `expt slurm submit` writes into a worker's script reads back the same.
+        var again = PostgresLocation.Parse(target.ToLocation(), null, Env());
+        (again.PgBouncer, again.Connection.ConnectionString).ShouldBe((expected, target.Connection.ConnectionString));
     }
 }

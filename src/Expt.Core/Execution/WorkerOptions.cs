@@ -32,8 +32,15 @@ public sealed record WorkerOptions
     /// </summary>
     public TimeSpan? IdleExit { get; init; }
 
-    /// <summary>How often an idle worker looks for work.</summary>
+    /// <summary>How often an idle worker looks for work at first (the wait doubles with every empty look, see <see cref="IdlePollCeiling"/>).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The longest wait between an idle worker's looks for work (never more than a quarter of the lease, so a dead
+    /// worker's trials are taken soon after their lease runs out). New work wakes a worker at once where the store
+    /// announces it (SQLite in the same process; PostgreSQL's NOTIFY, not through PgBouncer).
+    /// </summary>
+    public TimeSpan IdlePollCeiling { get; init; } = TimeSpan.FromSeconds(8);
 
     /// <summary>Who this worker is.</summary>
     public WorkerIdentity Identity { get; init; } = WorkerIdentity.ForThisProcess();

@@ -166,9 +166,9 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
     {
         // The password never goes into the script: workers find it as this command did (--credentials, PGPASSWORD,
         // ~/.pgpass; sbatch passes the environment on).
-        var connection = PostgresLocation.Parse(location, null, _ => null);
-        connection.Password = null;
-        var worker = new List<string>(Env.SelfCommand) { "worker", "--store", connection.ConnectionString, "--study", spec.Name, "-j", cpus.ToString(CultureInfo.InvariantCulture) };
+        var target = PostgresLocation.Parse(location, null, _ => null);
+        target.Connection.Password = null;
+        var worker = new List<string>(Env.SelfCommand) { "worker", "--store", target.ToLocation(), "--study", spec.Name, "-j", cpus.ToString(CultureInfo.InvariantCulture) };
         foreach (var (option, value) in new[] { ("--lease", parseResult.GetValue(_leases.Lease)), ("--heartbeat", parseResult.GetValue(_leases.Heartbeat)) })
         {
             if (value is not null)

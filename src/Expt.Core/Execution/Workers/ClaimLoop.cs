@@ -12,6 +12,7 @@ internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimePro
 {
     private bool _othersRunning;
     private long _othersCheckedAt;
+    private int _emptyClaims;
 
     /// <summary>Claims into <paramref name="ready"/> until there is nothing left, the trial limit, or <paramref name="stop"/>.</summary>
     public async Task RunAsync(ChannelWriter<TrialLease> ready, CancellationToken stop)
@@ -47,6 +48,7 @@ internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimePro
                     }
                 }
                 claimed += leases.Count;
+                _emptyClaims = leases.Count > 0 ? 0 : _emptyClaims + 1;
                 if (leases.Count > 0)
                 {
                     idleSince = null;
@@ -145,8 +147,9 @@ internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimePro
             return;
         }
         using var either = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        var slotFree = held.WaitForReleaseAsync(options.PollInterval, either.Token);
-        var newWork = store.WaitForWorkAsync(options.PollInterval, either.Token);
+        var wait = IdleWait();
+        var slotFree = held.WaitForReleaseAsync(wait, either.Token);
+        var newWork = store.WaitForWorkAsync(wait, either.Token);
         await Task.WhenAny(slotFree, newWork).ConfigureAwait(false);
         await either.CancelAsync().ConfigureAwait(false);
         try
@@ -157,5 +160,16 @@ internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimePro
         {
         }
         stop.ThrowIfCancellationRequested();
+    }
+
+    // A thousand idle workers looking every second are a thousand claims a second for nothing: the wait doubles with
+    // every empty claim up to the ceiling, and is jittered (between half and all of it) so workers that went idle
+    // together do not look together. Announced work and a freed slot still wake the worker at once.
+    private TimeSpan IdleWait()
+    {
+        var first = options.PollInterval.Ticks;
+        var ceiling = Math.Max(first, Math.Min(options.IdlePollCeiling.Ticks, options.Lease.Ticks / 4));
+        var wait = _emptyClaims <= 1 ? first : Math.Min(ceiling, first << Math.Min(_emptyClaims - 1, 20));
+        return TimeSpan.FromTicks((wait / 2) + (long)(Random.Shared.NextDouble() * (wait / 2)));
     }
 }
