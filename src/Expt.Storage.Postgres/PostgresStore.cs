@@ -326,7 +326,7 @@ public sealed partial class PostgresStore : IExptStore, IServerInfo
                 "FROM pg_stat_activity WHERE backend_type = 'client backend'", connection, tx);
             using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await r.ReadAsync(cancellationToken).ConfigureAwait(false);
-            return new ServerConnections(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2));
+            return new ServerConnections(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), PgBouncer);
         }, cancellationToken);
 
     /// <inheritdoc />

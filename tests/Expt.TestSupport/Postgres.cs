@@ -21,6 +21,9 @@ public sealed class Postgres : IAsyncDisposable
     /// <summary>The server's connection string (database expt).</summary>
     public string Server { get; }
 
+    /// <summary>A dedicated server's directory (null for the shared one).</summary>
+    public string? Directory => _directory;
+
     /// <summary>The shared server's connection string; fails loudly when it is missing, so CI cannot skip these tests.</summary>
     public static string ConnectionString =>
         Environment.GetEnvironmentVariable("EXPT_TEST_POSTGRES")
@@ -43,7 +46,7 @@ public sealed class Postgres : IAsyncDisposable
     /// <summary>Starts a server of its own (in memory) that the test may restart or stop.</summary>
     public static async Task<Postgres> StartDedicatedAsync()
     {
-        var directory = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "expt-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        var directory = Path.Combine(System.IO.Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "expt-pg-" + Guid.NewGuid().ToString("N")[..8]);
         var output = await RunScriptAsync("start", directory);
         return new Postgres(output.Trim(), directory);
     }

@@ -5,6 +5,7 @@
 #   postgres.sh restart DIR [MODE]   restarts it (MODE: fast, immediate)
 #   postgres.sh halt DIR             stops it, keeping DIR;  postgres.sh resume DIR  starts it again
 #   postgres.sh stop DIR    stops it and deletes DIR
+# PG_MAX_CONNECTIONS sets the server's max_connections (default 300).
 # The server refuses to run as root, so as root it runs as the postgres user.
 set -euo pipefail
 action="${1:?usage: postgres.sh start|stop DIR}"
@@ -36,7 +37,7 @@ listen_addresses = '127.0.0.1'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-max_connections = 300
+max_connections = ${PG_MAX_CONNECTIONS:-300}
 shared_buffers = 256MB
 CONF
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null

@@ -12,7 +12,7 @@ internal sealed record StudyStatus(string Study, StudyProgress Progress, TimeSpa
     public ServerConnections? Connections { get; init; }
 
     /// <summary>"server connections: 12 in use of 100 (8 by expt)", or null.</summary>
-    public string? ConnectionsLine => Connections is { } c ? $"server connections: {c.InUse} in use of {c.Limit} ({c.ByExpt} by expt)" : null;
+    public string? ConnectionsLine => Connections is { } c ? $"server connections: {c.InUse} in use of {c.Limit} ({c.ByExpt} by expt){(c.PgBouncer ? "; reached through PgBouncer (transaction mode)" : string.Empty)}" : null;
 
     public int Total => Progress.Counts.Values.Sum();
 
@@ -108,6 +108,7 @@ internal sealed record StudyStatus(string Study, StudyProgress Progress, TimeSpa
             w.WriteNumber("in_use", connections.InUse);
             w.WriteNumber("by_expt", connections.ByExpt);
             w.WriteNumber("limit", connections.Limit);
+            w.WriteBoolean("pgbouncer", connections.PgBouncer);
             w.WriteEndObject();
         }
         w.WriteStartArray("workers");
