@@ -27,6 +27,7 @@ internal static class PostgresScenarios
                 case "pg-enqueue": await EnqueueAsync(server); break;
                 case "pg-workers": await WorkersAsync(server); break;
                 case "pg-claim": await ClaimLatencyAsync(server); break;
+                case "pg-heartbeat": await HeartbeatsAsync(server); break;
                 case "slurm": await SlurmAsync(server); break;
                 default: throw new ArgumentException($"unknown scenario {which}", nameof(which));
             }
@@ -273,5 +274,76 @@ internal static class PostgresScenarios
                 await DropAsync(server, schema);
             }
         }
+    }
+
+    /// <summary>
+    /// What a thousand workers' heartbeats cost: 1,000 workers holding 8 trials each (8,000 running of 20,000), one
+    /// heartbeat (one statement for a worker's 8 leases) at a time and from 4 connections at once; the table's and its
+    /// indexes' growth after 100,000 renewed leases, and what autovacuum gives back.
+    /// </summary>
+    private static async Task HeartbeatsAsync(string server)
+    {
+        const int workers = 1_000, held = 8;
+        var schema = await SchemaAsync(server);
+        await using var store = await PostgresStore.OpenAsync(schema, Path.GetTempPath());
+        var study = (await StudyPreparation.PrepareAsync(store, Spec("heartbeats", 20_000), null, requeueCancelled: false)).Study;
+        var leases = new List<IReadOnlyList<TrialLease>>();
+        for (var w = 0; w < workers; w++)
+        {
+            var identity = new WorkerIdentity($"w{w}", "bench-host", 10_000 + w);
+            leases.Add(await store.ClaimAsync(new ClaimRequest(identity, held, TimeSpan.FromMinutes(30), study.Id)));
+        }
+        await using var data = NpgsqlDataSource.Create(schema);
+        async Task<string> SizesAsync()
+        {
+            await using var command = data.CreateCommand(
+                "SELECT string_agg(c.relname || ' ' || pg_size_pretty(pg_relation_size(c.oid)), ', ' ORDER BY c.relname) FROM pg_class c " +
+                "WHERE c.relnamespace = current_schema()::regnamespace AND (c.relname = 'trials' OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'trials'::regclass))");
+            return (string)(await command.ExecuteScalarAsync())!;
+        }
+        Console.WriteLine($"pg-heartbeat: {workers:N0} workers x {held} running trials; sizes before: {await SizesAsync()}");
+        var latencies = new List<double>();
+        for (var i = 0; i < 2_200; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            await store.HeartbeatAsync(leases[i % workers], TimeSpan.FromMinutes(30));
+            if (i >= 200)
+            {
+                latencies.Add(watch.Elapsed.TotalMilliseconds);
+            }
+        }
+        latencies.Sort();
+        Console.WriteLine($"pg-heartbeat: one heartbeat of {held} leases, one at a time: median {F(latencies[latencies.Count / 2], "0.00")} ms, p95 {F(latencies[(int)(latencies.Count * 0.95)], "0.00")} ms");
+        // Four processes' worth of connections renewing at once, for 10 s: what the server sustains.
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => PostgresStore.OpenAsync(schema, Path.GetTempPath())));
+        var count = 0L;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(stores.Select((s, k) => Task.Run(async () =>
+        {
+            for (var i = k; clock.Elapsed < TimeSpan.FromSeconds(10); i += 4)
+            {
+                await s.HeartbeatAsync(leases[i % workers], TimeSpan.FromMinutes(30));
+                Interlocked.Increment(ref count);
+            }
+        })));
+        var perSecond = count / clock.Elapsed.TotalSeconds;
+        foreach (var s in stores)
+        {
+            await s.DisposeAsync();
+        }
+        Console.WriteLine($"pg-heartbeat: 4 connections at once: {F(perSecond, "0")} heartbeats/s ({F(perSecond * held, "0")} leases renewed/s); 1,000 workers beating every 10 s need 100/s ({F(100 / perSecond * 100, "0.0")}% of that), 10,000 need 1,000/s ({F(1000 / perSecond * 100, "0.0")}%)");
+        await using (var stats = data.CreateCommand("SELECT pg_stat_force_next_flush(); SELECT n_tup_upd, n_tup_hot_upd, n_dead_tup FROM pg_stat_user_tables WHERE relid = 'trials'::regclass"))
+        await using (var r = await stats.ExecuteReaderAsync())
+        {
+            await r.NextResultAsync();
+            await r.ReadAsync();
+            Console.WriteLine($"pg-heartbeat: trials rows updated {r.GetInt64(0):N0} (HOT, no index entry: {r.GetInt64(1):N0}), dead row versions {r.GetInt64(2):N0}; sizes after: {await SizesAsync()}");
+        }
+        await using (var vacuum = data.CreateCommand("VACUUM trials"))
+        {
+            await vacuum.ExecuteNonQueryAsync();
+        }
+        Console.WriteLine($"pg-heartbeat: after VACUUM (what autovacuum does on its own): {await SizesAsync()} (space is reused, not returned)");
+        await DropAsync(server, schema);
     }
 }

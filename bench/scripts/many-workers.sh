@@ -7,7 +7,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 workers="${1:-100}"; trials="${2:-2000}"; limit="${3:-40}"; pool="${4:-20}"
-idle_workers=(${IDLE_WORKERS:-1 20}); wakeups=${WAKEUPS:-6}
+# IDLE_WORKERS: how many idle workers wait for each wake-up (directly each holds 2 connections: stay under the limit).
+# SKIP_RUNS=1 measures the wake-up latency alone.
+idle_workers=(${IDLE_WORKERS:-1 10}); wakeups=${WAKEUPS:-6}
 "$root/expt" --version >/dev/null # builds the ReadyToRun CLI once
 expt="$root/artifacts/cli/expt"
 pgdir=/dev/shm/expt-bench-many-pg; bouncer=/dev/shm/expt-bench-many-bouncer
@@ -89,8 +91,12 @@ wake_mode() { # mode store schema idle
   printf '%s, %s idle worker(s): wake-up latency (ms, enqueue to start) %s\n' "$mode" "$idle" "$latencies"
 }
 
-run_mode direct "$direct;Search Path=direct_many" direct_many
-run_mode pgbouncer "$through;Search Path=bouncer_many;PgBouncer=true" bouncer_many
+if [[ -z "${SKIP_RUNS:-}" ]]; then
+  run_mode direct "$direct;Search Path=direct_many" direct_many
+  run_mode pgbouncer "$through;Search Path=bouncer_many;PgBouncer=true" bouncer_many
+else
+  psql_ -qc "CREATE SCHEMA direct_many; CREATE SCHEMA bouncer_many"
+fi
 for idle in "${idle_workers[@]}"; do
   wake_mode direct "$direct;Search Path=direct_many" direct_many "$idle"
   wake_mode pgbouncer "$through;Search Path=bouncer_many;PgBouncer=true" bouncer_many "$idle"
