@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 
 namespace Expt.TestSupport;
@@ -9,7 +8,6 @@ namespace Expt.TestSupport;
 /// </summary>
 public sealed class Postgres : IAsyncDisposable
 {
-    private static readonly string Script = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../scripts/postgres.sh"));
     private readonly string? _directory;
 
     private Postgres(string connectionString, string? directory)
@@ -66,19 +64,7 @@ public sealed class Postgres : IAsyncDisposable
         NpgsqlConnection.ClearAllPools(); // this test process's own pooled connections died with the server
     }
 
-    private static async Task<string> RunScriptAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("bash", [Script, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"postgres.sh {string.Join(' ', args)} failed: {error}");
-        }
-        return output;
-    }
+    private static Task<string> RunScriptAsync(params string[] args) => TestScripts.RunAsync("postgres.sh", args);
 
     /// <summary>A fresh, empty store (its own schema) on this server, as an Npgsql connection string for --store.</summary>
     public async Task<string> NewStoreAsync()

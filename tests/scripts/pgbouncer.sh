@@ -3,6 +3,7 @@
 #   pgbouncer.sh start DIR PGDIR [POOL]   starts PgBouncer on a free port of 127.0.0.1 in front of the server in PGDIR,
 #                                          with POOL server connections (default 20), and prints the connection string
 #   pgbouncer.sh stop DIR                  stops it and deletes DIR
+# PGBOUNCER_EXTRA: more lines for its [pgbouncer] section (e.g. "ignore_startup_parameters = search_path").
 # Clients authenticate to PgBouncer with the server's user and password; it refuses to run as root, so as root it
 # runs as the postgres user.
 set -euo pipefail
@@ -44,6 +45,7 @@ server_reset_query =
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 admin_users = expt
+${PGBOUNCER_EXTRA:-}
 CONF
     [[ $(id -u) -eq 0 ]] && chown -R postgres "$dir"
     chmod 600 "$dir/users.txt"
