@@ -28,6 +28,7 @@ internal static class PostgresScenarios
                 case "pg-workers": await WorkersAsync(server); break;
                 case "pg-claim": await ClaimLatencyAsync(server); break;
                 case "pg-heartbeat": await HeartbeatsAsync(server); break;
+                case "pg-claimers": await ClaimersAsync(server); break;
                 case "slurm": await SlurmAsync(server); break;
                 default: throw new ArgumentException($"unknown scenario {which}", nameof(which));
             }
@@ -124,6 +125,7 @@ internal static class PostgresScenarios
         const int trials = 100_000;
         const int workers = 8;
         var samples = new List<double>();
+        var drains = new List<double>();
         for (var round = 0; round < 3; round++)
         {
             var connection = await SchemaAsync(server);
@@ -147,10 +149,10 @@ internal static class PostgresScenarios
             var completedByWorkers = outputs.Sum(o => int.Parse(o.Trim(), CultureInfo.InvariantCulture));
             await using var check = new NpgsqlConnection(connection.ConnectionString);
             await check.OpenAsync();
-            await using var query = new NpgsqlCommand("SELECT COUNT(*) FILTER (WHERE status = 'completed'), COUNT(DISTINCT key), MAX(attempts), COUNT(*) FROM trials", check);
+            await using var query = new NpgsqlCommand("SELECT COUNT(*) FILTER (WHERE status = 'completed'), COUNT(DISTINCT key), MAX(attempts), COUNT(*), extract(epoch FROM MAX(finished) - MIN(started))::float8 FROM trials", check);
             await using var reader = await query.ExecuteReaderAsync();
             await reader.ReadAsync();
-            var (completed, keys, maxAttempts, rows) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2), reader.GetInt64(3));
+            var (completed, keys, maxAttempts, rows, drain) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetDouble(4));
             var duplicates = completedByWorkers - completed;
             if (completed != trials || keys != trials || rows != trials || maxAttempts != 1 || duplicates != 0)
             {
@@ -158,20 +160,26 @@ internal static class PostgresScenarios
             }
             await check.CloseAsync();
             await DropAsync(server, connection);
+            // Two clocks: the processes' (start to the last exit, which includes the last workers waiting for the
+            // stragglers of others) and the trials' (the first start to the last finish, from the store).
             Console.WriteLine($"pg-workers round {round}: {workers} worker processes, {trials:N0} trivial trials in {F(watch.Elapsed.TotalSeconds, "0.00")} s = {F(trials / watch.Elapsed.TotalSeconds, "0")} trials/s " +
-                $"(process start included); {completed:N0} completed once each, every attempt count 1, duplicates {duplicates}");
+                $"(process start to last exit); first start to last finish {F(drain, "0.00")} s = {F(trials / drain, "0")} trials/s; {completed:N0} completed once each, every attempt count 1, duplicates {duplicates}");
             if (round > 0)
             {
                 samples.Add(trials / watch.Elapsed.TotalSeconds);
+                drains.Add(trials / drain);
             }
         }
-        Console.WriteLine($"pg-workers: median {F(samples.Order().ElementAt(samples.Count / 2), "0")} trials/s (warm rounds: {string.Join(", ", samples.Select(s => F(s, "0")))})");
+        Console.WriteLine($"pg-workers: median {F(samples.Order().ElementAt(samples.Count / 2), "0")} trials/s to the last exit (warm rounds: {string.Join(", ", samples.Select(s => F(s, "0")))}); " +
+            $"{F(drains.Order().ElementAt(drains.Count / 2), "0")} trials/s first start to last finish (warm rounds: {string.Join(", ", drains.Select(s => F(s, "0")))})");
     }
 
     /// <summary>Worker mode for <see cref="WorkersAsync"/>: runs trivial trials until none is left, prints how many it completed.</summary>
     public static async Task<int> WorkerAsync(string connectionString, string studyId)
     {
-        await using var store = await PostgresStore.OpenAsync(new NpgsqlConnectionStringBuilder(connectionString), Path.GetTempPath());
+        // EXPT_BENCH_OPS: operations at once per worker process (connections; default the store's own, 1).
+        var operations = int.TryParse(Environment.GetEnvironmentVariable("EXPT_BENCH_OPS"), out var ops) ? ops : PostgresStore.DefaultOperations;
+        await using var store = await PostgresStore.OpenAsync(new NpgsqlConnectionStringBuilder(connectionString), Path.GetTempPath(), operations);
         var executor = new InProcessExecutor(trial => Task.FromResult<object?>(trial.Get<long>("i") * 2), null);
         var report = await new Worker(store, _ => executor, new WorkerOptions { StudyId = studyId, Slots = 2 }).RunAsync(default, default);
         Console.WriteLine(report.Completed.ToString(CultureInfo.InvariantCulture));
@@ -344,6 +352,59 @@ internal static class PostgresScenarios
             await vacuum.ExecuteNonQueryAsync();
         }
         Console.WriteLine($"pg-heartbeat: after VACUUM (what autovacuum does on its own): {await SizesAsync()} (space is reused, not returned)");
+        await DropAsync(server, schema);
+    }
+
+    /// <summary>
+    /// Hundreds of claimers on one table: 200 stores (EXPT_BENCH_CLAIMERS) (one connection each, as 200 worker processes would hold) claim one
+    /// trial at a time and complete it, until 20,000 trials are done. Claim latency, throughput, and how evenly the
+    /// trials were shared out.
+    /// </summary>
+    private static async Task ClaimersAsync(string server)
+    {
+        var claimers = int.TryParse(Environment.GetEnvironmentVariable("EXPT_BENCH_CLAIMERS"), out var n) ? n : 200;
+        const int trials = 20_000;
+        var schema = await SchemaAsync(server);
+        string studyId;
+        await using (var filler = await PostgresStore.OpenAsync(schema, Path.GetTempPath()))
+        {
+            studyId = (await StudyPreparation.PrepareAsync(filler, Spec("claimers", trials), null, requeueCancelled: false)).Study.Id;
+        }
+        var stores = await Task.WhenAll(Enumerable.Range(0, claimers).Select(_ => PostgresStore.OpenAsync(schema, Path.GetTempPath())));
+        var latencies = new List<double>[claimers];
+        var counts = new int[claimers];
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(stores.Select((store, k) => Task.Run(async () =>
+        {
+            latencies[k] = [];
+            var identity = WorkerIdentity.ForThisProcess() with { Pid = 20_000 + k };
+            while (true)
+            {
+                var watch = Stopwatch.StartNew();
+                var leases = await store.ClaimAsync(new ClaimRequest(identity, 1, TimeSpan.FromMinutes(5), studyId));
+                latencies[k].Add(watch.Elapsed.TotalMilliseconds);
+                if (leases.Count == 0)
+                {
+                    return;
+                }
+                await store.CompleteAsync([new TrialCompletion(leases[0], new TrialOutcome(Trials.TrialStatus.Completed, TimeSpan.Zero, "{}"))]);
+                counts[k]++;
+            }
+        })));
+        clock.Stop();
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+        var all = latencies.SelectMany(l => l).Order().ToList();
+        var sorted = counts.Order().ToList();
+        await using var data = NpgsqlDataSource.Create(schema);
+        await using var check = data.CreateCommand("SELECT COUNT(*) FILTER (WHERE status = 'completed'), COUNT(*) FILTER (WHERE attempts <> 1) FROM trials");
+        await using var r = await check.ExecuteReaderAsync();
+        await r.ReadAsync();
+        Console.WriteLine($"pg-claimers: {claimers} claimers (a connection each), {trials:N0} trials claimed one at a time and completed in {F(clock.Elapsed.TotalSeconds, "0.0")} s ({F(trials / clock.Elapsed.TotalSeconds, "0")} trials/s); completed {r.GetInt64(0):N0}, with more than one attempt {r.GetInt64(1)}, claims reported - trials = {counts.Sum() - trials}");
+        Console.WriteLine($"pg-claimers: claim latency median {F(all[all.Count / 2], "0.0")} ms, p95 {F(all[(int)(all.Count * 0.95)], "0.0")} ms, p99 {F(all[(int)(all.Count * 0.99)], "0.0")} ms; trials per claimer min {sorted[0]}, median {sorted[claimers / 2]}, max {sorted[^1]} (even share {trials / claimers})");
+        await r.DisposeAsync();
         await DropAsync(server, schema);
     }
 }

@@ -22,13 +22,13 @@ internal static class Scenarios
                 case "store": await StoreAsync(); break;
                 case "metrics": await MetricsAsync(); break;
                 case "scale": await ScaleAsync(); break;
-                case "pg-enqueue" or "pg-workers" or "pg-claim" or "pg-heartbeat" or "slurm": await PostgresScenarios.RunAsync(name); break;
+                case "pg-enqueue" or "pg-workers" or "pg-claim" or "pg-heartbeat" or "pg-claimers" or "slurm": await PostgresScenarios.RunAsync(name); break;
                 case "mpi": await MpiAsync(); break;
                 case "dashboard": await DashboardScenario.RunAsync(Record); break;
                 case "hostile": await HostileScenario.RunAsync(); break;
                 case "resources": await ResourceScenarios.RunAsync(Record); break;
                 case "adaptive": await AdaptiveScenario.RunAsync(Record); break;
-                default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu, store, metrics, scale, dashboard, hostile, resources, mpi, slurm, pg-enqueue, pg-workers, pg-claim or pg-heartbeat"); return 2;
+                default: Console.Error.WriteLine($"unknown scenario {name}; expected scheduler, commands, cpu, store, metrics, scale, dashboard, hostile, resources, mpi, slurm, pg-enqueue, pg-workers, pg-claim, pg-heartbeat or pg-claimers"); return 2;
             }
             PrintMedians();
         }

@@ -59,6 +59,7 @@ run_mode() { # mode store-of-schema schema
   wait "$sampler" 2>/dev/null || true
   local peak; peak=$(sort -n "$work/samples-$mode" | tail -1)
   local counts; counts=$(psql_ -F' ' -c "SELECT count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE attempts <> 1), count(DISTINCT key), count(*) FILTER (WHERE history LIKE '%interrupted%') FROM $schema.trials")
+  local share; share=$(psql_ -F' ' -c "SELECT count(*), min(c), percentile_disc(0.5) WITHIN GROUP (ORDER BY c), max(c) FROM (SELECT pid, count(*) AS c FROM $schema.trials GROUP BY pid) p")
   local span; span=$(psql_ -c "SELECT round(extract(epoch FROM max(finished) - min(started))::numeric, 2) FROM $schema.trials")
   read -r completed failed retried distinct interrupted <<< "$counts"
   local n; n=$(echo "$rss" | grep -c . || true)
@@ -67,6 +68,8 @@ run_mode() { # mode store-of-schema schema
   printf '%s: %s completed, %s failed, %s with more than one attempt, %s distinct keys, %s interrupted; workers exiting non-zero: %s\n' "$mode" "$completed" "$failed" "$retried" "$distinct" "$interrupted" "$failed_exits"
   printf '%s: peak server connections %s of %s; %.1f s from launch to the last exit (%.0f trials/s); first start to last finish %s s (%.0f trials/s); worker RSS median %s MB, max %s MB (%s sampled)\n' \
     "$mode" "$peak" "$limit" "$(echo "$end - $start" | bc)" "$(echo "$trials / ($end - $start)" | bc -l)" "$span" "$(echo "$trials / $span" | bc -l)" "$median" "$max" "$n"
+  read -r ran least middle most <<< "$share"
+  printf '%s: trials ran by %s worker processes: min %s, median %s, max %s each\n' "$mode" "$ran" "$least" "$middle" "$most"
 }
 
 wake_mode() { # mode store schema idle

@@ -123,6 +123,19 @@ public sealed partial class PostgresStore
     private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     /// <inheritdoc />
+    public Task<bool> HasRunningTrialsAsync(string studyId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        return RunAsync(async (connection, tx) =>
+        {
+            // The partial index of running trials (trials_leases) answers this without reading the study.
+            using var command = Command("SELECT EXISTS (SELECT 1 FROM trials WHERE status = 'running' AND study_id = @s)", connection, tx);
+            command.Parameters.AddWithValue("s", StudyKey(studyId));
+            return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyDictionary<TrialStatus, int>> CountAsync(string studyId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(studyId);

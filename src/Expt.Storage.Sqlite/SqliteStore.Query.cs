@@ -113,6 +113,18 @@ public sealed partial class SqliteStore
     private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     /// <inheritdoc />
+    public Task<bool> HasRunningTrialsAsync(string studyId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        return RunAsync(write: false, _ =>
+        {
+            using var command = Command("SELECT EXISTS (SELECT 1 FROM trials WHERE study_id = @s AND status = 'running')");
+            command.Parameters.AddWithValue("@s", StudyKey(studyId));
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyDictionary<TrialStatus, int>> CountAsync(string studyId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(studyId);

@@ -569,6 +569,21 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Whether_a_study_has_running_trials_is_answered_for_that_study_alone()
+    {
+        var busy = await StudyWithTrialsAsync(2, name: "busy");
+        var quiet = await StudyWithTrialsAsync(1, name: "quiet");
+        (await Store.HasRunningTrialsAsync(busy.Id)).ShouldBeFalse();
+        var leases = await ClaimAsync(busy, 2);
+        (await Store.HasRunningTrialsAsync(busy.Id)).ShouldBeTrue();
+        (await Store.HasRunningTrialsAsync(quiet.Id)).ShouldBeFalse();
+        await Store.CompleteAsync([Done(leases[0])]);
+        (await Store.HasRunningTrialsAsync(busy.Id)).ShouldBeTrue();
+        await Store.CompleteAsync([Done(leases[1], TrialStatus.Failed)]);
+        (await Store.HasRunningTrialsAsync(busy.Id)).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Waiting_for_work_returns_at_the_latest_after_the_timeout()
     {
         var wait = Store.WaitForWorkAsync(TimeSpan.FromSeconds(2));

@@ -61,6 +61,13 @@ public interface ITrialQueue
     /// </summary>
     Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Whether any trial of the study is running (anywhere): what an idle worker asks before it leaves, so it stays for
+    /// a dead worker's trials. Cheap whatever the study's size (the index of running trials), since every idle worker
+    /// of a cluster asks.
+    /// </summary>
+    Task<bool> HasRunningTrialsAsync(string studyId, CancellationToken cancellationToken = default);
+
     /// <summary>Cancels pending and running trials of a study (or just the given ids); running ones lose their lease.</summary>
     Task<int> CancelAsync(string? studyId, IReadOnlyList<string>? trialIds = null, CancellationToken cancellationToken = default);
 }

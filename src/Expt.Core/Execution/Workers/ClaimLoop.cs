@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Expt.Storage;
-using Expt.Trials;
 
 namespace Expt.Execution.Workers;
 
@@ -10,8 +9,6 @@ namespace Expt.Execution.Workers;
 /// </summary>
 internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimeProvider time, HeldTrials held, StoreHealth health, WorkerCounters counters, ReplicationAdvancer advancer)
 {
-    private bool _othersRunning;
-    private long _othersCheckedAt;
     private int _emptyClaims;
 
     /// <summary>Claims into <paramref name="ready"/> until there is nothing left, the trial limit, or <paramref name="stop"/>.</summary>
@@ -119,17 +116,11 @@ internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimePro
             // A worker given a subset (--where) runs that subset; the rest of the study is not its business.
             return false;
         }
-        // Counting a big study is not free, and many idle workers may be asking: once something is known to run,
-        // ask again only every few seconds (leases last much longer).
-        if (_othersRunning && time.GetElapsedTime(_othersCheckedAt) < TimeSpan.FromSeconds(5))
-        {
-            return true;
-        }
+        // A cheap question (the index of running trials), asked at the pace of the idle worker's backed-off polls, so
+        // the last workers leave soon after the last straggler without a thousand idle workers counting big studies.
         try
         {
-            var counts = await store.CountAsync(studyId, stop).ConfigureAwait(false);
-            _othersCheckedAt = time.GetTimestamp();
-            return _othersRunning = counts.GetValueOrDefault(TrialStatus.Running) > 0;
+            return await store.HasRunningTrialsAsync(studyId, stop).ConfigureAwait(false);
         }
         catch (StoreUnavailableException)
         {
