@@ -153,14 +153,6 @@ internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimePro
         stop.ThrowIfCancellationRequested();
     }
 
-    // A thousand idle workers looking every second are a thousand claims a second for nothing: the wait doubles with
-    // every empty claim up to the ceiling, and is jittered (between half and all of it) so workers that went idle
-    // together do not look together. Announced work and a freed slot still wake the worker at once.
-    private TimeSpan IdleWait()
-    {
-        var first = options.PollInterval.Ticks;
-        var ceiling = Math.Max(first, Math.Min(options.IdlePollCeiling.Ticks, options.Lease.Ticks / 4));
-        var wait = _emptyClaims <= 1 ? first : Math.Min(ceiling, first << Math.Min(_emptyClaims - 1, 20));
-        return TimeSpan.FromTicks((wait / 2) + (long)(Random.Shared.NextDouble() * (wait / 2)));
-    }
+    // Backed off while nothing is found; announced work and a freed slot still wake the worker at once.
+    private TimeSpan IdleWait() => IdleBackoff.Next(_emptyClaims, options, Random.Shared.NextDouble());
 }
