@@ -26,6 +26,9 @@ internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimePro
             var capacity = Math.Min(Target() - held.Count, remaining);
             if (capacity > 0)
             {
+                // Whether the claim was made with nothing held: only then does an empty claim mean nothing is left for
+                // this worker (with trials held, their resources may be what stopped it).
+                var emptyHanded = held.IsEmpty;
                 IReadOnlyList<TrialLease> leases;
                 try
                 {
@@ -53,6 +56,11 @@ internal sealed class ClaimLoop(IExptStore store, WorkerOptions options, TimePro
                     {
                         continue;
                     }
+                }
+                else if (held.IsEmpty && !emptyHanded)
+                {
+                    // The trials held during the claim were released since, with their resources: claim again now.
+                    continue;
                 }
                 else if (held.IsEmpty)
                 {

@@ -61,12 +61,15 @@ internal sealed class HeldTrials(Resources.ResourcePool? pool = null)
     /// <summary>Lets go of a trial whose outcome was written (or given up); null when it was not held.</summary>
     public HeldTrial? Release(string trialId)
     {
-        if (!_trials.TryRemove(trialId, out var trial))
+        if (!_trials.TryGetValue(trialId, out var trial))
         {
             return null;
         }
-        trial.Cancellation.Dispose();
+        // Its resources go back before it leaves the set, so a claim loop that finds the set empty also finds them
+        // free (only the writer releases, so no one else removes it in between).
         pool?.Return(trial.Grant, trial.Running);
+        _trials.TryRemove(trialId, out _);
+        trial.Cancellation.Dispose();
         return trial;
     }
 
