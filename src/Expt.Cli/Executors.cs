@@ -35,7 +35,7 @@ internal static class Executors
         {
             lock (gate)
             {
-                env.Out.Profile.Out.Writer.WriteLine($"{context.Lease.TrialId} {(isStderr ? "err" : "out")}| {line}");
+                env.Out.Profile.Out.Writer.WriteLine($"{context.Lease.TrialId} {(isStderr ? "err" : "out")}| {Text.TerminalText.Escape(line, keepLines: true)}");
             }
         };
     }

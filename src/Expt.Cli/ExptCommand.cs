@@ -64,6 +64,17 @@ internal abstract class ExptCommand(CliEnvironment env, GlobalOptions globals)
             await Env.Error.WriteLineAsync($"error: the store could not be written ({Text.TerminalText.Escape(ex.Message.Split('\n')[0].TrimEnd('.'))}){kept}{lost}").ConfigureAwait(false);
             return ExitCodes.StoreError;
         }
+        catch (Storage.StoreIncompatibleException ex)
+        {
+            // Nothing was written: another program's database, the server's own schema, or a store from a newer Expt.
+            await Env.Error.WriteLineAsync($"error: {Text.TerminalText.Escape(ex.Message)}").ConfigureAwait(false);
+            return ex.WrongTarget ? ExitCodes.UsageError : ExitCodes.StoreError;
+        }
+        catch (Storage.StoreDamagedException ex)
+        {
+            await Env.Error.WriteLineAsync($"error: {Text.TerminalText.Escape(ex.Message)}").ConfigureAwait(false);
+            return ExitCodes.StoreError;
+        }
         catch (Storage.StoreUnavailableException ex)
         {
             await Env.Error.WriteLineAsync($"error: the store is unreachable: {ex.Message}").ConfigureAwait(false);

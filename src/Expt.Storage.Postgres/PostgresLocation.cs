@@ -176,7 +176,7 @@ public static partial class PostgresLocation
         try
         {
             // Bounded: a credentials file is a few lines, and /dev/zero given by mistake must not be read forever.
-            lines = (Execution.TrialFiles.ReadText(path, 64 * 1024, out var error) ?? throw new FormatException($"cannot read the credentials file {path}: {error ?? "no such file"}"))
+            lines = (Execution.TrialFiles.ReadText(path, 64 * 1024, out var error, readPipes: true) ?? throw new FormatException($"cannot read the credentials file {path}: {error ?? "no such file"}"))
                 .Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
         }
         catch (IOException ex)

@@ -9,6 +9,7 @@ internal static class SqliteMigrator
 
     public static void Migrate(SqliteConnection connection)
     {
+        RefuseForeign(connection);
         using (var create = connection.CreateCommand())
         {
             create.CommandText = "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)";
@@ -22,7 +23,7 @@ internal static class SqliteMigrator
             var current = (long)newest.ExecuteScalar()!;
             if (current > (latest.Count == 0 ? 0 : latest[^1].Version))
             {
-                throw new InvalidOperationException($"the store's schema (version {current}) is newer than this Expt understands; upgrade Expt");
+                throw new StoreIncompatibleException($"the store's schema (version {current}) is newer than this Expt understands (version {latest[^1].Version}); upgrade Expt");
             }
         }
         foreach (var (version, sql) in latest)
@@ -49,5 +50,29 @@ internal static class SqliteMigrator
             }
             transaction.Commit();
         }
+    }
+
+    /// <summary>
+    /// A database with tables of its own and none of Expt's is another program's file, named by mistake: Expt adds
+    /// nothing to it. (An empty file, or one with only Expt's migration table, is Expt's to set up.)
+    /// </summary>
+    private static void RefuseForeign(SqliteConnection connection)
+    {
+        var tables = new List<string>();
+        using (var list = connection.CreateCommand())
+        {
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name LIMIT 1000";
+            using var reader = list.ExecuteReader();
+            while (reader.Read())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+        if (tables.Contains("studies") || tables.All(t => t == "schema_migrations"))
+        {
+            return;
+        }
+        var shown = string.Join(", ", tables.Take(5)) + (tables.Count > 5 ? $", ... ({tables.Count} in all)" : string.Empty);
+        throw new StoreIncompatibleException($"{connection.DataSource} is a SQLite database of another program (tables: {shown}), not an Expt store; Expt adds nothing to it: give --store a file of its own") { WrongTarget = true };
     }
 }

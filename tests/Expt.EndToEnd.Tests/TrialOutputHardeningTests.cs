@@ -117,7 +117,7 @@ public sealed class TrialOutputHardeningTests : IDisposable
             var run = await _cli.RunAsync("run", "--name", name, "--set", "x=1", "--", "sh", "-c", script);
             clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(30), name);
             NoStackTrace(run);
-            run.ExitCode.ShouldBe(name == "fifo" ? 0 : 1, run.ToString());
+            run.ExitCode.ShouldBe(1, run.ToString());
             var trial = (await _cli.RunAsync("ls", "--study", name, "--format", "json")).Json().EnumerateArray().Single();
             var (status, error) = (trial.GetProperty("status").GetString(), trial.GetProperty("error").GetString());
             switch (name)
@@ -131,7 +131,9 @@ public sealed class TrialOutputHardeningTests : IDisposable
                     error.ShouldBe("results.json: results.json is a symbolic link (to /dev/zero); write the file itself");
                     break;
                 case "fifo":
-                    status.ShouldBe("completed", name);
+                    // Not "completed with no results": a pipe is not where results are, and the trial says so.
+                    status.ShouldBe("failed", name);
+                    error.ShouldBe("results.json: results.json is a named pipe (FIFO), not a file; write the file itself");
                     break;
                 case "array":
                     error.ShouldBe("results.json: expected a JSON object, got array");
@@ -176,13 +178,15 @@ public sealed class TrialOutputHardeningTests : IDisposable
     public async Task Terminal_escape_sequences_are_shown_escaped_never_sent_raw()
     {
         const string esc = "\u001b";
-        _cli.Write("esc.py", "import json, os, sys\nsys.stderr.write('\\x1b]0;pwned\\x07\\x1b[2J')\njson.dump({'r': '\\x1b[31mred'}, open(os.environ['EXPT_RESULTS'], 'w'))\nsys.exit(3)\n");
+        _cli.Write("esc.py", "import json, os, sys\nsys.stdout.write('clip \\x1b]52;c;cHduZWQ=\\x07 clear \\x1b[2J\\x1b[H done\\n')\nsys.stderr.write('\\x1b]0;pwned\\x07\\x1b[2J')\njson.dump({'r': '\\x1b[31mred'}, open(os.environ['EXPT_RESULTS'], 'w'))\nsys.exit(3)\n");
         _cli.Write("study.yaml", "name: esc\ncommand: python3 esc.py {v}\nparams:\n  v: \"\\e[1mbold\"\n");
-        var run = await _cli.RunAsync("run", "study.yaml");
+        // -v streams what the trial prints: escaped, so an OSC 52 clipboard write or a screen clear is shown, not obeyed.
+        var run = await _cli.RunAsync("run", "study.yaml", "-v");
         run.ExitCode.ShouldBe(1, run.ToString());
         run.Stdout.ShouldNotContain(esc);
         run.Stderr.ShouldNotContain(esc);
         run.Stdout.ShouldContain("\\e[1mbold");
+        run.Stdout.ShouldContain("out| clip \\e]52;c;cHduZWQ=\\x07 clear \\e[2J\\e[H done");
         var id = await OnlyTrialIdAsync("esc");
         foreach (var args in new[] { new[] { "ls" }, ["ls", "--format", "markdown"], ["show", id], ["studies"], ["summary", "esc"] })
         {
@@ -191,6 +195,11 @@ public sealed class TrialOutputHardeningTests : IDisposable
             output.Stderr.ShouldNotContain(esc, customMessage: string.Join(' ', args));
         }
         (await _cli.RunAsync("show", id)).Stdout.ShouldContain("\\e]0;pwned\\x07\\e[2J");
+        var logs = await _cli.RunAsync("logs", id);
+        logs.Stdout.ShouldBe("clip \\e]52;c;cHduZWQ=\\x07 clear \\e[2J\\e[H done\n");
+        (await _cli.RunAsync("logs", id, "--stderr", "--tail", "5")).Stdout.ShouldNotContain(esc);
+        // --raw is the bytes as written, for a file.
+        (await _cli.RunAsync("logs", id, "--raw")).Stdout.ShouldContain(esc + "]52;c;cHduZWQ=");
         // JSON keeps the data, escaped as JSON does.
         (await _cli.RunAsync("ls", "--format", "json")).Stdout.ShouldContain("\\u001b[1mbold");
     }

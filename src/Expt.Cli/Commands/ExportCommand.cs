@@ -27,7 +27,8 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
     private readonly Option<string?> _by = new("--by") { Description = "For summaries: group by these parameters" };
     private readonly Option<bool> _maximize = new("--maximize") { Description = "For summaries: higher is better (default: the study's objectives, else lower)" };
     private readonly Option<bool> _minimize = new("--minimize") { Description = "For summaries: lower is better (default: the study's objectives, else lower)" };
-    private readonly Option<string?> _output = new("--output", "-o") { Description = "Write to this file instead of standard output (with --what merged: a directory)" };
+    private readonly Option<string?> _output = new("--output", "-o") { Description = "Write to this file instead of standard output (with --what merged: a directory); an existing file of the format's extension is replaced, never a store" };
+    private readonly Option<bool> _force = new("--force") { Description = "Replace an existing file whatever its extension (never a store), or write into a folder that is not empty" };
 
     public override IReadOnlyList<string> Examples { get; } =
     [
@@ -42,7 +43,7 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
     {
         var command = new Command("export", "Export a study's trials, summary or step metrics as a tidy table for pandas, R, a spreadsheet or a paper.");
         command.Arguments.Add(_study);
-        foreach (var option in new Option[] { _format, _what, _metric, _by, _maximize, _minimize, _output })
+        foreach (var option in new Option[] { _format, _what, _metric, _by, _maximize, _minimize, _output, _force })
         {
             command.Options.Add(option);
         }
@@ -73,16 +74,15 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
         {
             throw new UserException("--format latex exports summaries: add --what summary");
         }
+        // Where it goes is checked before the store is opened: a bad path costs nothing, and never touches a store.
+        var force = parseResult.GetValue(_force);
+        var directory = what == "merged" ? OutputFile.CheckDirectory(parseResult.GetValue(_output), "-o", Env.WorkingDirectory, MergedExport.IndexFile, force) : null;
+        var output = what != "merged" && parseResult.GetValue(_output) is { } path ? OutputFile.Check(path, "-o", Env.WorkingDirectory, Extensions(format), force) : null;
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
         var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id }, cancellationToken).ConfigureAwait(false);
-        if (what == "merged")
+        if (directory is not null)
         {
-            var directory = Path.GetFullPath(parseResult.GetValue(_output)!, Env.WorkingDirectory);
-            if (File.Exists(directory))
-            {
-                throw new UserException($"-o: {directory} is a file; --what merged writes a directory");
-            }
             var keys = Summaries.Keys(trials, parseResult.GetValue(_by));
             await using var results = await Analysis.StudyResults.LoadAsync(store, study.Name, cancellationToken).ConfigureAwait(false);
             var (groups, images) = await MergedExport.WriteAsync(directory, results, keys, cancellationToken).ConfigureAwait(false);
@@ -96,11 +96,10 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
             "metrics" => await MetricsAsync(store, trials, format, cancellationToken).ConfigureAwait(false),
             _ => Trials(trials, format),
         };
-        if (parseResult.GetValue(_output) is { } path)
+        if (output is not null)
         {
-            var full = Path.GetFullPath(path, Env.WorkingDirectory);
-            await File.WriteAllTextAsync(full, text, cancellationToken).ConfigureAwait(false);
-            await Env.Error.WriteLineAsync($"wrote {full}").ConfigureAwait(false);
+            await output.WriteAsync(text, cancellationToken).ConfigureAwait(false);
+            await Env.Error.WriteLineAsync(output.Done).ConfigureAwait(false);
         }
         else
         {
@@ -109,6 +108,16 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
         }
         return ExitCodes.Success;
     }
+
+    /// <summary>The extensions a file of <paramref name="format"/> has: an existing one of them may be replaced.</summary>
+    private static string[] Extensions(string format) => format switch
+    {
+        "json" => [".json"],
+        "jsonl" => [".jsonl", ".ndjson"],
+        "markdown" => [".md", ".markdown"],
+        "latex" => [".tex"],
+        _ => [".csv"],
+    };
 
     private static string Render(TableData table, string format) => format == "markdown" ? TableRenderer.ToMarkdown(table) : TableRenderer.ToCsv(table);
 

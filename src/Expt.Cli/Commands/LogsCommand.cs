@@ -5,13 +5,19 @@ using Expt.Trials;
 
 namespace Expt.Cli.Commands;
 
-/// <summary><c>expt logs ID</c>: a trial's captured stdout (or stderr), optionally followed while it runs.</summary>
+/// <summary>
+/// <c>expt logs ID</c>: a trial's captured stdout (or stderr), optionally followed while it runs. What a trial printed
+/// is shown, not obeyed: control sequences (screen clearing, OSC 52 clipboard writes, window titles) are escaped
+/// (<c>\e]52;...</c>), a lone carriage return (a progress bar redrawing its line) ends a line; <c>--raw</c> gives the
+/// bytes as written.
+/// </summary>
 internal sealed class LogsCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
 {
     private readonly Argument<string> _id = new("id") { Description = "Trial id (a unique prefix is enough)" };
     private readonly Option<bool> _stderr = new("--stderr") { Description = "Show stderr instead of stdout" };
     private readonly Option<bool> _follow = new("--follow", "-f") { Description = "Keep printing new output until the trial ends" };
     private readonly Option<int?> _tail = GlobalOptions.Integer("--tail", "-t", "Only the last N lines", "a number of lines");
+    private readonly Option<bool> _raw = new("--raw") { Description = "The bytes as the trial wrote them, control sequences included (to a file, not a terminal)" };
 
     public override IReadOnlyList<string> Examples { get; } = ["expt logs 3fa9", "expt logs 3fa9 --stderr --tail 20", "expt logs 3fa9 --follow"];
 
@@ -22,6 +28,7 @@ internal sealed class LogsCommand(CliEnvironment env, GlobalOptions globals) : E
         command.Options.Add(_stderr);
         command.Options.Add(_follow);
         command.Options.Add(_tail);
+        command.Options.Add(_raw);
         return Wire(command);
     }
 
@@ -31,7 +38,7 @@ internal sealed class LogsCommand(CliEnvironment env, GlobalOptions globals) : E
         var trial = await Lookup.TrialAsync(store, parseResult.GetValue(_id)!, cancellationToken).ConfigureAwait(false);
         var directory = await TrialDirectories.LocalAsync(store, trial, cancellationToken).ConfigureAwait(false);
         var path = Path.Combine(directory, parseResult.GetValue(_stderr) ? CommandExecutor.StderrFile : CommandExecutor.StdoutFile);
-        var output = Env.Out.Profile.Out.Writer;
+        var output = parseResult.GetValue(_raw) ? Env.Out.Profile.Out.Writer : new EscapingWriter(Env.Out.Profile.Out.Writer);
         long position = 0;
         if (parseResult.GetValue(_tail) is { } tail)
         {
@@ -145,5 +152,47 @@ internal sealed class LogsCommand(CliEnvironment env, GlobalOptions globals) : E
         }
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         return end - remaining;
+    }
+
+    /// <summary>Writes text with its control characters shown as escapes; a lone CR becomes a line break.</summary>
+    private sealed class EscapingWriter(TextWriter inner) : TextWriter
+    {
+        private bool _afterCarriageReturn;
+
+        public override System.Text.Encoding Encoding => inner.Encoding;
+
+        public override void Write(char value) => Write(new ReadOnlySpan<char>(in value));
+
+        public override void Write(ReadOnlySpan<char> buffer)
+        {
+            var text = new System.Text.StringBuilder(buffer.Length);
+            foreach (var c in buffer)
+            {
+                if (_afterCarriageReturn && c != '\n')
+                {
+                    text.Append('\n');
+                }
+                _afterCarriageReturn = c == '\r';
+                if (c != '\r')
+                {
+                    text.Append(c);
+                }
+            }
+            inner.Write(Text.TerminalText.Escape(text.ToString(), keepLines: true));
+        }
+
+        public override Task WriteAsync(ReadOnlyMemory<char> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return Task.CompletedTask;
+        }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken)
+        {
+            Flush();
+            return Task.CompletedTask;
+        }
     }
 }

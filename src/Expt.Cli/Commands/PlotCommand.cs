@@ -17,7 +17,8 @@ internal sealed class PlotCommand(CliEnvironment env, GlobalOptions globals) : E
     private readonly Argument<string> _study = new("study") { Description = "The study" };
     private readonly Option<string> _metric = new("--metric", "-m") { Description = "A step metric (curves) or a result (bars)", Required = true };
     private readonly Option<string?> _by = new("--by") { Description = "Group by these parameters (default: the whole parameter point)" };
-    private readonly Option<string> _output = new("--output", "-o") { Description = "The file to write: .svg, or .png (needs rsvg-convert)", Required = true };
+    private readonly Option<string> _output = new("--output", "-o") { Description = "The file to write: .svg, or .png (needs rsvg-convert); an existing file of that kind is replaced, never a store", Required = true };
+    private readonly Option<bool> _force = new("--force") { Description = "Replace an existing file whatever its extension (never a store)" };
     private readonly Option<string> _kind = new("--kind") { Description = "auto, curves, bars or array (an array result: element-wise mean ± std over the index)", DefaultValueFactory = _ => "auto" };
     private readonly Option<bool> _logY = new("--log-y") { Description = "Logarithmic y axis (curves)" };
 
@@ -32,7 +33,7 @@ internal sealed class PlotCommand(CliEnvironment env, GlobalOptions globals) : E
     {
         var command = new Command("plot", "Plot step-metric curves with mean ± std bands, or a final result per group with 95% CIs, as SVG or PNG.");
         command.Arguments.Add(_study);
-        foreach (var option in new Option[] { _metric, _by, _output, _kind, _logY })
+        foreach (var option in new Option[] { _metric, _by, _output, _kind, _logY, _force })
         {
             command.Options.Add(option);
         }
@@ -41,12 +42,13 @@ internal sealed class PlotCommand(CliEnvironment env, GlobalOptions globals) : E
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var output = Path.GetFullPath(parseResult.GetValue(_output)!, Env.WorkingDirectory);
-        var png = output.EndsWith(".png", StringComparison.OrdinalIgnoreCase);
-        if (!png && !output.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
+        var given = parseResult.GetValue(_output);
+        var png = given?.EndsWith(".png", StringComparison.OrdinalIgnoreCase) == true;
+        if (!png && given?.EndsWith(".svg", StringComparison.OrdinalIgnoreCase) != true)
         {
-            throw new UserException($"--output: '{parseResult.GetValue(_output)}' should end in .svg or .png");
+            throw new UserException($"--output: '{Spec.InputLimits.Quote(given ?? string.Empty)}' should end in .svg or .png");
         }
+        var output = OutputFile.Check(given, "-o", Env.WorkingDirectory, [png ? ".png" : ".svg"], parseResult.GetValue(_force));
         var kind = parseResult.GetValue(_kind)!;
         if (kind is not ("auto" or "curves" or "bars" or "array"))
         {
@@ -96,36 +98,51 @@ internal sealed class PlotCommand(CliEnvironment env, GlobalOptions globals) : E
             }
             svg = SvgChart.Curves(curves, $"{study.Name}: {metric} (mean ± std; {direction})", parseResult.GetValue(_logY));
         }
-        var svgPath = png ? Path.ChangeExtension(output, ".svg") : output;
-        await File.WriteAllTextAsync(svgPath, svg, cancellationToken).ConfigureAwait(false);
         if (png)
         {
-            await ConvertAsync(svgPath, output, cancellationToken).ConfigureAwait(false);
+            var temporary = Path.Combine(Path.GetTempPath(), $"expt-plot-{Guid.NewGuid():N}.svg");
+            try
+            {
+                await File.WriteAllTextAsync(temporary, svg, cancellationToken).ConfigureAwait(false);
+                await output.WriteAsync((stream, token) => ConvertAsync(temporary, stream, token), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                File.Delete(temporary);
+            }
         }
-        await Env.Error.WriteLineAsync($"wrote {output}").ConfigureAwait(false);
+        else
+        {
+            await output.WriteAsync(svg, cancellationToken).ConfigureAwait(false);
+        }
+        await Env.Error.WriteLineAsync(output.Done).ConfigureAwait(false);
         return ExitCodes.Success;
     }
 
-    private static async Task ConvertAsync(string svg, string png, CancellationToken cancellationToken)
+    // rsvg-convert writes the PNG to its standard output, which goes where the output file says (a temporary file
+    // renamed once complete): a failed conversion leaves nothing half-written.
+    private static async Task ConvertAsync(string svg, Stream png, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo("rsvg-convert") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "-o", png, svg })
-        {
-            info.ArgumentList.Add(arg);
-        }
+        var info = new ProcessStartInfo("rsvg-convert") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(svg);
+        Process process;
         try
         {
-            using var process = Process.Start(info)!;
-            var error = await process.StandardError.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            if (process.ExitCode != 0)
-            {
-                throw new UserException($"rsvg-convert failed: {error.Trim()}; the SVG is at {svg}", ExitCodes.TrialsFailed);
-            }
+            process = Process.Start(info)!;
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new UserException($"PNG output needs rsvg-convert (Debian: apt-get install librsvg2-bin); the SVG is at {svg}");
+            throw new UserException("PNG output needs rsvg-convert (Debian: apt-get install librsvg2-bin); or write .svg");
+        }
+        using (process)
+        {
+            var error = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.StandardOutput.BaseStream.CopyToAsync(png, cancellationToken).ConfigureAwait(false);
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            if (process.ExitCode != 0)
+            {
+                throw new UserException($"rsvg-convert failed: {(await error.ConfigureAwait(false)).Trim()}", ExitCodes.TrialsFailed);
+            }
         }
     }
 }

@@ -18,7 +18,8 @@ namespace Expt.Cli.Commands;
 internal sealed class ReportCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
 {
     private readonly Argument<string> _study = new("study") { Description = "The study" };
-    private readonly Option<string> _output = new("--output", "-o") { Description = "The HTML file to write", Required = true };
+    private readonly Option<string> _output = new("--output", "-o") { Description = "The HTML file to write (an existing .html file is replaced, never a store)", Required = true };
+    private readonly Option<bool> _force = new("--force") { Description = "Replace an existing file whatever its extension (never a store)" };
     private readonly Option<string?> _by = new("--by") { Description = "Group by these parameters (default: all)" };
 
     public override IReadOnlyList<string> Examples { get; } = ["expt report quickstart -o quickstart.html"];
@@ -29,11 +30,13 @@ internal sealed class ReportCommand(CliEnvironment env, GlobalOptions globals) :
         command.Arguments.Add(_study);
         command.Options.Add(_output);
         command.Options.Add(_by);
+        command.Options.Add(_force);
         return Wire(command);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
+        var output = OutputFile.Check(parseResult.GetValue(_output), "-o", Env.WorkingDirectory, [".html", ".htm"], parseResult.GetValue(_force));
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
         var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id }, cancellationToken).ConfigureAwait(false);
@@ -130,9 +133,8 @@ internal sealed class ReportCommand(CliEnvironment env, GlobalOptions globals) :
         }
         html.Append(CultureInfo.InvariantCulture, $"<p class=\"meta\">Written by expt report on {Env.Time.GetUtcNow():yyyy-MM-dd HH:mm} UTC.</p>\n</body></html>\n");
 
-        var output = Path.GetFullPath(parseResult.GetValue(_output)!, Env.WorkingDirectory);
-        await File.WriteAllTextAsync(output, html.ToString(), cancellationToken).ConfigureAwait(false);
-        await Env.Error.WriteLineAsync($"wrote {output}").ConfigureAwait(false);
+        await output.WriteAsync(html.ToString(), cancellationToken).ConfigureAwait(false);
+        await Env.Error.WriteLineAsync(output.Done).ConfigureAwait(false);
         return ExitCodes.Success;
     }
 

@@ -14,6 +14,9 @@ internal static class MergedExport
 {
     private static readonly HashSet<string> ImageExtensions = new(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".pdf" };
 
+    /// <summary>The index of the groups, at the top of the folder: how a folder written before by this export is known.</summary>
+    public const string IndexFile = "groups.csv";
+
     /// <summary>The largest image copied; larger ones are listed in the group's images.csv but not copied.</summary>
     public const long MaxImageBytes = 256L << 20;
 
@@ -28,7 +31,7 @@ internal static class MergedExport
         var keyNames = by?.ToList() ?? names;
         Directory.CreateDirectory(directory);
         var index = new StringBuilder();
-        index.AppendLine(Csv(["group", .. keyNames, "trials"]));
+        index.AppendLine(CsvText.Line(["group", .. keyNames, "trials"]));
         var used = new HashSet<string>(StringComparer.Ordinal);
         var copied = 0;
         for (var g = 0; g < groups.Count; g++)
@@ -37,15 +40,15 @@ internal static class MergedExport
             var folder = Folder(key, used);
             var path = Path.Combine(directory, folder);
             Directory.CreateDirectory(path);
-            index.AppendLine(Csv([folder, .. keyNames.Select(n => key.TryGetValue(n, out var v) ? TrialJson.Cell(v) : string.Empty), trials.Count.ToString(CultureInfo.InvariantCulture)]));
+            index.AppendLine(CsvText.Line([folder, .. keyNames.Select(n => key.TryGetValue(n, out var v) ? TrialJson.Cell(v) : string.Empty), trials.Count.ToString(CultureInfo.InvariantCulture)]));
 
             var ordered = trials.OrderBy(t => t.Replicate).ToList();
-            var rows = new StringBuilder().AppendLine(Csv(["replicate", "trial", .. scalars]));
+            var rows = new StringBuilder().AppendLine(CsvText.Line(["replicate", "trial", .. scalars]));
             foreach (var t in ordered)
             {
-                rows.AppendLine(Csv([t.Replicate.ToString(CultureInfo.InvariantCulture), t.Id, .. scalars.Select(s => ResultValues.Number(t, s) is { } v ? TrialJson.Cell(v) : string.Empty)]));
+                rows.AppendLine(CsvText.Line([t.Replicate.ToString(CultureInfo.InvariantCulture), t.Id, .. scalars.Select(s => ResultValues.Number(t, s) is { } v ? TrialJson.Cell(v) : string.Empty)]));
             }
-            await File.WriteAllTextAsync(Path.Combine(path, "scalars.csv"), rows.ToString(), cancellationToken).ConfigureAwait(false);
+            await OutputFile.WriteInsideAsync(Path.Combine(path, "scalars.csv"), rows.ToString(), cancellationToken).ConfigureAwait(false);
 
             foreach (var array in arrays)
             {
@@ -55,33 +58,33 @@ internal static class MergedExport
                     continue;
                 }
                 var summary = ArraySummarizer.ElementWise(ordered, array).Single();
-                var table = new StringBuilder().AppendLine(Csv(["index", "mean", "std", "ci_low", "ci_high", "n", .. ordered.Select(t => "replicate_" + t.Replicate.ToString(CultureInfo.InvariantCulture))]));
+                var table = new StringBuilder().AppendLine(CsvText.Line(["index", "mean", "std", "ci_low", "ci_high", "n", .. ordered.Select(t => "replicate_" + t.Replicate.ToString(CultureInfo.InvariantCulture))]));
                 for (var i = 0; i < summary.Length; i++)
                 {
-                    table.AppendLine(Csv([i.ToString(CultureInfo.InvariantCulture), Cell(summary.Mean[i]), Cell(summary.Std[i]), Cell(summary.CiLow[i]), Cell(summary.CiHigh[i]),
+                    table.AppendLine(CsvText.Line([i.ToString(CultureInfo.InvariantCulture), Cell(summary.Mean[i]), Cell(summary.Std[i]), Cell(summary.CiLow[i]), Cell(summary.CiHigh[i]),
                         summary.N[i].ToString(CultureInfo.InvariantCulture), .. values.Select(v => v is not null && i < v.Length ? Cell(v[i]) : string.Empty)]));
                 }
-                await File.WriteAllTextAsync(Path.Combine(path, $"{Safe(array)}.array.csv"), table.ToString(), cancellationToken).ConfigureAwait(false);
+                await OutputFile.WriteInsideAsync(Path.Combine(path, $"{Safe(array)}.array.csv"), table.ToString(), cancellationToken).ConfigureAwait(false);
 
                 var pooled = new StringBuilder().AppendLine("replicate,index,value");
                 for (var r = 0; r < ordered.Count; r++)
                 {
                     for (var i = 0; i < (values[r]?.Length ?? 0); i++)
                     {
-                        pooled.AppendLine(Csv([ordered[r].Replicate.ToString(CultureInfo.InvariantCulture), i.ToString(CultureInfo.InvariantCulture), Cell(values[r]![i])]));
+                        pooled.AppendLine(CsvText.Line([ordered[r].Replicate.ToString(CultureInfo.InvariantCulture), i.ToString(CultureInfo.InvariantCulture), Cell(values[r]![i])]));
                     }
                 }
-                await File.WriteAllTextAsync(Path.Combine(path, $"{Safe(array)}.pooled.csv"), pooled.ToString(), cancellationToken).ConfigureAwait(false);
+                await OutputFile.WriteInsideAsync(Path.Combine(path, $"{Safe(array)}.pooled.csv"), pooled.ToString(), cancellationToken).ConfigureAwait(false);
                 var distribution = ArraySummarizer.Pooled(ordered, array).Single();
                 var quantiles = new StringBuilder().AppendLine("statistic,value");
-                quantiles.AppendLine(Csv(["n", distribution.Stats.N.ToString(CultureInfo.InvariantCulture)]));
-                quantiles.AppendLine(Csv(["mean", Cell(distribution.Stats.Mean)]));
-                quantiles.AppendLine(Csv(["std", Cell(distribution.Stats.Std)]));
+                quantiles.AppendLine(CsvText.Line(["n", distribution.Stats.N.ToString(CultureInfo.InvariantCulture)]));
+                quantiles.AppendLine(CsvText.Line(["mean", Cell(distribution.Stats.Mean)]));
+                quantiles.AppendLine(CsvText.Line(["std", Cell(distribution.Stats.Std)]));
                 foreach (var (q, value) in distribution.Quantiles)
                 {
-                    quantiles.AppendLine(Csv([ArraySummaryOutput.QuantileName(q), Cell(value)]));
+                    quantiles.AppendLine(CsvText.Line([ArraySummaryOutput.QuantileName(q), Cell(value)]));
                 }
-                await File.WriteAllTextAsync(Path.Combine(path, $"{Safe(array)}.quantiles.csv"), quantiles.ToString(), cancellationToken).ConfigureAwait(false);
+                await OutputFile.WriteInsideAsync(Path.Combine(path, $"{Safe(array)}.quantiles.csv"), quantiles.ToString(), cancellationToken).ConfigureAwait(false);
             }
 
             var groupImages = images[g].Files.Where(f => ImageExtensions.Contains(Path.GetExtension(f))).ToList();
@@ -98,15 +101,15 @@ internal static class MergedExport
                     var copy = info.Exists && info.LinkTarget is null && info.Length <= MaxImageBytes;
                     if (copy)
                     {
-                        File.Copy(file, Path.Combine(imageDir, target), overwrite: true);
+                        OutputFile.CopyInside(file, Path.Combine(imageDir, target));
                         copied++;
                     }
-                    list.AppendLine(Csv([trial, Path.GetFileName(file), copy ? "images/" + target : string.Empty]));
+                    list.AppendLine(CsvText.Line([trial, Path.GetFileName(file), copy ? "images/" + target : string.Empty]));
                 }
-                await File.WriteAllTextAsync(Path.Combine(path, "images.csv"), list.ToString(), cancellationToken).ConfigureAwait(false);
+                await OutputFile.WriteInsideAsync(Path.Combine(path, "images.csv"), list.ToString(), cancellationToken).ConfigureAwait(false);
             }
         }
-        await File.WriteAllTextAsync(Path.Combine(directory, "groups.csv"), index.ToString(), cancellationToken).ConfigureAwait(false);
+        await OutputFile.WriteInsideAsync(Path.Combine(directory, IndexFile), index.ToString(), cancellationToken).ConfigureAwait(false);
         return (groups.Count, copied);
     }
 
@@ -135,6 +138,4 @@ internal static class MergedExport
     }
 
     private static string Cell(double value) => double.IsFinite(value) ? value.ToString("R", CultureInfo.InvariantCulture) : TrialJson.Cell(value);
-
-    private static string Csv(IEnumerable<string> cells) => string.Join(',', cells.Select(c => c.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + c.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : c));
 }

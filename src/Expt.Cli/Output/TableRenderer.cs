@@ -101,16 +101,13 @@ internal static class TableRenderer
     public static string ToCsv(TableData table)
     {
         var sb = new StringBuilder();
-        sb.Append(string.Join(',', table.Headers.Select(CsvField))).Append('\n');
+        sb.Append(CsvText.Line(table.Headers)).Append('\n');
         foreach (var row in table.Rows)
         {
-            sb.Append(string.Join(',', row.Select(CsvField))).Append('\n');
+            sb.Append(CsvText.Line(row)).Append('\n');
         }
         return sb.ToString();
     }
-
-    private static string CsvField(string value) =>
-        value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
     public static string ToMarkdown(TableData table)
     {

@@ -33,8 +33,17 @@ public static class MetricsFile
             problems.Add($"{file}: is a symbolic link; write the file itself");
             return (points, problems);
         }
-        // Only a regular file has a length: a FIFO or device is never opened.
-        if (!info.Exists || info.Length == 0)
+        if (!info.Exists)
+        {
+            return (points, problems);
+        }
+        // A FIFO or a device is never opened (it could block, or never end).
+        if (IO.FileKinds.Of(path) is var kind and not IO.FileKind.Regular)
+        {
+            problems.Add($"{file}: is {TrialFiles.Describe(kind)}, not a file; nothing was read from it");
+            return (points, problems);
+        }
+        if (info.Length == 0)
         {
             return (points, problems);
         }

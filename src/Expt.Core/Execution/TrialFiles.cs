@@ -99,14 +99,15 @@ public static class TrialFiles
 
     /// <summary>
     /// Reads a file a trial wrote, up to <paramref name="maxBytes"/>: null when it does not exist; an error when it is
-    /// a link, a directory, or larger than the limit. A FIFO or device (whose reported length is 0) reads as empty.
+    /// a link, a directory, a FIFO, a socket or a device (which could block, never end, or be another's), or larger
+    /// than the limit. With <paramref name="readPipes"/>, a pipe is read (bounded): a user's own <c>&lt;(...)</c>.
     /// </summary>
-    public static byte[]? ReadBounded(string path, long maxBytes, out string? error)
+    public static byte[]? ReadBounded(string path, long maxBytes, out string? error, bool readPipes = false)
     {
         ArgumentNullException.ThrowIfNull(path);
         error = null;
         var info = new FileInfo(path);
-        if (info.LinkTarget is not null)
+        if (info.LinkTarget is not null && !readPipes)
         {
             error = $"{info.Name} is a symbolic link (to {Text.TerminalText.Escape(info.LinkTarget)}); write the file itself";
             return null;
@@ -119,7 +120,16 @@ public static class TrialFiles
             }
             return null;
         }
-        // Only regular files have a length; FIFOs and devices report 0 and are never opened (they could block or be endless).
+        var kind = IO.FileKinds.Of(readPipes && info.LinkTarget is not null ? info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path : path);
+        if (kind == IO.FileKind.Fifo && readPipes)
+        {
+            return ReadPipe(path, maxBytes, info.Name, out error);
+        }
+        if (kind is not (IO.FileKind.Regular or IO.FileKind.Link))
+        {
+            error = $"{info.Name} is {Describe(kind)}, not a file; write the file itself";
+            return null;
+        }
         if (info.Length == 0)
         {
             return [];
@@ -146,8 +156,40 @@ public static class TrialFiles
     }
 
     /// <summary>Reads a text file a trial wrote, up to <paramref name="maxBytes"/> (see <see cref="ReadBounded"/>).</summary>
-    public static string? ReadText(string path, long maxBytes, out string? error) =>
-        ReadBounded(path, maxBytes, out error) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+    public static string? ReadText(string path, long maxBytes, out string? error, bool readPipes = false) =>
+        ReadBounded(path, maxBytes, out error, readPipes) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+
+    /// <summary>What a file that is not a regular file is, for messages: <c>a named pipe (FIFO)</c>.</summary>
+    public static string Describe(IO.FileKind kind) => kind switch
+    {
+        IO.FileKind.Fifo => "a named pipe (FIFO)",
+        IO.FileKind.Socket => "a socket",
+        IO.FileKind.CharacterDevice => "a character device",
+        IO.FileKind.BlockDevice => "a block device",
+        IO.FileKind.Directory => "a directory",
+        IO.FileKind.Link => "a symbolic link",
+        IO.FileKind.Missing => "missing",
+        _ => "a file",
+    };
+
+    private static byte[]? ReadPipe(string path, long maxBytes, string name, out string? error)
+    {
+        error = null;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > maxBytes)
+            {
+                error = $"{name} holds more than the limit of {Size(maxBytes)}";
+                return null;
+            }
+        }
+        return buffer.ToArray();
+    }
 
     /// <summary>The last <paramref name="maxBytes"/> bytes of a log, from a seek, never the whole file; null when absent or not a regular file.</summary>
     public static string? ReadEnd(string path, int maxBytes, out long skipped)
