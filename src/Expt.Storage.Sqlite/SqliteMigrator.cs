@@ -9,7 +9,6 @@ internal static class SqliteMigrator
 
     public static void Migrate(SqliteConnection connection)
     {
-        RefuseForeign(connection);
         using (var create = connection.CreateCommand())
         {
             create.CommandText = "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)";
@@ -56,7 +55,7 @@ internal static class SqliteMigrator
     /// A database with tables of its own and none of Expt's is another program's file, named by mistake: Expt adds
     /// nothing to it. (An empty file, or one with only Expt's migration table, is Expt's to set up.)
     /// </summary>
-    private static void RefuseForeign(SqliteConnection connection)
+    public static void RefuseForeign(SqliteConnection connection)
     {
         var tables = new List<string>();
         using (var list = connection.CreateCommand())

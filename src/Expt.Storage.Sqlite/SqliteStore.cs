@@ -42,8 +42,11 @@ public sealed partial class SqliteStore : IExptStore
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // WAL lets readers run beside the writer; busy_timeout makes concurrent writers queue instead of failing.
-            Execute(connection, "PRAGMA busy_timeout = 60000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+            // busy_timeout makes concurrent writers queue instead of failing; WAL (a change to the file) lets readers run
+            // beside the writer, set only once the file is known to be Expt's.
+            Execute(connection, "PRAGMA busy_timeout = 60000;");
+            SqliteMigrator.RefuseForeign(connection);
+            Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
             SqliteMigrator.Migrate(connection);
         }
         catch

@@ -8,4 +8,10 @@ public interface IStoreFactory : IAsyncDisposable
 
     /// <summary>Another independent connection (as another process would have) to the store last created.</summary>
     Task<IExptStore> OpenAnotherAsync(TimeProvider time);
+
+    /// <summary>A new, empty location (a file, a schema) that Expt has not opened; <see cref="OpenAnotherAsync"/> opens it.</summary>
+    Task NewLocationAsync();
+
+    /// <summary>Runs SQL in the current location, bypassing Expt: what another program, or a newer Expt, would leave there.</summary>
+    Task ExecuteAsync(string sql);
 }

@@ -14,10 +14,19 @@ public sealed class PgBouncerStoreFactory : IStoreFactory
 
     public async Task<IExptStore> CreateAsync(TimeProvider time)
     {
-        _current = await TestSupport.PgBouncer.NewSchemaAsync();
-        _schemas.Add(_current.SearchPath!);
+        await NewLocationAsync();
         return await OpenAnotherAsync(time);
     }
+
+    public async Task NewLocationAsync()
+    {
+        _current = await TestSupport.PgBouncer.NewSchemaAsync();
+        _schemas.Add(_current.SearchPath!);
+    }
+
+    // Straight to the server, in the store's schema.
+    public Task ExecuteAsync(string sql) => TestSupport.Postgres.ExecuteAsync(
+        new NpgsqlConnectionStringBuilder(TestSupport.Postgres.ConnectionString) { SearchPath = _current!.SearchPath }.ConnectionString, sql);
 
     public async Task<IExptStore> OpenAnotherAsync(TimeProvider time) =>
         await PostgresStore.OpenAsync(_current!, Path.Combine(Path.GetTempPath(), "expt-pg-runs"), new PostgresStoreOptions { PgBouncer = true }, time);

@@ -24,6 +24,22 @@ public sealed class PostgresStoreTests : IAsyncLifetime
 
     private Task<PostgresStore> OpenAsync() => PostgresStore.OpenAsync(_connection, Path.GetTempPath());
 
+    [Theory]
+    [InlineData("information_schema")]
+    [InlineData("pg_catalog")]
+    public async Task The_servers_own_schemas_are_never_written(string schema)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(_connection.ConnectionString) { SearchPath = schema };
+        var refused = await Should.ThrowAsync<StoreIncompatibleException>(() => PostgresStore.OpenAsync(connection, Path.GetTempPath()));
+        refused.WrongTarget.ShouldBeTrue();
+        refused.Message.ShouldBe($"the schema {schema} is PostgreSQL's own; Expt writes nothing there: name a schema of its own (?search_path=expt in the URL)");
+        await using var look = new NpgsqlConnection(PostgresStoreFactory.ConnectionString);
+        await look.OpenAsync();
+        using var count = new NpgsqlCommand("SELECT COUNT(*) FROM pg_tables WHERE schemaname = @s AND tablename IN ('schema_migrations', 'studies', 'trials')", look);
+        count.Parameters.AddWithValue("s", schema);
+        ((long)(await count.ExecuteScalarAsync())!).ShouldBe(0);
+    }
+
     [Fact]
     public async Task A_worker_holds_two_connections_whatever_its_slots()
     {

@@ -9,8 +9,23 @@ public sealed class SqliteStoreFactory : IStoreFactory
 
     public async Task<IExptStore> CreateAsync(TimeProvider time)
     {
+        await NewLocationAsync();
+        return await SqliteStore.OpenAsync(_path!, time);
+    }
+
+    public Task NewLocationAsync()
+    {
         _path = Path.Combine(_directory, $"{Guid.NewGuid():N}.db");
-        return await SqliteStore.OpenAsync(_path, time);
+        return Task.CompletedTask;
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_path};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
     }
 
     public async Task<IExptStore> OpenAnotherAsync(TimeProvider time) => await SqliteStore.OpenAsync(_path!, time);

@@ -769,6 +769,32 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
         (await Store.LearnMemoryAsync(study.Id, 200L << 20)).ShouldBe(0); // never lowered
     }
 
+    [Fact]
+    public async Task Another_programs_database_is_refused_and_nothing_is_added_to_it()
+    {
+        await Factory.NewLocationAsync();
+        await Factory.ExecuteAsync("CREATE TABLE users (id integer PRIMARY KEY, name text)");
+        var refused = await Should.ThrowAsync<StoreIncompatibleException>(() => Factory.OpenAnotherAsync(Time));
+        refused.WrongTarget.ShouldBeTrue();
+        refused.Message.ShouldContain("another program");
+        refused.Message.ShouldContain("users");
+        // Not one table of Expt's was added.
+        await Should.ThrowAsync<System.Data.Common.DbException>(() => Factory.ExecuteAsync("SELECT 1 FROM schema_migrations"));
+        await Should.ThrowAsync<System.Data.Common.DbException>(() => Factory.ExecuteAsync("SELECT 1 FROM studies"));
+        await Factory.ExecuteAsync("INSERT INTO users (id, name) VALUES (1, 'kept')");
+    }
+
+    [Fact]
+    public async Task A_store_of_a_newer_schema_is_refused_before_anything_is_written()
+    {
+        await Store.CreateStudyAsync(Definition());
+        await Factory.ExecuteAsync("UPDATE schema_migrations SET version = 999 WHERE version = (SELECT MAX(version) FROM schema_migrations)");
+        var refused = await Should.ThrowAsync<StoreIncompatibleException>(() => Factory.OpenAnotherAsync(Time));
+        refused.WrongTarget.ShouldBeFalse();
+        refused.Message.ShouldContain("schema (version 999) is newer than this Expt understands");
+        refused.Message.ShouldContain("upgrade Expt");
+    }
+
     private sealed class UsageComparer : IEqualityComparer<Resources.TrialUsage?>
     {
         public bool Equals(Resources.TrialUsage? x, Resources.TrialUsage? y) => x!.ToJson() == y!.ToJson();
