@@ -100,6 +100,7 @@ public static class ExptHost
             new ServeCommand(env, globals),
             new WorkerCommand(env, globals),
             new StatusCommand(env, globals),
+            new DoctorCommand(env, globals),
             new Commands.Slurm.SlurmCommand(env, globals),
             new TrialHostCommand(env, globals),
         ];

@@ -120,7 +120,8 @@ internal static class StoreOpener
         }
         try
         {
-            return await SqliteStore.OpenAsync(path, env.Time, cancellationToken).ConfigureAwait(false);
+            var integrity = settings.Inspect ? SqliteIntegrity.Never : settings.CheckIntegrity ? SqliteIntegrity.Always : SqliteIntegrity.WhenSmall;
+            return await SqliteStore.OpenAsync(path, new SqliteStoreOptions { Integrity = integrity }, env.Time, cancellationToken).ConfigureAwait(false);
         }
         catch (SqliteException ex)
         {

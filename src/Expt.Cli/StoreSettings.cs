@@ -17,4 +17,13 @@ internal sealed record StoreSettings(string? Location, string? Credentials = nul
     /// worker does, holding nothing until it gets its connection.
     /// </summary>
     public bool WaitForServer { get; init; }
+
+    /// <summary>
+    /// Check a SQLite file's structure as it is opened whatever its size (a run or a worker, about to write for a long
+    /// time); else only small files are checked at opening (every command), and <c>expt doctor</c> checks any.
+    /// </summary>
+    public bool CheckIntegrity { get; init; }
+
+    /// <summary>Open a store marked damaged, unchecked: what <c>expt doctor</c> does to look at it.</summary>
+    public bool Inspect { get; init; }
 }

@@ -22,7 +22,7 @@ internal sealed class StudyOptions
 
     public Option<int?> Parallel { get; } = GlobalOptions.Integer("--parallel", "-j", "Trials at once: N; 0 for one per core; -1 all cores, -2 all but one (default: the file's 'parallel', else one per core)", "a number of trials to run at once");
 
-    public Option<bool> Yes { get; } = new("--yes", "-y") { Description = "Accept a space larger than the limit of 1,000,000 points" };
+    public Option<bool> Yes { get; } = new("--yes", "-y") { Description = "Accept a study of more than 1,000,000 trials (points × replications)" };
 
     public Option<string?> Name { get; } = new("--name") { Description = "Study name (overrides the file's)" };
 

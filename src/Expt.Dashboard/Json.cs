@@ -13,22 +13,7 @@ internal static class Json
     public static double?[] Finite(IEnumerable<double> values) => values.Select(Finite).ToArray();
 
     /// <summary>Stored JSON as a value to embed in a response; null for none or invalid.</summary>
-    public static JsonElement? Raw(string? json)
-    {
-        if (string.IsNullOrWhiteSpace(json))
-        {
-            return null;
-        }
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            return doc.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static JsonElement? Raw(string? json) => Storage.StoredValues.Json(json);
 
     /// <summary>
     /// Provenance JSON with anything secret masked once more: values under secret-looking names, passwords in URLs

@@ -19,12 +19,19 @@ internal static class SlurmJobs
     public static async Task<IReadOnlyList<Job>> ReadAsync(IExptStore store, StudyRecord study, CancellationToken cancellationToken)
     {
         var events = await store.GetStudyEventsAsync(study.Id, EventKind, cancellationToken).ConfigureAwait(false);
-        return events.Select(e =>
+        // A damaged event (by hand, or another program) is left out rather than failing every Slurm command.
+        var jobs = new List<Job>();
+        foreach (var e in events)
         {
-            using var doc = JsonDocument.Parse(e.DataJson);
-            var r = doc.RootElement;
-            return new Job(r.GetProperty("job").GetString()!, r.GetProperty("workers").GetInt32(), r.GetProperty("script").GetString()!);
-        }).ToList();
+            if (StoredValues.Json(e.DataJson) is { ValueKind: JsonValueKind.Object } r
+                && r.TryGetProperty("job", out var job) && job.ValueKind == JsonValueKind.String
+                && r.TryGetProperty("workers", out var workers) && workers.ValueKind == JsonValueKind.Number && workers.TryGetInt32(out var count)
+                && r.TryGetProperty("script", out var script) && script.ValueKind == JsonValueKind.String)
+            {
+                jobs.Add(new Job(job.GetString()!, count, script.GetString()!));
+            }
+        }
+        return jobs;
     }
 
     public static Task RecordAsync(IExptStore store, StudyRecord study, Job job, CancellationToken cancellationToken) =>

@@ -94,8 +94,18 @@ public sealed class StudySpecBinderTests
     public void A_grid_over_the_limit_needs_yes()
     {
         const string yaml = "name: s\ncommand: x\nparams:\n  a: range(1000)\n  b: range(1001)\n";
-        Errors(yaml).Single().Message.ShouldContain("1,001,000 points, more than the limit of 1,000,000; pass --yes");
+        Errors(yaml).Single().Message.ShouldContain("the study has 1,001,000 points × 1 replication = 1,001,000 trials, more than the limit of 1,000,000 trials; pass --yes");
         Parse(yaml, new BindOptions { AllowLarge = true }).Space.EstimatedSize.ShouldBe(1_001_000);
+    }
+
+    [Theory]
+    [InlineData("params:\n  a: range(1000)\nreplications: 1000000\n", "1,000 points × 1,000,000 replications = 1,000,000,000 trials")]
+    [InlineData("params:\n  a: range(1000)\nreplications: 1001\n", "1,000 points × 1,001 replications = 1,001,000 trials")]
+    [InlineData("params:\n  a: range(100000)\nreplications: {min: 3, max: 20, until: n >= 5}\n", "100,000 points × 20 replicates at most = 2,000,000 trials")]
+    public void The_guard_counts_trials_not_points(string body, string shape)
+    {
+        var errors = Errors("name: s\ncommand: x\n" + body);
+        errors.Single().Message.ShouldBe($"the study has {shape}, more than the limit of 1,000,000 trials; pass --yes to run it anyway");
     }
 
     [Theory]

@@ -18,7 +18,7 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
         Description = "A parameter's value or values: --set lr=0.1,0.2 (every combination of the --set values is added)",
         AllowMultipleArgumentsPerToken = false,
     };
-    private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Accept more than 1,000,000 points" };
+    private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Accept adding more than 1,000,000 trials" };
 
     public override IReadOnlyList<string> Examples { get; } =
     [
@@ -55,7 +55,14 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
             }
         }
         var options = new BindOptions { BaseDirectory = Env.WorkingDirectory, AllowLarge = parseResult.GetValue(_yes) };
-        var points = StudyLoader.FromCommand(study.Name, ["true"], sets, options).Space.Expand(study.Seed);
+        var space = StudyLoader.FromCommand(study.Name, ["true"], sets, options).Space;
+        // The guard counts trials: each point is as many trials as the study has replications.
+        var trials = space.EstimatedSize * Math.Max(1, stored.Replications);
+        if (trials > options.TrialLimit && !options.AllowLarge)
+        {
+            throw new UserException($"--set: {space.EstimatedSize:N0} points × {Counted.Of(stored.Replications, "replication")} = {trials:N0} trials, more than the limit of {options.TrialLimit:N0}; pass --yes to add them anyway");
+        }
+        var points = space.Expand(study.Seed);
         var order = stored.ParameterNames.Count > 0 ? stored.ParameterNames : points.SelectMany(p => p.Names).Distinct(StringComparer.Ordinal).ToList();
         var full = new List<ParamSet>(points.Count);
         foreach (var point in points)
@@ -98,11 +105,16 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
                 });
             }
         }
+        // Recorded before the first batch and after the last: an add cut short says so (and the same add finishes it).
+        var keys = existing.Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
+        var expected = existing.Count + batch.Select(t => t.Key).Distinct(StringComparer.Ordinal).Count(k => !keys.Contains(k));
+        await Execution.EnqueueProgress.StartAsync(store, study.Id, expected, exact: true, "expt add", cancellationToken).ConfigureAwait(false);
         var added = 0;
         foreach (var chunk in batch.Chunk(Execution.StudyPreparation.EnqueueBatch))
         {
             added += await store.EnqueueAsync(study.Id, chunk, cancellationToken).ConfigureAwait(false);
         }
+        await Execution.EnqueueProgress.FinishAsync(store, study.Id, added, cancellationToken).ConfigureAwait(false);
         var already = batch.Count - added;
         await Env.Error.WriteLineAsync(
             $"added {Counted.Of(added, "trial")} to {study.Name} ({Counted.Of(full.Count, "point")} × {Counted.Of(stored.Replications, "replication")}" +

@@ -90,16 +90,15 @@ internal sealed class DiffCommand(CliEnvironment env, GlobalOptions globals) : E
         {
             fields["result " + name] = TrialJson.Display(value);
         }
-        if (t.ProvenanceJson is { } provenance)
+        // Stored JSON is read without trusting it: a damaged row shows what it can, never stops the comparison.
+        if (StoredValues.Json(t.ProvenanceJson) is { } provenance)
         {
-            using var doc = JsonDocument.Parse(provenance);
-            Flatten(doc.RootElement, "provenance", fields);
+            Flatten(provenance, "provenance", fields);
         }
-        if (runProvenance is not null)
+        if (StoredValues.Json(runProvenance) is { ValueKind: JsonValueKind.Object } run)
         {
             // How the trial was run: git state, command line, machine; the config is compared as params.
-            using var doc = JsonDocument.Parse(runProvenance);
-            foreach (var section in doc.RootElement.EnumerateObject().Where(p => p.Name is not ("config" or "time")))
+            foreach (var section in run.EnumerateObject().Where(p => p.Name is not ("config" or "time")))
             {
                 Flatten(section.Value, "run." + section.Name, fields);
             }

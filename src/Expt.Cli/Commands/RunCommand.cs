@@ -104,7 +104,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     private async Task<int> RunStudyAsync(ParseResult parseResult, StudySpec spec, Expressions.WhereExpression? where, MpiCoordinator? coordinator, CancellationToken cancellationToken)
     {
         // Two operations at once: a big study's trials are enqueued two batches at a time.
-        await using var store = await StoreOpener.OpenAsync(StoreOption(parseResult) with { Operations = 2 }, Env, cancellationToken).ConfigureAwait(false);
+        await using var store = await StoreOpener.OpenAsync(StoreOption(parseResult) with { Operations = 2, CheckIntegrity = true }, Env, cancellationToken).ConfigureAwait(false);
         var (spoolPath, reserve) = StoreOpener.Spool(store, Env);
         using var runners = new Runners(Env, store, spoolPath);
         if (!parseResult.GetValue(_enqueueOnly))
@@ -136,12 +136,16 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             work = $"{subset.Count:N0} of {Counted.Of(pending, "pending trial")} match --where, " + work;
         }
         var shape = spec.Adaptive is { } adaptivePlan
-            ? $"{Counted.Of(prepared.Plan.Count / Math.Max(1, spec.Replications), "point")} × {adaptivePlan.InitialReplicates}–{adaptivePlan.MaxReplicates} replicates, " +
+            ? $"{Counted.Of(prepared.Planned / Math.Max(1, spec.Replications), "point")} × {adaptivePlan.InitialReplicates}–{adaptivePlan.MaxReplicates} replicates, " +
                 (adaptivePlan.Race is { } race ? $"raced on {race.Metric}" : $"until {adaptivePlan.Sequential!.Until.Text}")
-            : total == prepared.Plan.Count
-            ? $"{Counted.Of(prepared.Plan.Count / Math.Max(1, spec.Replications), "point")} × {Counted.Of(spec.Replications, "replication")}" + (prepared.Added > 0 && !prepared.Created ? $", {prepared.Added:N0} new" : string.Empty)
-            : $"{prepared.Plan.Count:N0} from the file, {total - prepared.Plan.Count:N0} added with expt add or by an earlier file";
+            : total == prepared.Planned
+            ? $"{Counted.Of(prepared.Planned / Math.Max(1, spec.Replications), "point")} × {Counted.Of(spec.Replications, "replication")}" + (prepared.Added > 0 && !prepared.Created ? $", {prepared.Added:N0} new" : string.Empty)
+            : $"{prepared.Planned:N0} from the file, {total - prepared.Planned:N0} added with expt add or by an earlier file";
         await Env.Error.WriteLineAsync($"study {spec.Name} {verb}: {Counted.Of(total, "trial")} ({shape}), {work}; store {store.Description}").ConfigureAwait(false);
+        if (prepared.Unfinished is { } unfinished)
+        {
+            await Env.Error.WriteLineAsync($"finished an earlier enqueue that had stopped at {unfinished.Present:N0} of {(unfinished.Exact ? string.Empty : "at most ")}{unfinished.Expected:N0} trials ({prepared.Added:N0} added now)").ConfigureAwait(false);
+        }
         if (!prepared.Created && ProvenanceCollector.CodeChange(prepared.Study.ProvenanceJson, runJson) is { } change)
         {
             // The code moved since the study began: new trials record this run's code, so expt diff can tell them apart.

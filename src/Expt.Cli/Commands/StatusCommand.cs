@@ -103,7 +103,8 @@ internal sealed class StatusCommand(CliEnvironment env, GlobalOptions globals) :
         var progress = await store.GetProgressAsync(summary.Study.Id, Env.Time.GetUtcNow() - RateWindow, cancellationToken).ConfigureAwait(false);
         var firstStarted = summary.FirstStarted ?? progress.Running.Select(t => t.Started).Min();
         var connections = store is IServerInfo server ? await server.GetConnectionsAsync(cancellationToken).ConfigureAwait(false) : null;
-        return new StudyStatus(summary.Study.Name, progress, RateWindow, firstStarted) { Connections = connections };
+        var enqueue = await Execution.EnqueueProgress.ReadAsync(store, summary.Study.Id, progress.Counts.Values.Sum(), cancellationToken).ConfigureAwait(false);
+        return new StudyStatus(summary.Study.Name, progress, RateWindow, firstStarted) { Connections = connections, Enqueue = enqueue };
     }
 
     private void Print(StudyStatus status, OutputFormat format)
@@ -114,6 +115,10 @@ internal sealed class StatusCommand(CliEnvironment env, GlobalOptions globals) :
             return;
         }
         Env.Out.Profile.Out.Writer.WriteLine(status.Headline());
+        if (status.Enqueue is { } enqueue)
+        {
+            Env.Out.Profile.Out.Writer.WriteLine(enqueue.ToString());
+        }
         Env.Out.Profile.Out.Writer.WriteLine($"workers alive: {status.Workers.Count}");
         if (status.ConnectionsLine is { } connections)
         {
@@ -149,6 +154,10 @@ internal sealed class StatusCommand(CliEnvironment env, GlobalOptions globals) :
             workers.AddRow(row.Select(Markup.Escape).ToArray());
         }
         var parts = new List<IRenderable> { new Markup(Markup.Escape(status.Headline())), chart, workers };
+        if (status.Enqueue is { } enqueue)
+        {
+            parts.Insert(1, new Markup($"[yellow]{Markup.Escape(enqueue.ToString())}[/]"));
+        }
         if (status.ConnectionsLine is { } connections)
         {
             parts.Add(new Markup(Markup.Escape(connections)));

@@ -27,6 +27,14 @@ internal sealed class StudiesCommand(CliEnvironment env, GlobalOptions globals) 
     {
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var studies = await store.ListStudiesAsync(cancellationToken).ConfigureAwait(false);
+        var enqueues = new Dictionary<string, Execution.EnqueueState>(StringComparer.Ordinal);
+        foreach (var s in studies)
+        {
+            if (await Execution.EnqueueProgress.ReadAsync(store, s.Study.Id, s.Total, cancellationToken).ConfigureAwait(false) is { } enqueue)
+            {
+                enqueues[s.Study.Id] = enqueue;
+            }
+        }
         var format = parseResult.GetValue(_format);
         if (format == OutputFormat.Json)
         {
@@ -54,6 +62,7 @@ internal sealed class StudiesCommand(CliEnvironment env, GlobalOptions globals) 
                         w.WriteNumber(status.ToName(), s.Count(status));
                     }
                     w.WriteEndObject();
+                    StudyStatus.WriteEnqueue(w, enqueues.GetValueOrDefault(s.Study.Id));
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -76,6 +85,11 @@ internal sealed class StudiesCommand(CliEnvironment env, GlobalOptions globals) 
         if (format == OutputFormat.Table && studies.Count == 0)
         {
             Env.Error.WriteLine("no studies yet; run one with: expt run FILE");
+        }
+        foreach (var s in studies.Where(s => enqueues.ContainsKey(s.Study.Id)))
+        {
+            // A study whose trials are not all there is not what it looks like: said under the table.
+            Env.Error.WriteLine($"warning: {s.Study.Name}: {enqueues[s.Study.Id]}");
         }
         return ExitCodes.Success;
     }

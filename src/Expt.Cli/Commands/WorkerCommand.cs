@@ -64,7 +64,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         var slots = StudySpec.ResolveParallel(requested, Environment.ProcessorCount);
         var leaseDefaults = _leases.Apply(new WorkerOptions(), parseResult, StoreOpener.KeepsFilesInStore(StoreOption(parseResult), Env));
         _capacity.Parse(parseResult);
-        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult) with { WaitForServer = true }, Env, cancellationToken).ConfigureAwait(false);
+        await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult) with { WaitForServer = true, CheckIntegrity = true }, Env, cancellationToken).ConfigureAwait(false);
         var executors = new StoredStudyExecutors(Env, store, parseResult.GetValue(_isolate), parseResult.GetValue(_verbose));
         string? studyId = null;
         IReadOnlyList<string>? subset = null;
@@ -80,6 +80,12 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
                 adaptive[study.Id] = rules;
             }
             studyId = study.Id;
+            var present = (await store.CountAsync(study.Id, cancellationToken).ConfigureAwait(false)).Values.Sum();
+            if (await Execution.EnqueueProgress.ReadAsync(store, study.Id, present, cancellationToken).ConfigureAwait(false) is { Alive: not true } enqueue)
+            {
+                // The worker runs what is there; what was never enqueued is not its to run, but the user should know.
+                await Env.Error.WriteLineAsync($"warning: {study.Name}: {enqueue}").ConfigureAwait(false);
+            }
             declared = StoredSpec.Read(study.SpecJson).Resources.Declared;
             if (StoredSpec.Read(study.SpecJson).Resources.AutoMemory)
             {

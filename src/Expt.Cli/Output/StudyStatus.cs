@@ -11,6 +11,9 @@ internal sealed record StudyStatus(string Study, StudyProgress Progress, TimeSpa
     /// <summary>The database server's connections, for a store on a server; null for a file.</summary>
     public ServerConnections? Connections { get; init; }
 
+    /// <summary>An enqueue that did not finish (the study is missing trials), or null.</summary>
+    public Execution.EnqueueState? Enqueue { get; init; }
+
     /// <summary>"server connections: 12 in use of 100 (8 by expt)", or null.</summary>
     public string? ConnectionsLine => Connections is { } c ? $"server connections: {c.InUse} in use of {c.Limit} ({c.ByExpt} by expt){(c.PgBouncer ? "; reached through PgBouncer (transaction mode)" : string.Empty)}" : null;
 
@@ -102,6 +105,7 @@ internal sealed record StudyStatus(string Study, StudyProgress Progress, TimeSpa
         {
             w.WriteNull("eta_s");
         }
+        WriteEnqueue(w, Enqueue);
         if (Connections is { } connections)
         {
             w.WriteStartObject("connections");
@@ -147,6 +151,25 @@ internal sealed record StudyStatus(string Study, StudyProgress Progress, TimeSpa
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>An unfinished enqueue as JSON: <c>"enqueue": {"state": "interrupted", "present": N, "expected": M, ...}</c>, or null.</summary>
+    public static void WriteEnqueue(System.Text.Json.Utf8JsonWriter w, Execution.EnqueueState? enqueue)
+    {
+        if (enqueue is null)
+        {
+            w.WriteNull("enqueue");
+            return;
+        }
+        w.WriteStartObject("enqueue");
+        w.WriteString("state", enqueue.Alive switch { true => "running", false => "interrupted", null => "unfinished" });
+        w.WriteNumber("present", enqueue.Present);
+        w.WriteNumber("expected", enqueue.Expected);
+        w.WriteBoolean("exact", enqueue.Exact);
+        w.WriteString("by", enqueue.By);
+        w.WriteString("host", enqueue.Host);
+        w.WriteString("message", enqueue.ToString());
         w.WriteEndObject();
     }
 }

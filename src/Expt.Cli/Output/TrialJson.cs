@@ -93,11 +93,11 @@ internal static class TrialJson
     public static void WriteStored(Utf8JsonWriter w, string name, string? json, string fallback)
     {
         w.WritePropertyName(name);
-        try
+        if (StoredValues.Json(json) is { } element)
         {
-            w.WriteRawValue(string.IsNullOrEmpty(json) ? fallback : json);
+            element.WriteTo(w);
         }
-        catch (ArgumentException)
+        else
         {
             w.WriteRawValue(fallback);
         }

@@ -13,13 +13,16 @@ public static class StudyPreparation
     /// <summary>The largest batch of trials enqueued in one transaction.</summary>
     public const int EnqueueBatch = 10_000;
 
-    /// <summary>Checks compatibility, creates the study, enqueues its trials, and requeues cancelled ones.</summary>
+    /// <summary>
+    /// Checks compatibility, creates the study, enqueues its trials, and requeues cancelled ones. The plan is streamed
+    /// (memory stays that of two batches, whatever the study's size); the enqueue is recorded as it starts and when it
+    /// finishes (<see cref="EnqueueProgress"/>), so one cut short is visible, and running again finishes it.
+    /// </summary>
     /// <exception cref="StudyConflictException">A study of that name exists with another seed, command or parameter names.</exception>
     public static async Task<PreparedStudy> PrepareAsync(IExptStore store, StudySpec spec, string? provenanceJson, bool requeueCancelled, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(spec);
-        var plan = TrialPlan.Create(spec);
         var existing = await store.GetStudyAsync(spec.Name, cancellationToken).ConfigureAwait(false);
         if (existing is not null && existing.Fingerprint != spec.Fingerprint)
         {
@@ -38,12 +41,17 @@ public static class StudyPreparation
             await store.UpdateStudySpecAsync(study.Id, definition.SpecJson, definition.Description, definition.Tags, cancellationToken).ConfigureAwait(false);
             study = study with { SpecJson = definition.SpecJson, Description = definition.Description, Tags = definition.Tags };
         }
-        var added = 0;
+        var before = created ? 0 : (await store.CountAsync(study.Id, cancellationToken).ConfigureAwait(false)).Values.Sum();
+        var unfinished = created ? null : await EnqueueProgress.ReadAsync(store, study.Id, before, cancellationToken).ConfigureAwait(false);
+        var planned = (long)Math.Min(spec.Space.EstimatedSize * spec.Replications, long.MaxValue);
+        await EnqueueProgress.StartAsync(store, study.Id, Math.Max(before, planned), exact: spec.Space.IsSizeExact, "expt run", cancellationToken).ConfigureAwait(false);
+        long added = 0, count = 0;
         // Pipelined: the next batch is serialized while the store writes earlier ones, two at a time (a server store
         // uses two connections and both of its cores; SQLite takes them in turn).
         var writing = new Queue<Task<int>>();
-        foreach (var chunk in plan.Chunk(EnqueueBatch))
+        foreach (var chunk in TrialPlan.Enumerate(spec).Chunk(EnqueueBatch))
         {
+            count += chunk.Length;
             var batch = chunk.Select(t =>
             {
                 var (needs, priority) = spec.Resources.For(t.Params, t.Seq);
@@ -63,8 +71,9 @@ public static class StudyPreparation
         {
             added += await writing.Dequeue().ConfigureAwait(false);
         }
+        await EnqueueProgress.FinishAsync(store, study.Id, added, cancellationToken).ConfigureAwait(false);
         var requeued = requeueCancelled ? await store.ResetAsync(study.Id, [TrialStatus.Cancelled], null, cancellationToken).ConfigureAwait(false) : 0;
-        return new PreparedStudy(study, plan, created, added, requeued);
+        return new PreparedStudy(study, count, created, added, requeued) { Unfinished = unfinished };
     }
 
     /// <summary>The first free name of the form <c>name-v2</c>, <c>name-v3</c>...</summary>

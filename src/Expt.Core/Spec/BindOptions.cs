@@ -6,10 +6,10 @@ public sealed record BindOptions
     /// <summary>Relative paths (workdir) resolve against this directory: the study file's.</summary>
     public string BaseDirectory { get; init; } = Directory.GetCurrentDirectory();
 
-    /// <summary>More points than this are refused unless <see cref="AllowLarge"/>.</summary>
-    public long PointLimit { get; init; } = 1_000_000;
+    /// <summary>More trials than this (points × replications) are refused unless <see cref="AllowLarge"/>.</summary>
+    public long TrialLimit { get; init; } = 1_000_000;
 
-    /// <summary>The user said <c>--yes</c> to a large space.</summary>
+    /// <summary>The user said <c>--yes</c> to a large study.</summary>
     public bool AllowLarge { get; init; }
 
     /// <summary>The name to use when the configuration has none.</summary>

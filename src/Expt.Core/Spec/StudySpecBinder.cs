@@ -171,11 +171,6 @@ public sealed partial class StudySpecBinder
         {
             Error(root.Find("experiment")!.KeyLocation, "experiment", "a study runs either a 'command' or a C# 'experiment', not both");
         }
-        if (space.EstimatedSize > _options.PointLimit && !_options.AllowLarge)
-        {
-            Error(root.Find("params")?.KeyLocation ?? root.Location, "params", $"the space has {space.EstimatedSize:N0} points, more than the limit of {_options.PointLimit:N0}; pass --yes to run it anyway");
-        }
-
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         if (root.Find("env") is { } envEntry)
         {
@@ -210,6 +205,14 @@ public sealed partial class StudySpecBinder
         var (replications, adaptive) = BindReplications(root, objectives);
         var trialName = BindTrialName(root, declared);
         var resources = BindResources(root, declared);
+        // Trials are what cost, not points: 1,000 points × 1,000,000 replications is a billion trials.
+        var perPoint = adaptive?.MaxReplicates ?? replications;
+        var trials = space.EstimatedSize * perPoint;
+        if (trials > _options.TrialLimit && !_options.AllowLarge)
+        {
+            var shape = $"{space.EstimatedSize:N0} {(space.EstimatedSize == 1 ? "point" : "points")} × {perPoint:N0} {(adaptive is null ? (perPoint == 1 ? "replication" : "replications") : "replicates at most")} = {trials:N0} trials";
+            Error(root.Find("replications")?.KeyLocation ?? root.Find("params")?.KeyLocation ?? root.Location, "params", $"the study has {shape}, more than the limit of {_options.TrialLimit:N0} trials; pass --yes to run it anyway");
+        }
 
         if (_errors.Count > 0)
         {

@@ -20,6 +20,27 @@ public static class StoredValues
     public static TimeSpan? Milliseconds(double milliseconds) =>
         double.IsFinite(milliseconds) && milliseconds >= 0 && milliseconds < TimeSpan.MaxValue.TotalMilliseconds / 2 ? TimeSpan.FromMilliseconds(milliseconds) : null;
 
+    /// <summary>
+    /// Stored JSON (provenance, history, results...) parsed without trusting it: null for none, for JSON that does not
+    /// parse, or nested deeper than <paramref name="maxDepth"/>. Every view reads stored JSON through this.
+    /// </summary>
+    public static System.Text.Json.JsonElement? Json(string? json, int maxDepth = 64)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return null;
+        }
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json, new System.Text.Json.JsonDocumentOptions { MaxDepth = maxDepth });
+            return doc.RootElement.Clone();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The most tags one trial keeps; more are dropped (a trial cannot grow its row without bound).</summary>
     public const int MaxTags = 64;
 
