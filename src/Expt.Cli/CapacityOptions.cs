@@ -17,7 +17,7 @@ internal sealed class CapacityOptions
 
     public Option<string?> Memory { get; } = new("--memory") { Description = "Memory trials may use in all, e.g. 64G (default: what is available at start, less 5%)" };
 
-    public Option<string?> Gpus { get; } = new("--gpus") { Description = "GPU devices trials may use, e.g. 0,1,3, or none (default: CUDA_VISIBLE_DEVICES, or what nvidia-smi lists)" };
+    public Option<string?> Gpus { get; } = new("--gpus") { Description = "GPU devices trials may use, e.g. 0,1,3; all (every GPU nvidia-smi lists); or none (default: CUDA_VISIBLE_DEVICES, or what nvidia-smi lists)" };
 
     public IEnumerable<Option> All => [Cpus, Memory, Gpus];
 
@@ -37,7 +37,11 @@ internal sealed class CapacityOptions
                 : throw new UserException($"--memory: expected a size such as 512M or 64G, got '{InputLimits.Quote(text)}'");
         }
         IReadOnlyList<string>? gpus = null;
-        if (parseResult.GetValue(Gpus) is { } list)
+        if (parseResult.GetValue(Gpus) is { } all && all.Trim() == "all")
+        {
+            gpus = CapacityDetector.AllGpus;
+        }
+        else if (parseResult.GetValue(Gpus) is { } list)
         {
             try
             {
@@ -58,6 +62,6 @@ internal sealed class CapacityOptions
     public ResourcePool? Pool(ParseResult parseResult, bool declared, CliEnvironment env)
     {
         var (cpus, memory, gpus, given) = Parse(parseResult);
-        return declared || given ? new ResourcePool(CapacityDetector.Detect(cpus, memory, gpus, env.GetEnvironmentVariable), BackfillWindow, env.Time) : null;
+        return declared || given ? new ResourcePool(CapacityDetector.Detect(cpus, memory, gpus, env.GetEnvironmentVariable, message => env.Error.WriteLine($"warning: {message}")), BackfillWindow, env.Time) : null;
     }
 }

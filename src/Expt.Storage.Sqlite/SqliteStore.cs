@@ -74,8 +74,10 @@ public sealed partial class SqliteStore : IExptStore, IIntegrityCheck
             Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
             SqliteMigrator.Migrate(connection);
         }
-        catch (SqliteException ex) when (IsDamage(ex))
+        catch (SqliteException ex) when (IsDamage(ex) && HasHeader(full))
         {
+            // A SQLite file gone bad (a file that was never one, such as a YAML file given as --store, is not damaged:
+            // its own error says it is not a database).
             await connection.DisposeAsync().ConfigureAwait(false);
             WriteMark(full, ex.Message);
             throw Damaged(full, ex.Message);
@@ -134,6 +136,20 @@ public sealed partial class SqliteStore : IExptStore, IIntegrityCheck
 
     // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), whatever the extended code: the file itself is wrong.
     private static bool IsDamage(SqliteException ex) => (ex.SqliteErrorCode & 0xff) is 11 or 26;
+
+    private static bool HasHeader(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var header = new byte[16];
+            return file.ReadAtLeast(header, 16, throwOnEndOfStream: false) == 16 && header.AsSpan().SequenceEqual("SQLite format 3\0"u8);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     private static string? ReadMark(string path)
     {

@@ -70,6 +70,15 @@ public sealed class HostileCliTests : IDisposable
         { "unknown status", ["ls", "--status", "exploded"], 2, "exploded" },
         { "logs of a missing store", ["logs", "00000000", "--tail", "-5"], 3, "no store at" },
 
+        // guards that multiply away
+        { "a billion trials from replications", ["run", "--set", "x=range(1000)", "--set", "replications=1000000", "--", "true"], 2, "the study has 1,000 points × 1,000,000 replications = 1,000,000,000 trials, more than the limit of 1,000,000 trials; pass --yes" },
+        { "a GPU named all in a list", ["run", "study.yaml", "--gpus", "0,all"], 2, "--gpus: 'all' is not a GPU device" },
+        { "a GPU named -1", ["run", "study.yaml", "--gpus=-1"], 2, "--gpus: '-1' is not a GPU device" },
+        { "a newline in a Slurm partition", ["slurm", "submit", "study.yaml", "--workers", "2", "--partition", "gpu\nrm -rf ~", "--dry-run"], 2, "--partition: 'gpu\\nrm -rf ~' is not a Slurm value" },
+        { "a newline in an extra sbatch option", ["slurm", "submit", "study.yaml", "--workers", "2", "--extra-sbatch", "--constraint=a\nreboot", "--dry-run"], 2, "--extra-sbatch:" },
+        { "a space in a Slurm account", ["slurm", "submit", "study.yaml", "--workers", "2", "--account", "a b", "--dry-run"], 2, "--account: 'a b' is not a Slurm value" },
+        { "300 tags at once", ["tag", "00000000", .. Enumerable.Range(0, 300).Select(i => $"+t{i}")], 2, "a trial keeps at most 64 tags; this adds 300" },
+
         // stores
         { "store at /", ["run", "study.yaml", "--store", "/"], 2, "--store: / is a directory; expected a SQLite file" },
         { "store in a directory that does not exist", ["run", "study.yaml", "--store", "/nonexistent/dir/x.db"], 2, "--store: no directory /nonexistent/dir; create it first" },

@@ -215,6 +215,10 @@ public sealed class ResourceTests
     [InlineData("0,0")]
     [InlineData("0,,1")]
     [InlineData("$(reboot)")]
+    [InlineData("all")]
+    [InlineData("-1")]
+    [InlineData("gpu0")]
+    [InlineData("12345")]
     public void Bad_gpu_lists_are_refused(string text) => Should.Throw<FormatException>(() => MachineCapacity.ParseGpus(text));
 
     [Fact]
@@ -224,9 +228,34 @@ public sealed class ResourceTests
         CapacityDetector.VisibleGpus(n => n == "CUDA_VISIBLE_DEVICES" ? "" : null).ShouldBe([]);
         CapacityDetector.VisibleGpus(n => n == "SLURM_JOB_GPUS" ? "1" : null).ShouldBe(["1"]);
         CapacityDetector.VisibleGpus(_ => null).ShouldBeNull();
-        var capacity = CapacityDetector.Detect(null, null, null, n => n switch { "SLURM_CPUS_PER_TASK" => "6", "SLURM_MEM_PER_NODE" => "2048", "CUDA_VISIBLE_DEVICES" => "0", _ => null });
-        capacity.ShouldBe(new MachineCapacity(6, 2048L << 20, ["0"]), new CapacityComparer());
+        var cores = Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var capacity = CapacityDetector.Detect(null, null, null, n => n switch { "SLURM_CPUS_PER_TASK" => cores, "SLURM_MEM_PER_NODE" => "2048", "CUDA_VISIBLE_DEVICES" => "0", _ => null });
+        capacity.ShouldBe(new MachineCapacity(Environment.ProcessorCount, 2048L << 20, ["0"]), new CapacityComparer());
         CapacityDetector.Detect(3, 1L << 30, [], _ => null).ShouldBe(new MachineCapacity(3, 1L << 30, []), new CapacityComparer());
+    }
+
+    [Fact]
+    public void A_slurm_allocation_beyond_the_machine_is_not_trusted()
+    {
+        var warnings = new List<string>();
+        var total = MachineCapacity.ReadMemInfo()!.Value.Total;
+        var capacity = CapacityDetector.Detect(null, null, [], n => n switch { "SLURM_CPUS_PER_TASK" => "999999", "SLURM_MEM_PER_NODE" => "9007199254740", _ => null }, warnings.Add);
+        capacity.Cpus.ShouldBe(Environment.ProcessorCount);
+        capacity.MemoryBytes.ShouldBe(total);
+        capacity.MemoryBytes.ShouldBePositive();
+        warnings.Count.ShouldBe(2);
+        warnings[0].ShouldBe($"SLURM_CPUS_PER_TASK=999999 is more than this machine's {Environment.ProcessorCount} cores; {Environment.ProcessorCount} are used");
+        warnings[1].ShouldStartWith("SLURM_MEM_PER_NODE=9007199254740 (MiB) is more than this machine's ");
+        // At the edge of overflow (a value whose bytes do not fit in 64 bits) as well.
+        CapacityDetector.Detect(null, null, [], n => n == "SLURM_MEM_PER_NODE" ? long.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture) : null).MemoryBytes.ShouldBe(total);
+    }
+
+    [Fact]
+    public void Gpus_all_is_every_gpu_nvidia_smi_lists_and_no_device_is_named_all()
+    {
+        var capacity = CapacityDetector.Detect(1, 1L << 30, CapacityDetector.AllGpus, _ => null);
+        capacity.Gpus.ShouldBe(CapacityDetector.QuerySmi() ?? []);
+        capacity.Gpus.ShouldNotContain("all");
     }
 
     /// <summary>A clock whose timestamps move only when told (the pool measures waits with them).</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Expt.Storage;
 using Expt.Trials;
 
 namespace Expt.Cli.Commands;
@@ -61,8 +62,21 @@ internal sealed class TagCommand(CliEnvironment env, GlobalOptions globals) : Ex
         {
             throw new UserException($"'{both}' is both added and removed");
         }
+        if (add.Distinct(StringComparer.Ordinal).Count() is var adding and > StoredValues.MaxTags)
+        {
+            throw new UserException($"a trial keeps at most {StoredValues.MaxTags} tags; this adds {adding}");
+        }
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var trials = await Lookup.TrialsAsync(store, prefixes, cancellationToken).ConfigureAwait(false);
+        // Refused whole rather than kept in part: what is said to be added is what is kept.
+        foreach (var trial in trials)
+        {
+            var after = trial.Tags.Union(add, StringComparer.Ordinal).Except(remove, StringComparer.Ordinal).Count();
+            if (after > StoredValues.MaxTags)
+            {
+                throw new UserException($"a trial keeps at most {StoredValues.MaxTags} tags; {trial.Id} has {trial.Tags.Count} and would have {after}: remove some first (expt tag {trial.Id} -TAG)");
+            }
+        }
         var count = await store.TagTrialsAsync([.. trials.Select(t => t.Id).Distinct(StringComparer.Ordinal)], add, remove, cancellationToken).ConfigureAwait(false);
         var what = string.Join(", ", add.Select(t => "+" + t).Concat(remove.Select(t => "-" + t)));
         await Env.Error.WriteLineAsync($"tagged {Text.Counted.Of(count, "trial")}: {what}").ConfigureAwait(false);

@@ -41,9 +41,10 @@ public sealed record MachineCapacity(int Cpus, long MemoryBytes, IReadOnlyList<s
             return [];
         }
         var names = text.Split(',', StringSplitOptions.TrimEntries);
-        if (names.Any(n => n.Length == 0 || n.Length > 64 || !n.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or ':' or '.')))
+        // A device is a number, or a UUID as nvidia-smi prints it (GPU-..., MIG-...): "all" or "-1" is not a device.
+        if (names.FirstOrDefault(n => !IsDeviceName(n)) is { } bad)
         {
-            throw new FormatException($"'{text}' is not a list of GPU devices; expected device numbers or UUIDs separated by commas, e.g. 0,1,3, or none");
+            throw new FormatException($"'{bad}' is not a GPU device; expected device numbers or UUIDs (GPU-..., MIG-...) separated by commas, e.g. 0,1,3; all (every GPU nvidia-smi lists); or none");
         }
         if (names.Distinct(StringComparer.Ordinal).Count() != names.Length)
         {
@@ -55,6 +56,11 @@ public sealed record MachineCapacity(int Cpus, long MemoryBytes, IReadOnlyList<s
         }
         return names;
     }
+
+    private static bool IsDeviceName(string name) =>
+        (name.Length is > 0 and <= 4 && name.All(char.IsAsciiDigit))
+        || (name.Length is > 4 and <= 96 && (name.StartsWith("GPU-", StringComparison.Ordinal) || name.StartsWith("MIG-", StringComparison.Ordinal))
+            && name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '/' or '_'));
 
     /// <summary>The free memory the kernel reports (<c>MemAvailable</c>) and the machine's total, from <c>/proc/meminfo</c>.</summary>
     public static (long Available, long Total)? ReadMemInfo(string path = "/proc/meminfo")

@@ -65,6 +65,7 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
             throw new UserException("--workers and --cpus-per-worker must be at least 1");
         }
         _leases.Apply(new WorkerOptions(), parseResult, keepFilesInStore: false); // validates --lease/--heartbeat early
+        CheckSbatchValues(parseResult);
         var settings = StoreOption(parseResult);
         var location = settings.Location ?? Env.GetEnvironmentVariable("EXPT_STORE") ?? StoreOpener.DefaultPath;
         // PostgreSQL: a job array of workers, each claiming from the database. Anything else (a SQLite file on a
@@ -195,6 +196,29 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
         s.Append("export TERM=dumb\n");
         s.Append("exec ").AppendJoin(' ', worker.Select(Quote)).Append('\n');
         return s.ToString();
+    }
+
+    /// <summary>
+    /// Every value that becomes a <c>#SBATCH</c> line is one line of plain words: a newline in <c>--partition</c> would
+    /// otherwise be a line of the script (a command the batch job runs).
+    /// </summary>
+    private void CheckSbatchValues(ParseResult parseResult)
+    {
+        foreach (var (option, value) in new[] { ("--partition", parseResult.GetValue(_partition)), ("--time", parseResult.GetValue(_time)), ("--mem", parseResult.GetValue(_mem)),
+            ("--account", parseResult.GetValue(_account)), ("--qos", parseResult.GetValue(_qos)), ("--signal", parseResult.GetValue(_signal)) })
+        {
+            if (value is not null && (value.Length is 0 or > 256 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or ',' or ':' or '@' or '%' or '+' or '=' or '/')))
+            {
+                throw new UserException($"{option}: '{InputLimits.Quote(value)}' is not a Slurm value; expected letters, digits and _-.,:@%+=/ (one word, no spaces or line breaks)");
+            }
+        }
+        foreach (var extra in parseResult.GetValue(_extra) ?? [])
+        {
+            if (!extra.StartsWith('-') || extra.Length > 1024 || extra.Any(char.IsControl))
+            {
+                throw new UserException($"--extra-sbatch: '{InputLimits.Quote(extra)}' is not an sbatch option; expected one option on one line, such as --constraint=avx512");
+            }
+        }
     }
 
     private static void Optional(StringBuilder s, string option, string? value)
