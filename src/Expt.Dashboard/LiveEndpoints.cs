@@ -21,6 +21,12 @@ internal static class LiveEndpoints
     private static async Task LiveAsync(HttpContext context, StudyCache cache, DashboardOptions options, TimeProvider time, IHostApplicationLifetime lifetime, string? study)
     {
         var response = context.Response;
+        if (study is not null && await cache.Store.GetStudyAsync(study, context.RequestAborted).ConfigureAwait(false) is null)
+        {
+            // A feed of a study that is not there would stay open forever saying nothing: not found, as every other endpoint.
+            await ApiError.NotFound($"no study named '{study}'").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";

@@ -43,8 +43,9 @@ public static partial class PostgresLocation
         }
         catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or InvalidCastException or OverflowException or UriFormatException or IndexOutOfRangeException)
         {
-            // Npgsql's builder throws several kinds of exception at a malformed string: each is one user mistake.
-            throw new FormatException($"'{Redactor.RedactText(Spec.InputLimits.Quote(location))}' is not a PostgreSQL URL or connection string ({ex.Message})", ex);
+            // Npgsql's builder throws several kinds of exception at a malformed string: each is one user mistake, said
+            // in our words (its own text may quote a value, and a value may be the password).
+            throw new FormatException($"'{Redactor.RedactText(Spec.InputLimits.Quote(location))}' is not a PostgreSQL URL or connection string: {Explain(location)}", ex);
         }
         if (string.IsNullOrEmpty(builder.Username))
         {
@@ -100,11 +101,45 @@ public static partial class PostgresLocation
         {
             return new NpgsqlConnectionStringBuilder(location);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
         {
-            // Npgsql names the bad keyword, never a value.
-            throw new FormatException($"not a valid connection string: {ex.Message}", ex);
+            throw new FormatException(Explain(location), ex);
         }
+    }
+
+    /// <summary>What is wrong with a connection string, in words that name keys but never quote a value.</summary>
+    private static string Explain(string location)
+    {
+        if (location.Contains("://", StringComparison.Ordinal))
+        {
+            return "expected postgresql://user@host:5432/database?search_path=schema";
+        }
+        System.Data.Common.DbConnectionStringBuilder parsed;
+        try
+        {
+            parsed = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = location };
+        }
+        catch (ArgumentException)
+        {
+            return "expected KEY=VALUE pairs separated by ';' (a value holding ';' or a quote in quotes: Password='a;b')";
+        }
+        var known = new NpgsqlConnectionStringBuilder();
+        foreach (string key in parsed.Keys)
+        {
+            if (!known.ContainsKey(key) && !key.Equals("pgbouncer", StringComparison.OrdinalIgnoreCase))
+            {
+                return $"unknown key '{Spec.InputLimits.Quote(key)}'; expected keys such as Host, Port, Database, Username, Password, Search Path, SSL Mode, Timeout";
+            }
+            try
+            {
+                known[key] = parsed[key];
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+            {
+                return $"the value of key '{Spec.InputLimits.Quote(key)}' is not valid for it";
+            }
+        }
+        return "expected Host=...;Database=...;Username=...";
     }
 
     private static bool Flag(string value, string name) => value.ToLowerInvariant() switch

@@ -37,6 +37,13 @@ public sealed class LsCommandTests : IDisposable
         var typo = await _cli.RunAsync("ls", "--sort", "los");
         typo.Exit.ShouldBe(2);
         typo.Error.Trim().ShouldStartWith("error: --sort: no listed trial has a result 'los' (did you mean 'loss'?)");
+        // p. and r. keys are checked as bare ones are: a typo is an error, not an unsorted listing.
+        var param = await _cli.RunAsync("ls", "--sort", "p.unknown");
+        param.Exit.ShouldBe(2);
+        param.Error.Trim().ShouldBe("error: --sort: no listed trial has a parameter 'unknown'; its parameters: x");
+        var result = await _cli.RunAsync("ls", "--sort", "-r.tg");
+        result.Exit.ShouldBe(2);
+        result.Error.Trim().ShouldBe("error: --sort: no listed trial has a result 'tg' (did you mean 'r.tag'?); its results: loss, tag");
         var status = await _cli.RunAsync("ls", "--status", "complete");
         status.Exit.ShouldBe(2);
         status.Error.Trim().ShouldBe("error: --status: unknown status 'complete'; expected pending, running, completed, failed, timeout or cancelled");

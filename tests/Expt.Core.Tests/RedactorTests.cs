@@ -40,6 +40,67 @@ public sealed class RedactorTests
     public void One_pass_masks_urls_connection_strings_secret_options_and_assignments(string text, string expected) =>
         Redactor.RedactText(text).ShouldBe(expected);
 
+    // The examples of the second hardening round, each masked whole.
+    [Theory]
+    [InlineData("Host=db;Password='a;bcdefgh';Database=x", "Host=db;Password='***';Database=x")]
+    [InlineData("Host=db;Password=\"q\"\"w;e\";Database=x", "Host=db;Password=\"***\";Database=x")]
+    [InlineData("run --password -Xs3cret --lr 0.1", "run --password *** --lr 0.1")]
+    [InlineData("postgresql://me:p@ss/w0rd@db.lab:5432/x", "postgresql://me:***@db.lab:5432/x")]
+    [InlineData("{\"url\":\"postgresql://me:a/b@c@h/d\",\"n\":1}", "{\"url\":\"postgresql://me:***@h/d\",\"n\":1}")]
+    [InlineData("curl -H 'Authorization: Bearer abc.def-123' https://api", "curl -H 'Authorization: Bearer ***' https://api")]
+    [InlineData("curl -H \"Authorization: Basic dXNlcjpwYXNz\" x", "curl -H \"Authorization: Basic ***\" x")]
+    [InlineData("gpg --passphrase hunter22 --pw abcdef --auth xyz123 --key k3y-value", "gpg --passphrase *** --pw *** --auth *** --key ***")]
+    [InlineData("train --keyboard us --author me --pattern x --keep 3", "train --keyboard us --author me --pattern x --keep 3")]
+    [InlineData("token ghp_0123456789abcdefghijklmnopqrstuvwxyzAB in a log", "token *** in a log")]
+    [InlineData("github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "***")]
+    [InlineData("aws AKIAIOSFODNN7EXAMPLE done", "aws *** done")]
+    [InlineData("slack xoxb-123456789012-abcdefghijkl", "slack ***")]
+    [InlineData("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end", "jwt *** end")]
+    [InlineData("openai sk-proj-abcdefghijklmnopqrstuvwxyz012345 hf hf_abcdefghijklmnopqrstuvwxyz0123456789", "openai *** hf ***")]
+    [InlineData("gitlab glpat-abcdefghij0123456789", "gitlab ***")]
+    [InlineData("task-abcdefghijklmnopqrstuvwxyz0123 desk-sk-x", "task-abcdefghijklmnopqrstuvwxyz0123 desk-sk-x")]
+    public void The_second_round_of_secrets_is_masked(string text, string expected) => Redactor.RedactText(text).ShouldBe(expected);
+
+    [Fact]
+    public void Connection_strings_are_read_by_ado_nets_own_parser()
+    {
+        const string store = "Host=db;Username=me;Password='a;bcdefgh';Database=x";
+        var parsed = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = store };
+        Redactor.SecretsIn(store).ShouldContain((string)parsed["password"]);
+        Redactor.SecretsIn(store).ShouldContain("a;bcdefgh");
+        Redactor.RedactArguments(["expt", "ls", "--store", store]).ShouldBe(["expt", "ls", "--store", "Host=db;Username=me;Password='***';Database=x"]);
+        Redactor.RedactArguments(["mysql", "--password", "-Xs3cret"]).ShouldBe(["mysql", "--password", "***"]);
+        Redactor.SecretsInArguments(["mysql", "--password", "-Xs3cret", "--api-key=abcdefg"]).Distinct().ShouldBe(["-Xs3cret", "abcdefg"], ignoreOrder: true);
+    }
+
+    [Theory]
+    [InlineData("api_key", true)]
+    [InlineData("db_password", true)]
+    [InlineData("hf_token", true)]
+    [InlineData("openai.api_key", true)]
+    [InlineData("secret", true)]
+    [InlineData("gh_pat", true)]
+    [InlineData("eos_token", false)]
+    [InlineData("max_tokens", false)]
+    [InlineData("tokenizer", false)]
+    [InlineData("key", false)]
+    [InlineData("sort_key", false)]
+    [InlineData("secretary", false)]
+    public void Secret_parameters_are_known_by_a_name_that_can_only_mean_one(string name, bool secret) => Redactor.IsSecretParameter(name).ShouldBe(secret);
+
+    [Fact]
+    public void Variables_not_named_as_secrets_still_give_up_the_secrets_they_hold()
+    {
+        var scrubber = SecretScrubber.FromEnvironment(new Dictionary<string, string>
+        {
+            ["GH_PAT"] = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB",
+            ["MY_TOOL_CONFIG"] = "sk-abcdefghijklmnopqrstuvwxyz",
+            ["DATABASE_URL"] = "postgresql://me:dbs3cret@h/x",
+            ["HOME"] = "/home/someone",
+        });
+        scrubber.Scrub("ghp_0123456789abcdefghijklmnopqrstuvwxyzAB sk-abcdefghijklmnopqrstuvwxyz dbs3cret /home/someone").ShouldBe("*** *** *** /home/someone");
+    }
+
     [Fact]
     public void An_environment_value_holding_a_secret_option_is_masked()
     {

@@ -422,6 +422,16 @@ public abstract class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_live_feed_of_an_unknown_study_is_not_found()
+    {
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        using var response = await client.GetAsync("/api/live?study=nope", HttpCompletionOption.ResponseHeadersRead);
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await response.Content.ReadAsStringAsync()).ShouldBe("{\"error\":\"no study named 'nope'\"}");
+    }
+
+    [Fact]
     public async Task Pages_and_static_files_are_served_from_the_assembly()
     {
         using var factory = Factory();

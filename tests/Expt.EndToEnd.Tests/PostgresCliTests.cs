@@ -31,6 +31,27 @@ public sealed class PostgresCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_nul_a_trial_writes_is_stored_as_a_replacement_character_and_one_typed_is_refused()
+    {
+        var store = await Postgres.Shared.NewStoreAsync();
+        var run = await _cli.RunAsync("run", "--name", "nul", "--store", store, "--set", "x=1", "--", "sh", "-c",
+            "printf 'a\\000b' > \"$EXPT_NOTE\"; printf 'err\\000or\\n' >&2; printf '{\"l\\\\u0000x\": 1}\\n' > \"$EXPT_METRICS\"; exit 3");
+        run.ExitCode.ShouldBe(1, run.ToString());
+        run.Stderr.ShouldNotContain("store failed");
+        var trial = (await _cli.RunAsync("ls", "--store", store, "--format", "json")).Json().EnumerateArray().Single();
+        trial.GetProperty("note").GetString().ShouldBe("a\uFFFDb");
+        trial.GetProperty("error").GetString()!.ShouldContain("err\uFFFDor");
+        (await _cli.RunAsync("export", "nul", "--store", store, "--what", "metrics")).Stdout.Trim().ShouldBe("trial,x,replicate,metric,step,value,time");
+        var id = trial.GetProperty("id").GetString()!;
+        using var note = _cli.Start("note", id, "-", "--store", store);
+        await note.StandardInput.WriteAsync("one\0two");
+        note.StandardInput.Close();
+        var typed = await ExptCli.WaitAsync(note, TimeSpan.FromSeconds(60));
+        typed.ExitCode.ShouldBe(2, typed.ToString());
+        typed.Stderr.Trim().ShouldBe("error: the note holds a NUL character, which no store keeps; a note is text");
+    }
+
+    [Fact]
     public async Task A_study_run_on_one_machine_is_listed_shown_and_its_logs_read_on_another()
     {
         var store = await Postgres.Shared.NewStoreAsync();

@@ -94,6 +94,22 @@ public sealed class PostgresLocationTests : IDisposable
     }
 
     [Theory]
+    [InlineData("Host=db;Colour=blue;Password=s3cret", "unknown key 'Colour'; expected keys such as Host, Port")]
+    [InlineData("Host=db;Port=eighty;Password=s3cret", "the value of key 'Port' is not valid for it")]
+    [InlineData("Host=db;Password='s3cret;Database=x", "expected KEY=VALUE pairs separated by ';'")]
+    [InlineData("Host=db;Timeout=-5;Password=s3cret", "the value of key 'Timeout' is not valid for it")]
+    public void Malformed_connection_strings_are_told_in_our_words_never_the_drivers(string location, string expected)
+    {
+        var message = Should.Throw<FormatException>(() => PostgresLocation.Parse(location, null, Env())).Message;
+        message.ShouldContain(expected);
+        message.ShouldNotContain("s3cret");
+        // .NET's own texts, which quote what they could not read.
+        message.ShouldNotContain("Keyword not supported");
+        message.ShouldNotContain("Format of the initialization string");
+        message.ShouldNotContain("Input string");
+    }
+
+    [Theory]
     [InlineData("postgresql://alice@db.lab:6432/runs?pgbouncer=true&search_path=lab", true)]
     [InlineData("postgresql://alice@db.lab:6432/runs?search_path=lab&pgbouncer=1", true)]
     [InlineData("postgresql://alice@db.lab:6432/runs?pgbouncer=false&search_path=lab", false)]

@@ -45,6 +45,10 @@ internal sealed class NoteCommand(CliEnvironment env, GlobalOptions globals) : E
             }
             text = new string(buffer, 0, read);
         }
+        if (text is not null && text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new UserException("the note holds a NUL character, which no store keeps; a note is text");
+        }
         var note = StoredValues.Note(text);
         if (!clear && note is null)
         {

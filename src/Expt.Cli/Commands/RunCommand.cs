@@ -245,8 +245,23 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     {
         var fromSpec = spec.Env.Where(e => Redactor.IsSecretName(e.Key)).Select(e => CommandExecutor.EnvironmentReference(e.Value) is { } name ? Environment.GetEnvironmentVariable(name) ?? string.Empty : e.Value)
             .Concat(spec.Env.Values.SelectMany(Redactor.SecretsIn))
-            .Concat(spec.Command is null ? [] : Redactor.SecretsIn(spec.Command.Text));
+            .Concat(spec.Command is null ? [] : Redactor.SecretsIn(spec.Command.Text))
+            .Concat(spec.Command is null ? [] : Redactor.SecretsInArguments(SplitOrNothing(spec.Command.Text)))
+            // This runner's own command line (a --store password): never the trials', but never stored either.
+            .Concat(Redactor.SecretsInArguments(Environment.GetCommandLineArgs()));
         return SecretScrubber.FromEnvironment(Environment.GetEnvironmentVariables(), fromSpec);
+    }
+
+    private static IReadOnlyList<string> SplitOrNothing(string command)
+    {
+        try
+        {
+            return CommandTemplate.Split(command);
+        }
+        catch (FormatException)
+        {
+            return [];
+        }
     }
 
     /// <summary>Secrets written into a study are used by this run but never stored; say what that means.</summary>

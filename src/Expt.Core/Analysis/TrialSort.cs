@@ -67,11 +67,14 @@ public sealed record TrialSort(string Key, bool Descending)
         else if (Key.StartsWith("p.", StringComparison.Ordinal))
         {
             var name = Key[2..];
+            // A name no listed trial has would sort nothing and say nothing: it is a typo until shown otherwise.
+            Known(name, rows.SelectMany(r => r.Params.Names), "parameter", "p.");
             value = r => r.Params.TryGetValue(name, out var v) ? v : null;
         }
         else if (Key.StartsWith("r.", StringComparison.Ordinal))
         {
             var name = Key[2..];
+            Known(name, rows.SelectMany(r => r.Results.Keys), "result", "r.");
             value = r => r.Results.GetValueOrDefault(name);
         }
         else if (ValueOrder.Field(Key) is { } field)
@@ -94,6 +97,17 @@ public sealed record TrialSort(string Key, bool Descending)
             value = r => r.Results.GetValueOrDefault(Key);
         }
         return ValueOrder.Sort([.. rows.Select(value)], descending);
+    }
+
+    private static void Known(string name, IEnumerable<string> present, string kind, string prefix)
+    {
+        var names = present.Distinct(StringComparer.Ordinal).ToList();
+        if (names.Count == 0 || names.Contains(name))
+        {
+            return;
+        }
+        var suggestion = Text.Suggestions.Closest(name, names);
+        throw new FormatException($"no listed trial has a {kind} '{name}'{(suggestion is null ? string.Empty : $" (did you mean '{prefix}{suggestion}'?)")}; its {kind}s: {string.Join(", ", names.Take(20))}");
     }
 
     /// <inheritdoc />

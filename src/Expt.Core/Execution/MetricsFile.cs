@@ -137,6 +137,11 @@ public static class MetricsFile
                     problems.Add($"{file} line {lineNumber}: metric name '{InputLimits.Quote(metricName)}' must have 1 to {InputLimits.MaxMetricNameChars} characters");
                     continue;
                 }
+                if (metricName.Any(char.IsControl))
+                {
+                    problems.Add($"{file} line {lineNumber}: metric name '{InputLimits.Quote(metricName)}' holds a control character; expected a name such as loss or val/acc");
+                    continue;
+                }
                 if (!TryNumber(property.Value, out var value))
                 {
                     problems.Add($"{file} line {lineNumber}: field '{InputLimits.Quote(property.Name)}': expected a number, got {Quote(property.Value)}");

@@ -4,11 +4,12 @@ using System.Text;
 namespace Expt.Provenance;
 
 /// <summary>
-/// Masks known secret values wherever they turn up in what a trial hands back (its error, its results, the log files
-/// copied into the store): the values of this process's secret-named environment variables (<c>DB_PASSWORD</c>,
-/// <c>*_TOKEN</c>, ...), of the study's <c>env:</c> secrets, and of the secrets found on its command line. A trial
-/// echoing its own password to stderr therefore does not put it in the store. Values shorter than
-/// <see cref="MinLength"/> are not masked: they would mask ordinary words.
+/// Masks known secret values wherever they turn up in what a trial hands back (its error, results, note, tags, the
+/// names of its metrics and artifacts, its logs and the files copied into the store): the values of this process's
+/// secret-named environment variables (<c>DB_PASSWORD</c>, <c>*_TOKEN</c>, ...), the secrets other variables hold (a
+/// token by its shape, as in <c>GH_PAT=ghp_...</c>; the password of <c>DATABASE_URL</c>), the study's <c>env:</c>
+/// secrets, and the secrets found on its command line. A trial echoing its own password to stderr therefore does not
+/// put it in the store. Values shorter than <see cref="MinLength"/> are not masked: they would mask ordinary words.
 /// </summary>
 public sealed class SecretScrubber
 {
@@ -41,9 +42,17 @@ public sealed class SecretScrubber
         var entry = variables.GetEnumerator();
         while (entry.MoveNext())
         {
-            if (entry.Key is string name && Redactor.IsSecretName(name) && entry.Value is string value)
+            if (entry.Key is string name && entry.Value is string value)
             {
-                values.Add(value);
+                if (Redactor.IsSecretName(name))
+                {
+                    values.Add(value);
+                }
+                else if (value.Length <= 64 * 1024)
+                {
+                    // A variable not named like a secret may still hold one: a token by its shape, a URL's password.
+                    values.AddRange(Redactor.SecretsIn(value));
+                }
             }
         }
         return new SecretScrubber(values.Concat(more ?? []));

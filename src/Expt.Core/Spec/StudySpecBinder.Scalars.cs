@@ -31,6 +31,12 @@ public sealed partial class StudySpecBinder
             Error(scalar.Location, key, range);
             return null;
         }
+        // A parameter's value is stored with every trial, shown and exported: a token by its shape never is.
+        if (Provenance.Redactor.HasTokenShape(scalar.Text))
+        {
+            Error(scalar.Location, key, $"holds a token (an API key or access token, by its shape); parameters are stored with every trial, so pass it through the environment instead: env: {{TOKEN: ${{TOKEN}}}}");
+            return null;
+        }
         return scalar.Value;
     }
 
@@ -45,6 +51,13 @@ public sealed partial class StudySpecBinder
         if (!ParamNamePattern().IsMatch(name))
         {
             Error(location, key, "not a valid parameter name; expected letters, digits, '_' or '-', with '.' between parts");
+            return false;
+        }
+        if (Provenance.Redactor.IsSecretParameter(name))
+        {
+            // Parameters are data (stored with every trial, in names, exports and the dashboard); a secret is not.
+            var variable = CommandTemplate.EnvironmentName(name)["EXPT_PARAM_".Length..];
+            Error(location, key, $"a parameter named like a secret would be stored with every trial; pass the secret through the environment instead: env: {{{variable}: ${{{variable}}}}} (or rename the parameter if it holds no secret)");
             return false;
         }
         _nameLocations.TryAdd(name, location);

@@ -87,4 +87,11 @@ public static class StoredValues
         }
         return trimmed.Length <= MaxNoteLength ? trimmed : trimmed[..(MaxNoteLength - 1)] + "…";
     }
+
+    /// <summary>
+    /// Text a trial handed back (an error, a note), made storable in every store: NUL, which PostgreSQL's text cannot
+    /// hold, becomes U+FFFD, as an undecodable byte does.
+    /// </summary>
+    public static string? Storable(string? text) =>
+        text is null || !text.Contains('\0', StringComparison.Ordinal) ? text : text.Replace('\0', '\uFFFD');
 }

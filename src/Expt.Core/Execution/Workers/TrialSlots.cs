@@ -40,7 +40,8 @@ internal sealed class TrialSlots(IExptStore store, Func<TrialLease, ITrialExecut
             item.Started = true;
             var context = new TrialContext(lease, ParamSet.FromJson(lease.ParamsJson), TrialDirectories.TrialPath(store.RunsDirectory, lease.StudyName, lease.TrialId), slot)
             {
-                AppendMetrics = points => store.AppendMetricsAsync(lease, points, CancellationToken.None),
+                // Metrics a C# trial streams while it runs take the same way to the store as every other output: masked.
+                AppendMetrics = points => store.AppendMetricsAsync(lease, OutcomeScrubber.Metrics(points, options.Scrubber), CancellationToken.None),
                 Scrubber = options.Scrubber,
                 Grant = item.Grant,
             };
@@ -66,11 +67,13 @@ internal sealed class TrialSlots(IExptStore store, Func<TrialLease, ITrialExecut
             {
                 outcome = await AfterSignalAsync(item, outcome).ConfigureAwait(false);
             }
+            // An artifact named after a secret is renamed before anything lists or keeps it.
+            outcome = OutcomeScrubber.RenameFiles(context.TrialDirectory, outcome, options.Scrubber);
             if (options.KeepFilesUpTo is { } limit && !item.Cancellation.IsCancellationRequested)
             {
                 outcome = outcome with { Files = TrialFileCollector.Collect(context.TrialDirectory, limit, options.KeepFilesTotal) };
             }
-            outcome = Scrub(outcome);
+            outcome = OutcomeScrubber.Scrub(outcome, options.Scrubber);
             counters.Timed(outcome.Duration);
             done.TryWrite(new FinishedTrial(context, outcome));
         }
@@ -90,25 +93,5 @@ internal sealed class TrialSlots(IExptStore store, Func<TrialLease, ITrialExecut
         {
             return item.GiveBack ? outcome : outcome with { Status = TrialStatus.Cancelled, Error = "cancelled; " + outcome.Error };
         }
-    }
-
-    /// <summary>
-    /// What a trial hands back, with secrets masked before it reaches the store: known secret values anywhere (a
-    /// trial echoing its password), and secret patterns (URL passwords, --password X) in its error text.
-    /// </summary>
-    private TrialOutcome Scrub(TrialOutcome outcome)
-    {
-        var scrubber = options.Scrubber;
-        var error = outcome.Error is null ? null : Provenance.Redactor.RedactText(scrubber.Scrub(outcome.Error));
-        if (scrubber.Count == 0)
-        {
-            return error == outcome.Error ? outcome : outcome with { Error = error };
-        }
-        return outcome with
-        {
-            Error = error,
-            ResultsJson = outcome.ResultsJson is null ? null : scrubber.Scrub(outcome.ResultsJson),
-            Files = outcome.Files.Select(f => f with { Content = scrubber.Scrub(f.Content.ToArray()) }).ToList(),
-        };
     }
 }
