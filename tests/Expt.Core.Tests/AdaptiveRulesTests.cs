@@ -156,4 +156,88 @@ public sealed class AdaptiveRulesTests
         byMu[5.0].Replicates.ShouldBe(5);
         sim.Trials.Count(t => t.ParamsJson.Contains("5.0", StringComparison.Ordinal)).ShouldBeGreaterThan(5);
     }
+
+    // The report's case: a configuration that diverges on 3 of 4 seeds (NaN, +inf) and reaches 0.5 on the fourth,
+    // against one that always works at about 1.0. Counting the diverged runs out named the diverging one best "over 1"
+    // and eliminated the one that always works.
+    private const string Diverging = """
+        name: d
+        command: run {cfg}
+        params:
+          cfg: [stable, diverging]
+        objectives: {loss: minimize}
+        race: {test: TEST, alpha: 0.05, min_replications: 4, max_replications: 12}
+        seed: 11
+        """;
+
+    private static double? StableOrDiverging(ParamSet p, long seed) => p.Get<string>("cfg") == "stable"
+        ? 1.0 + (((seed % 100) - 50) / 1000.0)
+        : (seed % 4) switch { 0 => 0.5, 1 => double.NaN, 2 => double.PositiveInfinity, _ => double.NaN };
+
+    [Theory]
+    [InlineData("t")]
+    [InlineData("friedman")]
+    public void A_diverged_run_counts_as_the_worst_value_never_as_no_run(string test)
+    {
+        var spec = StudyFiles.Parse(Diverging.Replace("TEST", test, StringComparison.Ordinal));
+        var sim = AdaptiveSimulator.Run(spec, StableOrDiverging, parallel: 2, orderSeed: 4);
+        var states = sim.Decisions.ToDictionary(d => ParamSet.FromJson(d.ParamsJson).Get<string>("cfg"));
+        states["stable"].State.ShouldBe(PointState.Survivor);
+        states["diverging"].State.ShouldBe(PointState.Eliminated);
+        states["diverging"].Reason.ShouldContain("of its replicates bad (no finite loss, or failed), counted as the worst");
+        var report = AdaptiveReport.For(sim.Study, sim.Trials, sim.Decisions)!;
+        report.Best!.Params.Get<string>("cfg").ShouldBe("stable");
+        report.Headline.ShouldContain("bad replicate");
+        report.Headline.ShouldContain("counted as the worst");
+    }
+
+    [Fact]
+    public void Bad_values_are_worse_than_every_finite_one_in_both_tests()
+    {
+        var rows = new[] { new[] { 1.0, 1.1, 0.9 }, new[] { double.NaN, 0.5, double.PositiveInfinity } };
+        var t = RaceStatistics.FillBad(rows, Analysis.Goal.Minimize, RaceTest.T);
+        t[1].ShouldBe([1.7, 0.5, 1.7], tolerance: 1e-12); // the worst finite (1.1) plus the range (0.6)
+        RaceStatistics.FillBad(rows, Analysis.Goal.Maximize, RaceTest.T)[1].ShouldBe([-0.1, 0.5, -0.1], tolerance: 1e-12);
+        RaceStatistics.FillBad(rows, Analysis.Goal.Minimize, RaceTest.Friedman)[1].ShouldBe([double.PositiveInfinity, 0.5, double.PositiveInfinity]);
+        RaceStatistics.FillBad([[double.NaN], [double.NaN]], Analysis.Goal.Minimize, RaceTest.T).ShouldAllBe(r => r[0] == 0);
+    }
+
+    [Fact]
+    public void A_point_that_diverged_is_never_precise_and_says_how_many_runs_were_bad()
+    {
+        var spec = StudyFiles.Parse("""
+            name: s
+            command: run {mu}
+            params: {mu: [1.0, 2.0]}
+            objectives: {loss: minimize}
+            replications: {min: 3, max: 8, until: ci95_halfwidth(loss) < 0.5}
+            """);
+        var sim = AdaptiveSimulator.Run(spec, (p, s) => p.Get<double>("mu") == 2.0 && s % 3 == 0 ? double.PositiveInfinity : p.Get<double>("mu"), parallel: 2, orderSeed: 1);
+        var byMu = sim.Decisions.ToDictionary(d => ParamSet.FromJson(d.ParamsJson).Get<double>("mu"));
+        byMu[1.0].State.ShouldBe(PointState.Precise);
+        byMu[2.0].State.ShouldBe(PointState.MaxReached);
+        byMu[2.0].Reason.ShouldContain("bad(loss) = ");
+        var rule = StoppingRule.Parse("bad(loss) == 0 and mean(loss) < 3");
+        rule.IsMet(_ => [1.0, double.PositiveInfinity], 2).ShouldBeFalse();
+        rule.IsMet(_ => [1.0, 2.0], 2).ShouldBeTrue();
+        StoppingRule.Parse("median(loss) < 5").IsMet(_ => [1.0, 2.0, double.PositiveInfinity], 3).ShouldBeTrue();
+        StoppingRule.Parse("mean(loss) < 5").IsMet(_ => [1.0, 2.0, double.PositiveInfinity], 3).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void A_rule_reading_a_result_no_trial_reports_stops_the_study_instead_of_running_every_point_to_max()
+    {
+        var spec = StudyFiles.Parse("""
+            name: s
+            command: run {mu}
+            params: {mu: [1.0, 2.0, 3.0]}
+            replications: {min: 2, max: 30, until: sd(vv) < 0.1}
+            """);
+        var sim = AdaptiveSimulator.Run(spec, (p, _) => p.Get<double>("mu"), parallel: 2, orderSeed: 1);
+        var step = sim.Advance();
+        step.Problem!.ShouldMatch(@"^replications.until reads 'vv', which none of the \d completed trials reports; they report: loss. Nothing was decided: fix the study file and run it again$");
+        sim.Decisions.ShouldBeEmpty();
+        // Stopped as soon as three trials had completed: not every point run to its 30.
+        sim.Trials.Count.ShouldBeLessThanOrEqualTo(8);
+    }
 }

@@ -54,8 +54,9 @@ internal sealed class AdaptiveSimulator
             running.Remove(pick);
             var trial = sim._trials[pick];
             var value = run(ParamSet.FromJson(trial.ParamsJson), trial.Seed);
+            // NaN and infinities are stored as a trial writes them (strings), as a diverged run would report them.
             sim._trials[pick] = value is { } v
-                ? trial with { Status = TrialStatus.Completed, ResultsJson = "{\"loss\":" + v.ToString("R", CultureInfo.InvariantCulture) + "}" }
+                ? trial with { Status = TrialStatus.Completed, ResultsJson = "{\"loss\":" + (double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "\"" + Execution.ResultsJson.NonFinite(v) + "\"") + "}" }
                 : trial with { Status = TrialStatus.Failed, Error = "boom" };
             sim.Advance();
         }

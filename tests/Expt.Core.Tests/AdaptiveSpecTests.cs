@@ -68,6 +68,7 @@ public sealed class AdaptiveSpecTests
     [InlineData("replications: {min: 3, max: 9, until: 'loss < 1'}\n", "'loss' is not something a rule can read")]
     [InlineData("replications: {min: 3, max: 9, until: 'ci_halfwidth(loss, 2) < 1'}\n", "ci_halfwidth takes a confidence level between 0 and 1")]
     [InlineData("replications: {min: 3, max: 9, until: 'n > 3', step: 2}\n", "replications.step: unknown key; expected one of: min, max, until")]
+    [InlineData("replications: {min: 3, max: 9, until: 'sd(los) < 0.1'}\n", "replications.until: reads 'los', which is not a declared objective (did you mean 'loss'?); objectives: loss, acc")]
     public void Mistakes_name_the_file_line_key_and_what_was_expected(string tail, string expected)
     {
         var errors = StudyFiles.Errors(Head + tail);

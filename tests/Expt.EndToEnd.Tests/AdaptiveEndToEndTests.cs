@@ -48,6 +48,26 @@ public sealed class AdaptiveEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task A_typo_in_a_rule_stops_the_study_at_once_instead_of_running_every_point_to_max()
+    {
+        _cli.Write("v.py", "import json, os, sys\njson.dump({'v': float(sys.argv[1])}, open(os.environ['EXPT_RESULTS'], 'w'))\n");
+        _cli.Write("typo.yaml", "name: typo\ncommand: python3 v.py {mu}\nparams:\n  mu: [1.0, 2.0, 3.0, 4.0]\nreplications: {min: 2, max: 50, until: sd(vv) < 0.1}\n");
+        var run = await _cli.RunAsync("run", "typo.yaml", "-j", "2");
+        run.ExitCode.ShouldBe(2, run.ToString());
+        run.Stderr.ShouldContain("error: replications.until reads 'vv', which none of the ");
+        run.Stderr.ShouldContain("(did you mean 'v'?); they report: v. Nothing was decided: fix the study file and run it again");
+        run.Stderr.ShouldNotContain("   at ");
+        var trials = (await _cli.RunAsync("ls", "--format", "json")).Json().EnumerateArray().Count(t => t.GetProperty("status").GetString() == "completed");
+        trials.ShouldBeLessThan(10, "stopped after the first trials, not 4 points × 50");
+
+        // Fixed in the file, the same study runs on: nothing was decided before.
+        _cli.Write("typo.yaml", "name: typo\ncommand: python3 v.py {mu}\nparams:\n  mu: [1.0, 2.0, 3.0, 4.0]\nreplications: {min: 2, max: 50, until: sd(v) < 0.1}\n");
+        var fixedRun = await _cli.RunAsync("run", "typo.yaml", "-j", "2");
+        fixedRun.ExitCode.ShouldBe(0, fixedRun.ToString());
+        fixedRun.Stderr.ShouldContain("4 precise");
+    }
+
+    [Fact]
     public async Task A_race_decides_the_same_with_one_or_four_trials_at_once_and_says_what_it_decided()
     {
         _cli.Write("noisy.py", Noisy);

@@ -214,6 +214,12 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         {
             await Env.Error.WriteLineAsync(adaptiveReport.Headline).ConfigureAwait(false);
         }
+        if (report.Worker.Problem is { } problem)
+        {
+            // The study's rules cannot decide anything: a mistake in the file, said once, before anything ran for nothing.
+            await Env.Error.WriteLineAsync($"error: {problem}").ConfigureAwait(false);
+            return ExitCodes.UsageError;
+        }
         if (tooBig > 0)
         {
             await Env.Error.WriteLineAsync($"{Counted.Of(tooBig, "trial")} {(tooBig == 1 ? "needs" : "need")} more than this machine has ({pool!.Capacity}); {(tooBig == 1 ? "it stays" : "they stay")} pending for a worker with room: expt worker --study {spec.Name} on a bigger machine (or give --cpus, --memory, --gpus)").ConfigureAwait(false);

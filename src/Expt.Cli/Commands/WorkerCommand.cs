@@ -156,6 +156,11 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
         await Env.Error.WriteLineAsync(
             $"worker done: {report.Completed} completed, {report.Failed + report.TimedOut} failed attempts, {report.Cancelled} cancelled, " +
             $"{report.GivenBack} given back, {report.Refused} refused (lease lost) in {DurationParser.Format(report.Elapsed)}").ConfigureAwait(false);
+        if (report.Problem is { } problem)
+        {
+            await Env.Error.WriteLineAsync($"error: {problem}").ConfigureAwait(false);
+            return ExitCodes.UsageError;
+        }
         // Terminated (SIGTERM, SIGUSR2): a clean shutdown on request, its unfinished trials already back in the queue.
         return interruptions.Terminated ? ExitCodes.Success
             : interruptions.Interrupted ? ExitCodes.Interrupted

@@ -20,9 +20,10 @@ public sealed class AdaptiveReport
         Points = points;
         Trials = trials;
         _byKey = points.ToDictionary(p => p.Key, StringComparer.Ordinal);
+        // The best as the race weighs it: a point that diverged on 3 of 4 seeds is not the best "over 1".
         Best = Plan.Race is { } race
-            ? points.Where(p => p.Decision is null or { State: PointState.Survivor }).Where(p => p.Stats.N > 0)
-                .OrderBy(p => race.Goal == Goal.Minimize ? p.Stats.Mean : -p.Stats.Mean).FirstOrDefault()
+            ? points.Where(p => p.Decision is null or { State: PointState.Survivor }).Where(p => p.Completed > 0 && !double.IsNaN(p.RaceMean))
+                .OrderBy(p => race.Goal == Goal.Minimize ? p.RaceMean : -p.RaceMean).FirstOrDefault()
             : null;
     }
 
@@ -57,11 +58,16 @@ public sealed class AdaptiveReport
         var plan = rules.Plan;
         var byPoint = decisions.GroupBy(d => d.Point, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var metric = plan.Race?.Metric ?? plan.Metrics.FirstOrDefault();
-        var rows = PointTrials.Group(trials).Select(p =>
-        {
-            var values = metric is null ? [] : p.Values(metric);
-            return new AdaptivePointRow(p.Key, p.Params, byPoint.GetValueOrDefault(p.Key), p.Rows.Count, p.Completed, metric, Statistics.Descriptive.Of(values));
-        }).ToList();
+        var points = PointTrials.Group(trials).ToList();
+        var answers = points.Select(p => metric is null ? [] : Enumerable.Range(0, p.Created).Select(r => p.Answer(r, metric)).Where(a => a is not null).Select(a => a!.Value).ToArray()).ToList();
+        var weighed = plan.Race is { } race ? RaceStatistics.FillBad(answers, race.Goal, race.Test) : null;
+        var rows = points.Select((p, i) =>
+            new AdaptivePointRow(p.Key, p.Params, byPoint.GetValueOrDefault(p.Key), p.Rows.Count, p.Completed, metric, Statistics.Descriptive.Of(metric is null ? [] : p.FiniteValues(metric)))
+            {
+                // In a race a failed replicate is a bad answer too; a stopping rule runs another replicate in its place.
+                Bad = plan.Race is null ? (metric is null ? 0 : p.Completed - p.FiniteValues(metric).Count) : answers[i].Count(double.IsNaN),
+                RaceMean = weighed is null || weighed[i].Length == 0 ? double.NaN : weighed[i].Average(),
+            }).ToList();
         return new AdaptiveReport(plan, rows, trials.Count);
     }
 
@@ -99,13 +105,17 @@ public sealed class AdaptiveReport
                 var test = race.Test == RaceTest.T ? "paired t-tests, Holm" : "Friedman, Conover";
                 var round = Points.Count == 0 ? 0 : Points.Max(p => p.Decision?.Round ?? p.Trials);
                 var state = Finished ? $"finished after round {round}" : $"round {round} running";
-                var best = Best is { } b ? $"; best: {b.Params} (mean {race.Metric} {b.Stats.Mean.ToString("G6", CultureInfo.InvariantCulture)} over {b.Stats.N})" : string.Empty;
+                var best = Best is { } b ? $"; best: {b.Params} (mean {race.Metric} {b.Stats.Mean.ToString("G6", CultureInfo.InvariantCulture)} over {b.Stats.N}{(b.Bad > 0 ? $", {b.Bad} bad" : string.Empty)})" : string.Empty;
+                var bad = Points.Sum(p => p.Bad);
+                var worst = bad == 0 ? string.Empty : $"; {Text.Counted.Of(bad, "bad replicate")} (no finite {race.Metric}, or failed) counted as the worst";
                 return $"race on {race.Metric} ({test}, alpha {race.Alpha.ToString(CultureInfo.InvariantCulture)}): {Count(PointState.Survivor) + Count(null)} " +
-                    $"{(Finished ? "survivors" : "in the race")}, {Count(PointState.Eliminated)} eliminated, {Count(PointState.Failed)} failed of {Points.Count} points; {state}; {cost}{best}";
+                    $"{(Finished ? "survivors" : "in the race")}, {Count(PointState.Eliminated)} eliminated, {Count(PointState.Failed)} failed of {Points.Count} points; {state}; {cost}{best}{worst}";
             }
             var s = Plan.Sequential!;
+            var diverged = Points.Sum(p => p.Bad);
             return $"sequential stopping (until {s.Until.Text}; {s.Min}–{s.Max} replicates): {Count(PointState.Precise)} precise, {Count(PointState.MaxReached)} max reached, " +
-                $"{Count(PointState.Failed)} failed, {Count(null)} running of {Points.Count} points; {cost}";
+                $"{Count(PointState.Failed)} failed, {Count(null)} running of {Points.Count} points; {cost}" +
+                (diverged == 0 ? string.Empty : $"; {Text.Counted.Of(diverged, "bad replicate")} (completed with no finite value) counted as the worst, so their points are not precise");
         }
     }
 

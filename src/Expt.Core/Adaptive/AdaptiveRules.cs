@@ -19,6 +19,7 @@ public sealed class AdaptiveRules
     private readonly string _studyName;
     private readonly string? _trialName;
     private readonly Resources.ResourcePlan _resources;
+    private readonly Analysis.Objectives _objectives;
 
     /// <summary>Creates the rules of one study.</summary>
     /// <param name="plan">How replicates are decided.</param>
@@ -26,7 +27,8 @@ public sealed class AdaptiveRules
     /// <param name="studyName">The study name (for trial names).</param>
     /// <param name="trialName">The <c>trial_name</c> template, or null.</param>
     /// <param name="resources">The study's resources (a new replicate's priority); null for none.</param>
-    public AdaptiveRules(AdaptivePlan plan, long studySeed, string studyName, string? trialName, Resources.ResourcePlan? resources = null)
+    /// <param name="objectives">The study's objectives: which way a stopping rule's bad value is worst.</param>
+    public AdaptiveRules(AdaptivePlan plan, long studySeed, string studyName, string? trialName, Resources.ResourcePlan? resources = null, Analysis.Objectives? objectives = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(studyName);
@@ -35,6 +37,7 @@ public sealed class AdaptiveRules
         _studyName = studyName;
         _trialName = trialName;
         _resources = resources ?? Resources.ResourcePlan.None;
+        _objectives = objectives ?? Analysis.Objectives.None;
     }
 
     /// <summary>How replicates are decided.</summary>
@@ -52,12 +55,56 @@ public sealed class AdaptiveRules
                 return null;
             }
             var stored = StoredSpec.Read(study.SpecJson);
-            return new AdaptiveRules(plan, study.Seed, study.Name, stored.TrialName, stored.Resources);
+            return new AdaptiveRules(plan, study.Seed, study.Name, stored.TrialName, stored.Resources, Analysis.Objectives.FromSpecJson(study.SpecJson));
         }
         catch (JsonException)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The value a bad replicate (a completed run whose result is missing, NaN or infinite) takes in a stopping rule: the
+    /// worst of the result's declared goal (+∞ when minimized, −∞ when maximized), else NaN. Either way the point's mean
+    /// is not finite and its spreads are undefined, so a precision rule is not met by a point that diverged.
+    /// </summary>
+    public double BadValue(string metric)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        return (Plan.Race is { } race && race.Metric == metric ? race.Goal : _objectives.GoalOf(metric)) switch
+        {
+            Analysis.Goal.Minimize => double.PositiveInfinity,
+            Analysis.Goal.Maximize => double.NegativeInfinity,
+            _ => double.NaN,
+        };
+    }
+
+    /// <summary>
+    /// A result the rules read that no completed trial reports, once some have completed: a typo in the rule
+    /// (<c>sd(vv)</c> when trials report <c>v</c>), said with what they do report; null when every result is there or
+    /// nothing completed yet.
+    /// </summary>
+    public string? MissingMetric(IReadOnlyList<TrialRecord> trials)
+    {
+        ArgumentNullException.ThrowIfNull(trials);
+        var completed = trials.Where(t => t.Status == TrialStatus.Completed).Select(t => new Analysis.TrialResult(t)).ToList();
+        // A few completed trials first (a diverged run may leave its result out), or all there are.
+        if (completed.Count == 0 || (completed.Count < 3 && trials.Any(t => t.Status is TrialStatus.Pending or TrialStatus.Running)))
+        {
+            return null;
+        }
+        var reported = completed.SelectMany(t => t.Results.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        foreach (var metric in Plan.Metrics)
+        {
+            if (!reported.Contains(metric) && !Resources.TrialUsage.MetricNames.Contains(metric))
+            {
+                var key = Plan.Race is null ? "replications.until" : "race.metric";
+                var suggestion = Text.Suggestions.Closest(metric, reported);
+                return $"{key} reads '{metric}', which none of the {completed.Count} completed trials reports{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; " +
+                    $"they report: {(reported.Count == 0 ? "no results" : string.Join(", ", reported.Take(20)))}. Nothing was decided: fix the study file and run it again";
+            }
+        }
+        return null;
     }
 
     /// <summary>The decisions the trials make possible now (nothing when a round or a point is still running).</summary>
@@ -68,6 +115,10 @@ public sealed class AdaptiveRules
     {
         ArgumentNullException.ThrowIfNull(trials);
         ArgumentNullException.ThrowIfNull(decided);
+        if (MissingMetric(trials) is { } problem)
+        {
+            return AdaptiveStep.None with { Problem = problem };
+        }
         var done = decided.Select(d => d.Point).ToHashSet(StringComparer.Ordinal);
         var alive = PointTrials.Group(trials).Where(p => !done.Contains(p.Key)).ToList();
         var step = new Builder(now);
@@ -89,7 +140,7 @@ public sealed class AdaptiveRules
     {
         var created = point.Created;
         var n = point.Completed;
-        IReadOnlyList<double> Values(string metric) => point.Values(metric);
+        IReadOnlyList<double> Values(string metric) => point.Values(metric, BadValue(metric));
         if (n >= rule.Min && rule.Until.IsMet(Values, n))
         {
             step.Decide(point, PointState.Precise, created, n, null, $"until met: {rule.Until.Explain(Values, n)}");
@@ -134,12 +185,14 @@ public sealed class AdaptiveRules
                 contenders.Add(point);
             }
         }
-        // Paired comparisons need the same replicates of every contender: a replicate failed by any is left out.
-        var blocks = Enumerable.Range(0, k).Where(r => contenders.All(p => p.Value(r, race.Metric) is not null)).ToList();
+        // Paired comparisons need the same replicates of every contender; every settled replicate has an answer (a bad
+        // one counts as the worst value: see RaceStatistics.FillBad), so the blocks are all of the round's.
+        var blocks = Enumerable.Range(0, k).Where(r => contenders.All(p => p.Answer(r, race.Metric) is not null)).ToList();
         var remaining = contenders;
         if (contenders.Count >= 2 && blocks.Count >= 2)
         {
-            var values = contenders.Select(p => blocks.Select(r => p.Value(r, race.Metric)!.Value).ToArray()).ToList();
+            var answers = contenders.Select(p => blocks.Select(r => p.Answer(r, race.Metric)!.Value).ToArray()).ToList();
+            var values = RaceStatistics.FillBad(answers, race.Goal, race.Test);
             var round = RaceStatistics.Compare(values, race.Goal, race.Test, race.Alpha);
             var test = race.Test == RaceTest.T ? "paired t-test, Holm-corrected" : "Friedman test, Conover post-hoc";
             remaining = [];
@@ -147,8 +200,10 @@ public sealed class AdaptiveRules
             {
                 if (round.Eliminated[i])
                 {
+                    var bad = answers[i].Count(double.IsNaN);
+                    var worst = bad == 0 ? string.Empty : $"; {bad} of its replicates bad (no finite {race.Metric}, or failed), counted as the worst";
                     step.Decide(contenders[i], PointState.Eliminated, k, contenders[i].Completed, round.PValues[i],
-                        $"worse than {contenders[round.Best].Label} on {race.Metric} over {Counted(blocks.Count, "replicate")} (p = {RaceStatistics.FormatP(round.PValues[i])}, {test}, alpha {race.Alpha.ToString(CultureInfo.InvariantCulture)})");
+                        $"worse than {contenders[round.Best].Label} on {race.Metric} over {Counted(blocks.Count, "replicate")} (p = {RaceStatistics.FormatP(round.PValues[i])}, {test}, alpha {race.Alpha.ToString(CultureInfo.InvariantCulture)}){worst}");
                 }
                 else
                 {

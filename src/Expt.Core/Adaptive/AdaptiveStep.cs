@@ -12,4 +12,10 @@ public sealed record AdaptiveStep(IReadOnlyList<NewTrial> NewTrials, IReadOnlyLi
 
     /// <summary>True when the step changes nothing.</summary>
     public bool IsEmpty => NewTrials.Count == 0 && Decisions.Count == 0;
+
+    /// <summary>
+    /// Why nothing can be decided at all (a rule reading a result no trial reports), or null. The study should stop:
+    /// running on would take every point to its maximum for nothing.
+    /// </summary>
+    public string? Problem { get; init; }
 }

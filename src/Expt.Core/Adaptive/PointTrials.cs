@@ -64,13 +64,32 @@ internal sealed class PointTrials
         }
     }
 
-    /// <summary>The finite values of a result over the completed replicates, in replicate order.</summary>
-    public IReadOnlyList<double> Values(string metric) =>
-        _completed.OrderBy(c => c.Key).Select(c => c.Value.Number(metric)).Where(v => v is { } d && double.IsFinite(d)).Select(v => v!.Value).ToList();
+    /// <summary>
+    /// A result over the completed replicates, in replicate order: each finite value, and <paramref name="bad"/> for a
+    /// replicate that completed without one (missing, NaN or infinite: a diverged run is a bad run, not one that did
+    /// not happen).
+    /// </summary>
+    public IReadOnlyList<double> Values(string metric, double bad) =>
+        _completed.OrderBy(c => c.Key).Select(c => c.Value.Number(metric) is { } v && double.IsFinite(v) ? v : bad).ToList();
 
-    /// <summary>The finite value of a result in one replicate, or null (not completed, missing, not a finite number).</summary>
-    public double? Value(int replicate, string metric) =>
-        _completed.TryGetValue(replicate, out var result) && result.Number(metric) is { } v && double.IsFinite(v) ? v : null;
+    /// <summary>The finite values of a result over the completed replicates (what a summary shows).</summary>
+    public IReadOnlyList<double> FiniteValues(string metric) => Values(metric, double.NaN).Where(double.IsFinite).ToList();
+
+    /// <summary>
+    /// A replicate's answer on a result: its finite value; NaN for a bad one (completed without a finite value, or
+    /// failed or timed out for good); null when it has no answer (not created, pending, running, cancelled).
+    /// </summary>
+    public double? Answer(int replicate, string metric)
+    {
+        if (_completed.TryGetValue(replicate, out var result))
+        {
+            return result.Number(metric) is { } v && double.IsFinite(v) ? v : double.NaN;
+        }
+        return Rows.Any(r => r.Replicate == replicate && r.Status is TrialStatus.Failed or TrialStatus.Timeout) ? double.NaN : null;
+    }
+
+    /// <summary>Whether any completed replicate reports <paramref name="metric"/> at all (even as NaN).</summary>
+    public bool Reports(string metric) => _completed.Values.Any(r => r.Results.ContainsKey(metric) || Resources.TrialUsage.MetricNames.Contains(metric));
 
     /// <summary>The study's trials grouped by point, in plan order.</summary>
     public static IEnumerable<PointTrials> Group(IEnumerable<TrialRecord> trials) =>

@@ -30,6 +30,35 @@ public static class RaceStatistics
         return test == RaceTest.T ? PairedT(x, alpha) : Friedman(x, alpha);
     }
 
+    /// <summary>
+    /// Bad replicates (NaN in <paramref name="values"/>: a run that diverged, reported no value, or failed for good)
+    /// made the worst values of the round, so they weigh as losses and never as wins or as absences. For Friedman's
+    /// ranks a bad replicate is infinitely bad (last in its block; bad ones tie). For the t-tests, whose means must stay
+    /// finite, it is the worst finite value of the round plus the round's range: worse than any run that worked, by as
+    /// much as the runs that worked differ. A round with no finite value at all has nothing to tell apart (all equal).
+    /// </summary>
+    public static IReadOnlyList<double[]> FillBad(IReadOnlyList<double[]> values, Goal goal, RaceTest test)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var finite = values.SelectMany(v => v).Where(double.IsFinite).ToList();
+        double bad;
+        if (finite.Count == 0)
+        {
+            bad = 0;
+        }
+        else if (test == RaceTest.Friedman)
+        {
+            bad = goal == Goal.Minimize ? double.PositiveInfinity : double.NegativeInfinity;
+        }
+        else
+        {
+            var (low, high) = (finite.Min(), finite.Max());
+            var range = high > low ? high - low : Math.Max(Math.Abs(high), 1);
+            bad = goal == Goal.Minimize ? high + range : low - range;
+        }
+        return values.Select(row => row.Select(v => double.IsFinite(v) ? v : bad).ToArray()).ToList();
+    }
+
     /// <summary>The candidate with the best mean (the first of equals).</summary>
     public static int Best(IReadOnlyList<double[]> values, Goal goal)
     {

@@ -8,7 +8,8 @@ namespace Expt.Adaptive;
 /// replicates, such as <c>ci95_halfwidth(loss) &lt; 0.02 * abs(mean(loss))</c> or <c>n &gt;= 10 and sd(loss) &lt; 0.1</c>.
 /// </summary>
 /// <remarks>
-/// Statistics of a result: <c>mean sd var se median min max ci95_halfwidth ci99_halfwidth</c>, and
+/// Statistics of a result: <c>mean sd var se median min max ci95_halfwidth ci99_halfwidth</c>, <c>bad</c> (the completed
+/// replicates whose value is missing, NaN or infinite), and
 /// <c>ci_halfwidth(m, level)</c> for another confidence level (Student's t, as every summary of Expt). <c>n</c> is the
 /// number of completed replicates; <c>abs</c> and <c>sqrt</c> apply to numbers; <c>+ - * /</c>, comparisons and
 /// <c>and or not</c> combine them. A statistic that is not defined yet (the spread of one value) is NaN, and a comparison
@@ -18,7 +19,7 @@ public sealed partial class StoppingRule
 {
     /// <summary>The statistics a rule may take of a result, by name.</summary>
     public static readonly IReadOnlyList<string> Statistics =
-        ["mean", "sd", "var", "se", "median", "min", "max", "ci95_halfwidth", "ci99_halfwidth", "ci_halfwidth"];
+        ["mean", "sd", "var", "se", "median", "min", "max", "ci95_halfwidth", "ci99_halfwidth", "ci_halfwidth", "bad"];
 
     private readonly Node _root;
 
@@ -75,9 +76,18 @@ public sealed partial class StoppingRule
         ArgumentNullException.ThrowIfNull(values);
         var scope = new Scope(values, completed);
         var parts = new List<string> { "n = " + completed.ToString(CultureInfo.InvariantCulture) };
-        foreach (var call in Calls(_root).Distinct())
+        var calls = Calls(_root).Distinct().ToList();
+        foreach (var call in calls)
         {
             parts.Add($"{call} = {call.Eval(scope).ToString("G4", CultureInfo.InvariantCulture)}");
+        }
+        // Bad replicates explain a rule that cannot be met: said even when the rule does not count them.
+        foreach (var metric in Metrics.Where(m => !calls.Any(c => c.Name == "bad" && c.Metric == m)))
+        {
+            if (Compute("bad", values(metric)) is var bad and > 0)
+            {
+                parts.Add($"bad({metric}) = {bad.ToString(CultureInfo.InvariantCulture)}");
+            }
         }
         return string.Join(", ", parts);
     }
@@ -170,12 +180,36 @@ public sealed partial class StoppingRule
         public override double Eval(Scope scope) => Operand.Eval(scope) != 0 ? 0 : 1;
     }
 
-    /// <summary>A statistic of a sample; NaN where it is not defined (no values, or one value for a spread).</summary>
+    // The median of sorted values that may hold infinities (interpolating would multiply one by zero).
+    private static double Middle(double[] sorted) =>
+        sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] / 2) + (sorted[sorted.Length / 2] / 2);
+
+    /// <summary>
+    /// A statistic of a sample; NaN where it is not defined (no values, or one value for a spread). A bad replicate
+    /// (its value the worst, ±∞, or NaN when the result has no goal) counts at that value: the mean becomes the worst (or
+    /// NaN), min, max and median take it in their order, and every spread is NaN, so a point that diverged is never
+    /// precise. <c>bad</c> counts them.
+    /// </summary>
     internal static double Compute(string name, IReadOnlyList<double> values, double level = 0.95)
     {
+        if (name == "bad")
+        {
+            return values.Count(v => !double.IsFinite(v));
+        }
         if (values.Count == 0)
         {
             return double.NaN;
+        }
+        if (values.Any(v => !double.IsFinite(v)))
+        {
+            return name switch
+            {
+                "mean" => values.Any(double.IsNaN) ? double.NaN : values.Average(),
+                "median" => values.Any(double.IsNaN) ? double.NaN : Middle([.. values.Order()]),
+                "min" => values.Any(double.IsNaN) ? double.NaN : values.Min(),
+                "max" => values.Any(double.IsNaN) ? double.NaN : values.Max(),
+                _ => double.NaN,
+            };
         }
         var d = Expt.Statistics.Descriptive.Of(values, name switch { "ci99_halfwidth" => 0.99, "ci_halfwidth" => level, _ => 0.95 });
         return name switch

@@ -66,14 +66,15 @@ public sealed class Worker
         using var health = new StoreHealth(_time);
         var counters = new WorkerCounters();
         var leases = new LeaseKeeper(_store, _options, _time, held, health);
-        var advancer = new ReplicationAdvancer(_store, _options, health);
+        using var advancer = new ReplicationAdvancer(_store, _options, health);
         var claims = new ClaimLoop(_store, _options, _time, held, health, counters, advancer);
         var slots = new TrialSlots(_store, _executorFor, _options, _time, _observer, held, counters);
         var writer = new OutcomeWriter(_store, _options, _time, _observer, held, health, counters, leases, advancer);
         var guard = new MemoryGuard(_options, _time, held, counters);
 
         // Aborting and preempting imply stopping; so does a store that cannot be written.
-        using var stopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stop, abort, preempt, health.Broken);
+        // A study whose rules cannot decide anything stops claiming too: nothing more is worth running.
+        using var stopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stop, abort, preempt, health.Broken, advancer.Halted);
         stop = stopOrAbort.Token;
         var startedAt = _time.GetTimestamp();
         var ready = Channel.CreateUnbounded<TrialLease>(new UnboundedChannelOptions { SingleWriter = true });
@@ -139,6 +140,6 @@ public sealed class Worker
         {
             throw new InvalidOperationException($"the store failed: {failure.Message}", failure);
         }
-        return counters.Report(_time.GetElapsedTime(startedAt), unstarted.Count);
+        return counters.Report(_time.GetElapsedTime(startedAt), unstarted.Count) with { Problem = advancer.Problem };
     }
 }

@@ -18,6 +18,9 @@ public sealed record WorkerReport(int Completed, int Failed, int TimedOut, int C
     /// <summary>Trials the memory guard stopped and gave back to the queue (counted in <see cref="GivenBack"/> too).</summary>
     public int StoppedForMemory { get; init; }
 
+    /// <summary>Why the worker stopped early with nothing wrong in the store: an adaptive study whose rules cannot decide (a typo in a rule), or null.</summary>
+    public string? Problem { get; init; }
+
     /// <summary>Every attempt that ended.</summary>
     public int Total => Completed + Failed + TimedOut + Cancelled;
 }

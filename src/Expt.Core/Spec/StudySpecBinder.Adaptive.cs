@@ -54,6 +54,17 @@ public sealed partial class StudySpecBinder
         try
         {
             var rule = StoppingRule.Parse(text.Text, objectives.Primary?.Metric);
+            // A result one letter off a declared objective is a typo, found before anything runs (a result no trial
+            // reports is found once the first trials complete, and stops the study then).
+            var declared = objectives.Items.Select(o => o.Metric).ToList();
+            foreach (var metric in rule.Metrics.Where(m => !declared.Contains(m) && !Resources.TrialUsage.MetricNames.Contains(m)))
+            {
+                if (Text.Suggestions.Closest(metric, declared) is { } suggestion)
+                {
+                    Error(text.Location, "replications.until", $"reads '{InputLimits.Quote(metric)}', which is not a declared objective (did you mean '{suggestion}'?); objectives: {string.Join(", ", declared)}");
+                    return (min, null);
+                }
+            }
             return max is { } top && top >= min ? (min, new AdaptivePlan { Sequential = new SequentialStopping(min, top, rule) }) : (min, null);
         }
         catch (FormatException ex)

@@ -10,8 +10,18 @@ namespace Expt.Execution.Workers;
 /// A decision missed (the store out of reach, a worker killed between the two writes) is taken by the next caller:
 /// the claim loop asks once more before it concludes there is nothing left.
 /// </summary>
-internal sealed class ReplicationAdvancer(IExptStore store, WorkerOptions options, StoreHealth health)
+internal sealed class ReplicationAdvancer(IExptStore store, WorkerOptions options, StoreHealth health) : IDisposable
 {
+    private readonly CancellationTokenSource _halt = new();
+
+    /// <summary>Cancelled when a study's rules cannot decide anything (a typo in a rule): the worker stops claiming.</summary>
+    public CancellationToken Halted => _halt.Token;
+
+    /// <summary>Why the worker was halted, or null.</summary>
+    public string? Problem { get; private set; }
+
+    public void Dispose() => _halt.Dispose();
+
     /// <summary>After recorded outcomes: advances the adaptive studies they belong to.</summary>
     public async Task AdvanceAsync(IEnumerable<FinishedTrial> recorded)
     {
@@ -54,6 +64,11 @@ internal sealed class ReplicationAdvancer(IExptStore store, WorkerOptions option
         {
             var step = await store.AdvanceAsync(studyId, rules, CancellationToken.None).ConfigureAwait(false);
             health.Contact();
+            if (step.Problem is { } problem && Problem is null)
+            {
+                Problem = problem;
+                await _halt.CancelAsync().ConfigureAwait(false);
+            }
             return step;
         }
         catch (StoreUnavailableException)
