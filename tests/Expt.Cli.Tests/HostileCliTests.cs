@@ -62,7 +62,7 @@ public sealed class HostileCliTests : IDisposable
         { "an alias bomb", ["run", "bomb.yaml"], 2, "aliases expand to more than 100,000 values" },
         { "a command with {x", ["run", "--set", "x=1", "--", "echo", "{x"], 2, "is never closed" },
         { "a command with x}", ["run", "--set", "x=1", "--", "echo", "x}"], 2, "closes no '{'" },
-        { "sh -c with a string placeholder", ["run", "--set", "x=a,b", "--", "sh", "-c", "echo {x}"], 2, "placeholder {x} inside the script of 'sh -c'" },
+        { "sh -c with a string placeholder", ["run", "--set", "x=a,$(touch PWNED)", "--", "sh", "-c", "echo {x}"], 2, "placeholder {x} inside the argument 'echo {x}', which holds spaces or shell syntax" },
         { "a where of 50,000 parentheses", ["ls", "--where", new string('(', 50_000) + "x" + new string(')', 50_000)], 2, "more than the limit of 65,536" },
         { "a where of 30,000 parentheses", ["ls", "--where", new string('(', 30_000) + "x" + new string(')', 30_000)], 2, "nested more than 64 levels deep" },
         { "a where with a NUL", ["ls", "--where", "x == 'a\0'"], 2, "NUL" },

@@ -153,13 +153,29 @@ public sealed class HostileStudyFileTests
         { "command of 200,000 characters", "name: s\ncommand: run " + new string('a', 200_000) + "\n", "more than the limit of 131,072" },
         { "parameters too long for EXPT_PARAMS", "name: s\ncommand: run\nparams:\n" + string.Concat(Enumerable.Range(0, 5).Select(i => $"  p{i}: " + new string('v', 30_000) + "\n")), "more than the 128 KiB one environment variable (EXPT_PARAMS) can carry" },
         { "an argument too long for Linux", "name: s\ncommand: run " + new string('a', 110_000) + "{x}\nparams:\n  x: " + new string('v', 30_000) + "\n", "more than the 128 KiB Linux passes in one argument" },
-        { "placeholder in double quotes with shell", "name: s\nshell: true\ncommand: 'echo \"{x}\"'\nparams:\n  x: [a, b]\n", "placeholder {x} inside double quotes: its values are pasted into shell code" },
-        { "placeholder in single quotes with shell", "name: s\nshell: true\ncommand: \"echo '{x}'\"\nparams:\n  x: [a, b]\n", "placeholder {x} inside single quotes" },
-        { "placeholder in a sh -c script", "name: s\ncommand: sh -c 'echo {x}'\nparams:\n  x: [a, b]\n", "placeholder {x} inside the script of 'sh -c'" },
-        { "placeholder in a bash -ec script", "name: s\ncommand: bash -ec 'echo {x}'\nparams:\n  x: [a, b]\n", "inside the script of 'bash -c'" },
-        { "placeholder in an env bash -c script", "name: s\ncommand: env bash -c \"echo {x}\"\nparams:\n  x: [a]\n", "inside the script of 'bash -c'" },
+        { "placeholder in double quotes with shell", "name: s\nshell: true\ncommand: 'echo \"{x}\"'\nparams:\n  x: [a, '$(touch PWNED)']\n", "placeholder {x} inside double quotes; a value such as $(touch PWNED) would run as code there" },
+        { "placeholder in single quotes with shell", "name: s\nshell: true\ncommand: \"echo '{x}'\"\nparams:\n  x: [a, 'b c']\n", "placeholder {x} inside single quotes" },
+        { "placeholder in a sh -c script", "name: s\ncommand: sh -c 'echo {x}'\nparams:\n  x: [a, '$(touch PWNED)']\n", "placeholder {x} inside the argument 'echo {x}', which holds spaces or shell syntax" },
+        { "placeholder in a bash -ec script", "name: s\ncommand: bash -ec 'echo {x}'\nparams:\n  x: [a, 'b;c']\n", "inside the argument 'echo {x}'" },
+        { "placeholder in an env bash -c script", "name: s\ncommand: env bash -c \"echo {x}\"\nparams:\n  x: ['a|b']\n", "inside the argument 'echo {x}'" },
         { "trial_dir in a quoted shell string", "name: s\nshell: true\ncommand: 'cd \"{trial_dir}\"'\n", "placeholder {trial_dir} inside double quotes" },
-        { "choice of strings in a sh -c script", "name: s\ncommand: sh -c 'echo {x}'\nparams:\n  x: choice(a, b)\nsamples: 2\n", "inside the script of 'sh -c'" },
+        { "choice of strings in a sh -c script", "name: s\ncommand: sh -c 'echo {x}'\nparams:\n  x: choice(a, '`id`')\nsamples: 2\n", "inside the argument 'echo {x}'" },
+        // Wrappers that hand an argument to a shell: the argument's own syntax gives it away, whatever the program.
+        { "timeout wrapping sh -c", "name: s\ncommand: \"timeout 10 sh -c 'echo {x}'\"\nparams:\n  x: ['$(touch PWNED)']\n", "placeholder {x} inside the argument 'echo {x}'" },
+        { "find -exec sh -c", "name: s\ncommand: \"find . -maxdepth 0 -exec sh -c 'echo {x}' \\\\;\"\nparams:\n  x: ['$(touch PWNED)']\n", "placeholder {x} inside the argument 'echo {x}'" },
+        { "nice wrapping sh -c", "name: s\ncommand: \"nice -n 5 sh -c 'echo {x}'\"\nparams:\n  x: ['$(touch PWNED)']\n", "inside the argument 'echo {x}'" },
+        { "xargs sh -c", "name: s\ncommand: \"xargs -0 sh -c 'echo {x}'\"\nparams:\n  x: ['$(touch PWNED)']\n", "inside the argument 'echo {x}'" },
+        { "srun sh -c", "name: s\ncommand: \"srun -n 1 sh -c 'echo {x}'\"\nparams:\n  x: ['$(touch PWNED)']\n", "inside the argument 'echo {x}'" },
+        { "stdbuf sh -c", "name: s\ncommand: \"stdbuf -oL sh -c 'echo {x}'\"\nparams:\n  x: ['$(touch PWNED)']\n", "inside the argument 'echo {x}'" },
+        { "env -i sh -c", "name: s\ncommand: \"env -i sh -c 'echo {x}'\"\nparams:\n  x: ['$(touch PWNED)']\n", "inside the argument 'echo {x}'" },
+        { "su -c", "name: s\ncommand: \"su -c 'echo {x}' nobody\"\nparams:\n  x: ['$(touch PWNED)']\n", "inside the argument 'echo {x}'" },
+        { "ssh with a quoted remote command", "name: s\ncommand: \"ssh host 'cd {x}'\"\nparams:\n  x: ['$(touch PWNED)']\n", "inside the argument 'cd {x}'" },
+        { "ssh with a bare remote command", "name: s\ncommand: ssh -p 22 host echo {x}\nparams:\n  x: ['$(touch PWNED)']\n", "placeholder {x} in the remote command of ssh" },
+        { "sh -c with the value as the script", "name: s\ncommand: sh -c {x}\nparams:\n  x: ['$(touch PWNED)']\n", "placeholder {x} as the command string of '-c'" },
+        { "python -c with the value as the program", "name: s\ncommand: python3 -c {x}\nparams:\n  x: ['import os; os.system(\"id\")']\n", "as the command string of '-c'" },
+        { "shell mode sh -c with the value as the script", "name: s\nshell: true\ncommand: sh -c {x}\nparams:\n  x: ['$(touch PWNED)']\n", "placeholder {x} as the command string of '-c'" },
+        { "shell mode eval", "name: s\nshell: true\ncommand: eval {x}\nparams:\n  x: ['$(touch PWNED)']\n", "placeholder {x} as an argument of eval" },
+        { "params_json in a script", "name: s\ncommand: sh -c 'echo {params_json}'\nparams:\n  x: [1]\n", "placeholder {params_json} inside the argument" },
         { "shell not a boolean", "name: s\nshell: maybe\ncommand: x\n", "expected true or false" },
         { "command and experiment", "name: s\ncommand: x\nexperiment: e\n", "not both" },
 
@@ -253,6 +269,11 @@ public sealed class HostileStudyFileTests
         StudyFiles.Parse("name: s\ncommand: sh -c 'sleep {t}; test {x} -gt 0'\nparams:\n  t: [0.1, 1]\n  x: range(3)\n").Command.ShouldNotBeNull();
         // Paired literal braces (an awk program) are text, not placeholders.
         StudyFiles.Parse("name: s\ncommand: \"awk '{ print $1 }' {x}\"\nparams:\n  x: [a]\n").Command.ShouldNotBeNull();
+        // Plain words cannot carry code, wherever they stand: a script over optimizer names is fine.
+        StudyFiles.Parse("name: s\ncommand: sh -c 'python3 train.py --opt {opt} && echo {opt}'\nparams:\n  opt: [adam, sgd, rms-prop, lr=0.1]\n").Command.ShouldNotBeNull();
+        StudyFiles.Parse("name: s\ncommand: \"timeout 10 sh -c 'echo {x}'\"\nparams:\n  x: [a/b.c, '-1.5']\n").Command.ShouldNotBeNull();
+        // Data arguments with a plain-word frame are data: --out=results/{x}.json.
+        StudyFiles.Parse("name: s\ncommand: python3 train.py --out=results/{x}.json --name run-{x}\nparams:\n  x: ['a b', '$(id)']\n").Command.ShouldNotBeNull();
     }
 
     [Fact]

@@ -83,6 +83,7 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
             }
             full.Add(new ParamSet(order.Where(values.ContainsKey).Select(n => KeyValuePair.Create(n, values[n]))));
         }
+        RefuseCode(study.Name, stored, full);
         var existing = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id }, cancellationToken).ConfigureAwait(false);
         var seq = existing.Count == 0 ? 0 : existing.Max(t => t.Seq) + 1;
         var batch = new List<NewTrial>();
@@ -121,5 +122,40 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
             (already > 0 ? $"; {already:N0} already there" : string.Empty) + ")" +
             (added > 0 ? $"; run them with expt run FILE or expt worker --study {study.Name}" : string.Empty)).ConfigureAwait(false);
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The study file's rule for values that reach code, applied to the values added now: where the command reads a
+    /// placeholder as code (see <see cref="CommandTemplate.PlaceholdersReadAsCode"/>), only plain words may go.
+    /// </summary>
+    private static void RefuseCode(string study, StoredSpec stored, IReadOnlyList<ParamSet> points)
+    {
+        if (stored.Command is not { } text)
+        {
+            return;
+        }
+        IReadOnlyList<(string Name, string Where)> code;
+        try
+        {
+            code = new CommandTemplate(text, stored.Shell).PlaceholdersReadAsCode();
+        }
+        catch (FormatException)
+        {
+            return;
+        }
+        foreach (var (placeholder, where) in code)
+        {
+            if (CommandTemplate.Resolve(placeholder).Parameter is not { } name)
+            {
+                continue;
+            }
+            foreach (var point in points)
+            {
+                if (point.TryGetValue(name, out var value) && value is string word && !CommandTemplate.IsPlainWord(word))
+                {
+                    throw new UserException($"--set {name}: the value '{InputLimits.Quote(word)}' would run as code: the command of {study} has {{{placeholder}}} {where}; only plain words may go there (letters, digits, _-.,/:=+@%)");
+                }
+            }
+        }
     }
 }

@@ -142,17 +142,36 @@ public sealed partial class CommandTemplate
     public IReadOnlyList<string> Placeholders =>
         Placeholder().Matches(Text).Where(m => m.Groups[1].Success).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal).ToList();
 
-    private static readonly HashSet<string> Shells = new(StringComparer.Ordinal) { "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox" };
+    /// <summary>
+    /// True for a value that can reach a shell (or any interpreter) without being code: a plain word of letters,
+    /// digits and <c>_ - . , / : = + @ %</c>. Numbers are plain words; <c>$(rm -rf ~)</c>, <c>a b</c> and <c>'</c> are not.
+    /// </summary>
+    public static bool IsPlainWord(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value.All(c => char.IsLetterOrDigit(c) || c is '_' or '-' or '.' or ',' or '/' or ':' or '=' or '+' or '@' or '%');
+    }
 
     /// <summary>
-    /// Placeholders whose values would be read by a shell as code: inside quotes in shell mode (<c>echo "{v}"</c>:
-    /// Expt's own quoting is then inside the user's, so <c>$(...)</c> in a value runs), or inside the script of a
-    /// <c>sh -c</c> / <c>bash -c</c> argument without shell mode (the value becomes part of the script). Each comes
-    /// with how it is quoted there. Bare placeholders in shell mode, and <c>sh -c</c>'s positional arguments, are safe.
+    /// Placeholders whose values would be read as code by whatever receives them, each with where it stands. The rule,
+    /// one for every program (a wrapper such as <c>timeout</c>, <c>nice</c>, <c>srun</c>, <c>env -i</c>, <c>find -exec</c>,
+    /// <c>xargs</c> or <c>ssh</c> cannot hide it), is decided from the command alone:
+    /// <list type="bullet">
+    /// <item>without a shell, a placeholder inside an argument that holds anything but plain-word characters (a space,
+    /// a quote, <c>$ ; | &amp; &lt; &gt; ( )</c>...): such an argument is code for whatever reads it (<c>sh -c 'echo {v}'</c>,
+    /// <c>ssh host 'cd {v}'</c>, <c>su -c</c>, <c>find -exec sh -c</c>);</item>
+    /// <item>a placeholder that is the command string given to <c>-c</c> (<c>sh -c {v}</c>, <c>python3 -c {v}</c>), or
+    /// an argument of <c>eval</c> or of the remote command of <c>ssh HOST</c>: the value itself is the code;</item>
+    /// <item>with <c>shell: true</c>, a placeholder inside quotes (Expt's quoting is then inside the user's), or standing
+    /// as the <c>-c</c> command or an argument of <c>eval</c> in the shell text.</item>
+    /// </list>
+    /// Bare placeholders as ordinary arguments, and <c>sh -c</c>'s positional arguments (<c>sh -c '... "$1"' sh {v}</c>),
+    /// are data. What stands in code must hold plain words only (see <see cref="IsPlainWord"/>); the binder checks the
+    /// values of the study, <c>expt add</c> the values it adds.
     /// </summary>
     public IReadOnlyList<(string Name, string Where)> PlaceholdersReadAsCode()
     {
-        var found = new List<(string, string)>();
+        var found = new List<(string Name, string Where)>();
         if (Shell)
         {
             var state = QuoteStates(Text);
@@ -163,53 +182,88 @@ public sealed partial class CommandTemplate
                     found.Add((m.Groups[1].Value, state[m.Index] == '\'' ? "inside single quotes" : "inside double quotes"));
                 }
             }
-            return found;
+            // The shell's own words: the value (quoted by Expt) given to -c or eval is run as code all the same.
+            IReadOnlyList<string> words;
+            try
+            {
+                words = Split(Text);
+            }
+            catch (FormatException)
+            {
+                return found;
+            }
+            found.AddRange(CommandPositions(words));
+            return [.. found.DistinctBy(f => f.Name)];
         }
-        if (ShellScript(_arguments) is ({ } shell, { } script))
+        foreach (var argument in _arguments)
         {
-            foreach (Match m in Placeholder().Matches(script))
+            if (!Placeholder().IsMatch(argument) || IsPlainWord(WithoutPlaceholders(argument)))
+            {
+                continue;
+            }
+            foreach (Match m in Placeholder().Matches(argument))
             {
                 if (m.Groups[1].Success)
                 {
-                    found.Add((m.Groups[1].Value, $"inside the script of '{shell} -c'"));
+                    found.Add((m.Groups[1].Value, $"inside the argument '{Quoted(argument)}', which holds spaces or shell syntax: it is code for whatever reads it (sh -c, ssh, su -c, find -exec...)"));
                 }
             }
         }
-        return found;
+        found.AddRange(CommandPositions(_arguments));
+        return [.. found.DistinctBy(f => f.Name)];
     }
 
-    /// <summary>The script argument when the command is a shell given <c>-c</c> (also <c>-ec</c>, <c>env bash -c</c>).</summary>
-    private static (string? Shell, string? Script) ShellScript(IReadOnlyList<string> args)
+    /// <summary>Placeholders standing whole where a program takes code: after <c>-c</c>, after <c>eval</c>, in <c>ssh HOST</c>'s command.</summary>
+    private static IEnumerable<(string Name, string Where)> CommandPositions(IReadOnlyList<string> args)
     {
-        var i = 0;
-        if (args.Count > 1 && Path.GetFileName(args[0]) == "env")
+        for (var i = 0; i < args.Count; i++)
         {
-            i = 1;
-        }
-        if (i >= args.Count || !Shells.Contains(Path.GetFileName(args[i])))
-        {
-            return (null, null);
-        }
-        var shell = Path.GetFileName(args[i]);
-        for (i++; i < args.Count && args[i].StartsWith('-'); i++)
-        {
-            if (args[i].Length > 1 && !args[i].StartsWith("--", StringComparison.Ordinal) && args[i].Contains('c', StringComparison.Ordinal))
+            var program = Path.GetFileName(args[i]);
+            string? where = null;
+            var from = i + 1;
+            if (i > 0 && IsCommandOption(args[i - 1]))
             {
-                // The first argument after the options is the script.
-                var next = i + 1;
-                while (next < args.Count && args[next].StartsWith('-') && args[next] != "-" && args[next] != "--")
+                where = $"as the command string of '{args[i - 1]}'";
+                from = i;
+            }
+            else if (program == "eval")
+            {
+                where = "as an argument of eval";
+            }
+            else if (program == "ssh")
+            {
+                // ssh's options, then the host; everything after is the remote command, joined and run by a shell there.
+                var host = i + 1;
+                while (host < args.Count && args[host].StartsWith('-'))
                 {
-                    next++;
+                    host += args[host].Length == 2 && "bcDEeFIiJLlmOopQRSWw".Contains(args[host][1], StringComparison.Ordinal) ? 2 : 1;
                 }
-                if (next < args.Count && args[next] == "--")
+                where = "in the remote command of ssh";
+                from = host + 1;
+            }
+            if (where is null)
+            {
+                continue;
+            }
+            for (var j = from; j < (where.StartsWith("as the command", StringComparison.Ordinal) ? i + 1 : args.Count); j++)
+            {
+                foreach (Match m in Placeholder().Matches(args[j]))
                 {
-                    next++;
+                    if (m.Groups[1].Success)
+                    {
+                        yield return (m.Groups[1].Value, where);
+                    }
                 }
-                return (shell, next < args.Count ? args[next] : null);
             }
         }
-        return (null, null);
     }
+
+    // -c, or short options bundled with c last (-ec, -lc, -xc): the next argument is a command string.
+    private static bool IsCommandOption(string arg) => arg.Length >= 2 && arg[0] == '-' && arg[1] != '-' && arg[^1] == 'c' && arg.Skip(1).All(char.IsAsciiLetter);
+
+    private static string WithoutPlaceholders(string argument) => Placeholder().Replace(argument, m => m.Groups[1].Success ? string.Empty : "{");
+
+    private static string Quoted(string argument) => argument.Length > 60 ? argument[..57] + "..." : argument;
 
     /// <summary>For each character of a POSIX shell text: the quote it is inside (<c>'</c> or <c>"</c>), or <c>\0</c>.</summary>
     private static char[] QuoteStates(string text)

@@ -348,29 +348,35 @@ public sealed partial class StudySpecBinder
     }
 
     /// <summary>True when a placeholder may be replaced by text that is not a number (and could hold shell syntax).</summary>
-    private static bool MayHoldText(ParamSpace space, string? builtIn, string? name)
+    /// <summary>
+    /// A value of a placeholder that is not a plain word (so, where code is read, would be code), or null when every
+    /// value is one. The built-ins trial_dir (a path) and params_json (JSON) are never plain words.
+    /// </summary>
+    private static string? MayHoldCode(ParamSpace space, string? builtIn, string? name)
     {
-        static bool Text(object? value) => value is string;
+        static bool Code(object? value) => value is string text && !CommandTemplate.IsPlainWord(text);
         switch (builtIn)
         {
             case "seed" or "replicate" or "trial_id" or "study":
-                return false; // numbers, hex, and names restricted to [A-Za-z0-9._-]
-            case "trial_dir" or "params_json":
-                return true;
+                return null; // numbers, hex, and names restricted to [A-Za-z0-9._-]
+            case "trial_dir":
+                return "/path with spaces/$(...)";
+            case "params_json":
+                return "{\"x\": \"$(...)\"}";
         }
         if (name is null)
         {
-            return false;
+            return null;
         }
         foreach (var axis in space.Axes)
         {
             var column = axis.Names.ToList().IndexOf(name);
-            if (column >= 0 && axis.Rows.Any(r => Text(r[column])))
+            if (column >= 0 && axis.Rows.Select(r => r[column]).FirstOrDefault(Code) is string text)
             {
-                return true;
+                return text;
             }
         }
-        return space.Points.Any(p => p.TryGetValue(name, out var v) && Text(v))
-            || space.Random.Any(r => r.Key == name && r.Value is Distribution.Choice choice && choice.Options.Any(Text));
+        return space.Points.Select(p => p.TryGetValue(name, out var v) ? v : null).FirstOrDefault(Code) as string
+            ?? space.Random.Where(r => r.Key == name && r.Value is Distribution.Choice).SelectMany(r => ((Distribution.Choice)r.Value).Options).FirstOrDefault(Code) as string;
     }
 }

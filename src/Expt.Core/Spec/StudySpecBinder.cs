@@ -141,16 +141,16 @@ public sealed partial class StudySpecBinder
                 {
                     Error(location, "command", $"an argument of this command may be {longest / 1024:N0} KiB long, more than the 128 KiB Linux passes in one argument; pass large inputs as file paths");
                 }
-                foreach (var (placeholder, where) in command.PlaceholdersReadAsCode().Distinct())
+                foreach (var (placeholder, where) in command.PlaceholdersReadAsCode())
                 {
                     var resolved = CommandTemplate.Resolve(placeholder);
-                    if (known.Contains(placeholder) && MayHoldText(space, resolved.BuiltIn, resolved.Parameter))
+                    if (known.Contains(placeholder) && MayHoldCode(space, resolved.BuiltIn, resolved.Parameter) is { } value)
                     {
                         var variable = resolved.BuiltIn is "trial_dir" or "params_json" ? "EXPT_" + resolved.BuiltIn.ToUpperInvariant() : CommandTemplate.EnvironmentName(resolved.Parameter ?? resolved.BuiltIn!);
                         var fix = command.Shell
                             ? $"write it bare ({{{placeholder}}}: Expt quotes it) or use \"${variable}\""
-                            : $"pass it as an argument after the script (sh -c '... \"$1\"' sh {{{placeholder}}}) or read \"${variable}\"";
-                        Error(location, "command", $"placeholder {{{placeholder}}} {where}: its values are pasted into shell code, so a value such as $(rm -rf ~) would run; {fix}");
+                            : $"pass it as an argument of its own (sh -c '... \"$1\"' sh {{{placeholder}}}) or read \"${variable}\"";
+                        Error(location, "command", $"placeholder {{{placeholder}}} {where}; a value such as {InputLimits.Quote(value)} would run as code there (only plain words may: letters, digits, _-.,/:=+@%); {fix}");
                     }
                 }
             }
