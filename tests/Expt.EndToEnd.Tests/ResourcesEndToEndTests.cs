@@ -121,7 +121,7 @@ public sealed class ResourcesEndToEndTests : IDisposable
     {
         _cli.Write("mem.yaml", """
             name: mem
-            command: python3 -c "import time; b = bytearray({mb} << 20); time.sleep(1.5)"
+            command: python3 -c "import time; b = b'\\x01' * ({mb} << 20); time.sleep(1.5)"
             params:
               mb: [20, 300]
             resources:
@@ -137,9 +137,11 @@ public sealed class ResourcesEndToEndTests : IDisposable
         small.GetProperty("usage").GetProperty("peak_memory_bytes").GetInt64().ShouldBeInRange(20L << 20, 200L << 20);
         big.GetProperty("status").GetString().ShouldBe("failed");
         var error = big.GetProperty("error").GetString().ShouldNotBeNull();
-        error.ShouldStartWith("out of memory: the trial's processes held ");
-        error.ShouldContain("more than its memory_limit of 200 MiB; the process tree was killed");
-        big.GetProperty("usage").GetProperty("peak_memory_bytes").GetInt64().ShouldBeGreaterThan(200L << 20);
+        error.ShouldStartWith("out of memory: the trial's processes ");
+        error.ShouldContain("memory_limit of 200 MiB");
+        error.ShouldContain("its processes were ended");
+        // The kernel's limit on the trial's group stops it at 200 MiB exactly; sampling sees it somewhat past.
+        big.GetProperty("usage").GetProperty("peak_memory_bytes").GetInt64().ShouldBeGreaterThanOrEqualTo(200L << 20);
         var summary = await _cli.RunAsync("summary", "mem", "--metric", "usage.peak_memory_mb", "--format", "json");
         summary.ExitCode.ShouldBe(0, summary.ToString());
         summary.Json().EnumerateArray().Single(g => g.GetProperty("mb").GetInt32() == 20).GetProperty("mean").GetDouble().ShouldBeInRange(20, 200);

@@ -148,24 +148,32 @@ public sealed class CommandExecutor : ITrialExecutor
             return new TrialOutcome(TrialStatus.Failed, TimeSpan.Zero, Error: $"cannot start '{argv[0]}': no such program{(argv[0].Contains('/', StringComparison.Ordinal) ? string.Empty : " on PATH")}");
         }
         var grouped = TrialProcesses.Grouped && !_keepChildren;
+        // The trial's own processes, measured and ended as one: in control groups of its own where they can be made.
+        using var meter = grouped ? TrialMeter.Create(lease.TrialId, context.Grant.Needs.MemoryLimitBytes) : null;
         TrialProcess process;
         try
         {
-            process = TrialProcess.Start(_keepChildren ? info : TrialProcesses.Mark(info), grouped);
+            var start = _keepChildren ? info : TrialProcesses.Mark(info);
+            process = TrialProcess.Start(meter?.Wrap(start) ?? start, grouped);
         }
         catch (Win32Exception ex)
         {
             return new TrialOutcome(TrialStatus.Failed, _time.GetElapsedTime(startedAt), Error: $"cannot start '{argv[0]}': {ex.Message}");
         }
         using var owned = process;
-        // The tree's memory is sampled while it runs: a process tree's peak, where the kernel keeps only each process's.
-        var memory = grouped ? ProcessTreeMemory.Start(process.Id, context.Grant.Needs.MemoryLimitBytes) : null;
+        meter?.Started(process.Id);
         using var gpus = GpuUsageSampler.Start(context.Grant.GpuNames);
         var stdoutFile = new LazyFile(Path.Combine(dir, StdoutFile), context.Scrubber);
         var stderrFile = new LazyFile(Path.Combine(dir, StderrFile), context.Scrubber);
         var pumps = Task.WhenAll(
             PumpAsync(process.StandardOutput, stdoutFile, context, false),
             PumpAsync(process.StandardError, stderrFile, context, true));
+
+        void KillAll()
+        {
+            process.KillTree(grouped);
+            meter?.KillAll();
+        }
 
         var status = TrialStatus.Completed;
         var outOfMemory = false;
@@ -174,14 +182,14 @@ public sealed class CommandExecutor : ITrialExecutor
         {
             try
             {
-                if (memory is { Limit: not null })
+                if (meter is not null && context.Grant.Needs.MemoryLimitBytes is not null)
                 {
-                    await Task.WhenAny(process.Exited, memory.Exceeded).WaitAsync(linked.Token).ConfigureAwait(false);
+                    await Task.WhenAny(process.Exited, meter.Exceeded).WaitAsync(linked.Token).ConfigureAwait(false);
                     if (!process.Exited.IsCompleted)
                     {
-                        // Past memory_limit: ended before it takes the machine's memory from the other trials.
+                        // Past memory_limit (sampled): ended before it takes the machine's memory from the other trials.
                         outOfMemory = true;
-                        process.KillTree(grouped);
+                        KillAll();
                         await process.Exited.ConfigureAwait(false);
                     }
                 }
@@ -193,12 +201,13 @@ public sealed class CommandExecutor : ITrialExecutor
             catch (OperationCanceledException)
             {
                 status = cancellationToken.IsCancellationRequested ? TrialStatus.Cancelled : TrialStatus.Timeout;
-                process.KillTree(grouped);
+                KillAll();
                 await process.Exited.ConfigureAwait(false);
             }
         }
-        memory?.Dispose();
-        var leftovers = grouped ? await EndLeftoversAsync(process.Id, pumps).ConfigureAwait(false) : null;
+        // The kernel ended a process of the trial at its group's memory limit.
+        outOfMemory |= meter?.OutOfMemory == true;
+        var leftovers = grouped ? await EndLeftoversAsync(process.Id, meter, pumps).ConfigureAwait(false) : null;
         // Something outside the group (its own session) may still hold the pipes: do not wait for its EOF.
         await Task.WhenAny(pumps, Task.Delay(TrialProcesses.LeftoverGrace, _time, CancellationToken.None)).ConfigureAwait(false);
         await stdoutFile.DisposeAsync().ConfigureAwait(false);
@@ -215,7 +224,7 @@ public sealed class CommandExecutor : ITrialExecutor
         problems = [.. problems, .. labelProblems];
         var warnings = TrialWarnings.Join(problems);
         gpus?.Dispose();
-        var usage = Usage(context.Grant, duration, process.Usage, memory?.Peak ?? 0) with { PeakGpuMemoryBytes = gpus?.PeakBytes, GpuUtilization = gpus?.Utilization };
+        var usage = Usage(context.Grant, duration, process.Usage, meter) with { PeakGpuMemoryBytes = gpus?.PeakBytes, GpuUtilization = gpus?.Utilization };
         TrialOutcome Labelled(TrialOutcome outcome) => outcome with { Metrics = metrics, Tags = tags, Note = note, Usage = usage };
         if (status == TrialStatus.Timeout)
         {
@@ -223,9 +232,11 @@ public sealed class CommandExecutor : ITrialExecutor
         }
         if (outOfMemory)
         {
-            return Labelled(new TrialOutcome(TrialStatus.Failed, duration, Error: Join(
-                $"out of memory: the trial's processes held {Resources.Sizes.Format(memory!.Peak)}, more than its memory_limit of {Resources.Sizes.Format(memory.Limit!.Value)}; the process tree was killed",
-                Tail(dir)), ExitCode: exitCode));
+            var limit = Resources.Sizes.Format(context.Grant.Needs.MemoryLimitBytes ?? 0);
+            var what = meter!.Method.StartsWith("cgroup", StringComparison.Ordinal)
+                ? $"the trial's processes reached its memory_limit of {limit}, the limit of its control group, and the kernel ended one ({meter.Method})"
+                : $"the trial's processes held {Resources.Sizes.Format(meter.PeakBytes)}, more than its memory_limit of {limit} ({meter.Method})";
+            return Labelled(new TrialOutcome(TrialStatus.Failed, duration, Error: Join($"out of memory: {what}; its processes were ended", Tail(dir)), ExitCode: exitCode));
         }
         if (status == TrialStatus.Cancelled)
         {
@@ -252,40 +263,44 @@ public sealed class CommandExecutor : ITrialExecutor
         return Labelled(new TrialOutcome(TrialStatus.Completed, duration, results, warnings, exitCode));
     }
 
-    private static Resources.TrialUsage Usage(Resources.ResourceGrant grant, TimeSpan wall, ProcessUsage? measured, long sampledPeak) => new()
+    // Memory from the meter only: wait4's ru_maxrss counts the runner's own image (the child is charged it at exec).
+    private static Resources.TrialUsage Usage(Resources.ResourceGrant grant, TimeSpan wall, ProcessUsage? measured, TrialMeter? meter) => new()
     {
         Cpus = grant.Needs.Cpus,
         Gpus = grant.GpuNames,
         GpuMilli = grant.Needs.GpuMilli,
         WallSeconds = wall.TotalSeconds,
-        CpuUserSeconds = measured?.UserSeconds,
-        CpuSystemSeconds = measured?.SystemSeconds,
-        PeakMemoryBytes = Math.Max(sampledPeak, measured?.MaxRssBytes ?? 0) is > 0 and var peak ? peak : null,
+        CpuUserSeconds = meter?.Cpu?.User ?? measured?.UserSeconds,
+        CpuSystemSeconds = meter?.Cpu?.System ?? measured?.SystemSeconds,
+        PeakMemoryBytes = meter?.PeakBytes is > 0 and var peak ? peak : null,
+        MemoryMethod = meter?.PeakBytes > 0 ? meter.Method : null,
     };
 
     private static string? Join(string first, string? second) => string.IsNullOrEmpty(second) ? first : first + "\n" + second;
 
     /// <summary>
-    /// The main process has exited: what it left running in its process group (a background job, a daemon that kept
-    /// the output open) gets <see cref="TrialProcesses.LeftoverGrace"/> to end by itself, then is ended, as a batch
-    /// system ends a job step's processes. Returns a warning when something had to be ended.
+    /// The main process has exited: what it left running (in its process group, or anywhere among its own processes: a
+    /// daemon that started a session of its own, a double fork) gets <see cref="TrialProcesses.LeftoverGrace"/> to end by
+    /// itself, then is ended, as a batch system ends a job step's processes. Returns a warning when something had to be.
     /// </summary>
-    private async Task<string?> EndLeftoversAsync(int group, Task pumps)
+    private async Task<string?> EndLeftoversAsync(int group, TrialMeter? meter, Task pumps)
     {
-        if (!ProcessTree.GroupAlive(group))
+        bool Left() => ProcessTree.GroupAlive(group) || meter?.Alive().Count > 0;
+        if (!Left())
         {
             return null;
         }
         var deadline = _time.GetTimestamp();
-        while (ProcessTree.GroupAlive(group) && _time.GetElapsedTime(deadline) < TrialProcesses.LeftoverGrace)
+        while (Left() && _time.GetElapsedTime(deadline) < TrialProcesses.LeftoverGrace)
         {
             await Task.WhenAny(pumps, Task.Delay(TimeSpan.FromMilliseconds(20), _time, CancellationToken.None)).ConfigureAwait(false);
         }
-        if (!ProcessTree.GroupAlive(group))
+        if (!Left())
         {
             return null;
         }
         ProcessTree.KillGroup(group);
+        meter?.KillAll();
         return $"the trial's main process exited but left processes running; they were ended after {DurationParser.Format(TrialProcesses.LeftoverGrace)} (keep_children: true in the study keeps them)";
     }
 

@@ -30,6 +30,13 @@ public sealed record TrialUsage
     /// <summary>The highest memory (resident set) of the trial's whole process tree, sampled while it ran.</summary>
     public long? PeakMemoryBytes { get; init; }
 
+    /// <summary>
+    /// How <see cref="PeakMemoryBytes"/> was measured: <c>cgroup v2</c> or <c>cgroup v1</c> (the kernel's peak of the
+    /// trial's own control group: exact, every process it made, page cache of its own file I/O included), or
+    /// <c>sampled</c> (the resident memory of its processes, summed every 200 ms).
+    /// </summary>
+    public string? MemoryMethod { get; init; }
+
     /// <summary>The most memory used on the trial's GPUs (the devices', sampled through nvidia-smi), or null.</summary>
     public long? PeakGpuMemoryBytes { get; init; }
 
@@ -87,6 +94,10 @@ public sealed record TrialUsage
             {
                 w.WriteNumber("peak_memory_bytes", peak);
             }
+            if (MemoryMethod is { } method)
+            {
+                w.WriteString("memory_method", method);
+            }
             Number(w, "cpu_efficiency", CpuEfficiency);
             if (PeakGpuMemoryBytes is { } gpuPeak)
             {
@@ -135,6 +146,7 @@ public sealed record TrialUsage
                 CpuUserSeconds = D("cpu_user_seconds"),
                 CpuSystemSeconds = D("cpu_system_seconds"),
                 PeakMemoryBytes = L("peak_memory_bytes"),
+                MemoryMethod = r.TryGetProperty("memory_method", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() is { Length: <= 64 } text ? text : null,
                 PeakGpuMemoryBytes = L("gpu_peak_memory_bytes"),
                 GpuUtilization = D("gpu_utilization"),
             };
@@ -164,7 +176,7 @@ public sealed record TrialUsage
         }
         if (PeakMemoryBytes is { } peak)
         {
-            parts.Add($"peak memory {Sizes.Format(peak)}");
+            parts.Add($"peak memory {Sizes.Format(peak)}{(MemoryMethod is null ? string.Empty : $" ({Text.TerminalText.Escape(MemoryMethod)})")}");
         }
         if (PeakGpuMemoryBytes is { } gpuPeak)
         {

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Expt.Execution;
+
+/// <summary>
+/// A trial in control groups of its own: in the cgroup v2 hierarchy (membership and CPU time; memory too when the
+/// controller is there) and in a cgroup v1 memory hierarchy when there is one. The trial's first process joins them
+/// (a small <c>sh</c> writes its own pid into each, then execs the command), so everything it starts is in them. Its
+/// memory peak is the kernel's (<c>memory.peak</c>, or <c>memory.max_usage_in_bytes</c>), which also counts the page
+/// cache of files the trial itself reads or writes; <c>memory_limit</c> becomes the group's limit (<c>memory.max</c>,
+/// <c>memory.limit_in_bytes</c>, swap included), enforced by the kernel.
+/// </summary>
+internal sealed class CgroupMeter : TrialMeter
+{
+    // Joins each group (its cgroup.procs given as $1 and $2, '-' for none), then becomes the trial's command.
+    private const string JoinScript = "echo $$ > \"$1\" || exit 126; [ \"$2\" = - ] || echo $$ > \"$2\" || exit 126; shift 2; exec \"$@\"";
+
+    private static int _counter;
+    private readonly string? _v2;
+    private readonly bool _v2Memory;
+    private readonly string? _v1;
+    private readonly SampledMeter? _sampled;
+
+    private CgroupMeter(string? v2, bool v2Memory, string? v1, SampledMeter? sampled)
+    {
+        _v2 = v2;
+        _v2Memory = v2Memory;
+        _v1 = v1;
+        _sampled = sampled;
+    }
+
+    /// <summary>Makes the trial's groups; null when they cannot be made (the caller samples instead).</summary>
+    public static CgroupMeter? TryCreate(Cgroups.Layout layout, string trialId, long? memoryLimit)
+    {
+        var name = $"t-{Sanitize(trialId)}-{Interlocked.Increment(ref _counter).ToString(CultureInfo.InvariantCulture)}";
+        string? Make(string? parent)
+        {
+            if (parent is null)
+            {
+                return null;
+            }
+            try
+            {
+                var group = Path.Combine(parent, name);
+                Directory.CreateDirectory(group);
+                return group;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+        var v2 = Make(layout.V2);
+        var v1 = Make(layout.V1Memory);
+        if (v2 is null && v1 is null)
+        {
+            return null;
+        }
+        var v2Memory = v2 is not null && layout.V2Memory;
+        if (memoryLimit is { } limit)
+        {
+            var bytes = limit.ToString(CultureInfo.InvariantCulture);
+            if (v2Memory)
+            {
+                Cgroups.TryWrite(Path.Combine(v2!, "memory.max"), bytes);
+                Cgroups.TryWrite(Path.Combine(v2!, "memory.swap.max"), "0");
+            }
+            else if (v1 is not null)
+            {
+                Cgroups.TryWrite(Path.Combine(v1, "memory.limit_in_bytes"), bytes);
+                Cgroups.TryWrite(Path.Combine(v1, "memory.memsw.limit_in_bytes"), bytes); // swap too, when accounted
+            }
+        }
+        // No memory controller in any group: membership is exact, memory is sampled over the group's processes.
+        var sampled = !v2Memory && v1 is null ? new SampledMeter(trialId, memoryLimit, () => Cgroups.Processes(v2!)) : null;
+        return new CgroupMeter(v2, v2Memory, v1, sampled);
+    }
+
+    private static string Sanitize(string id) => new([.. id.Take(32).Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]);
+
+    /// <inheritdoc />
+    public override string Method => _v2Memory ? "cgroup v2" : _v1 is not null ? "cgroup v1" : "sampled (cgroup v2 membership)";
+
+    /// <inheritdoc />
+    public override Task Exceeded => _sampled?.Exceeded ?? Task.Delay(Timeout.Infinite);
+
+    /// <inheritdoc />
+    public override long PeakBytes => _v2Memory ? Cgroups.Read(Path.Combine(_v2!, "memory.peak")) ?? 0
+        : _v1 is not null ? Cgroups.Read(Path.Combine(_v1, "memory.max_usage_in_bytes")) ?? 0
+        : _sampled!.PeakBytes;
+
+    /// <inheritdoc />
+    public override bool OutOfMemory => (_v2Memory ? Cgroups.Read(Path.Combine(_v2!, "memory.events"), "oom_kill")
+        : _v1 is not null ? Cgroups.Read(Path.Combine(_v1, "memory.oom_control"), "oom_kill")
+        : null) > 0 || _sampled?.Exceeded.IsCompleted == true;
+
+    /// <inheritdoc />
+    public override (double User, double System)? Cpu =>
+        _v2 is not null && Cgroups.Read(Path.Combine(_v2, "cpu.stat"), "user_usec") is { } user && Cgroups.Read(Path.Combine(_v2, "cpu.stat"), "system_usec") is { } system
+            ? (user / 1e6, system / 1e6)
+            : null;
+
+    /// <inheritdoc />
+    public override ProcessStartInfo Wrap(ProcessStartInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        var wrapped = new ProcessStartInfo("/bin/sh")
+        {
+            WorkingDirectory = info.WorkingDirectory,
+            UseShellExecute = false,
+            RedirectStandardInput = info.RedirectStandardInput,
+            RedirectStandardOutput = info.RedirectStandardOutput,
+            RedirectStandardError = info.RedirectStandardError,
+        };
+        var groups = new[] { _v2, _v1 }.Where(g => g is not null).Select(g => Path.Combine(g!, "cgroup.procs")).ToList();
+        foreach (var arg in new[] { "-c", JoinScript, "expt-trial", groups[0], groups.Count > 1 ? groups[1] : "-", info.FileName }.Concat(info.ArgumentList))
+        {
+            wrapped.ArgumentList.Add(arg);
+        }
+        wrapped.Environment.Clear();
+        foreach (var (key, value) in info.Environment)
+        {
+            wrapped.Environment[key] = value;
+        }
+        return wrapped;
+    }
+
+    /// <inheritdoc />
+    public override void Started(int pid) => _sampled?.Started(pid);
+
+    /// <inheritdoc />
+    public override IReadOnlyCollection<int> Alive() => Members().Where(p => Directory.Exists($"/proc/{p}") && !IsZombie(p)).ToList();
+
+    private HashSet<int> Members()
+    {
+        var pids = new HashSet<int>();
+        foreach (var group in new[] { _v2, _v1 })
+        {
+            if (group is not null)
+            {
+                pids.UnionWith(Cgroups.Processes(group));
+            }
+        }
+        return pids;
+    }
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat.Length > stat.LastIndexOf(')') + 2 && stat[stat.LastIndexOf(')') + 2] is 'Z' or 'X';
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
+    public override void KillAll()
+    {
+        // cgroup.kill (Linux 5.14) ends the whole group at once, forks in flight included; else freeze and kill, again
+        // until the group is empty.
+        if (_v2 is not null && File.Exists(Path.Combine(_v2, "cgroup.kill")) && Cgroups.TryWrite(Path.Combine(_v2, "cgroup.kill"), "1"))
+        {
+            return;
+        }
+        for (var round = 0; round < 10; round++)
+        {
+            var pids = Members();
+            if (pids.Count == 0)
+            {
+                return;
+            }
+            ProcessTree.KillAll(pids);
+            Thread.Sleep(10);
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _sampled?.Dispose();
+        foreach (var group in new[] { _v2, _v1 })
+        {
+            if (group is not null)
+            {
+                Cgroups.Remove(group);
+            }
+        }
+    }
+}
