@@ -29,9 +29,13 @@ internal static class HostileScenario
 
     private static string Repeat(string text, int count) => new StringBuilder(text.Length * count).Insert(0, text, count).ToString();
 
-    private static async Task<(int Exit, double Seconds, double PeakMiB, int ErrorLines, bool StackTrace)> MeasureAsync(string dir, IEnumerable<string> args)
+    private static async Task<(int Exit, double Seconds, double PeakMiB, int ErrorLines, bool StackTrace)> MeasureAsync(string dir, IEnumerable<string> args, IDictionary<string, string>? env = null)
     {
         var info = new ProcessStartInfo("python3") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
         foreach (var arg in new[] { "-c", Measure, "dotnet", Expt() }.Concat(args))
         {
             info.ArgumentList.Add(arg);
@@ -89,9 +93,100 @@ internal static class HostileScenario
             Console.WriteLine($"hostile: {name}: exit {best.Exit}, {best.Seconds:0.000} s, peak {best.PeakMiB:0} MiB, {best.ErrorLines} stderr lines{(best.StackTrace ? ", STACK TRACE" : string.Empty)}");
         }
         Console.WriteLine($"hostile: worst peak {worstPeak:0} MiB, worst time {worstTime:0.000} s (best of 3 each), stack traces {traces}");
+        await RoundTwoAsync(Directory.CreateDirectory(Path.Combine(dir, "round2")).FullName);
+        await UsageAsync(Directory.CreateDirectory(Path.Combine(dir, "usage")).FullName);
         await LogTailAsync(dir);
         await KillDrillAsync(dir);
         Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>
+    /// The second round's classes, each as a whole expt process: outputs over the store, guards that multiply away,
+    /// hostile Slurm and GPU values, a parameter holding a secret, shell code through a wrapper, another program's
+    /// database, a damaged store. Each must end in one error line (exit 2, or 4 for a damaged store) without a trace,
+    /// and the store must be byte for byte as it was.
+    /// </summary>
+    private static async Task RoundTwoAsync(string dir)
+    {
+        if ((await MeasureAsync(dir, ["run", "--name", "s", "--set", "x=1,2", "--", "true"])).Exit != 0)
+        {
+            throw new InvalidOperationException("the study the cases read could not be run");
+        }
+        var store = Path.Combine(dir, ".expt", "expt.db");
+        var before = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(store)));
+        using (var app = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, "other.sqlite")};Pooling=False"))
+        {
+            app.Open();
+            using var create = app.CreateCommand();
+            create.CommandText = "CREATE TABLE users (id INTEGER PRIMARY KEY)";
+            create.ExecuteNonQuery();
+        }
+        var cases = new (string Name, string[] Args, IDictionary<string, string>? Env)[]
+        {
+            ("export -o over the store", ["export", "s", "-o", ".expt/expt.db", "--force"], null),
+            ("report -o over the store's WAL", ["report", "s", "-o", ".expt/expt.db-wal"], null),
+            ("export -o /dev/full", ["export", "s", "-o", "/dev/full"], null),
+            ("export --what grid -o a directory", ["export", "s", "--what", "grid", "--format", "json", "-o", "."], null),
+            ("replications: 1000000 on 1,000 points", ["run", "--set", "x=range(1000)", "--set", "replications=1000000", "--", "true"], null),
+            ("--gpus -1", ["run", "--set", "x=1", "--gpus=-1", "--", "true"], null),
+            ("300 tags", ["tag", "00000000", .. Enumerable.Range(0, 300).Select(i => $"+t{i}")], null),
+            ("a newline in slurm --partition", ["slurm", "submit", "--set", "x=1", "--workers", "2", "--partition", "gpu\nreboot", "--dry-run"], null),
+            ("--set api_key=...", ["run", "--set", "api_key=abcdef123456", "--", "true"], null),
+            ("$(touch PWNED) through timeout sh -c", ["run", "--set", "x=$(touch PWNED)", "--", "timeout", "10", "sh", "-c", "echo {x}"], null),
+            ("ls --sort p.unknown", ["ls", "--sort", "p.unknown"], null),
+            ("another program's SQLite file as --store", ["ls", "--store", "other.sqlite"], null),
+        };
+        foreach (var (name, args, env) in cases)
+        {
+            var m = await MeasureAsync(dir, args, env);
+            Console.WriteLine($"hostile2: {name}: exit {m.Exit}, {m.Seconds:0.000} s, peak {m.PeakMiB:0} MiB, {m.ErrorLines} stderr lines{(m.StackTrace ? ", STACK TRACE" : string.Empty)}");
+        }
+        var after = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(store)));
+        Console.WriteLine($"hostile2: the store after every case: {(after == before ? "unchanged" : "CHANGED")}; PWNED files: {Directory.EnumerateFiles(dir, "PWNED*", SearchOption.AllDirectories).Count()}");
+        // Six overwritten bytes at the start of the second page.
+        var bytes = File.ReadAllBytes(store);
+        new byte[] { 0xff, 0x13, 0x37, 0x00, 0x42, 0x99 }.CopyTo(bytes, 4096);
+        File.WriteAllBytes(store, bytes);
+        foreach (var args in new[] { new[] { "studies" }, ["run", "--name", "t", "--set", "x=1", "--", "true"], ["doctor"] })
+        {
+            var m = await MeasureAsync(dir, args);
+            Console.WriteLine($"hostile2: damaged store, expt {args[0]}: exit {m.Exit}, {m.Seconds:0.000} s, peak {m.PeakMiB:0} MiB, {m.ErrorLines} stderr lines{(m.StackTrace ? ", STACK TRACE" : string.Empty)}");
+        }
+    }
+
+    /// <summary>What trials of known sizes record, by the method this machine allows and by sampling, and a detached grandchild.</summary>
+    private static async Task UsageAsync(string dir)
+    {
+        File.WriteAllText(Path.Combine(dir, "hold.py"), "import sys, time\nb = b'\\x01' * (int(sys.argv[1]) << 20)\ntime.sleep(float(sys.argv[2]))\n");
+        foreach (var method in new[] { "default", "sampled" })
+        {
+            var env = method == "sampled" ? new Dictionary<string, string> { ["EXPT_MEASURE"] = "sampled" } : null;
+            await MeasureAsync(dir, ["run", "--name", $"sizes-{method}", "--set", "mb=1,100,500", "-j", "1", "--", "python3", "hold.py", "{mb}", "0.5"], env);
+            await MeasureAsync(dir, ["run", "--name", $"sleep-{method}", "--set", "x=1", "--", "sleep", "0.3"], env);
+            await MeasureAsync(dir, ["run", "--name", $"detach-{method}", "--set", "x=1", "--", "sh", "-c", $"(env -i /usr/bin/setsid /usr/bin/python3 {Path.Combine(dir, "hold.py")} 300 30 &) ; sleep 2"], env);
+        }
+        var info = new ProcessStartInfo("dotnet", [Expt(), "ls", "--format", "json"]) { WorkingDirectory = dir, RedirectStandardOutput = true };
+        using var ls = Process.Start(info)!;
+        using var doc = System.Text.Json.JsonDocument.Parse(await ls.StandardOutput.ReadToEndAsync());
+        foreach (var t in doc.RootElement.EnumerateArray())
+        {
+            var usage = t.GetProperty("usage");
+            Console.WriteLine($"usage: {t.GetProperty("study").GetString()} {t.GetProperty("params").GetRawText()}: peak {usage.GetProperty("peak_memory_bytes").GetInt64() / (double)(1 << 20):0.0} MiB ({usage.GetProperty("memory_method").GetString()}), {t.GetProperty("status").GetString()}");
+        }
+        var leftovers = Directory.GetDirectories("/proc").Count(d => Environ(d).Length > 0 && File.Exists(Path.Combine(d, "cmdline")) && SafeRead(Path.Combine(d, "cmdline")).Contains("hold.py", StringComparison.Ordinal));
+        Console.WriteLine($"usage: detached grandchildren still running after their trials: {leftovers}");
+    }
+
+    private static string SafeRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
     }
 
     /// <summary>expt logs --tail 3 and expt show of a trial with a 1 GB stdout.log.</summary>

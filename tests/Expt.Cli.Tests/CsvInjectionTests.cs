@@ -22,6 +22,7 @@ public sealed class CsvInjectionTests : IDisposable
     [InlineData("-1.5", "-1.5")]
     [InlineData("+3", "+3")]
     [InlineData("-Infinity", "-Infinity")]
+    [InlineData("-inf", "-inf")]
     [InlineData("1e-5", "1e-5")]
     [InlineData("a=b", "a=b")]
     [InlineData("", "")]

@@ -153,6 +153,10 @@ public sealed class ResultsEndToEndTests : IDisposable
         bars.ExitCode.ShouldBe(0, bars.ToString());
         var png = File.ReadAllBytes(Path.Combine(_cli.Directory, "value.png"));
         png.Take(4).ShouldBe(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' });
+        // Only the file named is written: no SVG appears beside the PNG (one there would have been replaced).
+        File.Exists(Path.Combine(_cli.Directory, "value.svg")).ShouldBeFalse();
+        var svgOfBars = await _cli.RunAsync("plot", "res", "-m", "value", "--by", "opt", "-o", "value.svg");
+        svgOfBars.ExitCode.ShouldBe(0, svgOfBars.ToString());
         File.ReadAllText(Path.Combine(_cli.Directory, "value.svg")).ShouldContain("<circle");
 
         var missing = await _cli.RunAsync("plot", "res", "-m", "nope", "-o", "x.svg");

@@ -284,7 +284,7 @@ public sealed class RunEndToEndTests : IDisposable
     {
         var refused = await _cli.RunAsync("run", "--dry-run", "--set", "a=range(1001)", "--set", "b=range(1000)", "--", "echo", "{a}");
         refused.ExitCode.ShouldBe(2);
-        refused.Stderr.Trim().ShouldBe("error: --set: params: the space has 1,001,000 points, more than the limit of 1,000,000; pass --yes to run it anyway");
+        refused.Stderr.Trim().ShouldBe("error: --set: params: the study has 1,001,000 points × 1 replication = 1,001,000 trials, more than the limit of 1,000,000 trials; pass --yes to run it anyway");
         var accepted = await _cli.RunAsync("run", "--dry-run", "--yes", "--limit", "0", "--format", "csv", "--set", "a=range(1001)", "--set", "b=range(1000)", "--", "echo", "{a}");
         accepted.ExitCode.ShouldBe(0);
         accepted.Stdout.Count(c => c == '\n').ShouldBe(1_001_001);

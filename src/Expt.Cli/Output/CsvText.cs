@@ -6,7 +6,7 @@ namespace Expt.Cli.Output;
 /// CSV fields as RFC 4180 quotes them, made inert for spreadsheets: a text cell that Excel, LibreOffice or Google
 /// Sheets would read as a formula (it starts with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a carriage return)
 /// gets a leading apostrophe, as OWASP advises, so a trial's result <c>=HYPERLINK(...)</c> is shown, not run. Numbers
-/// (<c>-1.5</c>, <c>+3</c>, <c>-Infinity</c>) are left as they are.
+/// (<c>-1.5</c>, <c>+3</c>, <c>-Infinity</c>, and <c>-inf</c> as pandas writes and reads it) are left as they are.
 /// </summary>
 internal static class CsvText
 {
@@ -15,7 +15,8 @@ internal static class CsvText
     {
         ArgumentNullException.ThrowIfNull(value);
         if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r'
-            && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            && value.ToLowerInvariant() is not ("-inf" or "+inf" or "-nan" or "+nan"))
         {
             value = "'" + value;
         }

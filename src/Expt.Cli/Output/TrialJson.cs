@@ -93,14 +93,8 @@ internal static class TrialJson
     public static void WriteStored(Utf8JsonWriter w, string name, string? json, string fallback)
     {
         w.WritePropertyName(name);
-        if (StoredValues.Json(json) is { } element)
-        {
-            element.WriteTo(w);
-        }
-        else
-        {
-            w.WriteRawValue(fallback);
-        }
+        // Validated first (a damaged row is written as the fallback), then written as stored: compact, keys in order.
+        w.WriteRawValue(StoredValues.Json(json) is null ? fallback : json!);
     }
 
     public static void WriteTime(Utf8JsonWriter w, string name, DateTimeOffset? time)
