@@ -1,21 +1,18 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Expt.Execution;
 
 /// <summary>
 /// A trial in control groups of its own: in the cgroup v2 hierarchy (membership and CPU time; memory too when the
-/// controller is there) and in a cgroup v1 memory hierarchy when there is one. The trial's first process joins them
-/// (a small <c>sh</c> writes its own pid into each, then execs the command), so everything it starts is in them. Its
+/// controller is there) and in a cgroup v1 memory hierarchy when there is one. The trial's first process is moved into
+/// them the moment it is started (before its program is loaded, so before it can start anything; any child made in
+/// that instant is moved too), so everything it starts is in them. Its
 /// memory peak is the kernel's (<c>memory.peak</c>, or <c>memory.max_usage_in_bytes</c>), which also counts the page
 /// cache of files the trial itself reads or writes; <c>memory_limit</c> becomes the group's limit (<c>memory.max</c>,
 /// <c>memory.limit_in_bytes</c>, swap included), enforced by the kernel.
 /// </summary>
 internal sealed class CgroupMeter : TrialMeter
 {
-    // Joins each group (its cgroup.procs given as $1 and $2, '-' for none), then becomes the trial's command.
-    private const string JoinScript = "echo $$ > \"$1\" || exit 126; [ \"$2\" = - ] || echo $$ > \"$2\" || exit 126; shift 2; exec \"$@\"";
-
     private static int _counter;
     private readonly string? _v2;
     private readonly bool _v2Memory;
@@ -72,6 +69,11 @@ internal sealed class CgroupMeter : TrialMeter
                 Cgroups.TryWrite(Path.Combine(v1, "memory.memsw.limit_in_bytes"), bytes); // swap too, when accounted
             }
         }
+        if (v1 is not null)
+        {
+            // What the first process was charged before it moved in comes with it (anonymous and file pages).
+            Cgroups.TryWrite(Path.Combine(v1, "memory.move_charge_at_immigrate"), "3");
+        }
         // No memory controller in any group: membership is exact, memory is sampled over the group's processes.
         var sampled = !v2Memory && v1 is null ? new SampledMeter(trialId, memoryLimit, () => Cgroups.Processes(v2!)) : null;
         return new CgroupMeter(v2, v2Memory, v1, sampled);
@@ -86,9 +88,7 @@ internal sealed class CgroupMeter : TrialMeter
     public override Task Exceeded => _sampled?.Exceeded ?? Task.Delay(Timeout.Infinite);
 
     /// <inheritdoc />
-    public override long PeakBytes => _v2Memory ? Cgroups.Read(Path.Combine(_v2!, "memory.peak")) ?? 0
-        : _v1 is not null ? Cgroups.Read(Path.Combine(_v1, "memory.max_usage_in_bytes")) ?? 0
-        : _sampled!.PeakBytes;
+    public override long PeakBytes => _sampled?.PeakBytes ?? Readings.Peak;
 
     /// <inheritdoc />
     public override bool OutOfMemory => (_v2Memory ? Cgroups.Read(Path.Combine(_v2!, "memory.events"), "oom_kill")
@@ -96,38 +96,77 @@ internal sealed class CgroupMeter : TrialMeter
         : null) > 0 || _sampled?.Exceeded.IsCompleted == true;
 
     /// <inheritdoc />
-    public override (double User, double System)? Cpu =>
-        _v2 is not null && Cgroups.Read(Path.Combine(_v2, "cpu.stat"), "user_usec") is { } user && Cgroups.Read(Path.Combine(_v2, "cpu.stat"), "system_usec") is { } system
-            ? (user / 1e6, system / 1e6)
-            : null;
+    public override (double User, double System)? Cpu => Readings.Cpu;
 
-    /// <inheritdoc />
-    public override ProcessStartInfo Wrap(ProcessStartInfo info)
+    // The group's figures, read once when the usage is recorded (after what the trial left running was ended): every
+    // read is a system call into cgroupfs.
+    private (long Peak, (double User, double System)? Cpu) Readings => _readings ??= Read();
+
+    private (long Peak, (double User, double System)? Cpu)? _readings;
+
+    private (long, (double, double)?) Read()
     {
-        ArgumentNullException.ThrowIfNull(info);
-        var wrapped = new ProcessStartInfo("/bin/sh")
+        var peak = _v2Memory ? Cgroups.Read(Path.Combine(_v2!, "memory.peak")) ?? 0
+            : _v1 is not null ? Cgroups.Read(Path.Combine(_v1, "memory.max_usage_in_bytes")) ?? 0
+            : 0;
+        (double, double)? cpu = null;
+        if (_v2 is not null && Cgroups.ReadAll(Path.Combine(_v2, "cpu.stat")) is { } stat && stat.TryGetValue("user_usec", out var user) && stat.TryGetValue("system_usec", out var system))
         {
-            WorkingDirectory = info.WorkingDirectory,
-            UseShellExecute = false,
-            RedirectStandardInput = info.RedirectStandardInput,
-            RedirectStandardOutput = info.RedirectStandardOutput,
-            RedirectStandardError = info.RedirectStandardError,
-        };
-        var groups = new[] { _v2, _v1 }.Where(g => g is not null).Select(g => Path.Combine(g!, "cgroup.procs")).ToList();
-        foreach (var arg in new[] { "-c", JoinScript, "expt-trial", groups[0], groups.Count > 1 ? groups[1] : "-", info.FileName }.Concat(info.ArgumentList))
-        {
-            wrapped.ArgumentList.Add(arg);
+            cpu = (user / 1e6, system / 1e6);
         }
-        wrapped.Environment.Clear();
-        foreach (var (key, value) in info.Environment)
-        {
-            wrapped.Environment[key] = value;
-        }
-        return wrapped;
+        return (peak, cpu);
     }
 
     /// <inheritdoc />
-    public override void Started(int pid) => _sampled?.Started(pid);
+    public override void Started(int pid)
+    {
+        // Moved at once: a program spends hundreds of microseconds being loaded before it can fork, and a child made
+        // in that instant (a statically linked program forking first) is found among its children and moved too.
+        var groups = new[] { _v2, _v1 }.Where(g => g is not null).Select(g => Path.Combine(g!, "cgroup.procs")).ToList();
+        var moved = false;
+        foreach (var procs in groups)
+        {
+            moved |= Cgroups.TryWrite(procs, pid.ToString(CultureInfo.InvariantCulture));
+        }
+        if (moved)
+        {
+            foreach (var child in Children(pid))
+            {
+                foreach (var procs in groups)
+                {
+                    Cgroups.TryWrite(procs, child.ToString(CultureInfo.InvariantCulture));
+                }
+            }
+        }
+        _sampled?.Started(pid);
+    }
+
+    // The children of a process (Linux's /proc/PID/task/PID/children), and theirs.
+    private static List<int> Children(int pid)
+    {
+        var found = new List<int>();
+        var queue = new Queue<int>([pid]);
+        while (queue.Count > 0 && found.Count < 1024)
+        {
+            var parent = queue.Dequeue();
+            try
+            {
+                foreach (var text in File.ReadAllText($"/proc/{parent}/task/{parent}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var child))
+                    {
+                        found.Add(child);
+                        queue.Enqueue(child);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Ended meanwhile.
+            }
+        }
+        return found;
+    }
 
     /// <inheritdoc />
     public override IReadOnlyCollection<int> Alive() => Members().Where(p => Directory.Exists($"/proc/{p}") && !IsZombie(p)).ToList();

@@ -207,6 +207,28 @@ internal static class Cgroups
         return null;
     }
 
+    /// <summary>A control file of <c>key value</c> lines, as a dictionary; null when absent.</summary>
+    public static Dictionary<string, long>? ReadAll(string path)
+    {
+        try
+        {
+            var values = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var line in File.ReadLines(path).Take(256))
+            {
+                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length == 2 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+                {
+                    values[parts[0]] = value;
+                }
+            }
+            return values;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The processes in a group (<c>cgroup.procs</c>).</summary>
     public static List<int> Processes(string group)
     {

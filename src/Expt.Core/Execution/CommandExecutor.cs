@@ -153,8 +153,7 @@ public sealed class CommandExecutor : ITrialExecutor
         TrialProcess process;
         try
         {
-            var start = _keepChildren ? info : TrialProcesses.Mark(info);
-            process = TrialProcess.Start(meter?.Wrap(start) ?? start, grouped);
+            process = TrialProcess.Start(_keepChildren ? info : TrialProcesses.Mark(info), grouped);
         }
         catch (Win32Exception ex)
         {
@@ -273,7 +272,7 @@ public sealed class CommandExecutor : ITrialExecutor
         CpuUserSeconds = meter?.Cpu?.User ?? measured?.UserSeconds,
         CpuSystemSeconds = meter?.Cpu?.System ?? measured?.SystemSeconds,
         PeakMemoryBytes = meter?.PeakBytes is > 0 and var peak ? peak : null,
-        MemoryMethod = meter?.PeakBytes > 0 ? meter.Method : null,
+        MemoryMethod = meter?.PeakBytes is > 0 ? meter.Method : null,
     };
 
     private static string? Join(string first, string? second) => string.IsNullOrEmpty(second) ? first : first + "\n" + second;

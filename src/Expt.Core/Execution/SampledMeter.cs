@@ -87,8 +87,7 @@ internal sealed class SampledMeter : TrialMeter
         {
             return [.. _members()];
         }
-        // One more look, so a process made since the last tick is found too.
-        Scan([this]);
+        // What the samples found (a process made since the last one is found by the look KillAll takes first).
         lock (Gate)
         {
             return _tracked.Where(t => t.Value >= 0 && ProcessTree.StartTicks(t.Key) == t.Value).Select(t => t.Key).ToList();
@@ -98,6 +97,11 @@ internal sealed class SampledMeter : TrialMeter
     /// <inheritdoc />
     public override void KillAll()
     {
+        if (_members is null)
+        {
+            // One more look, so a process made since the last sample is found too.
+            Scan([this]);
+        }
         for (var round = 0; round < 5; round++)
         {
             var alive = Alive();

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Expt.Execution;
 
 /// <summary>
@@ -29,9 +27,6 @@ internal abstract class TrialMeter : IDisposable
 
     /// <summary>CPU time of every process of the trial (detached ones included), when the kernel counted it; else null.</summary>
     public virtual (double User, double System)? Cpu => null;
-
-    /// <summary>The command as it must start to be measured (a group is joined before the program runs).</summary>
-    public virtual ProcessStartInfo Wrap(ProcessStartInfo info) => info;
 
     /// <summary>The trial's main process started.</summary>
     public abstract void Started(int pid);
