@@ -4,9 +4,10 @@ namespace Expt.Execution;
 
 /// <summary>
 /// A trial in control groups of its own: in the cgroup v2 hierarchy (membership and CPU time; memory too when the
-/// controller is there) and in a cgroup v1 memory hierarchy when there is one. The trial's first process is moved into
-/// them the moment it is started (before its program is loaded, so before it can start anything; any child made in
-/// that instant is moved too), so everything it starts is in them. Its
+/// controller is there) and in a cgroup v1 memory hierarchy when there is one. The trial's first process is born in
+/// them: the runner steps into the trial's groups for the instant of the spawn (one trial at a time) and back, so the
+/// child, its program's loading and everything it starts are counted there, as <c>clone3(CLONE_INTO_CGROUP)</c> would
+/// have it. Its
 /// memory peak is the kernel's (<c>memory.peak</c>, or <c>memory.max_usage_in_bytes</c>), which also counts the page
 /// cache of files the trial itself reads or writes; <c>memory_limit</c> becomes the group's limit (<c>memory.max</c>,
 /// <c>memory.limit_in_bytes</c>, swap included), enforced by the kernel.
@@ -14,13 +15,18 @@ namespace Expt.Execution;
 internal sealed class CgroupMeter : TrialMeter
 {
     private static int _counter;
+
+    // One trial starts at a time: the runner is in that trial's groups while it does.
+    private static readonly Lock SpawnGate = new();
+    private readonly Cgroups.Layout _layout;
     private readonly string? _v2;
     private readonly bool _v2Memory;
     private readonly string? _v1;
     private readonly SampledMeter? _sampled;
 
-    private CgroupMeter(string? v2, bool v2Memory, string? v1, SampledMeter? sampled)
+    private CgroupMeter(Cgroups.Layout layout, string? v2, bool v2Memory, string? v1, SampledMeter? sampled)
     {
+        _layout = layout;
         _v2 = v2;
         _v2Memory = v2Memory;
         _v1 = v1;
@@ -48,8 +54,10 @@ internal sealed class CgroupMeter : TrialMeter
                 return null;
             }
         }
-        var v2 = Make(layout.V2);
-        var v1 = Make(layout.V1Memory);
+        // One hierarchy: each one joined costs the spawn a migration of the runner in and out (a millisecond or so).
+        // The one that measures memory; the v2 hierarchy without it only for membership, when there is nothing else.
+        var v2 = layout.V2Memory || layout.V1Memory is null ? Make(layout.V2) : null;
+        var v1 = v2 is null ? Make(layout.V1Memory) : null;
         if (v2 is null && v1 is null)
         {
             return null;
@@ -76,7 +84,7 @@ internal sealed class CgroupMeter : TrialMeter
         }
         // No memory controller in any group: membership is exact, memory is sampled over the group's processes.
         var sampled = !v2Memory && v1 is null ? new SampledMeter(trialId, memoryLimit, () => Cgroups.Processes(v2!)) : null;
-        return new CgroupMeter(v2, v2Memory, v1, sampled);
+        return new CgroupMeter(layout, v2, v2Memory, v1, sampled);
     }
 
     private static string Sanitize(string id) => new([.. id.Take(32).Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]);
@@ -117,22 +125,50 @@ internal sealed class CgroupMeter : TrialMeter
         return (peak, cpu);
     }
 
+    /// <summary>
+    /// Steps this runner into the trial's groups until disposed: the process started meanwhile is born there (its
+    /// program's loading counted), and the runner goes back to its own groups. A runner in a trial's group for those
+    /// microseconds adds to the trial at most what its threads allocate in them.
+    /// </summary>
+    public override IDisposable Enter()
+    {
+        SpawnGate.Enter();
+        var self = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        var moved = new List<string>();
+        foreach (var (trial, own) in new[] { (_v2, _layout.OwnV2), (_v1, _layout.OwnV1Memory) })
+        {
+            if (trial is not null && own is not null && Cgroups.TryWrite(Path.Combine(trial, "cgroup.procs"), self))
+            {
+                moved.Add(own);
+            }
+        }
+        return new Return(moved, self);
+    }
+
+    private sealed class Return(List<string> groups, string self) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var own in groups)
+            {
+                Cgroups.TryWrite(Path.Combine(own, "cgroup.procs"), self);
+            }
+            SpawnGate.Exit();
+        }
+    }
+
     /// <inheritdoc />
     public override void Started(int pid)
     {
-        // Moved at once: a program spends hundreds of microseconds being loaded before it can fork, and a child made
-        // in that instant (a statically linked program forking first) is found among its children and moved too.
+        // Born in the groups (see Enter); should a group have refused the runner, the process is moved in now, with
+        // any child it made in that instant.
         var groups = new[] { _v2, _v1 }.Where(g => g is not null).Select(g => Path.Combine(g!, "cgroup.procs")).ToList();
-        var moved = false;
-        foreach (var procs in groups)
-        {
-            moved |= Cgroups.TryWrite(procs, pid.ToString(CultureInfo.InvariantCulture));
-        }
-        if (moved)
+        var missing = groups.Where(g => !Cgroups.Processes(Path.GetDirectoryName(g)!).Contains(pid)).ToList();
+        if (missing.Count > 0 && missing.Select(g => Cgroups.TryWrite(g, pid.ToString(CultureInfo.InvariantCulture))).ToList().Any(ok => ok))
         {
             foreach (var child in Children(pid))
             {
-                foreach (var procs in groups)
+                foreach (var procs in missing)
                 {
                     Cgroups.TryWrite(procs, child.ToString(CultureInfo.InvariantCulture));
                 }

@@ -22,6 +22,12 @@ internal static class Cgroups
     {
         public static Layout None { get; } = new(null, false, null);
 
+        /// <summary>This runner's own v2 group (the parent's parent), where it returns after starting a trial.</summary>
+        public string? OwnV2 => V2 is null ? null : Path.GetDirectoryName(V2);
+
+        /// <summary>This runner's own v1 memory group.</summary>
+        public string? OwnV1Memory => V1Memory is null ? null : Path.GetDirectoryName(V1Memory);
+
         public bool Any => V2 is not null || V1Memory is not null;
     }
 

@@ -153,7 +153,11 @@ public sealed class CommandExecutor : ITrialExecutor
         TrialProcess process;
         try
         {
-            process = TrialProcess.Start(_keepChildren ? info : TrialProcesses.Mark(info), grouped);
+            var start = _keepChildren ? info : TrialProcesses.Mark(info);
+            using (meter?.Enter())
+            {
+                process = TrialProcess.Start(start, grouped);
+            }
         }
         catch (Win32Exception ex)
         {

@@ -28,6 +28,21 @@ internal abstract class TrialMeter : IDisposable
     /// <summary>CPU time of every process of the trial (detached ones included), when the kernel counted it; else null.</summary>
     public virtual (double User, double System)? Cpu => null;
 
+    /// <summary>
+    /// Brackets the start of the trial's main process: it starts where the meter can see all of it (for control groups,
+    /// inside them; see <see cref="CgroupMeter.Enter"/>). Dispose once the process is started.
+    /// </summary>
+    public virtual IDisposable Enter() => Nothing.Instance;
+
+    private sealed class Nothing : IDisposable
+    {
+        public static Nothing Instance { get; } = new();
+
+        public void Dispose()
+        {
+        }
+    }
+
     /// <summary>The trial's main process started.</summary>
     public abstract void Started(int pid);
 
