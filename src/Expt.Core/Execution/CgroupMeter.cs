@@ -19,14 +19,16 @@ internal sealed class CgroupMeter : TrialMeter
     // One trial starts at a time: the runner is in that trial's groups while it does.
     private static readonly Lock SpawnGate = new();
     private readonly Cgroups.Layout _layout;
+    private readonly long? _limit;
     private readonly string? _v2;
     private readonly bool _v2Memory;
     private readonly string? _v1;
     private readonly SampledMeter? _sampled;
 
-    private CgroupMeter(Cgroups.Layout layout, string? v2, bool v2Memory, string? v1, SampledMeter? sampled)
+    private CgroupMeter(Cgroups.Layout layout, string? v2, bool v2Memory, string? v1, SampledMeter? sampled, long? limit)
     {
         _layout = layout;
+        _limit = limit;
         _v2 = v2;
         _v2Memory = v2Memory;
         _v1 = v1;
@@ -63,20 +65,6 @@ internal sealed class CgroupMeter : TrialMeter
             return null;
         }
         var v2Memory = v2 is not null && layout.V2Memory;
-        if (memoryLimit is { } limit)
-        {
-            var bytes = limit.ToString(CultureInfo.InvariantCulture);
-            if (v2Memory)
-            {
-                Cgroups.TryWrite(Path.Combine(v2!, "memory.max"), bytes);
-                Cgroups.TryWrite(Path.Combine(v2!, "memory.swap.max"), "0");
-            }
-            else if (v1 is not null)
-            {
-                Cgroups.TryWrite(Path.Combine(v1, "memory.limit_in_bytes"), bytes);
-                Cgroups.TryWrite(Path.Combine(v1, "memory.memsw.limit_in_bytes"), bytes); // swap too, when accounted
-            }
-        }
         if (v1 is not null)
         {
             // What the first process was charged before it moved in comes with it (anonymous and file pages).
@@ -84,7 +72,7 @@ internal sealed class CgroupMeter : TrialMeter
         }
         // No memory controller in any group: membership is exact, memory is sampled over the group's processes.
         var sampled = !v2Memory && v1 is null ? new SampledMeter(trialId, memoryLimit, () => Cgroups.Processes(v2!)) : null;
-        return new CgroupMeter(layout, v2, v2Memory, v1, sampled);
+        return new CgroupMeter(layout, v2, v2Memory, v1, sampled, memoryLimit);
     }
 
     private static string Sanitize(string id) => new([.. id.Take(32).Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]);
@@ -160,6 +148,22 @@ internal sealed class CgroupMeter : TrialMeter
     /// <inheritdoc />
     public override void Started(int pid)
     {
+        // The limit is set once the runner has left the group: the kernel's out-of-memory killer chooses by size, and
+        // must never choose the runner.
+        if (_limit is { } limit)
+        {
+            var bytes = limit.ToString(CultureInfo.InvariantCulture);
+            if (_v2Memory)
+            {
+                Cgroups.TryWrite(Path.Combine(_v2!, "memory.max"), bytes);
+                Cgroups.TryWrite(Path.Combine(_v2!, "memory.swap.max"), "0");
+            }
+            else if (_v1 is not null)
+            {
+                Cgroups.TryWrite(Path.Combine(_v1, "memory.limit_in_bytes"), bytes);
+                Cgroups.TryWrite(Path.Combine(_v1, "memory.memsw.limit_in_bytes"), bytes); // swap too, when accounted
+            }
+        }
         // Born in the groups (see Enter); should a group have refused the runner, the process is moved in now, with
         // any child it made in that instant.
         var groups = new[] { _v2, _v1 }.Where(g => g is not null).Select(g => Path.Combine(g!, "cgroup.procs")).ToList();
