@@ -171,10 +171,22 @@ internal static class HostileScenario
         foreach (var t in doc.RootElement.EnumerateArray())
         {
             var usage = t.GetProperty("usage");
-            Console.WriteLine($"usage: {t.GetProperty("study").GetString()} {t.GetProperty("params").GetRawText()}: peak {usage.GetProperty("peak_memory_bytes").GetInt64() / (double)(1 << 20):0.0} MiB ({usage.GetProperty("memory_method").GetString()}), {t.GetProperty("status").GetString()}");
+            var peak = usage.TryGetProperty("peak_memory_bytes", out var p) ? $"{p.GetInt64() / (double)(1 << 20):0.0} MiB ({usage.GetProperty("memory_method").GetString()})" : "not measured";
+            Console.WriteLine($"usage: {t.GetProperty("study").GetString()} {t.GetProperty("params").GetRawText()}: peak {peak}, {t.GetProperty("status").GetString()}");
         }
-        var leftovers = Directory.GetDirectories("/proc").Count(d => Environ(d).Length > 0 && File.Exists(Path.Combine(d, "cmdline")) && SafeRead(Path.Combine(d, "cmdline")).Contains("hold.py", StringComparison.Ordinal));
-        Console.WriteLine($"usage: detached grandchildren still running after their trials: {leftovers}");
+        var leftovers = Directory.GetDirectories("/proc").Where(d => SafeRead(Path.Combine(d, "cmdline")).Contains(Path.Combine(dir, "hold.py"), StringComparison.Ordinal)).ToList();
+        Console.WriteLine($"usage: detached grandchildren still running after their trials: {leftovers.Count} (a control group ends it; sampling cannot find one that cleared its environment)");
+        foreach (var process in leftovers)
+        {
+            try
+            {
+                Process.GetProcessById(int.Parse(Path.GetFileName(process), CultureInfo.InvariantCulture)).Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Gone already.
+            }
+        }
     }
 
     private static string SafeRead(string path)
