@@ -53,7 +53,9 @@ internal static class Cgroups
                 // owner's choice, never changed here); the parent made for them, holding no process, hands it on.
                 v2HasMemory = v2 is not null && File.Exists(Path.Combine(v2, "memory.max")) && TryWrite(Path.Combine(v2, "cgroup.subtree_control"), "+memory");
             }
-            var v1 = v1MemoryPath is not null && v1Memory is not null ? MakeParent(Combine(v1Memory.Value.Point, v1Memory.Value.Root, v1MemoryPath)) : null;
+            var v1 = v1MemoryPath is not null && v1Memory is not null && Environment.GetEnvironmentVariable("EXPT_MEASURE") != "cgroup2"
+                ? MakeParent(Combine(v1Memory.Value.Point, v1Memory.Value.Root, v1MemoryPath))
+                : null;
             return new Layout(v2, v2HasMemory, v1);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)

@@ -158,19 +158,26 @@ internal static partial class ProcessTree
     }
 
     // NAME=value\0 at the start or after a NUL: a whole variable, not the tail of another.
-    private static bool Contains(byte[] environment, byte[] variable)
+    private static bool Contains(byte[] environment, byte[] variable) => IndexOfVariable(environment, variable) >= 0;
+
+    /// <summary>
+    /// Where a variable starts in a process's environment (the bytes of /proc/PID/environ), for <paramref name="prefix"/>
+    /// <c>NAME=</c> or <c>NAME=value\0</c>: at the start or after a NUL, so never the tail of another variable; -1 when absent.
+    /// </summary>
+    public static int IndexOfVariable(ReadOnlySpan<byte> environment, ReadOnlySpan<byte> prefix)
     {
-        var span = environment.AsSpan();
-        for (var at = span.IndexOf(variable); at >= 0; at = span.IndexOf(variable))
+        var offset = 0;
+        var span = environment;
+        for (var at = span.IndexOf(prefix); at >= 0; at = span.IndexOf(prefix))
         {
-            var absolute = environment.Length - span.Length + at;
-            if (absolute == 0 || environment[absolute - 1] == 0)
+            if (offset + at == 0 || environment[offset + at - 1] == 0)
             {
-                return true;
+                return offset + at;
             }
-            span = span[(at + 1)..];
+            offset += at + 1;
+            span = environment[offset..];
         }
-        return false;
+        return -1;
     }
 
     /// <summary>The process and every descendant, from /proc.</summary>

@@ -273,18 +273,11 @@ internal sealed class SampledMeter : TrialMeter
         {
             var environment = File.ReadAllBytes($"/proc/{pid}/environ");
             var marker = "EXPT_TRIAL_ID="u8;
-            var span = environment.AsSpan();
-            for (var at = span.IndexOf(marker); at >= 0; at = span.IndexOf(marker))
+            if (ProcessTree.IndexOfVariable(environment, marker) is var at and >= 0)
             {
-                var absolute = environment.Length - span.Length + at;
-                if (absolute == 0 || environment[absolute - 1] == 0)
-                {
-                    var value = environment.AsSpan(absolute + marker.Length);
-                    var end = value.IndexOf((byte)0);
-                    id = System.Text.Encoding.UTF8.GetString(end < 0 ? value : value[..end]);
-                    break;
-                }
-                span = span[(at + 1)..];
+                var value = environment.AsSpan(at + marker.Length);
+                var end = value.IndexOf((byte)0);
+                id = System.Text.Encoding.UTF8.GetString(end < 0 ? value : value[..end]);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
