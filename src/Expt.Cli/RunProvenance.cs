@@ -9,9 +9,9 @@ namespace Expt.Cli;
 /// </summary>
 internal static class RunProvenance
 {
-    public static async Task<(string Id, string Json)> RecordAsync(IExptStore store, SystemInfoLevel level, CliEnvironment env, CancellationToken cancellationToken)
+    public static async Task<(string Id, string Json)> RecordAsync(IExptStore store, SystemInfoLevel level, CliEnvironment env, string? pythonJson, CancellationToken cancellationToken)
     {
-        var json = ProvenanceCollector.ForRun(level, Environment.GetCommandLineArgs(), env.WorkingDirectory);
+        var json = ProvenanceCollector.ForRun(level, Environment.GetCommandLineArgs(), env.WorkingDirectory, pythonJson);
         var id = ProvenanceCollector.RunId(json);
         await store.RecordRunAsync(id, json, cancellationToken).ConfigureAwait(false);
         return (id, json);

@@ -116,9 +116,10 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             spec = spec with { Name = await StudyPreparation.NextVersionNameAsync(store, spec.Name, cancellationToken).ConfigureAwait(false) };
         }
         await WarnAboutSecretsAsync(spec).ConfigureAwait(false);
-        var provenance = ProvenanceCollector.ForStudy(spec.SystemInfo, Environment.GetCommandLineArgs(), Env.WorkingDirectory, spec.ToJson(), Env.Time.GetUtcNow());
+        var python = spec.Python is { } target ? PythonSource.Describe(target, spec.WorkDir) : null;
+        var provenance = ProvenanceCollector.ForStudy(spec.SystemInfo, Environment.GetCommandLineArgs(), Env.WorkingDirectory, spec.ToJson(), Env.Time.GetUtcNow(), python);
         var prepared = await StudyPreparation.PrepareAsync(store, spec, provenance, requeueCancelled: true, cancellationToken).ConfigureAwait(false);
-        var (runId, runJson) = await RunProvenance.RecordAsync(store, spec.SystemInfo, Env, cancellationToken).ConfigureAwait(false);
+        var (runId, runJson) = await RunProvenance.RecordAsync(store, spec.SystemInfo, Env, python, cancellationToken).ConfigureAwait(false);
         var counts = await store.CountAsync(prepared.Study.Id, cancellationToken).ConfigureAwait(false);
         var total = counts.Values.Sum();
         var pending = counts.GetValueOrDefault(TrialStatus.Pending);

@@ -119,7 +119,7 @@ internal sealed class WorkerCommand(CliEnvironment env, GlobalOptions globals) :
             Identity = Identity(),
             StudyId = studyId,
             Ids = subset,
-            RunId = (await RunProvenance.RecordAsync(store, SystemInfoLevel.Basic, Env, cancellationToken).ConfigureAwait(false)).Id,
+            RunId = (await RunProvenance.RecordAsync(store, SystemInfoLevel.Basic, Env, pythonJson: null, cancellationToken).ConfigureAwait(false)).Id,
             Slots = slots,
             MaxTrials = parseResult.GetValue(_maxTrials),
             IdleExit = idle,

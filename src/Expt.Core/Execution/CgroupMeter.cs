@@ -146,6 +146,9 @@ internal sealed class CgroupMeter : TrialMeter
     }
 
     /// <inheritdoc />
+    public override IReadOnlyList<string> JoinFiles => new[] { _v2, _v1 }.OfType<string>().Select(g => Path.Combine(g, "cgroup.procs")).ToList();
+
+    /// <inheritdoc />
     public override void Started(int pid)
     {
         // The limit is set once the runner has left the group: the kernel's out-of-memory killer chooses by size, and

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Text;
 using Expt.Spec;
 using Expt.Storage;
 using Expt.Trials;
@@ -66,18 +65,8 @@ public sealed class CommandExecutor : ITrialExecutor
     public async Task<TrialOutcome> ExecuteAsync(TrialContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
+        TrialEnvironment.Prepare(context);
         var dir = context.TrialDirectory;
-        var resultsPath = Path.Combine(dir, ResultsFile);
-        var metricsPath = Path.Combine(dir, MetricsFileName);
-        if (context.Lease.Attempt > 1 && Directory.Exists(dir))
-        {
-            // A retried attempt starts clean.
-            foreach (var file in new[] { resultsPath, metricsPath, Path.Combine(dir, StdoutFile), Path.Combine(dir, StderrFile) })
-            {
-                File.Delete(file);
-            }
-        }
-        Directory.CreateDirectory(dir);
         var lease = context.Lease;
         var paramsJson = context.Params.ToNestedJson();
         var values = new CommandTemplate.TrialValues(lease.Seed, lease.TrialId, lease.Replicate, dir, lease.StudyName, paramsJson);
@@ -100,46 +89,9 @@ public sealed class CommandExecutor : ITrialExecutor
         {
             info.ArgumentList.Add(arg);
         }
-        foreach (var (key, value) in _env)
+        if (TrialEnvironment.Fill(info.Environment, context, _env, paramsJson) is { } missing)
         {
-            // "${NAME}" passes the variable through from this worker's own environment, at run time: how a secret
-            // reaches trials on any machine without ever being stored.
-            if (EnvironmentReference(value) is { } name)
-            {
-                if (Environment.GetEnvironmentVariable(name) is not { } passed)
-                {
-                    return new TrialOutcome(TrialStatus.Failed, TimeSpan.Zero, Error: $"env.{key}: the variable {name} is not set on this worker ({Environment.MachineName}); set it where the worker runs");
-                }
-                info.Environment[key] = passed;
-            }
-            else
-            {
-                info.Environment[key] = value;
-            }
-        }
-        info.Environment["EXPT_TRIAL_ID"] = lease.TrialId;
-        info.Environment["EXPT_STUDY"] = lease.StudyName;
-        info.Environment["EXPT_PARAMS"] = paramsJson;
-        foreach (var (name, value) in context.Params)
-        {
-            // Each value also on its own: a shell script reads "$EXPT_PARAM_LR" with no quoting to get wrong.
-            info.Environment[CommandTemplate.EnvironmentName(name)] = ParamValues.Format(value);
-        }
-        info.Environment["EXPT_SEED"] = lease.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        info.Environment["EXPT_REPLICATE"] = lease.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        info.Environment["EXPT_ATTEMPT"] = lease.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        info.Environment["EXPT_TRIAL_DIR"] = dir;
-        info.Environment["EXPT_RESULTS"] = resultsPath;
-        info.Environment["EXPT_METRICS"] = metricsPath;
-        info.Environment["EXPT_TAGS"] = Path.Combine(dir, TrialLabels.TagsFile);
-        info.Environment["EXPT_NOTE"] = Path.Combine(dir, Trial.NotesFile);
-        foreach (var (key, value) in Resources.ResourceEnvironment.For(context.Grant, name => _env.ContainsKey(name) || Environment.GetEnvironmentVariable(name) is not null))
-        {
-            info.Environment[key] = value;
-        }
-        if (!info.Environment.ContainsKey("PYTHONUNBUFFERED"))
-        {
-            info.Environment["PYTHONUNBUFFERED"] = "1";
+            return new TrialOutcome(TrialStatus.Failed, TimeSpan.Zero, Error: missing);
         }
 
         var startedAt = _time.GetTimestamp();
@@ -166,11 +118,7 @@ public sealed class CommandExecutor : ITrialExecutor
         using var owned = process;
         meter?.Started(process.Id);
         using var gpus = GpuUsageSampler.Start(context.Grant.GpuNames);
-        var stdoutFile = new LazyFile(Path.Combine(dir, StdoutFile), context.Scrubber);
-        var stderrFile = new LazyFile(Path.Combine(dir, StderrFile), context.Scrubber);
-        var pumps = Task.WhenAll(
-            PumpAsync(process.StandardOutput, stdoutFile, context, false),
-            PumpAsync(process.StandardError, stderrFile, context, true));
+        var output = TrialOutput.Start(process.StandardOutput, process.StandardError, context, _echo);
 
         void KillAll()
         {
@@ -178,60 +126,70 @@ public sealed class CommandExecutor : ITrialExecutor
             meter?.KillAll();
         }
 
+        var (status, outOfMemory) = await WaitAsync(process.Exited, meter, context, KillAll, _timeout, _time, cancellationToken).ConfigureAwait(false);
+        var leftovers = grouped ? await EndLeftoversAsync(process.Id, meter, output.Pumps, _time).ConfigureAwait(false) : null;
+        // Something outside the group (its own session) may still hold the pipes: do not wait for its EOF.
+        await output.EndAsync(TrialProcesses.LeftoverGrace, _time).ConfigureAwait(false);
+        var duration = _time.GetElapsedTime(startedAt);
+        var exitCode = await process.Exited.ConfigureAwait(false);
+        gpus?.Dispose();
+        var usage = Usage(context.Grant, duration, process.Usage, meter) with { PeakGpuMemoryBytes = gpus?.PeakBytes, GpuUtilization = gpus?.Utilization };
+        return Finish(status, outOfMemory, exitCode, duration, context, meter, usage, _timeout, _limits, _time, leftovers, failure: null);
+    }
+
+    /// <summary>
+    /// Waits for the trial's main process to exit, ending its processes on a timeout, a cancel, or (sampled) its memory
+    /// limit. Returns how it ended: completed (it exited by itself), timeout or cancelled; and whether memory ended it.
+    /// </summary>
+    internal static async Task<(TrialStatus Status, bool OutOfMemory)> WaitAsync(Task<int> exited, TrialMeter? meter, TrialContext context, Action killAll, TimeSpan? limit, TimeProvider time, CancellationToken cancellationToken)
+    {
         var status = TrialStatus.Completed;
         var outOfMemory = false;
-        using (var timeout = _timeout is { } t ? new CancellationTokenSource(t, _time) : new CancellationTokenSource())
+        using (var timeout = limit is { } t ? new CancellationTokenSource(t, time) : new CancellationTokenSource())
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token))
         {
             try
             {
                 if (meter is not null && context.Grant.Needs.MemoryLimitBytes is not null)
                 {
-                    await Task.WhenAny(process.Exited, meter.Exceeded).WaitAsync(linked.Token).ConfigureAwait(false);
-                    if (!process.Exited.IsCompleted)
+                    await Task.WhenAny(exited, meter.Exceeded).WaitAsync(linked.Token).ConfigureAwait(false);
+                    if (!exited.IsCompleted)
                     {
                         // Past memory_limit (sampled): ended before it takes the machine's memory from the other trials.
                         outOfMemory = true;
-                        KillAll();
-                        await process.Exited.ConfigureAwait(false);
+                        killAll();
+                        await exited.ConfigureAwait(false);
                     }
                 }
                 else
                 {
-                    await process.Exited.WaitAsync(linked.Token).ConfigureAwait(false);
+                    await exited.WaitAsync(linked.Token).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException)
             {
                 status = cancellationToken.IsCancellationRequested ? TrialStatus.Cancelled : TrialStatus.Timeout;
-                KillAll();
-                await process.Exited.ConfigureAwait(false);
+                killAll();
+                await exited.ConfigureAwait(false);
             }
         }
         // The kernel ended a process of the trial at its group's memory limit.
-        outOfMemory |= meter?.OutOfMemory == true;
-        var leftovers = grouped ? await EndLeftoversAsync(process.Id, meter, pumps).ConfigureAwait(false) : null;
-        // Something outside the group (its own session) may still hold the pipes: do not wait for its EOF.
-        await Task.WhenAny(pumps, Task.Delay(TrialProcesses.LeftoverGrace, _time, CancellationToken.None)).ConfigureAwait(false);
-        await stdoutFile.DisposeAsync().ConfigureAwait(false);
-        await stderrFile.DisposeAsync().ConfigureAwait(false);
-        var duration = _time.GetElapsedTime(startedAt);
-        var exitCode = await process.Exited.ConfigureAwait(false);
+        return (status, outOfMemory || meter?.OutOfMemory == true);
+    }
 
-        var (metrics, problems) = MetricsFile.Parse(metricsPath, _time.GetUtcNow());
-        if (leftovers is not null)
-        {
-            problems = [.. problems, leftovers];
-        }
-        var (tags, note, labelProblems) = TrialLabels.Read(dir);
-        problems = [.. problems, .. labelProblems];
-        var warnings = TrialWarnings.Join(problems);
-        gpus?.Dispose();
-        var usage = Usage(context.Grant, duration, process.Usage, meter) with { PeakGpuMemoryBytes = gpus?.PeakBytes, GpuUtilization = gpus?.Utilization };
-        TrialOutcome Labelled(TrialOutcome outcome) => outcome with { Metrics = metrics, Tags = tags, Note = note, Usage = usage };
+    /// <summary>
+    /// The outcome of an ended trial process, the same for a command and a Python function: timed out, out of memory,
+    /// cancelled, failed (a non-zero exit: <paramref name="failure"/>, else the code and the end of its stderr), or
+    /// completed with its results; always with the metrics, tags and note it handed back.
+    /// </summary>
+    internal static TrialOutcome Finish(TrialStatus status, bool outOfMemory, int exitCode, TimeSpan duration, TrialContext context, TrialMeter? meter,
+        Resources.TrialUsage usage, TimeSpan? timeout, TrialLimits limits, TimeProvider time, string? leftovers, string? failure)
+    {
+        var dir = context.TrialDirectory;
+        TrialOutcome Labelled(TrialOutcome outcome) => TrialHandback.Label(outcome, dir, time.GetUtcNow(), usage, leftovers);
         if (status == TrialStatus.Timeout)
         {
-            return Labelled(new TrialOutcome(status, duration, Error: Join($"timed out after {DurationParser.Format(_timeout!.Value)}; the process tree was killed", Tail(dir)), ExitCode: exitCode));
+            return Labelled(new TrialOutcome(status, duration, Error: Join($"timed out after {DurationParser.Format(timeout!.Value)}; the process tree was killed", Tail(dir)), ExitCode: exitCode));
         }
         if (outOfMemory)
         {
@@ -247,27 +205,26 @@ public sealed class CommandExecutor : ITrialExecutor
         }
         if (exitCode != 0)
         {
-            return Labelled(new TrialOutcome(TrialStatus.Failed, duration, Error: Join($"exit code {exitCode}", Tail(dir)), ExitCode: exitCode));
+            return Labelled(new TrialOutcome(TrialStatus.Failed, duration, Error: failure ?? Join(ExitDescription(exitCode), Tail(dir)), ExitCode: exitCode));
         }
-        var results = TrialFiles.ReadText(resultsPath, _limits.MaxResultsBytes, out var readError);
-        if (readError is not null)
-        {
-            var hint = readError.Contains("more than the limit", StringComparison.Ordinal) ? " (limits.results in the study file raises it)" : string.Empty;
-            return Labelled(new TrialOutcome(TrialStatus.Failed, duration, Error: $"{ResultsFile}: {readError}{hint}", ExitCode: exitCode));
-        }
-        if (string.IsNullOrWhiteSpace(results))
-        {
-            results = null;
-        }
-        else if (ResultsJson.Validate(results = ResultsJson.AcceptNonFinite(results)) is { } invalid)
-        {
-            return Labelled(new TrialOutcome(TrialStatus.Failed, duration, Error: $"{ResultsFile}: {invalid}", ExitCode: exitCode));
-        }
-        return Labelled(new TrialOutcome(TrialStatus.Completed, duration, results, warnings, exitCode));
+        var (results, error) = TrialHandback.Results(dir, limits);
+        return error is not null
+            ? Labelled(new TrialOutcome(TrialStatus.Failed, duration, Error: error, ExitCode: exitCode))
+            : Labelled(new TrialOutcome(TrialStatus.Completed, duration, results, ExitCode: exitCode));
     }
 
+    /// <summary>How a process ended: an exit code, or the signal that ended it (a negative code, as Python gives it).</summary>
+    internal static string ExitDescription(int exitCode) => exitCode switch
+    {
+        -11 => "killed by signal 11 (SIGSEGV: the interpreter crashed)",
+        -9 => "killed by signal 9 (SIGKILL)",
+        -6 => "killed by signal 6 (SIGABRT)",
+        < 0 => $"killed by signal {-exitCode}",
+        _ => $"exit code {exitCode}",
+    };
+
     // Memory from the meter only: wait4's ru_maxrss counts the runner's own image (the child is charged it at exec).
-    private static Resources.TrialUsage Usage(Resources.ResourceGrant grant, TimeSpan wall, ProcessUsage? measured, TrialMeter? meter) => new()
+    internal static Resources.TrialUsage Usage(Resources.ResourceGrant grant, TimeSpan wall, ProcessUsage? measured, TrialMeter? meter) => new()
     {
         Cpus = grant.Needs.Cpus,
         Gpus = grant.GpuNames,
@@ -286,17 +243,17 @@ public sealed class CommandExecutor : ITrialExecutor
     /// daemon that started a session of its own, a double fork) gets <see cref="TrialProcesses.LeftoverGrace"/> to end by
     /// itself, then is ended, as a batch system ends a job step's processes. Returns a warning when something had to be.
     /// </summary>
-    private async Task<string?> EndLeftoversAsync(int group, TrialMeter? meter, Task pumps)
+    internal static async Task<string?> EndLeftoversAsync(int group, TrialMeter? meter, Task pumps, TimeProvider time)
     {
         bool Left() => ProcessTree.GroupAlive(group) || meter?.Alive().Count > 0;
         if (!Left())
         {
             return null;
         }
-        var deadline = _time.GetTimestamp();
-        while (Left() && _time.GetElapsedTime(deadline) < TrialProcesses.LeftoverGrace)
+        var deadline = time.GetTimestamp();
+        while (Left() && time.GetElapsedTime(deadline) < TrialProcesses.LeftoverGrace)
         {
-            await Task.WhenAny(pumps, Task.Delay(TimeSpan.FromMilliseconds(20), _time, CancellationToken.None)).ConfigureAwait(false);
+            await Task.WhenAny(pumps, Task.Delay(TimeSpan.FromMilliseconds(20), time, CancellationToken.None)).ConfigureAwait(false);
         }
         if (!Left())
         {
@@ -305,57 +262,6 @@ public sealed class CommandExecutor : ITrialExecutor
         ProcessTree.KillGroup(group);
         meter?.KillAll();
         return $"the trial's main process exited but left processes running; they were ended after {DurationParser.Format(TrialProcesses.LeftoverGrace)} (keep_children: true in the study keeps them)";
-    }
-
-    private async Task PumpAsync(Stream source, LazyFile target, TrialContext context, bool isStderr)
-    {
-        try
-        {
-            await CopyAsync(source, target, context, isStderr).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is ObjectDisposedException or IOException)
-        {
-            // The trial ended and its log was closed while something it left behind (now ended) still wrote.
-        }
-    }
-
-    private async Task CopyAsync(Stream source, LazyFile target, TrialContext context, bool isStderr)
-    {
-        if (_echo is null)
-        {
-            var buffer = new byte[8192];
-            int read;
-            while ((read = await source.ReadAsync(buffer, CancellationToken.None).ConfigureAwait(false)) > 0)
-            {
-                await target.Stream.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None).ConfigureAwait(false);
-            }
-            return;
-        }
-        using var reader = new StreamReader(source, Encoding.UTF8);
-        while (await reader.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
-        {
-            var bytes = Encoding.UTF8.GetBytes(line + "\n");
-            await target.Stream.WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
-            await target.Stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            _echo(context, context.Scrubber.Scrub(line), isStderr);
-        }
-    }
-
-    /// <summary>A log file created on the first byte: a silent trial costs no files (thousands of short trials add up).</summary>
-    private sealed class LazyFile(string path, Provenance.SecretScrubber scrubber) : IAsyncDisposable
-    {
-        private Stream? _stream;
-
-        // Known secrets (a password the trial echoes) are masked before they reach the disk.
-        public Stream Stream => _stream ??= scrubber.Wrap(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 4096, useAsync: false));
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_stream is not null)
-            {
-                await _stream.DisposeAsync().ConfigureAwait(false);
-            }
-        }
     }
 
     /// <summary>The last lines of a trial's stderr (at most 20 lines, 4,000 characters).</summary>

@@ -13,6 +13,7 @@ namespace Expt.Execution;
 /// <param name="Limits">What a trial may hand back.</param>
 /// <param name="KeepChildren">Processes a command trial leaves running are left alone.</param>
 /// <param name="Experiment">The C# experiment, when there is no command.</param>
+/// <param name="Python">The Python function, when trials call one.</param>
 public sealed record ExecutorRecipe(
     CommandTemplate? Command,
     string WorkDir,
@@ -20,23 +21,32 @@ public sealed record ExecutorRecipe(
     TimeSpan? Timeout,
     TrialLimits Limits,
     bool KeepChildren,
-    string? Experiment)
+    string? Experiment,
+    PythonTarget? Python = null)
 {
     /// <summary>From a study as loaded from its file or C# definition.</summary>
     public static ExecutorRecipe From(StudySpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new(spec.Command, spec.WorkDir, spec.Env, spec.Timeout, spec.Limits, spec.KeepChildren, spec.Experiment);
+        return new(spec.Command, spec.WorkDir, spec.Env, spec.Timeout, spec.Limits, spec.KeepChildren, spec.Experiment, spec.Python);
     }
 
     /// <summary>From a study as the store keeps it.</summary>
     public static ExecutorRecipe From(StoredSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new(spec.Command is { } command ? new CommandTemplate(command, spec.Shell) : null, spec.WorkDir, spec.Env, spec.Timeout, spec.Limits, spec.KeepChildren, spec.Experiment);
+        return new(spec.Command is { } command ? new CommandTemplate(command, spec.Shell) : null, spec.WorkDir, spec.Env, spec.Timeout, spec.Limits, spec.KeepChildren, spec.Experiment, spec.Python);
     }
 
-    /// <summary>The command executor, or null for a C# experiment (its executor depends on the host: in-process or isolated).</summary>
-    public CommandExecutor? CommandExecutor(TimeProvider time, Action<TrialContext, string, bool>? echo) =>
-        Command is null ? null : new CommandExecutor(Command, WorkDir, Env, Timeout, time, echo, Limits, KeepChildren);
+    /// <summary>
+    /// The executor of a command, or of a Python function (warm hosts; a fresh interpreter per trial is a command); null
+    /// for a C# experiment (its executor depends on the host: in-process or isolated).
+    /// </summary>
+    public ITrialExecutor? CommandExecutor(TimeProvider time, Action<TrialContext, string, bool>? echo) => (Command, Python) switch
+    {
+        ({ } command, _) => new CommandExecutor(command, WorkDir, Env, Timeout, time, echo, Limits, KeepChildren),
+        (_, { Mode: PythonMode.Fresh } python) => new CommandExecutor(Execution.PythonExecutor.FreshCommand(python), WorkDir, Env, Timeout, time, echo, Limits, KeepChildren),
+        (_, { } python) => new PythonExecutor(python, WorkDir, Env, Timeout, time, echo, Limits),
+        _ => null,
+    };
 }

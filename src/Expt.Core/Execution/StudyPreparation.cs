@@ -107,6 +107,10 @@ public static class StudyPreparation
         {
             changes.Add($"experiment '{old.Experiment}' → '{spec.Experiment}'");
         }
+        if (old.Python?.Function != spec.Python?.Function)
+        {
+            changes.Add($"python '{old.Python?.Function}' → '{spec.Python?.Function}'");
+        }
         var oldNames = new SortedSet<string>(old.ParameterNames, StringComparer.Ordinal);
         var newNames = new SortedSet<string>(spec.Space.Names, StringComparer.Ordinal);
         if (!oldNames.SetEquals(newNames))

@@ -43,6 +43,12 @@ internal abstract class TrialMeter : IDisposable
         }
     }
 
+    /// <summary>
+    /// The <c>cgroup.procs</c> files of the trial's groups, for a process that joins them itself (a forked Python
+    /// child writes <c>0</c> to each before it runs anything); empty when the meter samples.
+    /// </summary>
+    public virtual IReadOnlyList<string> JoinFiles => [];
+
     /// <summary>The trial's main process started.</summary>
     public abstract void Started(int pid);
 

@@ -18,18 +18,28 @@ public static class ProvenanceCollector
         ["EXPT_", "SLURM_", "CUDA_", "OMP_", "MKL_", "OPENBLAS_", "PYTHON", "CONDA_", "VIRTUAL_ENV", "DOTNET_", "HOSTNAME", "USER", "LANG"];
 
     /// <summary>The study's provenance as a JSON object.</summary>
-    public static string ForStudy(SystemInfoLevel level, IReadOnlyList<string> arguments, string workingDirectory, string? specJson, DateTimeOffset now) =>
-        Write(w => Invocation(w, level, arguments, workingDirectory, specJson, now));
+    /// <param name="level">How much of the machine is recorded.</param>
+    /// <param name="arguments">The command line.</param>
+    /// <param name="workingDirectory">Where it ran.</param>
+    /// <param name="specJson">The resolved study definition.</param>
+    /// <param name="now">When.</param>
+    /// <param name="pythonJson">The Python function's source (<see cref="PythonSource.Describe"/>), for a Python study.</param>
+    public static string ForStudy(SystemInfoLevel level, IReadOnlyList<string> arguments, string workingDirectory, string? specJson, DateTimeOffset now, string? pythonJson = null) =>
+        Write(w => Invocation(w, level, arguments, workingDirectory, specJson, now, pythonJson));
 
     /// <summary>
     /// The provenance of one invocation (<c>expt run</c>, <c>expt worker</c>): command line, directory, machine and
     /// git state, without a time, so that identical invocations share one record (see <see cref="RunId"/>).
     /// </summary>
-    public static string ForRun(SystemInfoLevel level, IReadOnlyList<string> arguments, string workingDirectory) =>
-        Write(w => Invocation(w, level, arguments, workingDirectory, specJson: null, now: null));
+    /// <param name="level">How much of the machine is recorded.</param>
+    /// <param name="arguments">The command line.</param>
+    /// <param name="workingDirectory">Where it ran.</param>
+    /// <param name="pythonJson">The Python function's source (<see cref="PythonSource.Describe"/>): a changed module is another run.</param>
+    public static string ForRun(SystemInfoLevel level, IReadOnlyList<string> arguments, string workingDirectory, string? pythonJson = null) =>
+        Write(w => Invocation(w, level, arguments, workingDirectory, specJson: null, now: null, pythonJson));
 
     /// <summary>Who ran what where: version, command line, directory, configuration, machine, git state.</summary>
-    private static void Invocation(Utf8JsonWriter w, SystemInfoLevel level, IReadOnlyList<string> arguments, string workingDirectory, string? specJson, DateTimeOffset? now)
+    private static void Invocation(Utf8JsonWriter w, SystemInfoLevel level, IReadOnlyList<string> arguments, string workingDirectory, string? specJson, DateTimeOffset? now, string? pythonJson)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(workingDirectory);
@@ -39,6 +49,12 @@ public static class ProvenanceCollector
             w.WriteString("time", time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
         }
         w.WriteString("system_info", level.ToString().ToLowerInvariant());
+        if (pythonJson is not null)
+        {
+            // Kept at every level: which code produced a result is not a detail of the machine.
+            w.WritePropertyName("python");
+            w.WriteRawValue(pythonJson);
+        }
         if (level == SystemInfoLevel.None)
         {
             return;

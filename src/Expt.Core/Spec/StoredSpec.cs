@@ -22,6 +22,9 @@ public sealed record StoredSpec
     /// <summary>The C# experiment, when the study has no command.</summary>
     public string? Experiment { get; init; }
 
+    /// <summary>The Python function each trial calls, when trials are Python functions.</summary>
+    public PythonTarget? Python { get; init; }
+
     /// <summary>Where commands run.</summary>
     public string WorkDir { get; init; } = ".";
 
@@ -109,6 +112,7 @@ public sealed record StoredSpec
             CommandSecretRemoved = True("command_secret_removed"),
             Shell = True("shell"),
             Experiment = Text("experiment"),
+            Python = PythonTarget.FromStored(root),
             WorkDir = Text("workdir") ?? ".",
             Replications = Math.Max(1, Int("replications", 1)),
             Retries = Math.Max(0, Int("retries", 0)),

@@ -18,6 +18,9 @@ public sealed record StudySpec
     /// <summary>The command each trial runs, when trials are commands.</summary>
     public CommandTemplate? Command { get; init; }
 
+    /// <summary>The Python function each trial calls (<c>python: train:main</c>), when trials are Python functions.</summary>
+    public PythonTarget? Python { get; init; }
+
     /// <summary>The name of a C# experiment registered with the host, when trials are C# code.</summary>
     public string? Experiment { get; init; }
 
@@ -101,6 +104,12 @@ public sealed record StudySpec
             // a new password look like a new study.
             var text = string.Join('\n', "seed=" + Seed, "command=" + StoredCommand, "shell=" + Command?.Shell, "experiment=" + Experiment,
                 "params=" + string.Join(',', Space.Names.Order(StringComparer.Ordinal)));
+            // The function, not how it runs: switching fork/inline/fresh, preloads or interpreter keeps the study.
+            // (Appended only for Python studies, so every other study keeps the fingerprint it was stored with.)
+            if (Python is not null)
+            {
+                text += "\npython=" + Python.Function;
+            }
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
         }
     }
@@ -130,6 +139,7 @@ public sealed record StudySpec
             }
             w.WriteBoolean("shell", Command?.Shell ?? false);
             w.WriteString("experiment", Experiment);
+            Python?.WriteTo(w);
             w.WriteString("workdir", WorkDir);
             w.WriteNumber("replications", Replications);
             w.WriteNumber("seed", Seed);

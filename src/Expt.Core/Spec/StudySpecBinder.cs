@@ -13,7 +13,7 @@ public sealed partial class StudySpecBinder
     [
         "name", "description", "tags", "command", "shell", "workdir", "experiment", "params", "linked", "points",
         "exclude", "where", "samples", "replications", "seed", "parallel", "timeout", "retries", "env", "system_info", "limits", "keep_children",
-        "objectives", "trial_name", "resources", "priority", "race",
+        "objectives", "trial_name", "resources", "priority", "race", "python",
     ];
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$", RegexOptions.CultureInvariant)]
@@ -163,13 +163,18 @@ public sealed partial class StudySpecBinder
         {
             Error(experimentEntry.Value.Location, "experiment", $"no experiment named '{experiment}'; this program has: {(knownExperiments.Count == 0 ? "none" : string.Join(", ", knownExperiments))}");
         }
-        if (commandText is null && experiment is null)
+        var python = BindPython(root, Path.GetFullPath(workdir ?? ".", _options.BaseDirectory));
+        if (commandText is null && experiment is null && root.Find("python") is null)
         {
-            Error(root.Location, "command", "missing; expected 'command' (the command line each trial runs) or 'experiment' (a C# experiment of the hosting program)");
+            Error(root.Location, "command", "missing; expected 'command' (the command line each trial runs), 'python' (a Python function each trial calls, such as train:main) or 'experiment' (a C# experiment of the hosting program)");
         }
         if (commandText is not null && root.Find("experiment") is not null)
         {
             Error(root.Find("experiment")!.KeyLocation, "experiment", "a study runs either a 'command' or a C# 'experiment', not both");
+        }
+        if (root.Find("python") is { } pythonEntry && (commandText is not null || root.Find("experiment") is not null))
+        {
+            Error(pythonEntry.KeyLocation, "python", $"a study runs one of 'command', 'python' and 'experiment'; this one also has '{(commandText is not null ? "command" : "experiment")}'");
         }
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         if (root.Find("env") is { } envEntry)
@@ -224,7 +229,8 @@ public sealed partial class StudySpecBinder
             Description = String(root, "description"),
             Tags = Tags(root),
             Command = command,
-            Experiment = commandText is null ? experiment : null,
+            Python = python,
+            Experiment = commandText is null && python is null ? experiment : null,
             WorkDir = Path.GetFullPath(workdir ?? ".", _options.BaseDirectory),
             Space = space with { Samples = samples },
             Replications = replications,
