@@ -65,11 +65,8 @@ class Trial:
 
     def log(self, step=None, **metrics):
         """Step metrics: ``trial.log(step=10, loss=0.3, acc=0.9)``; without ``step`` each metric counts 0, 1, 2..."""
-        if step is not None and (isinstance(step, bool) or not isinstance(step, int)):
-            if isinstance(step, float) and step.is_integer():
-                step = int(step)
-            else:
-                raise TypeError("step must be an integer, got %r" % (step,))
+        if step is not None:
+            step = _step(step)
         row = {}
         if step is not None:
             row["step"] = step
@@ -167,6 +164,18 @@ class Trial:
 
 def _loads(text):
     return json.loads(text, parse_constant=lambda c: {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[c])
+
+
+def _step(step):
+    if isinstance(step, bool):
+        raise TypeError("step must be an integer, got %r" % (step,))
+    if isinstance(step, int):
+        return step
+    if hasattr(step, "__index__"):  # numpy integers
+        return step.__index__()
+    if isinstance(step, float) and step.is_integer():
+        return int(step)
+    raise TypeError("step must be an integer, got %r" % (step,))
 
 
 def _number(name, value):
