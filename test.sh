@@ -20,6 +20,10 @@ command -v mpiexec >/dev/null 2>&1 || missing+=(openmpi-bin)
 command -v sbatch >/dev/null 2>&1 || missing+=(slurm-wlm munge)
 [[ -x /usr/sbin/pgbouncer ]] || command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium chromium-driver)
+# Debian's python3 with the libraries Python users bring (the expt package's tests and the Python benchmark use them).
+for module in numpy:python3-numpy pandas:python3-pandas scipy:python3-scipy matplotlib:python3-matplotlib psycopg:python3-psycopg; do
+  /usr/bin/python3 -c "import ${module%%:*}" >/dev/null 2>&1 || missing+=("${module#*:}")
+done
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "test.sh: installing ${missing[*]}" >&2
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 || echo "test.sh: could not install ${missing[*]}" >&2
@@ -81,6 +85,25 @@ read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | grep -o '<C
       if (kv[1] == "notExecuted") s += v } }
   END { printf "%d %d %d\n", p, f, s }')
 reports=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+
+# The expt Python package's own unittest suite, with Debian's python3 (no network, no install).
+echo "== python" >&2
+pylog="$results/python.log"
+(cd python && /usr/bin/python3 -m unittest discover -s tests -t . >"$pylog" 2>&1)
+pystatus=$?
+grep -aE "^(FAIL|ERROR):|^Ran |^OK|^FAILED" "$pylog" >&2
+read -r ran pyfailed pyskipped < <(awk '
+  /^Ran [0-9]+ test/ { r = $2 }
+  /^(OK|FAILED)/ { while (match($0, /(failures|errors|skipped)=[0-9]+/)) { kv = substr($0, RSTART, RLENGTH); split(kv, a, "=");
+      if (a[1] == "skipped") s += a[2]; else f += a[2]; $0 = substr($0, RSTART + RLENGTH) } }
+  END { printf "%d %d %d\n", r, f, s }' "$pylog")
+if [[ $pystatus -ne 0 && $pyfailed -eq 0 ]]; then
+  pyfailed=1 # the suite did not run to its end: count it
+  tail -20 "$pylog" >&2
+fi
+passed=$((passed + ran - pyfailed - pyskipped))
+failed=$((failed + pyfailed))
+skipped=$((skipped + pyskipped))
 if [[ $status -ne 0 && $failed -eq 0 ]]; then
   failed=1 # the run failed without a failed test (a crash, a hang): count it
 fi
@@ -89,4 +112,4 @@ if [[ $reports -lt 3 ]]; then
   failed=$((failed + 1))
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
-[[ $failed -eq 0 && $status -eq 0 ]]
+[[ $failed -eq 0 && $status -eq 0 && $pystatus -eq 0 ]]
