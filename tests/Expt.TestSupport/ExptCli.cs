@@ -81,6 +81,14 @@ public sealed class ExptCli : IDisposable
         return await WaitAsync(process, timeout ?? TimeSpan.FromMinutes(2));
     }
 
+    /// <summary>Runs any program in the test's directory to its end (a Python script reading the store, say).</summary>
+    public async Task<Result> RunProgramAsync(string program, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        using var process = StartProgram(program, args, env);
+        process.StandardInput.Close();
+        return await WaitAsync(process, TimeSpan.FromMinutes(2));
+    }
+
     public static async Task<Result> WaitAsync(Process process, TimeSpan timeout)
     {
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -102,6 +102,8 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
     {
         var named = trials.Any(t => t.Name is not null);
         var tagged = trials.Any(t => t.Tags.Count > 0);
+        // Why a trial failed, at a glance: the error's first line (a Python exception's "ValueError: ..."); all of it in expt show.
+        var failed = trials.Any(Failure);
         var rows = trials.Select(t =>
         {
             var row = new List<string> { t.Id };
@@ -119,13 +121,20 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
             {
                 row.Add(string.Join(' ', t.Tags));
             }
+            if (failed)
+            {
+                row.Add(Failure(t) ? Execution.TrialWarnings.Cut(t.Error!.Split('\n')[0].Trim(), 80) : string.Empty);
+            }
             return (IReadOnlyList<string>)row;
         }).ToList();
         var headers = new List<string> { "id" };
         headers.AddRange(named ? ["name"] : []);
         headers.AddRange(["study", "status", "params", "rep", "results", "duration", "attempts"]);
         headers.AddRange(tagged ? ["tags"] : []);
+        headers.AddRange(failed ? ["error"] : []);
         var shift = named ? 1 : 0;
         return new TableData(headers, rows) { RightAligned = new HashSet<int> { 4 + shift, 6 + shift, 7 + shift } };
     }
+
+    private static bool Failure(TrialRecord trial) => trial.Status is TrialStatus.Failed or TrialStatus.Timeout && !string.IsNullOrWhiteSpace(trial.Error);
 }

@@ -25,13 +25,14 @@ public sealed partial class StudySpecBinder
                 function = scalar.Text;
                 break;
             case ConfigMapping map:
-                foreach (var e in map.Entries.Where(e => !PythonKeys.Contains(e.Key)))
+                var unknown = map.Entries.Where(e => !PythonKeys.Contains(e.Key)).ToList();
+                foreach (var e in unknown)
                 {
                     var suggestion = Text.Suggestions.Closest(e.Key, PythonKeys);
                     Error(e.KeyLocation, "python." + InputLimits.Quote(e.Key), $"unknown key{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; expected {string.Join(", ", PythonKeys)}");
                 }
                 function = PythonText(map, "function");
-                if (function is null && map.Find("function") is null)
+                if (function is null && map.Find("function") is null && unknown.Count == 0)
                 {
                     Error(map.Location, "python.function", "missing; expected the function each trial calls, such as train:main");
                 }
