@@ -102,6 +102,7 @@ public static class ExptHost
             new StatusCommand(env, globals),
             new DoctorCommand(env, globals),
             new Commands.Slurm.SlurmCommand(env, globals),
+            new Commands.Python.PythonCommand(env, globals),
             new TrialHostCommand(env, globals),
         ];
         var examples = new Dictionary<Command, IReadOnlyList<string>>();

@@ -327,4 +327,98 @@ public sealed class PythonEndToEndTests : IDisposable
         broken.ExitCode.ShouldBe(1, broken.ToString());
         (await TrialsAsync("broken")).ShouldAllBe(t => t.GetProperty("error").GetString()!.StartsWith("importing broken:main failed: ModuleNotFoundError: No module named 'no_such_module_anywhere'", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_parquet_export_has_typed_columns_and_arrays_as_lists_as_duckdb_reads_them()
+    {
+        _cli.Write("train.py", Train);
+        _cli.Write("fn.yaml", "name: pq\npython: train:main\n" + Space);
+        (await _cli.RunAsync("run", "fn.yaml", "-q")).ExitCode.ShouldBe(0);
+        (await _cli.RunAsync("export", "pq", "--format", "parquet")).Stderr.Trim().ShouldBe("error: --format parquet writes a binary file: add -o trials.parquet");
+        var export = await _cli.RunAsync("export", "pq", "--format", "parquet", "-o", "trials.parquet");
+        export.ExitCode.ShouldBe(0, export.ToString());
+        var json = await TrialsAsync("pq");
+
+        using var duck = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:");
+        duck.Open();
+        using var describe = duck.CreateCommand();
+        describe.CommandText = $"DESCRIBE SELECT * FROM read_parquet('{Path.Combine(_cli.Directory, "trials.parquet")}')";
+        var types = new Dictionary<string, string>();
+        using (var reader = describe.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                types[reader.GetString(0)] = reader.GetString(1);
+            }
+        }
+        types["id"].ShouldBe("VARCHAR");
+        types["x"].ShouldBe("BIGINT");
+        types["opt"].ShouldBe("VARCHAR");
+        types["total"].ShouldBe("DOUBLE");
+        types["seed"].ShouldBe("BIGINT");
+        types["result.replicate"].ShouldBe("BIGINT");
+        types["curve"].ShouldBe("BIGINT[]".Replace("BIGINT", "DOUBLE", StringComparison.Ordinal));
+        types["started"].ShouldStartWith("TIMESTAMP");
+        using var query = duck.CreateCommand();
+        query.CommandText = $"SELECT id, total, curve, isnan(nan), tags, duration FROM read_parquet('{Path.Combine(_cli.Directory, "trials.parquet")}')";
+        using var rows = query.ExecuteReader();
+        var i = 0;
+        while (rows.Read())
+        {
+            var trial = json[i++];
+            rows.GetString(0).ShouldBe(trial.GetProperty("id").GetString());
+            rows.GetDouble(1).ShouldBe(trial.GetProperty("results").GetProperty("total").GetDouble());
+            var curve = (System.Collections.IList)rows.GetValue(2);
+            curve.Cast<object>().Select(Convert.ToDouble).ShouldBe(trial.GetProperty("results").GetProperty("curve").EnumerateArray().Select(v => v.GetDouble()));
+            rows.GetBoolean(3).ShouldBeTrue();
+            (rows.IsDBNull(4) ? string.Empty : rows.GetString(4)).ShouldBe(string.Join(' ', trial.GetProperty("tags").EnumerateArray().Select(t => t.GetString())));
+            rows.GetDouble(5).ShouldBe(trial.GetProperty("duration").GetDouble(), 1e-6);
+        }
+        i.ShouldBe(18);
+    }
+
+    [Fact]
+    public async Task The_package_builds_as_a_wheel_that_pip_installs_and_imports()
+    {
+        var wheel = await _cli.RunAsync("python", "wheel", "-o", "dist");
+        wheel.ExitCode.ShouldBe(0, wheel.ToString());
+        var file = wheel.Stdout.Trim();
+        Path.GetFileName(file).ShouldBe("expt-0.1.0-py3-none-any.whl");
+        _cli.Write("check.py", """
+            import base64, hashlib, sys, zipfile
+            wheel = zipfile.ZipFile(sys.argv[1])
+            names = set(wheel.namelist())
+            record = wheel.read("expt-0.1.0.dist-info/RECORD").decode().splitlines()
+            for line in record:
+                path, digest, size = line.rsplit(",", 2)
+                if path.endswith("RECORD"):
+                    continue
+                data = wheel.read(path)
+                assert digest == "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode(), path
+                assert int(size) == len(data), path
+                names.discard(path)
+            assert names == {"expt-0.1.0.dist-info/RECORD"}, names
+            sys.path.insert(0, sys.argv[1])
+            import expt
+            assert expt.__file__.startswith(sys.argv[1]), expt.__file__
+            print(expt.__version__, len(record))
+            """);
+        var check = await _cli.RunProgramAsync("/usr/bin/python3", ["check.py", file]);
+        check.ExitCode.ShouldBe(0, check.ToString());
+        check.Stdout.Trim().ShouldBe("0.1.0 12");
+        // Built twice, the same bytes: a wheel depends on the package only.
+        var first = await File.ReadAllBytesAsync(file);
+        (await _cli.RunAsync("python", "wheel", "-o", "dist")).ExitCode.ShouldBe(0);
+        (await File.ReadAllBytesAsync(file)).ShouldBe(first);
+        // pip, where there is one, installs it.
+        var pip = await _cli.RunProgramAsync("python3", ["-m", "pip", "--version"]);
+        if (pip.ExitCode == 0)
+        {
+            var install = await _cli.RunProgramAsync("python3", ["-m", "pip", "install", "--no-index", "--quiet", "--target", "site", file]);
+            install.ExitCode.ShouldBe(0, install.ToString());
+            File.Exists(Path.Combine(_cli.Directory, "site", "expt", "_host.py")).ShouldBeTrue();
+        }
+        var path = await _cli.RunAsync("python", "path");
+        File.Exists(Path.Combine(path.Stdout.Trim(), "expt", "__init__.py")).ShouldBeTrue();
+    }
 }

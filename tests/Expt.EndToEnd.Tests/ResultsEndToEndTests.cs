@@ -127,7 +127,8 @@ public sealed class ResultsEndToEndTests : IDisposable
         await ExptCli.WaitUntilAsync(() =>
         {
             var ls = _cli.RunAsync("ls", "--study", "echo", "--format", "json").GetAwaiter().GetResult();
-            echoId = ls.ExitCode == 0 ? ls.Json().EnumerateArray().FirstOrDefault().GetProperty("id").GetString() : null;
+            // The study can exist a moment before its trials do: an empty listing means "not yet".
+            echoId = ls.ExitCode == 0 && ls.Json().GetArrayLength() > 0 ? ls.Json()[0].GetProperty("id").GetString() : null;
             return echoId is not null;
         }, TimeSpan.FromSeconds(30), "the echo trial to exist");
         var follow = await _cli.RunAsync("logs", echoId!, "--follow");

@@ -15,7 +15,7 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
     private readonly Argument<string> _study = new("study") { Description = "The study" };
     private readonly Option<string> _format = new("--format")
     {
-        Description = "csv, json, jsonl, markdown or latex",
+        Description = "csv, json, jsonl, markdown, latex or parquet (typed columns for pyarrow, polars and DuckDB; with -o)",
         DefaultValueFactory = _ => "csv",
     };
     private readonly Option<string> _what = new("--what")
@@ -35,6 +35,7 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
         "expt export lr-sweep > trials.csv",
         "expt export lr-sweep --what summary --metric loss --format latex -o table.tex",
         "expt export lr-sweep --what metrics --format jsonl -o metrics.jsonl",
+        "expt export lr-sweep --format parquet -o trials.parquet",
         "expt export lr-sweep --what grid --format json -o grid.json",
         "expt export solver --what merged --by method -o merged/",
     ];
@@ -54,9 +55,17 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
     {
         var format = parseResult.GetValue(_format)!.ToLowerInvariant();
         var what = parseResult.GetValue(_what)!.ToLowerInvariant();
-        if (format is not ("csv" or "json" or "jsonl" or "markdown" or "latex"))
+        if (format is not ("csv" or "json" or "jsonl" or "markdown" or "latex" or "parquet"))
         {
-            throw new UserException($"--format: '{format}' is not an export format; expected csv, json, jsonl, markdown or latex");
+            throw new UserException($"--format: '{format}' is not an export format; expected csv, json, jsonl, markdown, latex or parquet");
+        }
+        if (format == "parquet" && what != "trials")
+        {
+            throw new UserException("--format parquet exports trials (one typed column per parameter and result); leave out --what, or choose csv or json for it");
+        }
+        if (format == "parquet" && parseResult.GetValue(_output) is null)
+        {
+            throw new UserException("--format parquet writes a binary file: add -o trials.parquet");
         }
         if (what is not ("trials" or "summary" or "metrics" or "grid" or "merged"))
         {
@@ -81,6 +90,12 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
         var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = study.Id }, cancellationToken).ConfigureAwait(false);
+        if (format == "parquet")
+        {
+            await output!.WriteAsync((stream, token) => ParquetExport.WriteAsync(trials, stream, token), cancellationToken).ConfigureAwait(false);
+            await Env.Error.WriteLineAsync(output.Done).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
         if (directory is not null)
         {
             var keys = Summaries.Keys(trials, parseResult.GetValue(_by));
@@ -116,6 +131,7 @@ internal sealed class ExportCommand(CliEnvironment env, GlobalOptions globals) :
         "jsonl" => [".jsonl", ".ndjson"],
         "markdown" => [".md", ".markdown"],
         "latex" => [".tex"],
+        "parquet" => [".parquet"],
         _ => [".csv"],
     };
 
