@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Simulated annealing on classic continuous test functions: a small but genuine stochastic optimiser.
 
-Expt passes the parameters as arguments and the trial's files as environment variables:
-  EXPT_METRICS  a JSON-lines file for step metrics   EXPT_RESULTS  a JSON file for the final results
+A trial is a plain function: Expt calls it with the point's parameters as keyword arguments (``python: anneal:anneal``
+in expt.yaml), seeds ``random`` from the trial's seed, records what ``expt.log`` is given as step metrics and the
+returned dict as the trial's results. Alone, ``python3 anneal.py problem=ackley cooling=0.9`` runs one trial with
+these defaults for the rest and prints its results.
 """
-import argparse
-import json
 import math
-import os
 import random
+
+import expt
 
 
 def rastrigin(x):
@@ -29,25 +30,17 @@ def rosenbrock(x):
 PROBLEMS = {"rastrigin": (rastrigin, 5.12), "ackley": (ackley, 32.768), "rosenbrock": (rosenbrock, 2.048)}
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--problem", choices=PROBLEMS, required=True)
-    p.add_argument("--dim", type=int, default=5)
-    p.add_argument("--cooling", type=float, default=0.99)
-    p.add_argument("--t0", type=float, default=10.0)
-    p.add_argument("--iters", type=int, default=20000)
-    p.add_argument("--seed", type=int, required=True)
-    a = p.parse_args()
-
-    rng = random.Random(a.seed)
-    f, bound = PROBLEMS[a.problem]
-    x = [rng.uniform(-bound, bound) for _ in range(a.dim)]
+def anneal(problem="rastrigin", dim=5, cooling=0.99, t0=10.0, iters=20000):
+    if problem not in PROBLEMS:
+        raise ValueError("problem must be one of %s, not %r" % (", ".join(PROBLEMS), problem))
+    rng = random.Random(expt.seed)  # the trial's own seed: replicates differ, reruns repeat
+    f, bound = PROBLEMS[problem]
+    x = [rng.uniform(-bound, bound) for _ in range(dim)]
     fx = f(x)
     best, best_x = fx, list(x)
-    t, accepted = a.t0, 0
+    t, accepted = t0, 0
     step_size = bound / 10
-    metrics = open(os.environ.get("EXPT_METRICS", os.devnull), "w")
-    for i in range(a.iters):
+    for i in range(iters):
         y = [min(bound, max(-bound, v + rng.gauss(0, step_size))) for v in x]
         fy = f(y)
         if fy < fx or rng.random() < math.exp(-(fy - fx) / max(t, 1e-12)):
@@ -56,15 +49,14 @@ def main():
             if fx < best:
                 best, best_x = fx, list(x)
         if i % 100 == 0:
-            t *= a.cooling
-            metrics.write(json.dumps({"step": i, "best": best, "current": fx, "temperature": t}) + "\n")
-    metrics.close()
+            t *= cooling
+            expt.log(step=i, best=best, current=fx, temperature=t)
 
-    results = {"best": best, "accept_rate": accepted / a.iters, "final_temperature": t, "distance_to_optimum": math.dist(best_x, [1.0] * a.dim if a.problem == "rosenbrock" else [0.0] * a.dim)}
-    with open(os.environ.get("EXPT_RESULTS", os.devnull), "w") as out:
-        json.dump(results, out)
-    print(f"{a.problem} d={a.dim} cooling={a.cooling}: best {best:.4g}")
+    optimum = [1.0] * dim if problem == "rosenbrock" else [0.0] * dim
+    print(f"{problem} d={dim} cooling={cooling}: best {best:.4g}")
+    return {"best": best, "accept_rate": accepted / iters, "final_temperature": t,
+            "distance_to_optimum": math.dist(best_x, optimum)}
 
 
 if __name__ == "__main__":
-    main()
+    expt.run(anneal)

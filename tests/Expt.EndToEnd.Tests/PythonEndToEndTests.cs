@@ -421,4 +421,35 @@ public sealed class PythonEndToEndTests : IDisposable
         var path = await _cli.RunAsync("python", "path");
         File.Exists(Path.Combine(path.Stdout.Trim(), "expt", "__init__.py")).ShouldBeTrue();
     }
+
+    [Fact]
+    public async Task The_quickstart_example_runs_as_function_trials_and_its_script_alone_gives_the_same_result()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Expt.slnx")))
+        {
+            root = Path.GetDirectoryName(root.TrimEnd('/'))!;
+        }
+        foreach (var file in new[] { "expt.yaml", "anneal.py" })
+        {
+            File.Copy(Path.Combine(root, "examples", "quickstart", file), Path.Combine(_cli.Directory, file));
+        }
+        var run = await _cli.RunAsync("run", "expt.yaml", "--set", "iters=400", "-q");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        var trials = await TrialsAsync("quickstart");
+        trials.Count.ShouldBe(30);
+        trials.ShouldAllBe(t => t.GetProperty("status").GetString() == "completed");
+        var ackley = trials.First(t => t.GetProperty("params").GetProperty("problem").GetString() == "ackley"
+            && t.GetProperty("params").GetProperty("cooling").GetDouble() == 0.9);
+        var stored = ackley.GetProperty("results").GetProperty("best").GetDouble();
+
+        // The same file, run by hand with that trial's seed: the package reads it, runs the function, prints the result.
+        var path = (await _cli.RunAsync("python", "path")).Stdout.Trim();
+        var alone = await _cli.RunProgramAsync("python3", ["anneal.py", "problem=ackley", "cooling=0.9", "iters=400"],
+            new Dictionary<string, string> { ["PYTHONPATH"] = path, ["EXPT_SEED"] = ackley.GetProperty("seed").ToString() });
+        alone.ExitCode.ShouldBe(0, alone.ToString());
+        var line = alone.Stdout.Split('\n').Single(l => l.StartsWith("result: ", StringComparison.Ordinal));
+        var best = line.Split(' ').Single(w => w.StartsWith("best=", StringComparison.Ordinal))["best=".Length..];
+        double.Parse(best, System.Globalization.CultureInfo.InvariantCulture).ShouldBe(stored);
+    }
 }
