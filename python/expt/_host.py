@@ -38,7 +38,8 @@ class Host:
         self.workdir = workdir
         self.function = None
         self.files = {}
-        # Replies go to a private descriptor; the process's stdout becomes its stderr, so a print() at         # cannot break the protocol.
+        # Replies go to a private descriptor; the process's stdout becomes its stderr, so a print() at import time
+        # cannot break the protocol.
         self.replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
         os.dup2(2, 1)
         self.requests = os.fdopen(os.dup(0), "rb", buffering=0)
