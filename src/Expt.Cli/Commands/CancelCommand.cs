@@ -6,7 +6,7 @@ namespace Expt.Cli.Commands;
 internal sealed class CancelCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
 {
     private readonly Argument<string?> _study = new("study") { Description = "The study", Arity = ArgumentArity.ZeroOrOne };
-    private readonly Option<string[]> _ids = new("--id") { Description = "Only these trials (id prefixes)" };
+    private readonly Option<string[]> _ids = new("--id") { Description = "Only these trials (id prefixes): --id A B or --id A --id B", AllowMultipleArgumentsPerToken = true };
 
     public override IReadOnlyList<string> Examples { get; } =
     [

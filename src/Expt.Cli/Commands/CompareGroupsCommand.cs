@@ -87,6 +87,7 @@ internal sealed class CompareGroupsCommand(CliEnvironment env, GlobalOptions glo
                 SummaryOutput.Number(w, "welch_p", c.WelchP);
                 SummaryOutput.Number(w, "mann_whitney_u", c.MannWhitneyU);
                 SummaryOutput.Number(w, "mann_whitney_p", c.MannWhitneyP);
+                w.WriteString("mann_whitney_method", c.MannWhitneyMethod);
                 w.WriteString("goal", goal == Goal.Minimize ? "minimize" : "maximize");
                 w.WriteBoolean("goal_declared", declared);
                 w.WriteString("better", verdict.StartsWith("neither", StringComparison.Ordinal) ? null : verdict);
@@ -103,7 +104,7 @@ internal sealed class CompareGroupsCommand(CliEnvironment env, GlobalOptions glo
             ["A − B", G(c.Difference)],
             ["95% CI of A − B", $"[{G(c.CiLow)}, {G(c.CiHigh)}]"],
             ["Welch t-test", $"t = {G(c.WelchT)}, df = {G(c.WelchDf)}, p = {G(c.WelchP)}"],
-            ["Mann-Whitney U", $"U = {G(c.MannWhitneyU)}, p = {G(c.MannWhitneyP)}"],
+            ["Mann-Whitney U", $"U = {G(c.MannWhitneyU)}, p = {G(c.MannWhitneyP)} ({c.MannWhitneyMethod})"],
             ["better", $"{verdict} ({(goal == Goal.Minimize ? "lower" : "higher")} {metric} is better{(declared ? string.Empty : ": no objective declared for it")})"],
         ]), parseResult.GetValue(_format));
         return ExitCodes.Success;

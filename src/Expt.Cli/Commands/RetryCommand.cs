@@ -9,7 +9,7 @@ internal sealed class RetryCommand(CliEnvironment env, GlobalOptions globals) : 
 {
     private readonly Argument<string> _study = new("study") { Description = "The study" };
     private readonly Option<string?> _status = new("--status") { Description = "Which statuses to reset (default failed,timeout,cancelled; running resets trials whose worker is gone)" };
-    private readonly Option<string[]> _ids = new("--id") { Description = "Only these trials (id prefixes)" };
+    private readonly Option<string[]> _ids = new("--id") { Description = "Only these trials (id prefixes): --id A B or --id A --id B", AllowMultipleArgumentsPerToken = true };
 
     public override IReadOnlyList<string> Examples { get; } =
     [

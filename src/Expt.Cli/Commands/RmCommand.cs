@@ -6,7 +6,7 @@ namespace Expt.Cli.Commands;
 internal sealed class RmCommand(CliEnvironment env, GlobalOptions globals) : ExptCommand(env, globals)
 {
     private readonly Argument<string?> _study = new("study") { Description = "The study to delete", Arity = ArgumentArity.ZeroOrOne };
-    private readonly Option<string[]> _ids = new("--id") { Description = "Delete only these trials (id prefixes)" };
+    private readonly Option<string[]> _ids = new("--id") { Description = "Delete only these trials (id prefixes): --id A B or --id A --id B", AllowMultipleArgumentsPerToken = true };
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation" };
 
     public override IReadOnlyList<string> Examples { get; } =

@@ -77,11 +77,12 @@ internal sealed class StudiesCommand(CliEnvironment env, GlobalOptions globals) 
             s.Count(TrialStatus.Completed).ToString(System.Globalization.CultureInfo.InvariantCulture),
             (s.Count(TrialStatus.Failed) + s.Count(TrialStatus.Timeout)).ToString(System.Globalization.CultureInfo.InvariantCulture),
             s.Count(TrialStatus.Running).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            (s.Count(TrialStatus.Pending) + s.Count(TrialStatus.Cancelled)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            s.Count(TrialStatus.Pending).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            s.Count(TrialStatus.Cancelled).ToString(System.Globalization.CultureInfo.InvariantCulture),
             s.Study.Created.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture),
             s.FirstStarted is { } a && s.LastFinished is { } b && b > a ? DurationParser.Format(b - a) : "-",
         ]).ToList();
-        TableRenderer.Write(Env, new TableData(["study", "tags", "trials", "completed", "failed", "running", "pending", "created", "span"], rows) { RightAligned = new HashSet<int> { 2, 3, 4, 5, 6 } }, format);
+        TableRenderer.Write(Env, new TableData(["study", "tags", "trials", "completed", "failed", "running", "pending", "cancelled", "created", "span"], rows) { RightAligned = new HashSet<int> { 2, 3, 4, 5, 6, 7 } }, format);
         if (format == OutputFormat.Table && studies.Count == 0)
         {
             Env.Error.WriteLine("no studies yet; run one with: expt run FILE");
