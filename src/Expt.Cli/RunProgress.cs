@@ -37,6 +37,15 @@ internal sealed class RunProgress : IWorkerObserver
 
     public string? Status { get; set; }
 
+    /// <summary>True for <c>-q</c>: only failures and the end are printed.</summary>
+    public bool Quiet => _quiet;
+
+    /// <summary>Trials this run finished (a trial retried counts once, by its last attempt).</summary>
+    public int TrialsFinished => Finished;
+
+    /// <summary>Attempts that failed and were retried.</summary>
+    public int Retried => Volatile.Read(ref _retried);
+
     private int Finished => _tally.Finished;
 
     public void TrialStarted(TrialContext context) => _slots[context.Slot] = (context, _env.Time.GetTimestamp());

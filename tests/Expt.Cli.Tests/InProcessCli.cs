@@ -9,6 +9,9 @@ public sealed class InProcessCli : IDisposable
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 
+    /// <summary>Whether the console says it is a terminal (the live panel is drawn only there).</summary>
+    public bool Terminal { get; set; }
+
     public void Write(string name, string text) => File.WriteAllText(Path.Combine(Directory, name), text);
 
     public async Task<(int Exit, string Out, string Error)> RunAsync(params string[] args)
@@ -22,6 +25,7 @@ public sealed class InProcessCli : IDisposable
             WorkingDirectory = Directory,
             GetEnvironmentVariable = _ => null,
             Interrupts = new NoInterrupts(),
+            IsTerminal = Terminal,
         };
         var exit = await ExptHost.RunAsync(args, env);
         return (exit, output.ToString(), error.ToString());

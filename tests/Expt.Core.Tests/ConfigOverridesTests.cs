@@ -44,7 +44,10 @@ public sealed class ConfigOverridesTests
     {
         Errors(Yaml, "replicatons=3").Single().ToString().ShouldBe(
             "--set: replicatons: the study has no key or parameter 'replicatons' (did you mean 'replications'?); --set changes what the study already has: write --set +replicatons=... to add a parameter");
-        Errors(Yaml, "max_workers=3").Single().Message.ShouldStartWith("the study has no key or parameter 'max_workers';");
+        // Other tools' names for study keys get Expt's name.
+        Errors(Yaml, "max_workers=3").Single().Message.ShouldStartWith("the study has no key or parameter 'max_workers' (did you mean 'parallel'? it is Expt's name for max_workers);");
+        Errors(Yaml, "times=5").Single().Message.ShouldContain("(did you mean 'replications'? it is Expt's name for times)");
+        Errors(Yaml, "params.max_workers=3").Single().Message.ShouldStartWith("the study has no parameter 'max_workers';");
         Errors(Yaml, "model.dpth=3").Single().Message.ShouldContain("(did you mean 'model.depth'?)");
         Errors(Yaml, "params.lrr=3").Single().Message.ShouldStartWith("the study has no parameter 'lrr' (did you mean 'lr'?)");
     }

@@ -126,4 +126,12 @@ public sealed class StudySpecBinderTests
         var errors = Should.Throw<SpecException>(() => Parse(yaml)).Errors;
         errors.ShouldContain(e => e.ToString().Contains(expected), string.Join("\n", errors));
     }
+
+    [Fact]
+    public void Trial_names_accept_the_other_names_of_the_built_ins_as_commands_do()
+    {
+        var spec = Parse("name: s\ncommand: x {params.seed}\ntrial_name: \"{params.seed}-{trial_seed}-r{trial_replicate}-{study_name}\"\nparams:\n  seed: [7]\n");
+        spec.TrialName.ShouldNotBeNull();
+        TrialNames.Render(spec.TrialName, new ParamSet([new("seed", 7L)]), 2, 12345, "s").ShouldBe("7-12345-r2-s");
+    }
 }

@@ -209,7 +209,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
                 : subset is not null && left > 0 ? "no pending trial matched --where"
                 : tooBig > 0 ? "nothing here could run them"
                 : "nothing was left to run (expt retry re-runs failed trials)"
-            : $"this run: {Counted.Of(report.Worker.Total, "trial")} in {DurationParser.Format(report.Worker.Elapsed)} ({progress.RateText()} trials/s)";
+            : $"this run: {Counted.Of(progress.TrialsFinished, "trial")}{(progress.Retried > 0 ? $" ({Counted.Of(report.Worker.Total, "attempt")}: {progress.Retried} retried)" : string.Empty)} in {DurationParser.Format(report.Worker.Elapsed)} ({progress.RateText()} trials/s)";
         await Env.Error.WriteLineAsync($"{completed} completed, {failed} failed, {left} not run; {thisRun}").ConfigureAwait(false);
         if (spec.Adaptive is not null && AdaptiveReport.For(prepared.Study, trials, await store.GetPointDecisionsAsync(prepared.Study.Id, CancellationToken.None).ConfigureAwait(false)) is { } adaptiveReport)
         {
@@ -350,7 +350,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         using var interruptions = new RunInterruptions(Env, status => progress.Status = status);
         var worker = new Worker(store, _ => executor, options, Env.Time, progress);
         WorkerReport report;
-        if (Env.IsTerminal)
+        // -q asks for quiet: no live panel either, only failures and the end.
+        if (Env.IsTerminal && !progress.Quiet)
         {
             report = await Env.Out.Live(progress.Render()).AutoClear(false).StartAsync(async context =>
             {

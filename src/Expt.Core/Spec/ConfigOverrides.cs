@@ -118,11 +118,25 @@ public static class ConfigOverrides
         return root;
     }
 
+    // What the tools Expt replaces call its study keys (ORruns, joblib, yanex, PyExperimenter, Hydra): a hint, never a
+    // silent rename.
+    private static readonly Dictionary<string, string> OtherToolsNames = new(StringComparer.Ordinal)
+    {
+        ["max_workers"] = "parallel", ["n_jobs"] = "parallel", ["jobs"] = "parallel", ["workers"] = "parallel", ["n_workers"] = "parallel",
+        ["times"] = "replications", ["repeats"] = "replications", ["n_repeats"] = "replications", ["repetitions"] = "replications",
+        ["reps"] = "replications", ["n_runs"] = "replications", ["random_seed"] = "seed", ["random_state"] = "seed",
+        ["max_retries"] = "retries", ["experiment_name"] = "name",
+    };
+
     private static string DidYouMean(string? suggestion) => suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)";
 
     private static SpecError Unknown(string key, string name, IEnumerable<string> parameters, bool parameterOnly)
     {
         var candidates = parameterOnly ? parameters.ToList() : StudyKeys.Concat(parameters).ToList();
+        if (!parameterOnly && OtherToolsNames.TryGetValue(name, out var ours))
+        {
+            return new SpecError(SourceLocation.CommandLine, InputLimits.Quote(key), $"the study has no key or parameter '{name}' (did you mean '{ours}'? it is Expt's name for {name}); --set changes what the study already has: write --set +{name}=... to add a parameter");
+        }
         var suggestion = Text.Suggestions.Closest(name, candidates);
         var what = parameterOnly ? "the study has no parameter" : "the study has no key or parameter";
         return new SpecError(SourceLocation.CommandLine, InputLimits.Quote(key), $"{what} '{InputLimits.Quote(name)}'{DidYouMean(suggestion)}; --set changes what the study already has: write --set +{InputLimits.Quote(name)}=... to add a parameter");

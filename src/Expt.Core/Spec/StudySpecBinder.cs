@@ -296,7 +296,7 @@ public sealed partial class StudySpecBinder
         try
         {
             var parsed = new CommandTemplate(template, shell: true);
-            var known = declared.Concat(declared.Select(d => "params." + d)).Concat(TrialNames.BuiltIns).ToHashSet(StringComparer.Ordinal);
+            var known = declared.Concat(declared.Select(d => "params." + d)).Concat(TrialNames.BuiltIns).Concat(CommandTemplate.Aliases.Keys).ToHashSet(StringComparer.Ordinal);
             foreach (var placeholder in parsed.Placeholders.Where(p => !known.Contains(p)))
             {
                 var suggestion = Text.Suggestions.Closest(placeholder, known);

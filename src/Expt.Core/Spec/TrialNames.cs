@@ -6,7 +6,7 @@ namespace Expt.Spec;
 /// </summary>
 public static class TrialNames
 {
-    /// <summary>Placeholders a name may use besides parameters.</summary>
+    /// <summary>Placeholders a name may use besides parameters (and their other names, <see cref="CommandTemplate.Aliases"/>).</summary>
     public static readonly IReadOnlyList<string> BuiltIns = ["replicate", "seed", "study"];
 
     /// <summary>The longest name kept; a longer rendering is cut.</summary>
@@ -17,7 +17,8 @@ public static class TrialNames
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(parameters);
-        var name = CommandTemplate.Fill(template, placeholder => placeholder switch
+        // {trial_replicate}, {trial_seed}, {study_name}: the built-ins' other names, as commands accept them.
+        var name = CommandTemplate.Fill(template, placeholder => (CommandTemplate.Aliases.TryGetValue(placeholder, out var builtIn) ? builtIn : placeholder) switch
         {
             "replicate" => replicate.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "seed" => seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
