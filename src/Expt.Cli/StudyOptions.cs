@@ -26,6 +26,23 @@ internal sealed class StudyOptions
 
     public Option<string?> Name { get; } = new("--name") { Description = "Study name (overrides the file's)" };
 
+    /// <summary>The study file composed (includes, config groups) with <c>--set</c> applied, as YAML; null without a file.</summary>
+    public string? ResolvedYaml(ParseResult parseResult, CliEnvironment env)
+    {
+        var target = parseResult.GetValue(Target);
+        if (target is null || !File.Exists(Path.Combine(env.WorkingDirectory, target)))
+        {
+            return null;
+        }
+        var root = StudyLoader.ResolveFile(Path.Combine(env.WorkingDirectory, target), parseResult.GetValue(Set) ?? [], target);
+        if (parseResult.GetValue(Name) is { } name)
+        {
+            var entries = root.Entries.Where(e => e.Key != "name").Prepend(new ConfigEntry("name", SourceLocation.CommandLine, new ConfigScalar(name, true, SourceLocation.CommandLine)));
+            root = new ConfigMapping([.. entries], root.Location);
+        }
+        return ConfigYaml.Write(root);
+    }
+
     public StudySpec Load(ParseResult parseResult, CliEnvironment env, IReadOnlyList<string> trailingCommand)
     {
         var sets = parseResult.GetValue(Set) ?? [];

@@ -91,7 +91,7 @@ public sealed class RunEndToEndTests : IDisposable
         study.GetProperty("counts").GetProperty("completed").GetInt32().ShouldBe(8);
 
         var markdown = await _cli.RunAsync("studies", "--format", "markdown");
-        markdown.Stdout.ShouldStartWith("| study | tags | trials | completed | failed | running | pending | created | span |\n|---|---|---:|---:|---:|---:|---:|---|---|\n| e2e | test | 8 | 8 | 0 | 0 | 0 |");
+        markdown.Stdout.ShouldStartWith("| study | tags | trials | completed | failed | running | pending | cancelled | created | span |\n|---|---|---:|---:|---:|---:|---:|---:|---|---|\n| e2e | test | 8 | 8 | 0 | 0 | 0 | 0 |");
 
         // Running again resumes: nothing left to run. Widening a sweep runs only the new points.
         var again = await _cli.RunAsync("run", "study.yaml");

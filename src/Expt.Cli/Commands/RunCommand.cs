@@ -27,6 +27,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     private readonly CapacityOptions _capacity = new();
     private readonly Option<int?> _limit = GlobalOptions.Integer("--limit", "-l", "With --dry-run: show at most this many trials (default 1,000; 0 shows all)", "a number of trials");
     private readonly Option<string?> _where = new("--where") { Description = "Run only the pending trials whose parameters match, e.g. 'dataset == \"digits\"' (the others stay pending)" };
+    private readonly Option<bool> _printConfig = new("--print-config") { Description = "Print the study file as Expt reads it (includes and config groups composed, --set applied) and run nothing" };
     private readonly Option<bool> _mpi = new("--mpi") { Description = "Under mpiexec: rank 0 owns the store and hands trials to ranks 1..K-1 as they become free" };
 
     public override IReadOnlyList<string> Examples { get; } =
@@ -34,6 +35,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         "expt run examples/quickstart/expt.yaml",
         "expt run study.yaml --set lr=0.001,0.01 --set replications=3 -j 4",
         "expt run study.yaml --dry-run",
+        "expt run study.yaml --set model=vit --print-config",
         "expt run --name echo-sweep --set x=1,2,3 -- python3 -c \"print({x})\"",
     ];
 
@@ -41,7 +43,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     {
         var command = new Command("run", "Run a study: create it in the store (or resume it), then run its pending trials in parallel.");
         command.Arguments.Add(_study.Target);
-        foreach (var option in new Option[] { _study.Set, _study.Parallel, _dryRun, _study.Yes, _new, _study.Name, _verbose, _quiet, _isolate, _enqueueOnly, _format, _limit, _where, _mpi }.Concat(_leases.All).Concat(_capacity.All))
+        foreach (var option in new Option[] { _study.Set, _study.Parallel, _dryRun, _study.Yes, _new, _study.Name, _verbose, _quiet, _isolate, _enqueueOnly, _format, _limit, _where, _mpi, _printConfig }.Concat(_leases.All).Concat(_capacity.All))
         {
             command.Options.Add(option);
         }
@@ -51,6 +53,13 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var spec = _study.Load(parseResult, Env, trailingCommand);
+        if (parseResult.GetValue(_printConfig))
+        {
+            // Checked first (Load), so what is printed is a study that binds.
+            var yaml = _study.ResolvedYaml(parseResult, Env) ?? throw new UserException("--print-config: expected a study file");
+            Env.Out.Profile.Out.Writer.Write(yaml);
+            return ExitCodes.Success;
+        }
         var where = Lookup.Where("--where", parseResult.GetValue(_where));
         // Every option is checked before anything touches the store: bad input leaves nothing half-written.
         _leases.Apply(new WorkerOptions(), parseResult, keepFilesInStore: false);

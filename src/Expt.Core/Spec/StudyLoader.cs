@@ -11,9 +11,35 @@ public static class StudyLoader
     /// <param name="displayName">The file name as the user wrote it, for messages (default: <paramref name="path"/>).</param>
     public static StudySpec LoadFile(string path, IEnumerable<string> overrides, BindOptions options, string? displayName = null)
     {
-        displayName ??= path;
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(options);
+        var root = ResolveFile(path, overrides, displayName);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var spec = StudySpecBinder.Bind(root, options with { BaseDirectory = directory });
+        return spec with { SourceFile = Path.GetFullPath(path) };
+    }
+
+    /// <summary>
+    /// The study file as Expt reads it: its includes and config groups composed, <c>--set</c> applied; what
+    /// <c>expt run --print-config</c> shows.
+    /// </summary>
+    /// <exception cref="SpecException">Any problem, each with file, line, key and what was expected.</exception>
+    public static ConfigMapping ResolveFile(string path, IEnumerable<string> overrides, string? displayName = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(overrides);
+        displayName ??= path;
+        var (root, _) = Read(path, displayName);
+        var (composed, rest) = ConfigComposer.Compose(root, path, displayName, overrides, Read);
+        var resolved = ConfigOverrides.Apply(composed, rest);
+        // The name first, as people write it, wherever composition put it.
+        return resolved.Find("name") is { } name
+            ? new ConfigMapping([name, .. resolved.Entries.Where(e => e.Key != "name")], resolved.Location)
+            : resolved;
+    }
+
+    private static (ConfigMapping Tree, string Text) Read(string path, string displayName)
+    {
         string text;
         try
         {
@@ -24,10 +50,7 @@ public static class StudyLoader
             var reason = ex is FileNotFoundException or DirectoryNotFoundException ? "no such file" : ex.Message;
             throw new SpecException(new SpecError(new SourceLocation(displayName, 0), string.Empty, $"cannot read the study file: {reason}"));
         }
-        var root = YamlConfigReader.Parse(text, displayName);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var spec = StudySpecBinder.Bind(ConfigOverrides.Apply(root, overrides), options with { BaseDirectory = directory });
-        return spec with { SourceFile = Path.GetFullPath(path) };
+        return (YamlConfigReader.Parse(text, displayName), text);
     }
 
     // A study file is small: stop reading a huge one (or a device such as /dev/zero) at the limit.

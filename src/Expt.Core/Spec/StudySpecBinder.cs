@@ -63,7 +63,8 @@ public sealed partial class StudySpecBinder
 
     private StudySpec? BindRoot(ConfigMapping root)
     {
-        foreach (var entry in root.Entries.Where(e => !TopLevelKeys.Contains(e.Key)))
+        // x-NAME keys are the user's own (anchors to reuse with <<: *name), as in docker compose files.
+        foreach (var entry in root.Entries.Where(e => !TopLevelKeys.Contains(e.Key) && !e.Key.StartsWith(ConfigComposer.UserKeyPrefix, StringComparison.Ordinal)))
         {
             var suggestion = Text.Suggestions.Closest(entry.Key, TopLevelKeys);
             Error(entry.KeyLocation, entry.Key, $"unknown key{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}; expected one of: {string.Join(", ", TopLevelKeys)}");

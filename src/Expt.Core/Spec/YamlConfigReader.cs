@@ -8,10 +8,13 @@ namespace Expt.Spec;
 /// the parser's events with an explicit stack, so no input can overflow the stack, and every bound of
 /// <see cref="InputLimits"/> is checked as the events arrive: nesting depth, node count, alias expansion (a
 /// "billion laughs" file is refused after its first few aliases), one document, no tags but <c>!!str</c>.
+/// YAML merge keys (<c>&lt;&lt;: *base</c>, or a list of aliases) copy a mapping's entries into the mapping they
+/// appear in: keys written in that mapping win wherever they stand, and among merged mappings the first wins.
 /// </summary>
 public static class YamlConfigReader
 {
     private const string StringTag = "tag:yaml.org,2002:str";
+    private const string MergeKey = "<<";
 
     /// <summary>Parses YAML text; <paramref name="fileName"/> is used in error messages only.</summary>
     /// <exception cref="SpecException">The text is not well-formed YAML, is not a mapping, or exceeds a limit.</exception>
@@ -82,6 +85,9 @@ public static class YamlConfigReader
         public List<ConfigEntry> Entries { get; } = [];
 
         public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Keys that came from a merge key (<c>&lt;&lt;</c>): a key written here replaces them in place.</summary>
+        public HashSet<string> Merged { get; } = new(StringComparer.Ordinal);
 
         public (string Name, SourceLocation Location)? PendingKey { get; set; }
 
@@ -236,11 +242,41 @@ public static class YamlConfigReader
                 return;
             }
             parent.PendingKey = null;
+            if (key.Name == MergeKey)
+            {
+                Merge(parent, node, key.Location);
+                return;
+            }
+            if (parent.Merged.Remove(key.Name))
+            {
+                // Written here, so it wins over the merged value, in the merged value's place.
+                var at = parent.Entries.FindIndex(e => e.Key == key.Name);
+                parent.Entries[at] = new ConfigEntry(key.Name, key.Location, node);
+                return;
+            }
             if (!parent.Keys.Add(key.Name))
             {
                 throw new SpecException(new SpecError(key.Location, parent.Path.Length == 0 ? key.Name : parent.Path + "." + key.Name, "duplicate key"));
             }
             parent.Entries.Add(new ConfigEntry(key.Name, key.Location, node));
+        }
+
+        private void Merge(Frame parent, ConfigNode node, SourceLocation location)
+        {
+            var sources = node switch
+            {
+                ConfigMapping mapping => [mapping],
+                ConfigSequence sequence when sequence.Items.All(i => i is ConfigMapping) => sequence.Items.Cast<ConfigMapping>().ToList(),
+                _ => throw new SpecException(new SpecError(location, parent.Path.Length == 0 ? MergeKey : parent.Path + "." + MergeKey, "a merge key takes a mapping or a list of mappings (<<: *base or <<: [*a, *b])")),
+            };
+            foreach (var entry in sources.SelectMany(m => m.Entries))
+            {
+                if (parent.Keys.Add(entry.Key))
+                {
+                    parent.Merged.Add(entry.Key);
+                    parent.Entries.Add(entry);
+                }
+            }
         }
     }
 }
