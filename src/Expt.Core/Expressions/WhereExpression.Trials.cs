@@ -10,7 +10,7 @@ public sealed partial class WhereExpression
     /// <summary>
     /// Evaluates the expression over one trial: its parameters, then its results, then the fields <c>id</c>,
     /// <c>study</c>, <c>status</c>, <c>replicate</c>, <c>seed</c>, <c>attempts</c>, <c>duration</c> (seconds),
-    /// <c>host</c> and <c>exit_code</c>.
+    /// <c>host</c> and <c>exit_code</c>. <c>params.NAME</c> is only a parameter, <c>results.NAME</c> only a result.
     /// </summary>
     public bool Matches(Storage.TrialRecord trial)
     {
@@ -36,6 +36,17 @@ public sealed partial class WhereExpression
         ArgumentNullException.ThrowIfNull(parameters);
         return Evaluate((string name, out object? value) =>
         {
+            // params.NAME and results.NAME say which is meant (a parameter named seed, a result named like a field).
+            if (name.StartsWith("params.", StringComparison.Ordinal))
+            {
+                return parameters.TryGetValue(name["params.".Length..], out value) || parameters.TryGetValue(name, out value);
+            }
+            if (name.StartsWith("results.", StringComparison.Ordinal))
+            {
+                var (has, named) = result(name["results.".Length..]);
+                value = named;
+                return has;
+            }
             if (parameters.TryGetValue(name, out value))
             {
                 return true;
