@@ -165,7 +165,8 @@ def _wide(trials):
     for t in trials:
         row = {"id": t["id"], "study": t["study"], "status": t["status"]}
         for name in param_names:
-            row[name] = t["params"].get(name)
+            # A parameter named like a column of every trial (PyExperimenter's keyfield "seed") is "params.NAME".
+            row["params." + name if name in _FIXED else name] = t["params"].get(name)
         row["replicate"] = t["replicate"]
         row["seed"] = t["seed"]
         for name in result_names:

@@ -76,6 +76,14 @@ class StoreTest(unittest.TestCase):
         self.assertEqual(rows[4]["error"], "ValueError: boom")
         self.assertIsNone(rows[5]["loss"])
 
+    def test_a_parameter_named_like_a_column_keeps_both(self):
+        trial = {"id": "t", "study": "s", "status": "completed", "params": {"seed": 3, "x": 1}, "replicate": 0,
+                 "seed": 12345, "results": {"duration": 2.0}, "duration": 1.5, "attempts": 1, "name": None,
+                 "tags": [], "note": None, "error": None, "started": None, "finished": None}
+        row = _store._wide([trial])[0]
+        self.assertEqual((row["params.seed"], row["seed"], row["x"]), (3, 12345, 1))
+        self.assertEqual((row["result.duration"], row["duration"]), (2.0, 1.5))
+
     def test_a_status_filter(self):
         self.assertEqual(len(expt.load("sweep", store=self.path, status="completed", as_pandas=False)), 4)
         self.assertEqual(len(expt.load("sweep", store=self.path, status=["failed", "pending"], as_pandas=False)), 2)

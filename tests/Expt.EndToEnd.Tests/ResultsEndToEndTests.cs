@@ -172,7 +172,7 @@ public sealed class ResultsEndToEndTests : IDisposable
         var csv = await _cli.RunAsync("export", "res");
         csv.ExitCode.ShouldBe(0, csv.ToString());
         var lines = csv.Stdout.Trim().Split('\n');
-        lines[0].ShouldBe("id,study,status,x,opt,replicate,seed,value,result.opt,duration,attempts,needs,gpus,usage.cpu_seconds,usage.cpu_efficiency,usage.peak_memory_mb,usage.wall_seconds");
+        lines[0].ShouldBe("id,study,status,x,opt,replicate,seed,value,result.opt,duration,attempts,error,needs,gpus,usage.cpu_seconds,usage.cpu_efficiency,usage.peak_memory_mb,usage.wall_seconds");
         lines.Length.ShouldBe(19);
 
         var latex = await _cli.RunAsync("export", "res", "--what", "summary", "-m", "value", "--by", "x", "--format", "latex");

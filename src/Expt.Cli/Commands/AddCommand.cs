@@ -45,6 +45,9 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
         await using var store = await StoreOpener.OpenExistingAsync(StoreOption(parseResult), Env, cancellationToken).ConfigureAwait(false);
         var study = await Lookup.StudyAsync(store, parseResult.GetValue(_study)!, cancellationToken).ConfigureAwait(false);
         var stored = StoredSpec.Read(study.SpecJson);
+        // expt add sets parameters only, so a parameter named like a study key (PyExperimenter's keyfield 'seed') is
+        // meant by its bare name: no params. needed here.
+        sets = [.. sets.Select(set => set.Split('=', 2)[0] is var name && ConfigOverrides.StudyKeys.Contains(name) && stored.ParameterNames.Contains(name) ? "params." + set : set)];
         foreach (var set in sets)
         {
             // A study key (replications, seed...) is not something to add: only parameters are.

@@ -21,7 +21,8 @@ internal sealed record StudyStatus(string Study, StudyProgress Progress, TimeSpa
 
     public int Count(TrialStatus status) => Progress.Counts.GetValueOrDefault(status);
 
-    public int Done => Total - Count(TrialStatus.Pending) - Count(TrialStatus.Running);
+    // Cancelled trials did not run: counted apart, never as done (expt run runs them again, expt retry too).
+    public int Done => Total - Count(TrialStatus.Pending) - Count(TrialStatus.Running) - Count(TrialStatus.Cancelled);
 
     /// <summary>Trials finished per second over the window (or since the first start, when that is shorter).</summary>
     public double Rate

@@ -7,6 +7,8 @@ namespace Expt.Cli.Output;
 /// <summary>Trials as a tidy table: one row per trial, one column per parameter and per result.</summary>
 internal static class TrialTable
 {
+    private static readonly string[] AlwaysColumns = ["id", "study", "status", "replicate", "seed", "duration", "attempts"];
+
     // CSV and Markdown: one column per parameter and result, tidy for pandas, R or a spreadsheet.
     public static TableData Wide(IReadOnlyList<TrialRecord> trials)
     {
@@ -19,6 +21,7 @@ internal static class TrialTable
         // What trials used, as columns pandas reads as numbers: only when some trial has it.
         var usages = trials.Select(t => Resources.TrialUsage.FromJson(t.UsageJson)).ToList();
         var used = usages.Any(u => u is not null);
+        var failed = trials.Any(t => !string.IsNullOrWhiteSpace(t.Error));
         var usageColumns = Resources.TrialUsage.MetricNames.Where(m => usages.Any(u => u?.Metric(m) is not null)).ToList();
         var rows = new List<IReadOnlyList<string>>();
         for (var i = 0; i < trials.Count; i++)
@@ -40,6 +43,10 @@ internal static class TrialTable
                 row.Add(string.Join(' ', t.Tags));
                 row.Add(t.Note ?? string.Empty);
             }
+            if (failed)
+            {
+                row.Add(t.Error ?? string.Empty);
+            }
             if (used)
             {
                 row.Add(t.Needs.IsNone ? string.Empty : t.Needs.ToString());
@@ -48,13 +55,18 @@ internal static class TrialTable
             }
             rows.Add(row);
         }
+        var fixedColumns = AlwaysColumns.Concat(named ? ["name"] : []).Concat(tagged ? ["tags", "note"] : []).Concat(failed ? ["error"] : [])
+            .Concat(used ? ["needs", "gpus"] : []).ToHashSet(StringComparer.Ordinal);
         var headers = new List<string> { "id", "study", "status" };
-        headers.AddRange(paramNames);
+        // One name per column: a parameter named like a column of every trial (PyExperimenter's keyfield 'seed') is
+        // params.NAME, a result named like either is result.NAME, as where-expressions and expt.load name them.
+        headers.AddRange(paramNames.Select(n => fixedColumns.Contains(n) ? "params." + n : n));
         headers.AddRange(["replicate", "seed"]);
-        headers.AddRange(resultNames.Select(n => paramNames.Contains(n) ? "result." + n : n));
+        headers.AddRange(resultNames.Select(n => paramNames.Contains(n) || fixedColumns.Contains(n) ? "result." + n : n));
         headers.AddRange(["duration", "attempts"]);
         headers.AddRange(named ? ["name"] : []);
         headers.AddRange(tagged ? ["tags", "note"] : []);
+        headers.AddRange(failed ? ["error"] : []);
         headers.AddRange(used ? ["needs", "gpus", .. usageColumns] : []);
         return new TableData(headers, rows);
     }
