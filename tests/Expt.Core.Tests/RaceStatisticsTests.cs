@@ -53,4 +53,60 @@ public sealed class RaceStatisticsTests
     {
         RaceStatistics.RanksOf([3, 1, 3, 2]).ShouldBe([3.5, 1, 3.5, 2]);
     }
+
+    // Reference values from scipy 1.10.1 (the script's steps in each comment), kept as fixtures: a race decides with
+    // these numbers, so they must be the references' to many digits.
+    [Fact]
+    public void Paired_t_with_holm_agrees_with_scipy()
+    {
+        // ttest_rel(x[i], x[best], alternative="greater").pvalue for each i, then Holm's step-down over the three.
+        double[][] x =
+        [
+            [0.0342, 1.3597, 1.2247, -0.5103, -0.298, -0.5274, 0.5697, -0.0561],
+            [1.0469, -1.5473, 1.8665, 0.2036, 0.9804, 0.1634, -0.0791, 0.7631],
+            [2.0245, 0.9975, 1.0472, 1.8857, 0.3297, -0.3144, 1.595, 0.5294],
+            [0.0797, 1.1859, 1.5324, 0.8068, 0.5075, 2.0366, 2.8972, 1.7669],
+        ];
+        var round = RaceStatistics.Compare(x, Goal.Minimize, RaceTest.T, 0.05);
+        round.Best.ShouldBe(0);
+        double[] expected = [1.0, 0.3467015504691416, 0.05754014848744767, 0.02800160771609994];
+        for (var i = 0; i < 4; i++)
+        {
+            round.PValues[i].ShouldBe(expected[i], expected[i] * 1e-9);
+        }
+        round.Eliminated.ShouldBe([false, false, false, true]);
+    }
+
+    [Fact]
+    public void Friedman_agrees_with_scipy_and_conover_with_its_formula()
+    {
+        // friedmanchisquare(*y): statistic 2.3333, p = 0.31140322391459846: no candidate differs, each keeps that p.
+        double[][] y =
+        [
+            [-0.7436, 0.385, 0.7172, -0.3, 0.5447, 1.0429],
+            [-0.207, -0.8135, 0.3477, 0.2475, 1.0988, -1.2846],
+            [-0.6616, -0.8382, -1.734, 0.1264, 0.5278, -0.7388],
+        ];
+        var calm = RaceStatistics.Compare(y, Goal.Minimize, RaceTest.Friedman, 0.05);
+        calm.Eliminated.ShouldBe([false, false, false]);
+        calm.PValues.Where((_, i) => i != calm.Best).ShouldAllBe(p => Math.Abs(p - 0.31140322391459846) < 1e-12);
+
+        // With a tie in the first block: friedmanchisquare 24.2727, p = 2.19e-05, rejects; then Conover's t on rank sums
+        // against the best (scipy.stats.rankdata per block, t.sf for the two-sided p).
+        double[][] z =
+        [
+            [0.6928, 0.411, 0.3137, 0.2009, 0.4778, -0.666, 0.307, 0.3014, -0.8839, 0.1735],
+            [0.6928, 0.5908, -0.0195, 0.1909, 0.3714, -0.2381, 0.4993, 0.1475, 0.4462, -0.0609],
+            [2.0431, 1.8026, 1.411, 1.816, 2.1299, 2.3956, 0.7132, 1.9416, 1.7325, 1.4531],
+            [1.0967, 2.2286, 0.9691, 1.8835, 2.2509, 0.8002, 1.4487, 0.9454, 1.722, 2.3572],
+        ];
+        var race = RaceStatistics.Compare(z, Goal.Minimize, RaceTest.Friedman, 0.05);
+        race.Best.ShouldBe(1);
+        double[] conover = [0.7084122290038316, 1.0, 2.4766666402574483e-08, 2.4766666402574483e-08];
+        for (var i = 0; i < 4; i++)
+        {
+            race.PValues[i].ShouldBe(conover[i], conover[i] * 1e-7);
+        }
+        race.Eliminated.ShouldBe([false, false, true, true]);
+    }
 }
