@@ -80,19 +80,28 @@ public sealed class RenderingTests
     [Fact]
     public void On_an_80_column_terminal_no_number_or_word_is_split_and_hidden_columns_are_counted()
     {
-        var table = PointTable.Build([
+        IReadOnlyList<TrialRecord> trials = [
             Trial("""{"problem":"rastrigin","cooling":0.99,"dim":5}""", 0, TrialStatus.Completed, """{"best":8.80412345,"accept_rate":0.171423456,"final_temperature":6.05012345,"distance_to_optimum":2.26412345}"""),
             Trial("""{"problem":"rastrigin","cooling":0.99,"dim":5}""", 1, TrialStatus.Completed, """{"best":13.3212345,"accept_rate":0.027962345,"final_temperature":0.05154123,"distance_to_optimum":2.69912345}"""),
             Trial("""{"problem":"ackley","cooling":0.9,"dim":5}""", 0, TrialStatus.Completed, """{"best":3.21812345,"accept_rate":0.396712345,"final_temperature":0.05154123,"distance_to_optimum":1.03912345}"""),
-        ]);
+        ];
+        var table = PointTable.Build(trials);
+        // dim is 5 in every row: said once above the table (expt run prints PointTable.Constants), not as a column.
+        PointTable.Constants(trials).ShouldBe("dim=5");
         Rich(table, 80).ShouldBe(ExptCli.Lines(
-            "╭───────────┬─────────┬─────┬──────┬───────────────┬──────────────────╮",
-            "│ problem   │ cooling │ dim │ done │          best │      accept_rate │",
-            "├───────────┼─────────┼─────┼──────┼───────────────┼──────────────────┤",
-            "│ rastrigin │ 0.99    │ 5   │  2/2 │ 11.06 ± 3.194 │ 0.09969 ± 0.1014 │",
-            "│ ackley    │ 0.9     │ 5   │  1/1 │         3.218 │           0.3967 │",
-            "╰───────────┴─────────┴─────┴──────┴───────────────┴──────────────────╯",
-            "  2 more columns not shown (final_temperature, distance_to_optimum):   ",
-            "       widen the terminal, or use --format csv or --style plain        "));
+            "╭───────────┬─────────┬──────┬───────────────┬──────────────────╮",
+            "│ problem   │ cooling │ done │          best │      accept_rate │",
+            "├───────────┼─────────┼──────┼───────────────┼──────────────────┤",
+            "│ rastrigin │ 0.99    │  2/2 │ 11.06 ± 3.194 │ 0.09969 ± 0.1014 │",
+            "│ ackley    │ 0.9     │  1/1 │         3.218 │           0.3967 │",
+            "╰───────────┴─────────┴──────┴───────────────┴──────────────────╯",
+            "          2 more columns not shown (final_temperature,           ",
+            "distance_to_optimum): widen the terminal, or use --format csv or ",
+            "                          --style plain                          "));
+
+        // A declared objective leads the results, so it is never the column left out.
+        var led = PointTable.Build(trials, ["distance_to_optimum"]);
+        led.Headers.ShouldBe(["problem", "cooling", "done", "distance_to_optimum", "best", "accept_rate", "final_temperature"]);
+        Rich(led, 80).ShouldContain("distance_to_optimum │");
     }
 }

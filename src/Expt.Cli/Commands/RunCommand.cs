@@ -205,7 +205,11 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         // -q leaves out the completed trials' lines, not the final table.
         if (trials.Count > 0)
         {
-            TableRenderer.Write(Env, PointTable.Build(trials), OutputFormat.Table);
+            if (PointTable.Constants(trials) is { } constants)
+            {
+                Env.Out.Profile.Out.Writer.WriteLine($"every point: {constants}");
+            }
+            TableRenderer.Write(Env, PointTable.Build(trials, [.. Analysis.Objectives.FromSpecJson(prepared.Study.SpecJson).Items.Select(o => o.Metric)]), OutputFormat.Table);
         }
         var failed = trials.Count(t => t.Status is TrialStatus.Failed or TrialStatus.Timeout);
         var completed = trials.Count(t => t.Status == TrialStatus.Completed);

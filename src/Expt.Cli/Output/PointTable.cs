@@ -7,17 +7,41 @@ namespace Expt.Cli.Output;
 
 /// <summary>
 /// The table a run ends with: one row per parameter point, the numeric results averaged over its completed
-/// replications (mean ± standard deviation when there are several).
+/// replications (mean ± standard deviation when there are several). What matters leads: the parameters that vary,
+/// then the objectives, then other results; a parameter with one value in every row is said once above the table
+/// (<see cref="Constants"/>), not repeated in a column that would push the results off an 80-column terminal.
 /// </summary>
 internal static class PointTable
 {
-    public static TableData Build(IReadOnlyList<TrialRecord> trials, int maxRows = 50)
+    /// <summary>The parameters with the same value in every row of <see cref="Build"/>'s table: "dim=5 iters=5000", or null.</summary>
+    public static string? Constants(IReadOnlyList<TrialRecord> trials)
+    {
+        ArgumentNullException.ThrowIfNull(trials);
+        var points = trials.Select(t => t.ParamsJson).Distinct(StringComparer.Ordinal).Select(ParamSet.FromJson).ToList();
+        var constant = ConstantNames(points);
+        return constant.Count == 0 ? null : string.Join(' ', constant.Select(n => $"{n}={ParamValues.Format(points[0][n])}"));
+    }
+
+    private static List<string> ConstantNames(List<ParamSet> points)
+    {
+        if (points.Count < 2)
+        {
+            return []; // one row: every value is in it
+        }
+        return [.. points[0].Names.Where(n => points.All(p => p.TryGetValue(n, out var v) && Equals(ParamValues.Format(v), ParamValues.Format(points[0][n]))))];
+    }
+
+    public static TableData Build(IReadOnlyList<TrialRecord> trials, IReadOnlyList<string>? objectives = null, int maxRows = 50)
     {
         var groups = trials.GroupBy(t => t.ParamsJson).ToList();
-        var paramNames = groups.SelectMany(g => ParamSet.FromJson(g.Key).Names).Distinct(StringComparer.Ordinal).ToList();
-        var resultNames = trials.Where(t => t.Status == TrialStatus.Completed)
+        var constant = ConstantNames([.. groups.Select(g => ParamSet.FromJson(g.Key))]).ToHashSet(StringComparer.Ordinal);
+        var paramNames = groups.SelectMany(g => ParamSet.FromJson(g.Key).Names).Distinct(StringComparer.Ordinal).Where(n => !constant.Contains(n)).ToList();
+        var numeric = trials.Where(t => t.Status == TrialStatus.Completed)
             .SelectMany(t => TrialJson.ResultValues(t.ResultsJson).Where(r => ParamValues.IsNumber(r.Value)).Select(r => r.Key))
-            .Distinct(StringComparer.Ordinal).Take(6).ToList();
+            .Distinct(StringComparer.Ordinal).ToList();
+        // Objectives first (never the ones left out), then the other results in the order trials reported them.
+        var first = (objectives ?? []).Where(numeric.Contains).ToList();
+        var resultNames = first.Concat(numeric.Where(n => !first.Contains(n))).Take(Math.Max(6, first.Count)).ToList();
         var headers = paramNames.Concat(["done"]).Concat(resultNames).ToList();
         var rows = new List<IReadOnlyList<string>>();
         foreach (var group in groups.Take(maxRows))
