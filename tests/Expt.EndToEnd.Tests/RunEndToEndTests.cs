@@ -47,7 +47,8 @@ public sealed class RunEndToEndTests : IDisposable
         run.ExitCode.ShouldBe(0, run.ToString());
         run.Stderr.ShouldContain("study e2e created: 8 trials (4 points × 2 replications), 8 to run, 2 at once");
         run.Stdout.ShouldContain("[    8/8] completed");
-        run.Stdout.ShouldContain("LR   NAME  MODEL.DEPTH  DONE");
+        // name is the same in every point: said once above the table, not a column.
+        run.Stdout.ShouldContain("every point: name=123\nLR   MODEL.DEPTH  DONE");
 
         var ls = await _cli.RunAsync("ls", "--study", "e2e", "--format", "json");
         ls.ExitCode.ShouldBe(0, ls.ToString());
