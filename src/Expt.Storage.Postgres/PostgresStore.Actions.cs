@@ -80,4 +80,27 @@ public sealed partial class PostgresStore
             return await cancel.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public Task<int> WithdrawAsync(string studyId, IReadOnlyList<string> trialIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        ArgumentNullException.ThrowIfNull(trialIds);
+        if (trialIds.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        return RunAsync(async (connection, tx) =>
+        {
+            using var withdraw = Command(
+                $"UPDATE trials SET status = 'cancelled', finished = @now, error = @reason, {ClearLease} WHERE study_id = @s AND status = 'pending' AND id = ANY(@ids)",
+                connection,
+                tx);
+            withdraw.Parameters.AddWithValue("s", StudyKey(studyId));
+            withdraw.Parameters.AddWithValue("ids", trialIds.ToArray());
+            withdraw.Parameters.AddWithValue("now", Now);
+            withdraw.Parameters.AddWithValue("reason", TrialRows.WithdrawnError);
+            return await withdraw.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+    }
 }

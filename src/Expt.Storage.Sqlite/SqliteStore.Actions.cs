@@ -69,4 +69,24 @@ public sealed partial class SqliteStore
             return command.ExecuteNonQuery();
         }, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public Task<int> WithdrawAsync(string studyId, IReadOnlyList<string> trialIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(studyId);
+        ArgumentNullException.ThrowIfNull(trialIds);
+        if (trialIds.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        return RunAsync(write: true, tx =>
+        {
+            using var command = Command(string.Empty, tx);
+            command.Parameters.AddWithValue("@now", NowMs);
+            command.Parameters.AddWithValue("@reason", TrialRows.WithdrawnError);
+            command.CommandText = $"UPDATE trials SET status = 'cancelled', finished = @now, error = @reason, {ClearLease} " +
+                $"WHERE {Where(command, studyId, [TrialStatus.Pending], trialIds)}";
+            return command.ExecuteNonQuery();
+        }, cancellationToken);
+    }
 }

@@ -32,6 +32,6 @@ public sealed class KeyfieldTests : IDisposable
         (await _cli.RunAsync("add", "pe", "--set", "dataset=wine", "--set", "seed=1,2")).Exit.ShouldBe(0);
         (await _cli.RunAsync("cancel", "pe")).Error.ShouldContain("cancelled 2 trials");
         var status = await _cli.RunAsync("status", "pe", "--once");
-        status.Out.ShouldContain("6 trials, 4 done (66.7%): 2 completed, 2 failed, 2 cancelled, 0 running, 0 pending");
+        status.Out.ShouldContain("6 trials, 4 done (66.7%): 2 completed, 2 failed, 2 cancelled (2 by hand), 0 running, 0 pending");
     }
 }

@@ -354,6 +354,30 @@ public abstract class StoreConformanceTests<TFactory> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Withdraw_cancels_only_pending_trials_with_its_reason_and_reset_brings_them_back()
+    {
+        var study = await StudyWithTrialsAsync(4);
+        var running = (await ClaimAsync(study, 1)).Single();
+        var all = await Store.ListTrialsAsync(new TrialFilter { StudyId = study.Id });
+        var pending = all.Where(t => t.Id != running.TrialId).Select(t => t.Id).ToList();
+        (await Store.WithdrawAsync(study.Id, [running.TrialId, pending[0], pending[1]])).ShouldBe(2);
+        (await TrialAsync(running.TrialId)).Status.ShouldBe(TrialStatus.Running);
+        var withdrawn = await TrialAsync(pending[0]);
+        withdrawn.Status.ShouldBe(TrialStatus.Cancelled);
+        withdrawn.Error.ShouldBe(TrialRows.WithdrawnError);
+        CancelReasons.Of(withdrawn).ShouldBe(CancelReason.Withdrawn);
+        (await TrialAsync(pending[2])).Status.ShouldBe(TrialStatus.Pending);
+        var claimed = await ClaimAsync(study, 10);
+        claimed.Select(l => l.TrialId).ShouldBe([pending[2]]);
+        (await Store.WithdrawAsync(study.Id, [])).ShouldBe(0);
+
+        (await Store.ResetAsync(study.Id, [TrialStatus.Cancelled], [pending[0]])).ShouldBe(1);
+        (await TrialAsync(pending[0])).Status.ShouldBe(TrialStatus.Pending);
+        (await TrialAsync(pending[0])).Error.ShouldBeNull();
+        (await TrialAsync(pending[1])).Status.ShouldBe(TrialStatus.Cancelled);
+    }
+
+    [Fact]
     public async Task Queries_filter_page_and_find_by_prefix()
     {
         var a = await StudyWithTrialsAsync(5);

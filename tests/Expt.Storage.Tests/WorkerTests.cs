@@ -41,6 +41,83 @@ public abstract class WorkerTests<TFactory> : IAsyncLifetime
     private Task<IReadOnlyList<TrialRecord>> TrialsAsync(PreparedStudy study) => _store.ListTrialsAsync(new TrialFilter { StudyId = study.Study.Id });
 
     [Fact]
+    public async Task A_study_narrows_as_its_file_does_and_widens_back()
+    {
+        const string Wide = "name: narrow\nparams:\n  a: [1, 2, 3]\n  b: [1, 2]\n";
+        await StudyPreparation.PrepareAsync(_store, Spec(Wide), null, requeueCancelled: true);
+        var ran = new ConcurrentBag<int>();
+        Task<object?> Body(Trial trial)
+        {
+            ran.Add(trial.Get<int>("a"));
+            return Task.FromResult<object?>(new { y = trial.Get<int>("a") });
+        }
+
+        var (narrowed, report) = await RunAsync(Spec(Wide + "exclude: [{a: 3}]\n"), Body, slots: 2);
+        narrowed.Narrowing.Withdrawn.ShouldBe(2);
+        narrowed.Narrowing.Why.ShouldBe("2 excluded by {a: 3}");
+        report.Completed.ShouldBe(4);
+        ran.ShouldNotContain(3);
+        var trials = await TrialsAsync(narrowed);
+        trials.Where(t => t.ParamsJson.Contains("\"a\":3", StringComparison.Ordinal)).ShouldAllBe(t => t.Status == TrialStatus.Cancelled && t.Error == TrialRows.WithdrawnError);
+
+        // Running the narrowed file again leaves them withdrawn; a removed value withdraws nothing more (all ran).
+        var (again, _) = await RunAsync(Spec(Wide + "exclude: [{a: 3}]\n"), Body, slots: 2);
+        again.Narrowing.ShouldBe(new NarrowingReport(0, 0, 0, 2, null));
+        ran.ShouldNotContain(3);
+
+        var (widened, back) = await RunAsync(Spec(Wide), Body, slots: 2);
+        widened.Narrowing.Requeued.ShouldBe(2);
+        back.Completed.ShouldBe(2);
+        ran.Count(a => a == 3).ShouldBe(2);
+        (await TrialsAsync(widened)).ShouldAllBe(t => t.Status == TrialStatus.Completed);
+    }
+
+    [Fact]
+    public async Task A_removed_value_or_a_where_withdraws_its_pending_trials_but_not_points_added_by_hand()
+    {
+        var spec = Spec("name: removed\nparams:\n  a: [1, 2, 3]\n");
+        var prepared = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        // A point added by hand (expt add records it): it stays whatever the file says.
+        var extra = new ParamSet([KeyValuePair.Create<string, object?>("a", 9L)]);
+        var key = TrialIdentity.Key(extra.ToCanonicalJson(), 0);
+        await _store.EnqueueAsync(prepared.Study.Id, [new NewTrial(key, 100, 0, extra.ToFlatJson(), 7, 1)]);
+        await _store.AddStudyEventAsync(prepared.Study.Id, StudyNarrowing.PointsAddedEvent, $$"""{"keys":["{{key}}"]}""");
+
+        var removed = await StudyPreparation.PrepareAsync(_store, Spec("name: removed\nparams:\n  a: [1, 2]\n"), null, requeueCancelled: true);
+        removed.Narrowing.Withdrawn.ShouldBe(1);
+        removed.Narrowing.Why.ShouldBe("1 with a=3, no longer in the file");
+        var filtered = await StudyPreparation.PrepareAsync(_store, Spec("name: removed\nparams:\n  a: [1, 2, 3]\nwhere: a < 2\n"), null, requeueCancelled: true);
+        filtered.Narrowing.Withdrawn.ShouldBe(1);
+        filtered.Narrowing.Requeued.ShouldBe(0); // a=3 came back into the grid but the where keeps it out
+        filtered.Narrowing.Why.ShouldBe("1 failing where a < 2");
+        var counts = await _store.CountAsync(prepared.Study.Id);
+        counts[TrialStatus.Pending].ShouldBe(2); // a=1 and the added a=9
+        counts[TrialStatus.Cancelled].ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Trials_cancelled_by_hand_stay_cancelled_while_interrupted_ones_resume()
+    {
+        var spec = Spec("name: kept\nparams:\n  x: range(3)\n");
+        var prepared = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        var ids = (await TrialsAsync(prepared)).OrderBy(t => t.Seq).Select(t => t.Id).ToList();
+        (await _store.CancelAsync(null, [ids[0]])).ShouldBe(1);
+        // What a Ctrl+C'd run leaves: the running trial ends cancelled with the executor's words.
+        var lease = (await _store.ClaimAsync(new ClaimRequest(new WorkerIdentity("w", "h", 1), 1, TimeSpan.FromSeconds(30), prepared.Study.Id) { Ids = [ids[1]] })).Single();
+        (await _store.CompleteAsync([new TrialCompletion(lease, new TrialOutcome(TrialStatus.Cancelled, TimeSpan.FromSeconds(1), Error: "cancelled"))])).ShouldBe([true]);
+
+        var again = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        again.Narrowing.ShouldBe(new NarrowingReport(0, 1, 1, 0, null));
+        var trials = (await TrialsAsync(again)).ToDictionary(t => t.Id);
+        CancelReasons.Of(trials[ids[0]]).ShouldBe(CancelReason.ByHand);
+        trials[ids[1]].Status.ShouldBe(TrialStatus.Pending);
+        trials[ids[2]].Status.ShouldBe(TrialStatus.Pending);
+        // expt retry brings it back.
+        (await _store.ResetAsync(prepared.Study.Id, [TrialStatus.Cancelled])).ShouldBe(1);
+        (await _store.CountAsync(prepared.Study.Id))[TrialStatus.Pending].ShouldBe(3);
+    }
+
+    [Fact]
     public async Task Runs_every_trial_and_stores_results_and_metrics()
     {
         var spec = Spec("name: all\nparams:\n  x: range(10)\nreplications: 3\nseed: 1\n");

@@ -119,6 +119,9 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
             added += await store.EnqueueAsync(study.Id, chunk, cancellationToken).ConfigureAwait(false);
         }
         await Execution.EnqueueProgress.FinishAsync(store, study.Id, added, cancellationToken).ConfigureAwait(false);
+        // Points added by hand belong to the study whatever its file says: a run that narrows to the file keeps them.
+        var pointKeys = full.Select(p => TrialIdentity.Key(p.ToCanonicalJson(), 0)).Distinct(StringComparer.Ordinal).ToList();
+        await store.AddStudyEventAsync(study.Id, Execution.StudyNarrowing.PointsAddedEvent, System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object> { ["keys"] = pointKeys }), cancellationToken).ConfigureAwait(false);
         var already = batch.Count - added;
         await Env.Error.WriteLineAsync(
             $"added {Counted.Of(added, "trial")} to {study.Name} ({Counted.Of(full.Count, "point")} × {Counted.Of(stored.Replications, "replication")}" +

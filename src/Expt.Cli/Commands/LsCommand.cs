@@ -131,10 +131,11 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
         headers.AddRange(named ? ["name"] : []);
         headers.AddRange(["study", "status", "params", "rep", "results", "duration", "attempts"]);
         headers.AddRange(tagged ? ["tags"] : []);
-        headers.AddRange(failed ? ["error"] : []);
+        // A cancelled trial's reason (by hand, withdrawn by a narrowed file, interrupted) goes in the same column.
+        headers.AddRange(failed ? [trials.Any(t => t.Status is TrialStatus.Failed or TrialStatus.Timeout && !string.IsNullOrWhiteSpace(t.Error)) ? "error" : "reason"] : []);
         var shift = named ? 1 : 0;
         return new TableData(headers, rows) { RightAligned = new HashSet<int> { 4 + shift, 6 + shift, 7 + shift } };
     }
 
-    private static bool Failure(TrialRecord trial) => trial.Status is TrialStatus.Failed or TrialStatus.Timeout && !string.IsNullOrWhiteSpace(trial.Error);
+    private static bool Failure(TrialRecord trial) => trial.Status is TrialStatus.Failed or TrialStatus.Timeout or TrialStatus.Cancelled && !string.IsNullOrWhiteSpace(trial.Error);
 }

@@ -134,6 +134,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         var pending = counts.GetValueOrDefault(TrialStatus.Pending);
         var finished = total - pending - counts.GetValueOrDefault(TrialStatus.Running);
         var verb = prepared.Created ? "created" : "resumed";
+        var withdrawn = prepared.Narrowing.Withdrawn + prepared.Narrowing.StillWithdrawn;
         IReadOnlyList<string>? subset = null;
         if (where is not null)
         {
@@ -148,14 +149,15 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         var shape = spec.Adaptive is { } adaptivePlan
             ? $"{Counted.Of(prepared.Planned / Math.Max(1, spec.Replications), "point")} × {adaptivePlan.InitialReplicates}–{adaptivePlan.MaxReplicates} replicates, " +
                 (adaptivePlan.Race is { } race ? $"raced on {race.Metric}" : $"until {adaptivePlan.Sequential!.Until.Text}")
-            : total == prepared.Planned
-            ? $"{Counted.Of(prepared.Planned / Math.Max(1, spec.Replications), "point")} × {Counted.Of(spec.Replications, "replication")}" + (prepared.Added > 0 && !prepared.Created ? $", {prepared.Added:N0} new" : string.Empty)
-            : $"{prepared.Planned:N0} from the file, {total - prepared.Planned:N0} added with expt add or by an earlier file";
+            : total - withdrawn == prepared.Planned
+            ? $"{Counted.Of(prepared.Planned / Math.Max(1, spec.Replications), "point")} × {Counted.Of(spec.Replications, "replication")}" + (prepared.Added > 0 && !prepared.Created ? $", {prepared.Added:N0} new" : string.Empty) + (withdrawn > 0 ? $", {withdrawn:N0} withdrawn" : string.Empty)
+            : $"{prepared.Planned:N0} from the file, {total - withdrawn - prepared.Planned:N0} added with expt add" + (withdrawn > 0 ? $", {withdrawn:N0} withdrawn" : string.Empty);
         await Env.Error.WriteLineAsync($"study {spec.Name} {verb}: {Counted.Of(total, "trial")} ({shape}), {work}; store {store.Description}").ConfigureAwait(false);
         if (prepared.Unfinished is { } unfinished)
         {
             await Env.Error.WriteLineAsync($"finished an earlier enqueue that had stopped at {unfinished.Present:N0} of {(unfinished.Exact ? string.Empty : "at most ")}{unfinished.Expected:N0} trials ({prepared.Added:N0} added now)").ConfigureAwait(false);
         }
+        await SayNarrowingAsync(spec.Name, prepared.Narrowing).ConfigureAwait(false);
         if (!prepared.Created && ProvenanceCollector.CodeChange(prepared.Study.ProvenanceJson, runJson) is { } change)
         {
             // The code moved since the study began: new trials record this run's code, so expt diff can tell them apart.
@@ -201,7 +203,9 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             await disposable.DisposeAsync().ConfigureAwait(false);
         }
 
-        var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = prepared.Study.Id }, CancellationToken.None).ConfigureAwait(false);
+        var all = await store.ListTrialsAsync(new TrialFilter { StudyId = prepared.Study.Id }, CancellationToken.None).ConfigureAwait(false);
+        // Withdrawn trials are no longer the file's: listed by expt ls, left out of what this run reports.
+        var trials = all.Where(t => !(t.Status == TrialStatus.Cancelled && t.Error == TrialRows.WithdrawnError)).ToList();
         // -q leaves out the completed trials' lines, not the final table.
         if (trials.Count > 0)
         {
@@ -213,7 +217,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         }
         var failed = trials.Count(t => t.Status is TrialStatus.Failed or TrialStatus.Timeout);
         var completed = trials.Count(t => t.Status == TrialStatus.Completed);
-        var left = trials.Count(t => t.Status is TrialStatus.Pending or TrialStatus.Cancelled or TrialStatus.Running);
+        var byHand = trials.Count(t => t.Status == TrialStatus.Cancelled && t.Error == TrialRows.CancelledError);
+        var left = trials.Count(t => t.Status is TrialStatus.Pending or TrialStatus.Cancelled or TrialStatus.Running) - byHand;
         // Trials no worker like this one could ever take: said plainly, not left to look like "nothing to do".
         var tooBig = pool is null ? 0 : trials.Count(t => t.Status == TrialStatus.Pending && t.Needs.MemoryBytes != Resources.ResourcePlan.Unmeasured && !pool.Capacity.CanEverFit(t.Needs));
         var thisRun = report.Worker.Total == 0
@@ -223,7 +228,8 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
                 : tooBig > 0 ? "nothing here could run them"
                 : "nothing was left to run (expt retry re-runs failed trials)"
             : $"this run: {Counted.Of(progress.TrialsFinished, "trial")}{(progress.Retried > 0 ? $" ({Counted.Of(report.Worker.Total, "attempt")}: {progress.Retried} retried)" : string.Empty)} in {DurationParser.Format(report.Worker.Elapsed)} ({progress.RateText()} trials/s)";
-        await Env.Error.WriteLineAsync($"{completed} completed, {failed} failed, {left} not run; {thisRun}").ConfigureAwait(false);
+        var cancelledText = byHand > 0 ? $", {byHand} cancelled by hand" : string.Empty;
+        await Env.Error.WriteLineAsync($"{completed} completed, {failed} failed, {left} not run{cancelledText}; {thisRun}").ConfigureAwait(false);
         if (spec.Adaptive is not null && AdaptiveReport.For(prepared.Study, trials, await store.GetPointDecisionsAsync(prepared.Study.Id, CancellationToken.None).ConfigureAwait(false)) is { } adaptiveReport)
         {
             await Env.Error.WriteLineAsync(adaptiveReport.Headline).ConfigureAwait(false);
@@ -403,6 +409,24 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         else if (!trials.Any(t => t.Status is TrialStatus.Pending or TrialStatus.Running && t.Needs.MemoryBytes == 0))
         {
             await store.LearnMemoryAsync(prepared.Study.Id, 0, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SayNarrowingAsync(string study, NarrowingReport narrowing)
+    {
+        if (narrowing.Withdrawn > 0)
+        {
+            await Env.Error.WriteLineAsync(
+                $"withdrew {Counted.Of(narrowing.Withdrawn, "pending trial")} the file no longer plans ({narrowing.Why}); " +
+                $"listed as cancelled (expt ls --study {study} --status cancelled), back if the file plans them again").ConfigureAwait(false);
+        }
+        if (narrowing.Requeued > 0)
+        {
+            await Env.Error.WriteLineAsync($"{Counted.Of(narrowing.Requeued, "cancelled trial")} back in the queue (interrupted by a stopped run, or planned again by the file)").ConfigureAwait(false);
+        }
+        if (narrowing.CancelledByHand > 0)
+        {
+            await Env.Error.WriteLineAsync($"{Counted.Of(narrowing.CancelledByHand, "trial")} cancelled by hand {(narrowing.CancelledByHand == 1 ? "stays" : "stay")} cancelled; run {(narrowing.CancelledByHand == 1 ? "it" : "them")} with: expt retry {study}").ConfigureAwait(false);
         }
     }
 

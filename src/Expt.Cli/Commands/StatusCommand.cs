@@ -104,7 +104,16 @@ internal sealed class StatusCommand(CliEnvironment env, GlobalOptions globals) :
         var firstStarted = summary.FirstStarted ?? progress.Running.Select(t => t.Started).Min();
         var connections = store is IServerInfo server ? await server.GetConnectionsAsync(cancellationToken).ConfigureAwait(false) : null;
         var enqueue = await Execution.EnqueueProgress.ReadAsync(store, summary.Study.Id, progress.Counts.Values.Sum(), cancellationToken).ConfigureAwait(false);
-        return new StudyStatus(summary.Study.Name, progress, RateWindow, firstStarted) { Connections = connections, Enqueue = enqueue };
+        var cancelled = new Dictionary<CancelReason, int>();
+        if (progress.Counts.GetValueOrDefault(TrialStatus.Cancelled) > 0)
+        {
+            var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = summary.Study.Id, Statuses = [TrialStatus.Cancelled], PreviewChars = 100 }, cancellationToken).ConfigureAwait(false);
+            foreach (var group in trials.GroupBy(t => CancelReasons.Of(t)!.Value))
+            {
+                cancelled[group.Key] = group.Count();
+            }
+        }
+        return new StudyStatus(summary.Study.Name, progress, RateWindow, firstStarted) { Connections = connections, Enqueue = enqueue, Cancelled = cancelled };
     }
 
     private void Print(StudyStatus status, OutputFormat format)

@@ -17,6 +17,9 @@ internal sealed record StudyStatus(string Study, StudyProgress Progress, TimeSpa
     /// <summary>"server connections: 12 in use of 100 (8 by expt)", or null.</summary>
     public string? ConnectionsLine => Connections is { } c ? $"server connections: {c.InUse} in use of {c.Limit} ({c.ByExpt} by expt){(c.PgBouncer ? "; reached through PgBouncer (transaction mode)" : string.Empty)}" : null;
 
+    /// <summary>The cancelled trials by why they are cancelled (read only when some are).</summary>
+    public IReadOnlyDictionary<CancelReason, int> Cancelled { get; init; } = new Dictionary<CancelReason, int>();
+
     public int Total => Progress.Counts.Values.Sum();
 
     public int Count(TrialStatus status) => Progress.Counts.GetValueOrDefault(status);
@@ -62,9 +65,16 @@ internal sealed record StudyStatus(string Study, StudyProgress Progress, TimeSpa
         var percent = Total == 0 ? 100 : 100.0 * Done / Total;
         var eta = Eta is { } e ? DurationParser.Format(e) : "unknown";
         return $"study {Study}: {Total} trials, {Done} done ({percent:0.#}%): {Count(TrialStatus.Completed)} completed, " +
-            $"{Count(TrialStatus.Failed) + Count(TrialStatus.Timeout)} failed, {Count(TrialStatus.Cancelled)} cancelled, " +
+            $"{Count(TrialStatus.Failed) + Count(TrialStatus.Timeout)} failed, {Count(TrialStatus.Cancelled)} cancelled{CancelledDetail()}, " +
             $"{Count(TrialStatus.Running)} running, {Count(TrialStatus.Pending)} pending; " +
             $"rate {Rate.ToString("0.##", CultureInfo.InvariantCulture)} trials/s, ETA {eta}";
+    }
+
+    // "(2 by hand, 1 withdrawn)": a by-hand cancel stays until expt retry, an interrupted trial resumes with expt run.
+    private string CancelledDetail()
+    {
+        var parts = Enum.GetValues<CancelReason>().Where(r => Cancelled.GetValueOrDefault(r) > 0).Select(r => $"{Cancelled[r]} {r.Name()}").ToList();
+        return parts.Count == 0 ? string.Empty : " (" + string.Join(", ", parts) + ")";
     }
 
     public TableData WorkersTable()
@@ -95,6 +105,12 @@ internal sealed record StudyStatus(string Study, StudyProgress Progress, TimeSpa
         foreach (var status in Enum.GetValues<TrialStatus>())
         {
             w.WriteNumber(status.ToName(), Count(status));
+        }
+        w.WriteEndObject();
+        w.WriteStartObject("cancelled");
+        foreach (var reason in Enum.GetValues<CancelReason>())
+        {
+            w.WriteNumber(reason.Name().Replace(' ', '_'), Cancelled.GetValueOrDefault(reason));
         }
         w.WriteEndObject();
         w.WriteNumber("rate_per_s", Math.Round(Rate, 3));

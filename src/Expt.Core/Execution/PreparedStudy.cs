@@ -12,4 +12,7 @@ public sealed record PreparedStudy(StudyRecord Study, long Planned, bool Created
 {
     /// <summary>An earlier enqueue of the study that had not finished (this one finished it), or null.</summary>
     public EnqueueState? Unfinished { get; init; }
+
+    /// <summary>What the preparation withdrew, brought back and left cancelled.</summary>
+    public NarrowingReport Narrowing { get; init; } = NarrowingReport.None;
 }

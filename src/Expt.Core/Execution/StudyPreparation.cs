@@ -14,7 +14,9 @@ public static class StudyPreparation
     public const int EnqueueBatch = 10_000;
 
     /// <summary>
-    /// Checks compatibility, creates the study, enqueues its trials, and requeues cancelled ones. The plan is streamed
+    /// Checks compatibility, creates the study, enqueues its trials and, with <paramref name="requeueCancelled"/>, keeps
+    /// its unfinished trials in step with the file (<see cref="StudyNarrowing"/>: withdrawn outside it, interrupted ones
+    /// resumed, ones cancelled by hand left cancelled). The plan is streamed
     /// (memory stays that of two batches, whatever the study's size); the enqueue is recorded as it starts and when it
     /// finishes (<see cref="EnqueueProgress"/>), so one cut short is visible, and running again finishes it.
     /// </summary>
@@ -43,6 +45,8 @@ public static class StudyPreparation
         }
         var before = created ? 0 : (await store.CountAsync(study.Id, cancellationToken).ConfigureAwait(false)).Values.Sum();
         var unfinished = created ? null : await EnqueueProgress.ReadAsync(store, study.Id, before, cancellationToken).ConfigureAwait(false);
+        // Read before the new trials go in: only trials already there can have left the file's space.
+        var narrowing = created || !requeueCancelled ? null : await StudyNarrowing.StartAsync(store, study.Id, cancellationToken).ConfigureAwait(false);
         var planned = (long)Math.Min(spec.Space.EstimatedSize * spec.Replications, long.MaxValue);
         await EnqueueProgress.StartAsync(store, study.Id, Math.Max(before, planned), exact: spec.Space.IsSizeExact, "expt run", cancellationToken).ConfigureAwait(false);
         long added = 0, count = 0;
@@ -54,6 +58,7 @@ public static class StudyPreparation
             count += chunk.Length;
             var batch = chunk.Select(t =>
             {
+                narrowing?.Planned(t.Params);
                 var (needs, priority) = spec.Resources.For(t.Params, t.Seq);
                 return new NewTrial(t.Key, t.Seq, t.Replicate, t.Params.ToFlatJson(), t.Seed, spec.Retries + 1, priority)
                 {
@@ -72,8 +77,8 @@ public static class StudyPreparation
             added += await writing.Dequeue().ConfigureAwait(false);
         }
         await EnqueueProgress.FinishAsync(store, study.Id, added, cancellationToken).ConfigureAwait(false);
-        var requeued = requeueCancelled ? await store.ResetAsync(study.Id, [TrialStatus.Cancelled], null, cancellationToken).ConfigureAwait(false) : 0;
-        return new PreparedStudy(study, count, created, added, requeued) { Unfinished = unfinished };
+        var changes = narrowing is null ? NarrowingReport.None : await narrowing.ApplyAsync(store, study.Id, spec, cancellationToken).ConfigureAwait(false);
+        return new PreparedStudy(study, count, created, added, changes.Requeued) { Unfinished = unfinished, Narrowing = changes };
     }
 
     /// <summary>The first free name of the form <c>name-v2</c>, <c>name-v3</c>...</summary>

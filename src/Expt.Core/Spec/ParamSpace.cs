@@ -135,6 +135,42 @@ public sealed record ParamSpace
         }
     }
 
+    /// <summary>
+    /// Why this space would not plan <paramref name="point"/> (an exclude rule, the where expression, a value not among
+    /// its axis's values), in a few words for a message; null when no rule or axis says so (a point the space never
+    /// drew, or one added by hand).
+    /// </summary>
+    public string? Rejection(ParamSet point)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        foreach (var rule in Exclude)
+        {
+            if (rule.All(r => point.TryGetValue(r.Key, out var v) && r.Value.Any(x => ParamValues.AreEqual(v, x))))
+            {
+                return "excluded by {" + string.Join(", ", rule.Select(r => r.Key + ": " + string.Join("|", r.Value.Select(ParamValues.Format)))) + "}";
+            }
+        }
+        if (Where is not null && !Where.Evaluate(point.TryGetValue))
+        {
+            return "failing where " + Where.Text;
+        }
+        if (Points.Count > 0 || PointsOnly)
+        {
+            return null; // the grid is not the whole space: a point off the axes may be one of the file's points
+        }
+        foreach (var axis in Axes)
+        {
+            var values = axis.Names.Select(n => point.TryGetValue(n, out var v) ? v : null).ToList();
+            if (!axis.Names.All(point.Contains) || axis.Rows.Any(row => row.Select((x, i) => ParamValues.AreEqual(x, values[i])).All(b => b)))
+            {
+                continue;
+            }
+            var name = axis.Names.Count == 1 ? axis.Names[0] : "(" + string.Join(", ", axis.Names) + ")";
+            return $"with {name}={string.Join(",", values.Select(ParamValues.Format))}, no longer in the file";
+        }
+        return null;
+    }
+
     private bool Keep(ParamSet point)
     {
         foreach (var rule in Exclude)

@@ -70,4 +70,11 @@ public interface ITrialQueue
 
     /// <summary>Cancels pending and running trials of a study (or just the given ids); running ones lose their lease.</summary>
     Task<int> CancelAsync(string? studyId, IReadOnlyList<string>? trialIds = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Withdraws the given pending trials of a study (its file no longer plans them): cancelled with
+    /// <see cref="TrialRows.WithdrawnError"/> as their reason, so they stay listable and are never claimed;
+    /// <see cref="ResetAsync"/> brings them back. Trials that are not pending are left as they are.
+    /// </summary>
+    Task<int> WithdrawAsync(string studyId, IReadOnlyList<string> trialIds, CancellationToken cancellationToken = default);
 }

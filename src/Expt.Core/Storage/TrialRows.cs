@@ -44,6 +44,9 @@ public static class TrialRows
     /// <summary>The error stored with a trial cancelled from outside (expt cancel, the dashboard).</summary>
     public const string CancelledError = "cancelled by the user";
 
+    /// <summary>The reason stored with a pending trial withdrawn because the study's file no longer plans it.</summary>
+    public const string WithdrawnError = "withdrawn: no longer in the study's file";
+
     /// <summary>How a store keeps what SQL dialects disagree on.</summary>
     public interface IDialect
     {
