@@ -216,6 +216,50 @@ public sealed class PythonEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task List_and_mapping_values_reach_a_python_function_and_a_command_as_json_and_where_tests_them()
+    {
+        _cli.Write("net.py", """
+            def main(hidden_layers, optim):
+                assert isinstance(hidden_layers, list) and isinstance(optim, dict), (hidden_layers, optim)
+                return {"depth": len(hidden_layers), "width": sum(hidden_layers), "opt": optim["name"], "lr": optim["lr"]}
+            """);
+        _cli.Write("net.yaml", """
+            name: net
+            python: net:main
+            params:
+              hidden_layers: [[64, 32], [128, 64, 32]]
+              optim: [{name: adam, lr: 0.001}, {name: sgd, lr: 0.1}]
+            where: len(hidden_layers) == 3 or optim.name == 'adam'
+            """);
+        var run = await _cli.RunAsync("run", "net.yaml", "-q");
+        run.ExitCode.ShouldBe(0, run.ToString());
+        run.Stdout.ShouldContain("[128,64,32]");
+        var trials = await TrialsAsync("net");
+        trials.Select(t => $"{t.GetProperty("params").GetProperty("hidden_layers").GetRawText()} {t.GetProperty("results").GetProperty("opt").GetString()} {t.GetProperty("results").GetProperty("width").GetInt32()}")
+            .Order(StringComparer.Ordinal).ShouldBe(["[128,64,32] adam 224", "[128,64,32] sgd 224", "[64,32] adam 96"]);
+
+        // The same values through a command: the placeholder and EXPT_PARAMS as JSON.
+        _cli.Write("cmd.yaml", """
+            name: cmd
+            command: python3 -c "import expt, json, os, sys; p = json.loads(os.environ['EXPT_PARAMS']); expt.result(arg=sys.argv[1], opt=sys.argv[2], first=p['hidden_layers'][0], lr=p['optim']['lr'])" {hidden_layers} {optim}
+            params:
+              hidden_layers: [[64, 32]]
+              optim: [{name: adam, lr: 0.001}]
+            """);
+        var cmd = await _cli.RunAsync("run", "cmd.yaml", "-q");
+        cmd.ExitCode.ShouldBe(0, cmd.ToString());
+        var results = (await TrialsAsync("cmd")).Single().GetProperty("results");
+        results.GetProperty("arg").GetString().ShouldBe("[64,32]");
+        results.GetProperty("opt").GetString().ShouldBe("""{"name":"adam","lr":0.001}""");
+        results.GetProperty("first").GetInt32().ShouldBe(64);
+
+        var deep = await _cli.RunAsync("ls", "--study", "net", "--where", "hidden_layers[0] == 128 and optim.name == 'sgd'", "--format", "csv");
+        deep.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(2, deep.ToString());
+        var csv = await _cli.RunAsync("export", "net", "--format", "csv");
+        csv.Stdout.ShouldContain("\"[64,32]\",adam,0.001");
+    }
+
+    [Fact]
     public async Task Import_expt_works_in_every_trial_with_no_install_and_expt_load_returns_what_export_does()
     {
         // A command trial, with nothing on PYTHONPATH but what Expt puts there.

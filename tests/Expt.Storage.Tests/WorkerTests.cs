@@ -117,6 +117,32 @@ public abstract class WorkerTests<TFactory> : IAsyncLifetime
         (await _store.CountAsync(prepared.Study.Id))[TrialStatus.Pending].ShouldBe(3);
     }
 
+    private sealed record Optimizer(string Name, double Lr);
+
+    [Fact]
+    public async Task List_and_mapping_values_reach_csharp_trials_and_come_back_from_the_store_with_the_same_keys()
+    {
+        var spec = Spec("name: lists\nparams:\n  layers: [[64, 32], [128, 64, 32]]\n  optim: [{name: adam, lr: 0.001}]\n");
+        var (study, report) = await RunAsync(spec, trial =>
+        {
+            var layers = trial.Get<int[]>("layers");
+            var optim = trial.Get<Optimizer>("optim");
+            return Task.FromResult<object?>(new { depth = layers.Length, first = layers[0], optim.Name, lr = trial.Get<double>("optim.lr") });
+        }, slots: 2);
+        report.Completed.ShouldBe(2);
+        var trials = await TrialsAsync(study);
+        trials.Select(t => t.ResultsJson).Order(StringComparer.Ordinal).ShouldBe([
+            """{"depth":2,"first":64,"Name":"adam","lr":0.001}""",
+            """{"depth":3,"first":128,"Name":"adam","lr":0.001}""",
+        ]);
+        // The store gives back what was planned: the same canonical points, so running again adds and withdraws nothing.
+        var planned = TrialPlan.Create(spec).Select(t => t.Key).Order(StringComparer.Ordinal).ToList();
+        trials.Select(t => TrialIdentity.Key(ParamSet.FromJson(t.ParamsJson), t.Replicate)).Order(StringComparer.Ordinal).ShouldBe(planned);
+        var again = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        again.Added.ShouldBe(0);
+        again.Narrowing.ShouldBe(NarrowingReport.None);
+    }
+
     [Fact]
     public async Task Runs_every_trial_and_stores_results_and_metrics()
     {

@@ -81,6 +81,8 @@ internal static class ParquetExport
     // The narrowest type every value of the column fits.
     private static Column Typed(string name, object?[] values)
     {
+        // A list-valued parameter is its JSON: numbers only make a list column, anything else text.
+        values = [.. values.Select(v => v is ParamList or ParamMap ? v.ToString() : v)];
         var present = values.Where(v => v is not null).ToList();
         if (present.Count > 0 && present.All(v => v is long))
         {

@@ -43,6 +43,14 @@ public sealed class Experiment
         var v => new ConfigScalar(ParamValues.Format(v) switch { "nan" => ".nan", "inf" => ".inf", "-inf" => "-.inf", var text => text }, false, Code),
     };
 
+    /// <summary>A value as a configuration node: a list-valued parameter's value becomes a sequence (mappings inside it mappings).</summary>
+    internal static ConfigNode ToNode(object? value) => ParamValues.Normalize(value) switch
+    {
+        ParamList list => new ConfigSequence(list.Select(ToNode).ToList(), Code),
+        ParamMap map => new ConfigMapping(map.Select(e => new ConfigEntry(e.Key, Code, ToNode(e.Value))).ToList(), Code),
+        var v => ToScalar(v),
+    };
+
     private Experiment Top(string key, ConfigNode value)
     {
         _top.RemoveAll(e => e.Key == key);
@@ -56,7 +64,9 @@ public sealed class Experiment
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(values);
         _params.RemoveAll(e => e.Key == name);
-        _params.Add(new ConfigEntry(name, Code, values.Length == 1 ? ToScalar(values[0]) : new ConfigSequence(values.Select(v => (ConfigNode)ToScalar(v)).ToList(), Code)));
+        // One list value (Param("layers", new[] { 64, 32 })) is a fixed list: an axis of one list, [[64, 32]].
+        var single = values.Length == 1 && ParamValues.Normalize(values[0]) is not (ParamList or ParamMap);
+        _params.Add(new ConfigEntry(name, Code, single ? ToScalar(values[0]) : new ConfigSequence(values.Select(ToNode).ToList(), Code)));
         return this;
     }
 

@@ -73,7 +73,7 @@ public sealed class CommandExecutor : ITrialExecutor
         var argv = _command.Render(placeholder => CommandTemplate.Resolve(placeholder) switch
         {
             (BuiltIn: { } builtIn, _) => CommandTemplate.BuiltInValue(builtIn, values),
-            (_, Parameter: { } name) => context.Params.TryGetValue(name, out var v) ? ParamValues.Format(v) : null,
+            (_, Parameter: { } name) => context.Params.Placeholder(name),
             _ => null,
         });
 

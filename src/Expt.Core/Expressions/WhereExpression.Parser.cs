@@ -91,6 +91,26 @@ public sealed partial class WhereExpression
 
         private Node ParsePrimary()
         {
+            var node = ParseAtom();
+            // x[0], x[0][1], x["key"]: indexing binds tighter than any operator.
+            while (Peek.Kind == Kind.LBracket)
+            {
+                var open = Peek;
+                _index++;
+                Enter(open);
+                var key = ParseOr();
+                _depth--;
+                if (!Accept(Kind.RBracket))
+                {
+                    throw new FormatException($"expected ']' at column {Peek.Position + 1}");
+                }
+                node = new Index(node, key);
+            }
+            return node;
+        }
+
+        private Node ParseAtom()
+        {
             var token = Peek;
             _index++;
             switch (token.Kind)
@@ -106,6 +126,13 @@ public sealed partial class WhereExpression
                         case "true" or "True": return new Literal(true);
                         case "false" or "False": return new Literal(false);
                         case "null" or "None": return new Literal(null);
+                        case "len" when Peek.Kind == Kind.LParen:
+                            var open = Peek;
+                            _index++;
+                            Enter(open);
+                            var operand = ParseOr();
+                            _depth--;
+                            return Accept(Kind.RParen) ? new Length(operand) : throw new FormatException($"expected ')' at column {Peek.Position + 1}");
                     }
                     Names.Add(token.Text);
                     return new Name(token.Text);

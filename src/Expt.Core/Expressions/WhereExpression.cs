@@ -6,7 +6,9 @@ namespace Expt.Expressions;
 /// A small boolean expression language for filtering points and trials:
 /// <c>lr &gt; 0.01 and optimizer == "adam"</c>, <c>not (bs in [16, 32])</c>, <c>model.depth &gt;= 4 or status != 'failed'</c>.
 /// Operators: <c>or and not == = != &lt; &lt;= &gt; &gt;= in</c> (also <c>&amp;&amp; || !</c>); literals: numbers, quoted
-/// strings, true, false, null, lists <c>[a, b]</c>; names may be dotted. A missing name is null.
+/// strings, true, false, null, lists <c>[a, b]</c>; names may be dotted. A missing name is null. A list-valued
+/// parameter can be measured and indexed: <c>len(hidden_layers) == 2</c>, <c>hidden_layers[0] == 64</c>,
+/// <c>hidden_layers[-1] &lt; 64</c>, <c>64 in hidden_layers</c>, <c>hidden_layers == [64, 32]</c>.
 /// </summary>
 public sealed partial class WhereExpression
 {
@@ -79,7 +81,31 @@ public sealed partial class WhereExpression
 
     private sealed record ListNode(IReadOnlyList<Node> Items) : Node
     {
-        public override object? Eval(TryLookup lookup) => Items.Select(i => i.Eval(lookup)).ToList();
+        // A list literal is a list value: hidden_layers == [64, 32] compares item by item.
+        public override object? Eval(TryLookup lookup) => new ParamList(Items.Select(i => ParamValues.Normalize(i.Eval(lookup))).ToList());
+    }
+
+    // len(x): the items of a list, the keys of a mapping, the characters of a string; null for anything else.
+    private sealed record Length(Node Operand) : Node
+    {
+        public override object? Eval(TryLookup lookup) => Operand.Eval(lookup) switch
+        {
+            ParamList list => (long)list.Count,
+            ParamMap map => (long)map.Count,
+            string s => (long)s.Length,
+            _ => null,
+        };
+    }
+
+    // x[0], x[-1] (from the end, as in Python), x["key"]; out of range or the wrong kind of index is null.
+    private sealed record Index(Node Target, Node Key) : Node
+    {
+        public override object? Eval(TryLookup lookup) => (Target.Eval(lookup), Key.Eval(lookup)) switch
+        {
+            (ParamList list, long i) when i >= -list.Count && i < list.Count => list[(int)(i < 0 ? list.Count + i : i)],
+            (ParamMap map, string key) => map.TryGetValue(key, out var value) ? value : null,
+            _ => null,
+        };
     }
 
     // 'a or b or c ...' is one node with a list, evaluated in a loop: a chain of 10,000 ors cannot overflow the stack.
@@ -128,7 +154,7 @@ public sealed partial class WhereExpression
             {
                 "==" => ParamValues.AreEqual(left, right) || NumericEqual(left, right),
                 "!=" => !(ParamValues.AreEqual(left, right) || NumericEqual(left, right)),
-                "in" => right is List<object?> list && list.Any(r => ParamValues.AreEqual(left, r) || NumericEqual(left, r)),
+                "in" => right is IReadOnlyList<object?> list && list.Any(r => ParamValues.AreEqual(left, r) || NumericEqual(left, r)),
                 _ => Ordered(left, right),
             };
         }

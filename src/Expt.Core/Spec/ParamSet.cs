@@ -69,12 +69,48 @@ public sealed class ParamSet : IReadOnlyList<KeyValuePair<string, object?>>
     /// <summary>Returns a set with the given values set (added at the end when new).</summary>
     public ParamSet With(IEnumerable<KeyValuePair<string, object?>> overrides) => new(_items.Concat(overrides));
 
-    /// <summary>Reads a value converted to <typeparamref name="T"/> (int, long, double, decimal, float, bool, string, enums).</summary>
+    /// <summary>
+    /// Reads a value converted to <typeparamref name="T"/> (int, long, double, decimal, float, bool, string, enums); a
+    /// list-valued parameter to any type its JSON deserialises to (<c>int[]</c>, <c>List&lt;double[]&gt;</c>, a record),
+    /// and the prefix of dotted parameters (<c>optim</c> for <c>optim.lr</c> and <c>optim.name</c>) to one object.
+    /// </summary>
     public T Get<T>(string name)
     {
-        var value = this[name];
-        return Convert<T>(value, name);
+        if (!TryGetValue(name, out var value) && Nested(name) is { } nested)
+        {
+            return Deserialize<T>(nested, name);
+        }
+        value = this[name];
+        return value is ParamList or ParamMap && !typeof(T).IsInstanceOfType(value) && typeof(T) != typeof(string) ? Deserialize<T>(ParamValues.Format(value), name) : Convert<T>(value, name);
     }
+
+    /// <summary>
+    /// What <c>{name}</c> stands for in a command or a trial name: the value as shown (a list as compact JSON), or for
+    /// the prefix of dotted parameters (<c>{optim}</c> for <c>optim.lr</c>, <c>optim.name</c>) their nested JSON object.
+    /// </summary>
+    public string? Placeholder(string name) => TryGetValue(name, out var value) ? ParamValues.Format(value) : Nested(name);
+
+    /// <summary>The dotted parameters under <paramref name="prefix"/> as one nested JSON object, or null when there are none.</summary>
+    public string? Nested(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var under = _items.Where(p => p.Key.StartsWith(prefix + ".", StringComparison.Ordinal)).Select(p => KeyValuePair.Create(p.Key[(prefix.Length + 1)..], p.Value)).ToList();
+        return under.Count == 0 ? null : new ParamSet(under).ToNestedJson();
+    }
+
+    private static T Deserialize<T>(string json, string name)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, JsonOptions)!;
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            throw new InvalidCastException($"parameter '{name}' is {json}, which is not a {typeof(T).Name}: {ex.Message}", ex);
+        }
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNameCaseInsensitive = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     internal static T Convert<T>(object? value, string name)
     {
@@ -143,48 +179,12 @@ public sealed class ParamSet : IReadOnlyList<KeyValuePair<string, object?>>
                 sb.Append(',');
             }
             first = false;
-            AppendString(sb, key);
+            ParamValues.AppendString(sb, key);
             sb.Append(':');
-            switch (value)
-            {
-                case null: sb.Append("null"); break;
-                case bool b: sb.Append(b ? "true" : "false"); break;
-                case string str: AppendString(sb, str); break;
-                case double d when !double.IsFinite(d): AppendString(sb, ParamValues.Format(d)); break;
-                case double d:
-                    var text = d.ToString("R", CultureInfo.InvariantCulture);
-                    sb.Append(text);
-                    if (!text.Contains('.', StringComparison.Ordinal) && !text.Contains('E', StringComparison.Ordinal))
-                    {
-                        sb.Append(".0");
-                    }
-                    break;
-                default: sb.Append(ParamValues.Format(value)); break;
-            }
+            ParamValues.AppendCanonical(sb, value);
         }
         sb.Append('}');
         return sb.ToString();
-    }
-
-    private static void AppendString(StringBuilder sb, string value)
-    {
-        sb.Append('"');
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case < ' ': sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
-                default: sb.Append(c); break;
-            }
-        }
-        sb.Append('"');
     }
 
     /// <summary>JSON with dotted names nested as objects, in parameter order (what trials receive in EXPT_PARAMS).</summary>

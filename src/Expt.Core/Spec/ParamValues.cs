@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace Expt.Spec;
@@ -6,7 +7,8 @@ namespace Expt.Spec;
 /// <summary>
 /// Parameter values are plain CLR values of a closed set of types: <c>null</c>, <see cref="bool"/>,
 /// <see cref="long"/>, <see cref="decimal"/> (floats, kept exact), <see cref="double"/> (floats outside the
-/// decimal range) and <see cref="string"/>. This class normalises, formats, compares and serialises them.
+/// decimal range) and <see cref="string"/>, and the composites <see cref="ParamList"/> (a list-valued parameter) and
+/// <see cref="ParamMap"/> (a mapping inside one). This class normalises, formats, compares and serialises them.
 /// </summary>
 public static class ParamValues
 {
@@ -25,6 +27,10 @@ public static class ParamValues
         double d => NormalizeDouble(d),
         float f => NormalizeDouble(double.Parse(f.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)),
         Enum e => e.ToString(),
+        ParamList or ParamMap => value,
+        IEnumerable<KeyValuePair<string, object?>> map => new ParamMap(map),
+        System.Collections.IDictionary dictionary => new ParamMap(dictionary.Keys.Cast<object>().Select(k => KeyValuePair.Create(Convert.ToString(k, CultureInfo.InvariantCulture) ?? string.Empty, dictionary[k]))),
+        System.Collections.IEnumerable items => new ParamList(items.Cast<object?>()),
         _ => throw new ArgumentException($"unsupported parameter value type {value.GetType().Name}", nameof(value)),
     };
 
@@ -57,6 +63,7 @@ public static class ParamValues
         decimal m => m.ToString(CultureInfo.InvariantCulture),
         double d => double.IsNaN(d) ? "nan" : double.IsPositiveInfinity(d) ? "inf" : double.IsNegativeInfinity(d) ? "-inf" : d.ToString("R", CultureInfo.InvariantCulture),
         string s => s,
+        ParamList or ParamMap => value.ToString()!,
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty,
     };
 
@@ -68,6 +75,8 @@ public static class ParamValues
         long => "int",
         decimal or double => "float",
         string => "string",
+        ParamList => "list",
+        ParamMap => "mapping",
         _ => value.GetType().Name,
     };
 
@@ -125,6 +134,23 @@ public static class ParamValues
         {
             return ba.CompareTo(bb);
         }
+        if (a is ParamList la2 && b is ParamList lb2)
+        {
+            // Item by item, then the shorter first: [64] < [64, 32] < [128].
+            for (var i = 0; i < Math.Min(la2.Count, lb2.Count); i++)
+            {
+                var c = Compare(la2[i], lb2[i]);
+                if (c != 0)
+                {
+                    return c;
+                }
+            }
+            return la2.Count.CompareTo(lb2.Count);
+        }
+        if (a is ParamMap && b is ParamMap)
+        {
+            return string.CompareOrdinal(a.ToString(), b.ToString());
+        }
         return string.CompareOrdinal(TypeName(a), TypeName(b));
     }
 
@@ -151,11 +177,28 @@ public static class ParamValues
                 break;
             case double d: writer.WriteStringValue(Format(d)); break;
             case string s: writer.WriteStringValue(s); break;
+            case ParamList list:
+                writer.WriteStartArray();
+                foreach (var item in list)
+                {
+                    WriteJson(writer, item);
+                }
+                writer.WriteEndArray();
+                break;
+            case ParamMap map:
+                writer.WriteStartObject();
+                foreach (var (key, item) in map)
+                {
+                    writer.WritePropertyName(key);
+                    WriteJson(writer, item);
+                }
+                writer.WriteEndObject();
+                break;
             default: throw new ArgumentException($"unsupported parameter value type {value.GetType().Name}", nameof(value));
         }
     }
 
-    /// <summary>Reads a JSON scalar back into a parameter value (integers become int, other numbers float).</summary>
+    /// <summary>Reads JSON back into a parameter value (integers become int, other numbers float, arrays lists, objects mappings).</summary>
     public static object? FromJson(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Null or JsonValueKind.Undefined => null,
@@ -163,8 +206,86 @@ public static class ParamValues
         JsonValueKind.False => false,
         JsonValueKind.String => element.GetString(),
         JsonValueKind.Number => ParseNumber(element.GetRawText()),
+        JsonValueKind.Array => new ParamList(element.EnumerateArray().Select(FromJson).ToList()),
+        JsonValueKind.Object => new ParamMap(element.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, FromJson(p.Value))).ToList()),
         _ => element.GetRawText(),
     };
+
+    /// <summary>
+    /// Appends a value as canonical JSON: what trial keys hash, so it must never change for the same value (minimal
+    /// string escapes, invariant numbers, floats with a point, mapping keys sorted).
+    /// </summary>
+    public static void AppendCanonical(StringBuilder sb, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(sb);
+        switch (value)
+        {
+            case null: sb.Append("null"); break;
+            case bool b: sb.Append(b ? "true" : "false"); break;
+            case string str: AppendString(sb, str); break;
+            case double d when !double.IsFinite(d): AppendString(sb, Format(d)); break;
+            case double d:
+                var text = d.ToString("R", CultureInfo.InvariantCulture);
+                sb.Append(text);
+                if (!text.Contains('.', StringComparison.Ordinal) && !text.Contains('E', StringComparison.Ordinal))
+                {
+                    sb.Append(".0");
+                }
+                break;
+            case ParamList list:
+                sb.Append('[');
+                for (var i = 0; i < list.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        sb.Append(',');
+                    }
+                    AppendCanonical(sb, list[i]);
+                }
+                sb.Append(']');
+                break;
+            case ParamMap map:
+                sb.Append('{');
+                var first = true;
+                foreach (var (key, item) in map)
+                {
+                    if (!first)
+                    {
+                        sb.Append(',');
+                    }
+                    first = false;
+                    AppendString(sb, key);
+                    sb.Append(':');
+                    AppendCanonical(sb, item);
+                }
+                sb.Append('}');
+                break;
+            default: sb.Append(Format(value)); break;
+        }
+    }
+
+    /// <summary>Appends a JSON string with only the escapes JSON requires.</summary>
+    public static void AppendString(StringBuilder sb, string value)
+    {
+        sb.Append('"');
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                case '\b': sb.Append("\\b"); break;
+                case '\f': sb.Append("\\f"); break;
+                case < ' ': sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
+                default: sb.Append(c); break;
+            }
+        }
+        sb.Append('"');
+    }
+
 
     /// <summary>Parses a number literal: integers to int, anything with a point or exponent to float.</summary>
     public static object ParseNumber(string text)

@@ -123,7 +123,7 @@ public sealed partial class StudySpecBinder
                         values[e.Key] = e.Value switch
                         {
                             ConfigScalar s => [s.Value],
-                            ConfigSequence s => s.Items.OfType<ConfigScalar>().Select(i => i.Value).ToList(),
+                            ConfigSequence s => s.Items.Select(i => i is ConfigScalar scalar ? scalar.Value : CompositeValue(i, $"exclude[{r}].{e.Key}")).ToList(),
                             _ => [],
                         };
                     }
@@ -185,6 +185,11 @@ public sealed partial class StudySpecBinder
                 BindParams(nested, name + ".", axes, random, names);
                 continue;
             }
+            if (entry.Value is ConfigSequence { Items.Count: > 0 } options && options.Items.Any(i => i is ConfigMapping))
+            {
+                BindMappings(options, name, key, axes, names);
+                continue;
+            }
             if (!CheckName(name, entry.KeyLocation, key))
             {
                 continue;
@@ -205,6 +210,58 @@ public sealed partial class StudySpecBinder
             }
         }
     }
+
+    // optim: [{name: adam, lr: 0.1}, {name: sgd}] is an axis of mappings: a linked group of optim.name and optim.lr
+    // (a key one mapping lacks is null there), so each trial gets optim as one JSON object and its keys stay those of
+    // nested parameters.
+    private void BindMappings(ConfigSequence options, string name, string key, List<ParamAxis> axes, HashSet<string> names)
+    {
+        var rows = new List<Dictionary<string, object?>>();
+        var columns = new List<string>();
+        for (var i = 0; i < options.Items.Count; i++)
+        {
+            if (options.Items[i] is not ConfigMapping mapping)
+            {
+                Error(options.Items[i].Location, $"{key}[{i}]", "expected a mapping like the other items (a list of mappings is an axis of mapping values)");
+                return;
+            }
+            var values = new List<KeyValuePair<string, object?>>();
+            FlattenScalars(mapping, name + ".", $"{key}[{i}]", values);
+            var row = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var (column, value) in values)
+            {
+                row[column] = value;
+                if (!columns.Contains(column))
+                {
+                    columns.Add(column);
+                }
+            }
+            rows.Add(row);
+        }
+        foreach (var column in columns)
+        {
+            if (!names.Add(column))
+            {
+                Error(options.Location, "params." + column, "parameter defined twice");
+                return;
+            }
+        }
+        if (columns.Count == 0)
+        {
+            Error(options.Location, key, "expected mappings with at least one key");
+            return;
+        }
+        axes.Add(new ParamAxis(columns, rows.Select(r => (IReadOnlyList<object?>)columns.Select(c => r.GetValueOrDefault(c)).ToList()).ToList()));
+    }
+
+    /// <summary>A value inside a list-valued parameter: a scalar, a list or a mapping, to any depth the reader allows.</summary>
+    private object? CompositeValue(ConfigNode node, string key) => node switch
+    {
+        ConfigScalar s => ScalarValue(s, key),
+        ConfigSequence seq => new ParamList(seq.Items.Select((item, i) => CompositeValue(item, $"{key}[{i}]")).ToList()),
+        ConfigMapping map => new ParamMap(map.Entries.Select(e => KeyValuePair.Create(e.Key, CompositeValue(e.Value, $"{key}.{e.Key}"))).ToList()),
+        _ => null,
+    };
 
     private void BindLinked(ConfigNode node, string key, List<ParamAxis> axes, HashSet<string> names)
     {
@@ -286,9 +343,20 @@ public sealed partial class StudySpecBinder
                         }
                         list.Add(itemValue);
                     }
+                    else if (item is ConfigSequence)
+                    {
+                        // hidden_layers: [[64, 32], [128, 64, 32]]: an axis whose values are lists.
+                        var errors = _errors.Count;
+                        var listValue = CompositeValue(item, key);
+                        if (_errors.Count > errors)
+                        {
+                            return null;
+                        }
+                        list.Add(listValue);
+                    }
                     else
                     {
-                        Error(item.Location, key, "expected a list of scalar values (numbers, strings, booleans)");
+                        Error(item.Location, key, "expected a list of values (numbers, strings, booleans, or lists for a list-valued parameter)");
                         return null;
                     }
                 }
@@ -311,6 +379,12 @@ public sealed partial class StudySpecBinder
                     if (CheckName(name, entry.KeyLocation, $"{key}.{name}"))
                     {
                         values.Add(new(name, ScalarValue(s, $"{key}.{name}")));
+                    }
+                    break;
+                case ConfigSequence list:
+                    if (CheckName(name, entry.KeyLocation, $"{key}.{name}"))
+                    {
+                        values.Add(new(name, CompositeValue(list, $"{key}.{name}")));
                     }
                     break;
                 default: Error(entry.Value.Location, $"{key}.{name}", "expected a single value in an explicit point"); break;

@@ -111,7 +111,8 @@ public sealed partial class StudySpecBinder
             try
             {
                 command = new CommandTemplate(commandText, shell);
-                var known = declared.Concat(declared.Select(d => "params." + d)).Concat(CommandTemplate.BuiltIns).Concat(CommandTemplate.Aliases.Keys).ToHashSet(StringComparer.Ordinal);
+                var named = declared.Concat(Prefixes(declared)).ToList();
+                var known = named.Concat(named.Select(d => "params." + d)).Concat(CommandTemplate.BuiltIns).Concat(CommandTemplate.Aliases.Keys).ToHashSet(StringComparer.Ordinal);
                 foreach (var placeholder in command.Placeholders.Where(p => !known.Contains(p)))
                 {
                     var suggestion = Text.Suggestions.Closest(placeholder, known);
@@ -314,4 +315,8 @@ public sealed partial class StudySpecBinder
         }
         return template;
     }
+
+    // {optim} stands for the nested object of optim.lr and optim.name (an axis of mappings, or nested params).
+    private static IEnumerable<string> Prefixes(IEnumerable<string> names) =>
+        names.SelectMany(n => n.Select((c, i) => c == '.' ? n[..i] : null).OfType<string>()).Distinct(StringComparer.Ordinal);
 }

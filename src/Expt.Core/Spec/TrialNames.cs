@@ -23,9 +23,7 @@ public static class TrialNames
             "replicate" => replicate.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "seed" => seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "study" => study,
-            _ => parameters.TryGetValue(placeholder.StartsWith("params.", StringComparison.Ordinal) ? placeholder["params.".Length..] : placeholder, out var v)
-                ? ParamValues.Format(v)
-                : string.Empty,
+            _ => parameters.Placeholder(placeholder.StartsWith("params.", StringComparison.Ordinal) ? placeholder["params.".Length..] : placeholder) ?? string.Empty,
         });
         return name.Length > MaxLength ? name[..MaxLength] : name;
     }
