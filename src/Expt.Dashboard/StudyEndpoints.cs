@@ -67,7 +67,11 @@ internal static partial class StudyEndpoints
     /// <summary>A study's page head: what it is, what its trials have, how each metric is ranked, spec and provenance.</summary>
     internal sealed record StudyView(string Name, string Id, string? Description, IReadOnlyList<string> Tags, string Seed, DateTimeOffset Created,
         Dictionary<string, int> Counts, int Total, IReadOnlyList<string> Params, IReadOnlyList<string> Varying, IReadOnlyList<string> Results,
-        IReadOnlyList<string> Metrics, Dictionary<string, string> Goals, IReadOnlyList<ObjectiveView> Objectives, object? Spec, object? Provenance, bool Actions);
+        IReadOnlyList<string> Metrics, Dictionary<string, string> Goals, IReadOnlyList<ObjectiveView> Objectives, object? Spec, object? Provenance, bool Actions)
+    {
+        /// <summary>How the trials' energy was estimated (the most common method), or null when none was.</summary>
+        public string? EnergyMethod { get; init; }
+    }
 
     /// <summary>The best completed trial by the study's primary metric (all null but the metric when there is none).</summary>
     internal sealed record BestView(string? Metric, string? Goal = null, double? Value = null, string? Trial = null, string? Params = null);
@@ -88,7 +92,7 @@ internal static partial class StudyEndpoints
             Counts(s.Counts), s.Rows.Length, s.ParamNames, s.Varying, s.ResultNames, s.Metrics,
             s.Metrics.ToDictionary(m => m, m => Goal(s, m), StringComparer.Ordinal),
             [.. s.Objectives.Items.Select(o => new ObjectiveView(o.Metric, o.Goal == Analysis.Goal.Maximize ? "max" : "min"))],
-            Json.Redacted(s.Study.SpecJson), Json.Redacted(s.Study.ProvenanceJson), options.AllowActions));
+            Json.Redacted(s.Study.SpecJson), Json.Redacted(s.Study.ProvenanceJson), options.AllowActions) { EnergyMethod = s.EnergyMethod is { Length: > 0 } energy ? energy : null });
     }
 
     /// <summary>

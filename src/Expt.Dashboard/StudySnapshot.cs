@@ -59,6 +59,9 @@ internal sealed class StudySnapshot
 
     public IReadOnlyList<string> Metrics { get; }
 
+    /// <summary>How the trials' energy was estimated (the most common method), or null when none was.</summary>
+    public string? EnergyMethod => _energyMethod ??= Rows.Select(r => r.Usage?.EnergyMethod).Where(m => m is not null).GroupBy(m => m).OrderByDescending(g => g.Count()).FirstOrDefault()?.Key ?? string.Empty;
+
     /// <summary>The study's declared objectives (its <c>objectives:</c> key).</summary>
     public Objectives Objectives => _objectives ??= Objectives.FromSpecJson(Study.SpecJson);
 
@@ -89,5 +92,6 @@ internal sealed class StudySnapshot
     public ViewCache<string, StudyEndpoints.ParallelView> Parallels { get; } = new();
 
     private Objectives? _objectives;
+    private string? _energyMethod;
     private IReadOnlyList<string>? _varying;
 }

@@ -80,7 +80,7 @@ public sealed class ResourcesEndToEndTests : IDisposable
     {
         // A stand-in nvidia-smi answering the query interface as the real one does.
         var bin = Path.Combine(_cli.Directory, "bin");
-        _cli.Write("bin/nvidia-smi", "#!/bin/sh\ncase \"$1\" in\n--query-gpu=index) printf '0\\n1\\n2\\n';;\n--query-gpu=index,uuid,memory.used,utilization.gpu) printf '0, GPU-a, 100, 10\\n1, GPU-b, 1234, 56\\n2, GPU-c, 0, 0\\n';;\n*) exit 6;;\nesac\n");
+        _cli.Write("bin/nvidia-smi", "#!/bin/sh\ncase \"$1\" in\n--query-gpu=index) printf '0\\n1\\n2\\n';;\n--query-gpu=index,uuid,memory.used,utilization.gpu,power.draw) printf '0, GPU-a, 100, 10, 50.5\\n1, GPU-b, 1234, 56, 200.00\\n2, GPU-c, 0, 0, [N/A]\\n';;\n*) exit 6;;\nesac\n");
         using (var chmod = System.Diagnostics.Process.Start("chmod", ["+x", Path.Combine(bin, "nvidia-smi")]))
         {
             chmod.WaitForExit();
@@ -114,6 +114,58 @@ public sealed class ResourcesEndToEndTests : IDisposable
         usage.GetProperty("gpus").EnumerateArray().Single().GetString().ShouldBe("1");
         usage.GetProperty("gpu_peak_memory_bytes").GetInt64().ShouldBe(1234L << 20);
         usage.GetProperty("gpu_utilization").GetDouble().ShouldBe(56);
+        // Its energy: the device's power draw over its wall time, with the CPU's and memory's, and the method named.
+        usage.GetProperty("gpu_power_watts").GetDouble().ShouldBe(200);
+        var wall = usage.GetProperty("wall_seconds").GetDouble();
+        usage.GetProperty("energy_gpu_wh").GetDouble().ShouldBe(200 * wall / 3600, 1e-4);
+        usage.GetProperty("energy_wh").GetDouble().ShouldBeGreaterThan(usage.GetProperty("energy_gpu_wh").GetDouble());
+        usage.GetProperty("energy_method").GetString()!.ShouldContain("gpu: nvidia-smi power draw");
+        usage.GetProperty("co2_g").GetDouble().ShouldBe(usage.GetProperty("energy_wh").GetDouble() / 1000 * 475, 1e-5);
+    }
+
+    [Fact]
+    public async Task Energy_and_co2_are_recorded_for_a_cpu_trial_from_rapl_where_readable_else_from_cpu_time_and_shown_everywhere()
+    {
+        // A stand-in RAPL tree: the trial itself advances the package counter by 36 J.
+        var rapl = Path.Combine(_cli.Directory, "powercap", "intel-rapl:0");
+        Directory.CreateDirectory(rapl);
+        File.WriteAllText(Path.Combine(rapl, "energy_uj"), "1000000\n");
+        _cli.Write("burn.yaml", $$"""
+            name: burn
+            shell: true
+            command: python3 -c "sum(i * i for i in range(2000000))"; [ {x} = 1 ] || echo 37000000 > '{{rapl}}/energy_uj'
+            params:
+              x: [1, 2]
+            parallel: 1
+            """);
+        var env = new Dictionary<string, string> { ["EXPT_CARBON_INTENSITY"] = "100", ["EXPT_POWERCAP"] = Path.Combine(_cli.Directory, "powercap") };
+        var run = await _cli.RunAsync(ExptCli.ExptDll, ["run", "burn.yaml", "-q"], env);
+        run.ExitCode.ShouldBe(0, run.ToString());
+        var trials = (await _cli.RunAsync("ls", "--study", "burn", "--format", "json")).Json().EnumerateArray().ToList();
+        var measured = trials.Single(t => t.GetProperty("params").GetProperty("x").GetInt32() == 2).GetProperty("usage");
+        measured.GetProperty("energy_method").GetString()!.ShouldStartWith("estimate; cpu: RAPL package energy × the trial's share of CPU time");
+        measured.GetProperty("energy_cpu_wh").GetDouble().ShouldBeInRange(0.0001, 36.0 / 3600);
+        measured.GetProperty("energy_method").GetString()!.ShouldEndWith("CO2: 100 g/kWh");
+        measured.GetProperty("co2_g").GetDouble().ShouldBe(measured.GetProperty("energy_wh").GetDouble() / 10, 1e-6);
+
+        // Without RAPL (this machine's /sys/class/powercap, or none): CPU time × the power per core.
+        _cli.Write("plain.yaml", "name: plain\ncommand: python3 -c \"sum(i * i for i in range(2000000))\"\n");
+        run = await _cli.RunAsync(ExptCli.ExptDll, ["run", "plain.yaml", "-q"], new Dictionary<string, string> { ["EXPT_POWERCAP"] = Path.Combine(_cli.Directory, "none"), ["EXPT_CPU_WATTS_PER_CORE"] = "20" });
+        run.ExitCode.ShouldBe(0, run.ToString());
+        var plain = (await _cli.RunAsync("ls", "--study", "plain", "--format", "json")).Json().EnumerateArray().Single().GetProperty("usage");
+        var cpu = plain.GetProperty("cpu_user_seconds").GetDouble() + plain.GetProperty("cpu_system_seconds").GetDouble();
+        plain.GetProperty("energy_cpu_wh").GetDouble().ShouldBe(cpu * 20 / 3600, 1e-5);
+        plain.GetProperty("energy_method").GetString()!.ShouldStartWith("estimate; cpu: CPU time × 20 W per core (no RAPL)");
+
+        // In expt show, the CSV export (with its method) and the summary.
+        var id = trials[0].GetProperty("id").GetString()!;
+        (await _cli.RunAsync("show", id)).Stdout.ShouldContain("g CO2 (estimate; cpu: ");
+        var csv = (await _cli.RunAsync("export", "burn", "--format", "csv")).Stdout.Split('\n')[0];
+        csv.ShouldContain("usage.energy_wh,usage.co2_g,usage.energy_method");
+        var summary = await _cli.RunAsync("summary", "burn");
+        summary.Stderr.ShouldContain("energy: ");
+        summary.Stderr.ShouldContain("g CO2 over 2 trials (estimate; ");
+        (await _cli.RunAsync("summary", "burn", "--metric", "usage.co2_g")).ExitCode.ShouldBe(0);
     }
 
     [Fact]

@@ -106,7 +106,26 @@ internal sealed class SummaryCommand(CliEnvironment env, GlobalOptions globals) 
             {
                 await Env.Error.WriteLineAsync(adaptive.Headline).ConfigureAwait(false);
             }
+            if (format == OutputFormat.Table && EnergyLine(trials) is { } energy)
+            {
+                await Env.Error.WriteLineAsync(energy).ConfigureAwait(false);
+            }
         }
         return ExitCodes.Success;
+    }
+
+    // What the study's trials cost in energy, every attempt counted: estimated, and said to be.
+    private static string? EnergyLine(IReadOnlyList<TrialRecord> trials)
+    {
+        var usages = trials.Select(t => Resources.TrialUsage.FromJson(t.UsageJson)).Where(u => u?.EnergyWh is not null).ToList();
+        if (usages.Count == 0)
+        {
+            return null;
+        }
+        var wh = usages.Sum(u => u!.EnergyWh!.Value);
+        var co2 = usages.Sum(u => u!.Co2Grams ?? 0);
+        var method = usages.GroupBy(u => u!.EnergyMethod).OrderByDescending(g => g.Count()).First().Key ?? "estimate";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"energy: {Resources.TrialUsage.FormatWh(wh)}, {co2:0.####} g CO2 over {Text.Counted.Of(usages.Count, "trial")} ({method}); per trial: --metric usage.energy_wh,usage.co2_g");
     }
 }

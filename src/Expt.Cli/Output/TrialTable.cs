@@ -23,6 +23,8 @@ internal static class TrialTable
         var used = usages.Any(u => u is not null);
         var failed = trials.Any(t => !string.IsNullOrWhiteSpace(t.Error));
         var usageColumns = Resources.TrialUsage.MetricNames.Where(m => usages.Any(u => u?.Metric(m) is not null)).ToList();
+        // An estimate says how it was made, beside its figures, so nobody reads it as a measurement.
+        var energy = usages.Any(u => u?.EnergyMethod is not null);
         var rows = new List<IReadOnlyList<string>>();
         for (var i = 0; i < trials.Count; i++)
         {
@@ -52,6 +54,10 @@ internal static class TrialTable
                 row.Add(t.Needs.IsNone ? string.Empty : t.Needs.ToString());
                 row.Add(usages[i] is { Gpus.Count: > 0 } u ? string.Join(' ', u.Gpus) : string.Empty);
                 row.AddRange(usageColumns.Select(m => usages[i]?.Metric(m) is { } v ? TrialJson.Cell(v) : string.Empty));
+                if (energy)
+                {
+                    row.Add(usages[i]?.EnergyMethod ?? string.Empty);
+                }
             }
             rows.Add(row);
         }
@@ -68,6 +74,7 @@ internal static class TrialTable
         headers.AddRange(tagged ? ["tags", "note"] : []);
         headers.AddRange(failed ? ["error"] : []);
         headers.AddRange(used ? ["needs", "gpus", .. usageColumns] : []);
+        headers.AddRange(used && energy ? ["usage.energy_method"] : []);
         return new TableData(headers, rows);
     }
 }

@@ -14,6 +14,9 @@ namespace Expt.Execution;
 /// </summary>
 public sealed class CommandExecutor : ITrialExecutor
 {
+    /// <summary>The figures a trial's energy and CO2 are estimated with (this machine's, from its environment, unless set).</summary>
+    public Resources.EnergySettings Energy { get; init; } = Resources.EnergySettings.Machine;
+
     private readonly CommandTemplate _command;
     private readonly string _workDir;
     private readonly IReadOnlyDictionary<string, string> _env;
@@ -118,6 +121,7 @@ public sealed class CommandExecutor : ITrialExecutor
         using var owned = process;
         meter?.Started(process.Id);
         using var gpus = GpuUsageSampler.Start(context.Grant.GpuNames);
+        var rapl = Resources.RaplCounter.Read(Energy.PowercapRoot);
         var output = TrialOutput.Start(process.StandardOutput, process.StandardError, context, _echo);
 
         void KillAll()
@@ -133,7 +137,8 @@ public sealed class CommandExecutor : ITrialExecutor
         var duration = _time.GetElapsedTime(startedAt);
         var exitCode = await process.Exited.ConfigureAwait(false);
         gpus?.Dispose();
-        var usage = Usage(context.Grant, duration, process.Usage, meter) with { PeakGpuMemoryBytes = gpus?.PeakBytes, GpuUtilization = gpus?.Utilization };
+        var usage = Usage(context.Grant, duration, process.Usage, meter) with { PeakGpuMemoryBytes = gpus?.PeakBytes, GpuUtilization = gpus?.Utilization, GpuPowerWatts = gpus?.PowerWatts };
+        usage = Resources.EnergyEstimate.Apply(usage, rapl, rapl is null ? null : Resources.RaplCounter.Read(Energy.PowercapRoot), gpus?.PowerWatts, Energy);
         return Finish(status, outOfMemory, exitCode, duration, context, meter, usage, _timeout, _limits, _time, leftovers, failure: null);
     }
 

@@ -3,8 +3,8 @@ using System.Globalization;
 namespace Expt.Execution;
 
 /// <summary>
-/// Samples the GPUs running trials were given, through <c>nvidia-smi</c>'s query interface (memory used and
-/// utilisation per device), once a second while any is watched. A device shared by two trials (fractions) is
+/// Samples the GPUs running trials were given, through <c>nvidia-smi</c>'s query interface (memory used,
+/// utilisation and power draw per device), once a second while any is watched. A device shared by two trials (fractions) is
 /// reported to both: the figures are the device's, not the process's. Nothing runs where there is no
 /// <c>nvidia-smi</c> or no GPU trial.
 /// </summary>
@@ -24,6 +24,8 @@ internal static class GpuUsageSampler
         private long _peakBytes;
         private double _utilizationSum;
         private int _samples;
+        private double _powerSum;
+        private int _powerSamples;
 
         internal Watch(IReadOnlyList<string> devices) => Devices = devices;
 
@@ -53,13 +55,30 @@ internal static class GpuUsageSampler
             }
         }
 
-        internal void Sample(long bytes, double utilization)
+        /// <summary>The mean power the trial's devices drew (summed over them), in W, or null when nvidia-smi gave none.</summary>
+        public double? PowerWatts
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _powerSamples == 0 ? null : _powerSum / _powerSamples;
+                }
+            }
+        }
+
+        internal void Sample(long bytes, double utilization, double? watts)
         {
             lock (_lock)
             {
                 _peakBytes = Math.Max(_peakBytes, bytes);
                 _utilizationSum += utilization;
                 _samples++;
+                if (watts is { } w)
+                {
+                    _powerSum += w;
+                    _powerSamples++;
+                }
             }
         }
 
@@ -110,10 +129,12 @@ internal static class GpuUsageSampler
             {
                 foreach (var watch in watches)
                 {
-                    var mine = watch.Devices.Select(d => devices.TryGetValue(d, out var v) ? v : ((long, double)?)null).Where(v => v is not null).Select(v => v!.Value).ToList();
+                    var mine = watch.Devices.Select(d => devices.TryGetValue(d, out var v) ? v : ((long, double, double?)?)null).Where(v => v is not null).Select(v => v!.Value).ToList();
                     if (mine.Count > 0)
                     {
-                        watch.Sample(mine.Sum(v => v.Item1), mine.Average(v => v.Item2));
+                        // Power only when every device of the trial reported it ("[N/A]" on some boards).
+                        var watts = mine.All(v => v.Item3 is not null) ? mine.Sum(v => v.Item3!.Value) : (double?)null;
+                        watch.Sample(mine.Sum(v => v.Item1), mine.Average(v => v.Item2), watts);
                     }
                 }
             }
@@ -121,14 +142,15 @@ internal static class GpuUsageSampler
         }
     }
 
-    // "index, memory.used [MiB], utilization.gpu [%]" per line; a device is known by its index and by its UUID.
-    private static Dictionary<string, (long Bytes, double Utilization)>? Query()
+    // "index, uuid, memory.used [MiB], utilization.gpu [%], power.draw [W]" per line; a device is known by its index
+    // and by its UUID; a power of "[N/A]" is no figure.
+    private static Dictionary<string, (long Bytes, double Utilization, double? Watts)>? Query()
     {
-        if (Resources.NvidiaSmi.Query("index,uuid,memory.used,utilization.gpu", TimeSpan.FromSeconds(5)) is not { } lines)
+        if (Resources.NvidiaSmi.Query("index,uuid,memory.used,utilization.gpu,power.draw", TimeSpan.FromSeconds(5)) is not { } lines)
         {
             return null;
         }
-        var devices = new Dictionary<string, (long, double)>(StringComparer.Ordinal);
+        var devices = new Dictionary<string, (long, double, double?)>(StringComparer.Ordinal);
         foreach (var line in lines)
         {
             var fields = line.Split(',', StringSplitOptions.TrimEntries);
@@ -136,8 +158,9 @@ internal static class GpuUsageSampler
                 && long.TryParse(fields[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var mib)
                 && double.TryParse(fields[3], NumberStyles.Float, CultureInfo.InvariantCulture, out var utilization))
             {
-                devices[fields[0]] = (mib << 20, utilization);
-                devices[fields[1]] = (mib << 20, utilization);
+                double? watts = fields.Length >= 5 && double.TryParse(fields[4], NumberStyles.Float, CultureInfo.InvariantCulture, out var w) && double.IsFinite(w) && w >= 0 ? w : null;
+                devices[fields[0]] = (mib << 20, utilization, watts);
+                devices[fields[1]] = (mib << 20, utilization, watts);
             }
         }
         return devices;

@@ -19,6 +19,9 @@ public sealed class PythonExecutor : ITrialExecutor, IDisposable
 {
     private const int MaxErrorBytes = 16 * 1024;
 
+    /// <summary>The figures a trial's energy and CO2 are estimated with (this machine's, from its environment, unless set).</summary>
+    public Resources.EnergySettings Energy { get; init; } = Resources.EnergySettings.Machine;
+
     private readonly PythonTarget _target;
     private readonly string _workDir;
     private readonly IReadOnlyDictionary<string, string> _env;
@@ -156,6 +159,7 @@ public sealed class PythonExecutor : ITrialExecutor, IDisposable
         var startedAt = _time.GetTimestamp();
         meter?.Started(pid);
         using var gpus = GpuUsageSampler.Start(context.Grant.GpuNames);
+        var rapl = Resources.RaplCounter.Read(Energy.PowercapRoot);
         var output = TrialOutput.Start(stdout, stderr, context, _echo);
         var exitedReply = ExitedAsync(host);
         var exited = CodeAsync(exitedReply);
@@ -190,7 +194,8 @@ public sealed class PythonExecutor : ITrialExecutor, IDisposable
         }
         gpus?.Dispose();
         var measured = new ProcessUsage(user, system, 0);
-        var usage = CommandExecutor.Usage(context.Grant, duration, measured, meter) with { PeakGpuMemoryBytes = gpus?.PeakBytes, GpuUtilization = gpus?.Utilization };
+        var usage = CommandExecutor.Usage(context.Grant, duration, measured, meter) with { PeakGpuMemoryBytes = gpus?.PeakBytes, GpuUtilization = gpus?.Utilization, GpuPowerWatts = gpus?.PowerWatts };
+        usage = Resources.EnergyEstimate.Apply(usage, rapl, rapl is null ? null : Resources.RaplCounter.Read(Energy.PowercapRoot), gpus?.PowerWatts, Energy);
         string? failure = null;
         if (code == 1 && TrialFiles.ReadText(errorFile, MaxErrorBytes, out _) is { Length: > 0 } error)
         {

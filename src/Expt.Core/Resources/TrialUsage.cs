@@ -43,6 +43,27 @@ public sealed record TrialUsage
     /// <summary>The mean utilisation of the trial's GPUs in percent (the devices', sampled), or null.</summary>
     public double? GpuUtilization { get; init; }
 
+    /// <summary>The energy the trial used, estimated (see <see cref="EnergyMethod"/>): CPU, memory and GPUs, in Wh.</summary>
+    public double? EnergyWh { get; init; }
+
+    /// <summary>The CPU's part of <see cref="EnergyWh"/>.</summary>
+    public double? EnergyCpuWh { get; init; }
+
+    /// <summary>The memory's part of <see cref="EnergyWh"/>.</summary>
+    public double? EnergyMemoryWh { get; init; }
+
+    /// <summary>The GPUs' part of <see cref="EnergyWh"/>, or null without GPUs.</summary>
+    public double? EnergyGpuWh { get; init; }
+
+    /// <summary>The CO2 of <see cref="EnergyWh"/> at the machine's carbon intensity, in grams.</summary>
+    public double? Co2Grams { get; init; }
+
+    /// <summary>How the energy was estimated (RAPL or CPU time × watts per core, the memory and GPU figures, the carbon intensity).</summary>
+    public string? EnergyMethod { get; init; }
+
+    /// <summary>The mean power the trial's GPUs drew while it ran (nvidia-smi), in W, or null.</summary>
+    public double? GpuPowerWatts { get; init; }
+
     /// <summary>CPU time over wall time × cores given (1 is every given core busy all the time); null when unknown.</summary>
     public double? CpuEfficiency => CpuUserSeconds is { } user && WallSeconds > 0
         ? (user + (CpuSystemSeconds ?? 0)) / (WallSeconds * Math.Max(1, Cpus))
@@ -53,9 +74,10 @@ public sealed record TrialUsage
 
     /// <summary>
     /// What a trial used, as metrics <c>expt summary</c>, <c>plot</c>, <c>ls --sort</c> and where-expressions take by
-    /// name: CPU seconds (user + system), CPU efficiency, peak memory in MiB, wall seconds.
+    /// name: CPU seconds (user + system), CPU efficiency, peak memory in MiB, wall seconds, GPU memory and utilisation,
+    /// estimated energy in Wh and CO2 in grams.
     /// </summary>
-    public static IReadOnlyList<string> MetricNames { get; } = ["usage.cpu_seconds", "usage.cpu_efficiency", "usage.peak_memory_mb", "usage.wall_seconds", "usage.gpu_peak_memory_mb", "usage.gpu_utilization"];
+    public static IReadOnlyList<string> MetricNames { get; } = ["usage.cpu_seconds", "usage.cpu_efficiency", "usage.peak_memory_mb", "usage.wall_seconds", "usage.gpu_peak_memory_mb", "usage.gpu_utilization", "usage.energy_wh", "usage.co2_g"];
 
     /// <summary>A usage metric by name (see <see cref="MetricNames"/>), or null when it was not measured.</summary>
     public double? Metric(string name) => (name switch
@@ -66,6 +88,8 @@ public sealed record TrialUsage
         "usage.wall_seconds" => WallSeconds > 0 ? WallSeconds : null,
         "usage.gpu_peak_memory_mb" => PeakGpuMemoryBytes is { } gpuPeak ? gpuPeak / (double)(1 << 20) : null,
         "usage.gpu_utilization" => GpuUtilization,
+        "usage.energy_wh" => EnergyWh,
+        "usage.co2_g" => Co2Grams,
         _ => null,
     }) is { } value ? Math.Round(value, 6) : null;
 
@@ -104,6 +128,16 @@ public sealed record TrialUsage
                 w.WriteNumber("gpu_peak_memory_bytes", gpuPeak);
             }
             Number(w, "gpu_utilization", GpuUtilization);
+            Number(w, "gpu_power_watts", GpuPowerWatts);
+            Precise(w, "energy_wh", EnergyWh);
+            Precise(w, "energy_cpu_wh", EnergyCpuWh);
+            Precise(w, "energy_memory_wh", EnergyMemoryWh);
+            Precise(w, "energy_gpu_wh", EnergyGpuWh);
+            Precise(w, "co2_g", Co2Grams);
+            if (EnergyMethod is { } energyMethod)
+            {
+                w.WriteString("energy_method", energyMethod);
+            }
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
@@ -114,6 +148,15 @@ public sealed record TrialUsage
         if (value is { } v && double.IsFinite(v))
         {
             w.WriteNumber(name, Math.Round(v, 3));
+        }
+    }
+
+    // A short trial's energy is a few mWh: kept to six significant digits, not three decimals.
+    private static void Precise(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is { } v && double.IsFinite(v))
+        {
+            w.WriteNumber(name, double.Parse(v.ToString("G6", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
         }
     }
 
@@ -149,6 +192,13 @@ public sealed record TrialUsage
                 MemoryMethod = r.TryGetProperty("memory_method", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() is { Length: <= 64 } text ? text : null,
                 PeakGpuMemoryBytes = L("gpu_peak_memory_bytes"),
                 GpuUtilization = D("gpu_utilization"),
+                GpuPowerWatts = D("gpu_power_watts"),
+                EnergyWh = D("energy_wh"),
+                EnergyCpuWh = D("energy_cpu_wh"),
+                EnergyMemoryWh = D("energy_memory_wh"),
+                EnergyGpuWh = D("energy_gpu_wh"),
+                Co2Grams = D("co2_g"),
+                EnergyMethod = r.TryGetProperty("energy_method", out var em) && em.ValueKind == JsonValueKind.String && em.GetString() is { Length: <= 400 } emText ? emText : null,
             };
         }
         catch (JsonException)
@@ -182,6 +232,18 @@ public sealed record TrialUsage
         {
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"gpu memory {Sizes.Format(gpuPeak)}, {GpuUtilization ?? 0:0}% busy"));
         }
+        if (EnergyWh is { } energy)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"energy {FormatWh(energy)}, {Co2Grams ?? 0:0.####} g CO2 ({Text.TerminalText.Escape(EnergyMethod ?? "estimate")})"));
+        }
         return string.Join("; ", parts);
     }
+
+    /// <summary>Energy for people: <c>0.42 mWh</c>, <c>3.1 Wh</c>, <c>1.2 kWh</c>.</summary>
+    public static string FormatWh(double wh) => wh switch
+    {
+        >= 1000 => string.Create(CultureInfo.InvariantCulture, $"{wh / 1000:0.###} kWh"),
+        >= 1 => string.Create(CultureInfo.InvariantCulture, $"{wh:0.###} Wh"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{wh * 1000:0.###} mWh"),
+    };
 }

@@ -373,19 +373,24 @@ async function studyPage(name) {
   // (CPU time / (wall × cores)); GPU memory and utilisation when they had GPUs.
   async function renderResources() {
     if (!study.metrics.includes("usage.peak_memory_mb")) { put(resourcesEl, h("p", { class: "muted" }, "no usage measured (command trials record it)")); return; }
-    const names = ["usage.peak_memory_mb", "usage.cpu_efficiency", "usage.gpu_peak_memory_mb", "usage.gpu_utilization"].filter(m => study.metrics.includes(m));
+    const names = ["usage.peak_memory_mb", "usage.cpu_efficiency", "usage.gpu_peak_memory_mb", "usage.gpu_utilization", "usage.energy_wh", "usage.co2_g"].filter(m => study.metrics.includes(m));
     const views = await Promise.all(names.map(m => api(`/api/studies/${enc}/summary?metric=${encodeURIComponent(m)}&by=${encodeURIComponent(state.by)}&goal=min`)));
     const byName = Object.fromEntries(names.map((m, i) => [m, Object.fromEntries(views[i].groups.map(g => [g.label, g]))]));
     const labels = views[0].groups.map(g => g.label);
     const pct = v => v === null || v === undefined ? "" : `${Math.round(v * 100)}%`;
     const mb = v => v === null || v === undefined ? "" : `${fmt(v)} MiB`;
     const cell = (m, label, key, f) => h("td", { class: "n" }, byName[m] && byName[m][label] ? f(byName[m][label][key]) : "");
+    // Energy and CO2 per group in total (mean × n): estimates, with the method said under the table.
+    const total = (m, label, f) => h("td", { class: "n" }, byName[m] && byName[m][label] && byName[m][label].mean !== null ? f(byName[m][label].mean * byName[m][label].n) : "");
+    const wh = v => v >= 1 ? `${fmt(v)} Wh` : `${fmt(v * 1000)} mWh`;
     put(resourcesEl, h("div", { class: "scroll", style: "max-height:420px" }, h("table", { id: "resources" },
-      h("tr", {}, ["group", "n", "peak memory (mean)", "peak memory (max)", "CPU efficiency (mean)", "GPU memory (max)", "GPU busy (mean)"].map(x => h("th", {}, x))),
+      h("tr", {}, ["group", "n", "peak memory (mean)", "peak memory (max)", "CPU efficiency (mean)", "GPU memory (max)", "GPU busy (mean)", "energy (total, est.)", "CO2 (total, est.)"].map(x => h("th", {}, x))),
       labels.map(label => h("tr", {}, h("td", {}, label || "(all)"), cell("usage.peak_memory_mb", label, "n", v => v),
         cell("usage.peak_memory_mb", label, "mean", mb), cell("usage.peak_memory_mb", label, "max", mb),
         cell("usage.cpu_efficiency", label, "mean", pct), cell("usage.gpu_peak_memory_mb", label, "max", mb),
-        cell("usage.gpu_utilization", label, "mean", v => v === null || v === undefined ? "" : `${Math.round(v)}%`))))));
+        cell("usage.gpu_utilization", label, "mean", v => v === null || v === undefined ? "" : `${Math.round(v)}%`),
+        total("usage.energy_wh", label, wh), total("usage.co2_g", label, v => `${fmt(v)} g`))))),
+      study.energy_method ? h("p", { class: "muted", id: "energy-method" }, `energy and CO2 are estimated, not measured: ${study.energy_method}`) : null);
   }
 
   async function renderImages() {
