@@ -134,4 +134,17 @@ public sealed class StudySpecBinderTests
         spec.TrialName.ShouldNotBeNull();
         TrialNames.Render(spec.TrialName, new ParamSet([new("seed", 7L)]), 2, 12345, "s").ShouldBe("7-12345-r2-s");
     }
+
+    [Fact]
+    public void Random_search_names_its_draws_by_point_and_by_sample_within_a_grid_point()
+    {
+        var spec = Parse("name: r\ncommand: x\ntrial_name: \"random-{point}/{opt}-s{sample}\"\nsamples: 3\nparams:\n  opt: [a, b]\n  lr: uniform(0, 1)\n");
+        var names = Expt.Trials.TrialPlan.Create(spec).Select(t => TrialNames.Render(spec.TrialName!, t.Params, t.Replicate, t.Seed, spec.Name, t.PointIndex, t.Sample)).ToList();
+        names.ShouldBe(["random-0/a-s0", "random-1/a-s1", "random-2/a-s2", "random-3/b-s0", "random-4/b-s1", "random-5/b-s2"]);
+        // A parameter called sample keeps its name; an adaptive study has no {sample} for the replicates it adds.
+        var own = Parse("name: r\ncommand: x\ntrial_name: \"s{sample}\"\nparams:\n  sample: [7]\n");
+        TrialNames.Render(own.TrialName!, own.Space.Expand(0)[0], 0, 1, "r", 0, 0).ShouldBe("s7");
+        Should.Throw<SpecException>(() => Parse("name: r\ncommand: x\ntrial_name: \"s{sample}\"\nparams:\n  x: [1, 2]\nadaptive:\n  metric: y\n  min: 2\n  max: 4\n  until: ci_width < 0.1\n")).Message
+            .ShouldContain("use {point}");
+    }
 }

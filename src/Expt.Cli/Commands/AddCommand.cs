@@ -104,7 +104,7 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
                 var (needs, priority) = stored.Resources.For(point, first + r);
                 batch.Add(new NewTrial(key, first + r, r, point.ToFlatJson(), seed, stored.Retries + 1, priority)
                 {
-                    Name = stored.TrialName is { } template ? TrialNames.Render(template, point, r, seed, study.Name) : null,
+                    Name = stored.TrialName is { } template ? TrialNames.Render(template, point, r, seed, study.Name, first / Math.Max(1, stride)) : null,
                     Needs = needs,
                 });
             }

@@ -238,7 +238,7 @@ public sealed class AdaptiveRules
             var priority = _resources.For(point.Params, point.Seq0 + r).Priority;
             step.Add(new NewTrial(key, point.Seq0 + r, r, template.ParamsJson, seed, template.MaxAttempts, priority)
             {
-                Name = _trialName is null ? null : TrialNames.Render(_trialName, point.Params, r, seed, _studyName),
+                Name = _trialName is null ? null : TrialNames.Render(_trialName, point.Params, r, seed, _studyName, point.Seq0 / Math.Max(1, Plan.MaxReplicates)),
                 Needs = template.Needs, // as learned (memory: auto) by the point's latest replicate
             });
         }

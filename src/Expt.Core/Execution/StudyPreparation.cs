@@ -62,7 +62,7 @@ public static class StudyPreparation
                 var (needs, priority) = spec.Resources.For(t.Params, t.Seq);
                 return new NewTrial(t.Key, t.Seq, t.Replicate, t.Params.ToFlatJson(), t.Seed, spec.Retries + 1, priority)
                 {
-                    Name = spec.TrialName is { } template ? TrialNames.Render(template, t.Params, t.Replicate, t.Seed, spec.Name) : null,
+                    Name = spec.TrialName is { } template ? TrialNames.Render(template, t.Params, t.Replicate, t.Seed, spec.Name, t.PointIndex, t.Sample) : null,
                     Needs = needs,
                 };
             }).ToList();

@@ -59,7 +59,10 @@ public sealed record ParamSpace
     /// The points one at a time, in the order of <see cref="Expand"/>: a dry run of a huge space shows its first
     /// points without holding them all.
     /// </summary>
-    public IEnumerable<ParamSet> Enumerate(long studySeed)
+    public IEnumerable<ParamSet> Enumerate(long studySeed) => EnumerateDrawn(studySeed).Select(d => d.Point);
+
+    /// <summary>The points with the index of their random draw within their grid point (0 without random parameters).</summary>
+    public IEnumerable<(ParamSet Point, int Sample)> EnumerateDrawn(long studySeed)
     {
         var order = Names;
         var fixedValues = Axes.Where(a => a.Rows.Count == 1).SelectMany(a => a.Names.Select((n, i) => KeyValuePair.Create(n, a.Rows[0][i]))).ToList();
@@ -89,7 +92,7 @@ public sealed record ParamSpace
                 var set = new ParamSet(order.Where(values.ContainsKey).Select(n => KeyValuePair.Create(n, values[n])));
                 if (Keep(set) && seen.Add(set.ToCanonicalJson()))
                 {
-                    yield return set;
+                    yield return (set, s);
                 }
             }
         }

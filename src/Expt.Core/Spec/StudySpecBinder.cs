@@ -304,7 +304,11 @@ public sealed partial class StudySpecBinder
                 var suggestion = Text.Suggestions.Closest(placeholder, known);
                 Error(location, "trial_name", $"unknown placeholder {{{placeholder}}}{(suggestion is null ? string.Empty : $" (did you mean {{{suggestion}}}?)")}; expected a parameter name or one of {string.Join(", ", TrialNames.BuiltIns.Select(b => "{" + b + "}"))}");
             }
-            foreach (var placeholder in parsed.Placeholders.Where(p => TrialNames.BuiltIns.Contains(p) && declared.Contains(p)))
+            if (parsed.Placeholders.Contains("sample") && !declared.Contains("sample") && root.Find("adaptive") is not null)
+            {
+                Error(location, "trial_name", "{sample} is not known for the replicates an adaptive study adds; use {point}, the point's index, which every trial of a point shares");
+            }
+            foreach (var placeholder in parsed.Placeholders.Where(p => TrialNames.BuiltIns.Contains(p) && !TrialNames.Yielding.Contains(p) && declared.Contains(p)))
             {
                 Error(location, "trial_name", $"{{{placeholder}}} is ambiguous: '{placeholder}' is a parameter and also a placeholder every trial has; write {{params.{placeholder}}} for the parameter");
             }

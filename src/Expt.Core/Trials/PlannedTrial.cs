@@ -9,4 +9,8 @@ namespace Expt.Trials;
 /// <param name="Params">The parameter values.</param>
 /// <param name="Key">The stable key (see <see cref="TrialIdentity"/>).</param>
 /// <param name="Seed">The trial seed.</param>
-public sealed record PlannedTrial(long Seq, int PointIndex, int Replicate, ParamSet Params, string Key, long Seed);
+public sealed record PlannedTrial(long Seq, int PointIndex, int Replicate, ParamSet Params, string Key, long Seed)
+{
+    /// <summary>The random draw's index within its grid point (0 without random parameters): <c>{sample}</c> in trial names.</summary>
+    public int Sample { get; init; }
+}

@@ -18,13 +18,13 @@ public static class TrialPlan
         ArgumentNullException.ThrowIfNull(spec);
         var p = 0;
         long stride = spec.MaxReplications;
-        foreach (var point in spec.Space.Enumerate(spec.Seed))
+        foreach (var (point, sample) in spec.Space.EnumerateDrawn(spec.Seed))
         {
             var canonical = point.ToCanonicalJson();
             for (var r = 0; r < spec.Replications; r++)
             {
                 var key = TrialIdentity.Key(canonical, r);
-                yield return new PlannedTrial((p * stride) + r, p, r, point, key, TrialIdentity.Seed(spec.Seed, key));
+                yield return new PlannedTrial((p * stride) + r, p, r, point, key, TrialIdentity.Seed(spec.Seed, key)) { Sample = sample };
             }
             p++;
         }
