@@ -12,15 +12,28 @@ public sealed class InProcessCli : IDisposable
     /// <summary>Whether the console says it is a terminal (the live panel is drawn only there).</summary>
     public bool Terminal { get; set; }
 
+    /// <summary>The terminal's width in columns, when <see cref="Terminal"/>.</summary>
+    public int Width { get; set; } = 80;
+
+    /// <summary>The clock commands see (the system's unless set).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
     public void Write(string name, string text) => File.WriteAllText(Path.Combine(Directory, name), text);
 
     public async Task<(int Exit, string Out, string Error)> RunAsync(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No });
+        if (Terminal)
+        {
+            console.Profile.Width = Width;
+            console.Profile.Capabilities.Unicode = true;
+        }
         var env = new CliEnvironment
         {
-            Out = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No }),
+            Out = console,
+            Time = Time,
             Error = error,
             WorkingDirectory = Directory,
             GetEnvironmentVariable = _ => null,

@@ -158,7 +158,7 @@ internal sealed class CompareGroupsCommand(CliEnvironment env, GlobalOptions glo
             ["Mann-Whitney U", $"U = {G(c.MannWhitneyU)}, p = {G(c.MannWhitneyP)} ({c.MannWhitneyMethod})"],
             ["paired by seed", paired is null ? "no (the groups did not run the same seeds)" : $"{paired.N} pairs: A − B = {G(paired.MeanDifference)}, 95% CI [{G(paired.CiLow)}, {G(paired.CiHigh)}], t = {G(paired.T)}, df = {G(paired.Df)}, p = {G(paired.P)}"],
             ["better", $"{verdict} ({(goal == Goal.Minimize ? "lower" : "higher")} {metric} is better{(declared ? string.Empty : ": no objective declared for it")})"],
-        ]), parseResult.GetValue(_format));
+        ]) { Wrappable = new HashSet<int> { 1 } }, parseResult.GetValue(_format));
         return ExitCodes.Success;
     }
 

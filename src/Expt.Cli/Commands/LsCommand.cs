@@ -1,9 +1,7 @@
 using System.CommandLine;
 using Expt.Analysis;
 using Expt.Cli.Output;
-using Expt.Spec;
 using Expt.Storage;
-using Expt.Trials;
 
 namespace Expt.Cli.Commands;
 
@@ -70,11 +68,17 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
         {
             trials = [.. trials.Take(n)];
         }
-        Print(trials, parseResult.GetValue(_format));
+        // One study's declared objectives lead its result columns.
+        IReadOnlyList<string> objectives = [];
+        if (trials.Select(t => t.StudyName).Distinct(StringComparer.Ordinal).ToList() is [var only] && await store.GetStudyAsync(only, cancellationToken).ConfigureAwait(false) is { } study)
+        {
+            objectives = [.. Objectives.FromSpecJson(study.SpecJson).Items.Select(o => o.Metric)];
+        }
+        Print(trials, objectives, parseResult.GetValue(_format));
         return ExitCodes.Success;
     }
 
-    private void Print(IReadOnlyList<TrialRecord> trials, OutputFormat format)
+    private void Print(IReadOnlyList<TrialRecord> trials, IReadOnlyList<string> objectives, OutputFormat format)
     {
         if (format == OutputFormat.Json)
         {
@@ -89,53 +93,11 @@ internal sealed class LsCommand(CliEnvironment env, GlobalOptions globals) : Exp
             });
             return;
         }
-        var table = format == OutputFormat.Table ? Compact(trials) : TrialTable.Wide(trials);
+        var table = format == OutputFormat.Table ? TrialListing.Build(trials, objectives) : TrialTable.Wide(trials);
         TableRenderer.Write(Env, table, format);
         if (format == OutputFormat.Table && trials.Count == 0)
         {
             Env.Error.WriteLine("no trials match");
         }
     }
-
-    // The terminal view: params and results folded into one column each, so any study fits; names and tags when any.
-    private static TableData Compact(IReadOnlyList<TrialRecord> trials)
-    {
-        var named = trials.Any(t => t.Name is not null);
-        var tagged = trials.Any(t => t.Tags.Count > 0);
-        // Why a trial failed, at a glance: the error's first line (a Python exception's "ValueError: ..."); all of it in expt show.
-        var failed = trials.Any(Failure);
-        var rows = trials.Select(t =>
-        {
-            var row = new List<string> { t.Id };
-            if (named)
-            {
-                row.Add(t.Name ?? string.Empty);
-            }
-            row.AddRange([
-                t.StudyName, t.Status.ToName(), ParamSet.FromJson(t.ParamsJson).ToString(), t.Replicate.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                string.Join(' ', TrialJson.ResultValues(t.ResultsJson).Take(4).Select(r => $"{r.Key}={TrialJson.Display(r.Value)}")),
-                t.Duration is { } d ? DurationParser.Format(d) : string.Empty,
-                t.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ]);
-            if (tagged)
-            {
-                row.Add(string.Join(' ', t.Tags));
-            }
-            if (failed)
-            {
-                row.Add(Failure(t) ? Execution.TrialWarnings.Cut(t.Error!.Split('\n')[0].Trim(), 80) : string.Empty);
-            }
-            return (IReadOnlyList<string>)row;
-        }).ToList();
-        var headers = new List<string> { "id" };
-        headers.AddRange(named ? ["name"] : []);
-        headers.AddRange(["study", "status", "params", "rep", "results", "duration", "attempts"]);
-        headers.AddRange(tagged ? ["tags"] : []);
-        // A cancelled trial's reason (by hand, withdrawn by a narrowed file, interrupted) goes in the same column.
-        headers.AddRange(failed ? [trials.Any(t => t.Status is TrialStatus.Failed or TrialStatus.Timeout && !string.IsNullOrWhiteSpace(t.Error)) ? "error" : "reason"] : []);
-        var shift = named ? 1 : 0;
-        return new TableData(headers, rows) { RightAligned = new HashSet<int> { 4 + shift, 6 + shift, 7 + shift } };
-    }
-
-    private static bool Failure(TrialRecord trial) => trial.Status is TrialStatus.Failed or TrialStatus.Timeout or TrialStatus.Cancelled && !string.IsNullOrWhiteSpace(trial.Error);
 }

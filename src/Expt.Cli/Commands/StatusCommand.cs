@@ -123,7 +123,15 @@ internal sealed class StatusCommand(CliEnvironment env, GlobalOptions globals) :
             JsonOutput.Write(Env, status.WriteJson);
             return;
         }
-        Env.Out.Profile.Out.Writer.WriteLine(status.Headline());
+        // On a terminal the headline wraps at words to its width; a pipe gets it on one line.
+        if (Env.IsTerminal && format == OutputFormat.Table)
+        {
+            Env.Out.Write(new Spectre.Console.Text(status.Headline() + "\n"));
+        }
+        else
+        {
+            Env.Out.Profile.Out.Writer.WriteLine(status.Headline());
+        }
         if (status.Enqueue is { } enqueue)
         {
             Env.Out.Profile.Out.Writer.WriteLine(enqueue.ToString());

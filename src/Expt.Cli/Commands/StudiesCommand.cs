@@ -82,7 +82,12 @@ internal sealed class StudiesCommand(CliEnvironment env, GlobalOptions globals) 
             s.Study.Created.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture),
             s.FirstStarted is { } a && s.LastFinished is { } b && b > a ? DurationParser.Format(b - a) : "-",
         ]).ToList();
-        TableRenderer.Write(Env, new TableData(["study", "tags", "trials", "completed", "failed", "running", "pending", "cancelled", "created", "span"], rows) { RightAligned = new HashSet<int> { 2, 3, 4, 5, 6, 7 } }, format);
+        TableRenderer.Write(Env, new TableData(["study", "tags", "trials", "completed", "failed", "running", "pending", "cancelled", "created", "span"], rows) {
+            RightAligned = new HashSet<int> { 2, 3, 4, 5, 6, 7 },
+            // A narrow terminal keeps the name and the counts; the date, span and tags go first.
+            Priority = [1000, 300, 900, 850, 800, 750, 700, 650, 400, 500],
+            Shrinkable = new HashSet<int> { 1 },
+        }, format);
         if (format == OutputFormat.Table && studies.Count == 0)
         {
             Env.Error.WriteLine("no studies yet; run one with: expt run FILE");

@@ -60,7 +60,10 @@ internal static class PointTable
             rows.Add(row);
         }
         var right = new HashSet<int>(Enumerable.Range(paramNames.Count, 1 + resultNames.Count));
-        return new TableData(headers, rows) { RightAligned = right };
+        // Narrow terminals keep the objectives, then the parameters that tell the rows apart, then done, then the
+        // other results in the order reported.
+        var priority = paramNames.Select((_, i) => 800 - i).Append(500).Concat(resultNames.Select((n, i) => first.Contains(n) ? 1000 - i : 400 - i)).ToList();
+        return new TableData(headers, rows) { RightAligned = right, Priority = priority };
     }
 
     private static string Format(List<double> all)

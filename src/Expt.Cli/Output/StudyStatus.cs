@@ -85,13 +85,18 @@ internal sealed record StudyStatus(string Study, StudyProgress Progress, TimeSpa
             rows.Add([w.Host ?? "?", w.Pid?.ToString(CultureInfo.InvariantCulture) ?? "?", w.Trials.Count.ToString(CultureInfo.InvariantCulture),
                 string.Join(' ', w.Trials.Take(3).Select(t => t.Id)) + (w.Trials.Count > 3 ? " …" : string.Empty), Ago(w.LastHeartbeat), w.Id]);
         }
-        return new TableData(["HOST", "PID", "RUNNING", "CURRENT", "HEARTBEAT", "WORKER"], rows) { RightAligned = new HashSet<int> { 1, 2 } };
+        return new TableData(["HOST", "PID", "RUNNING", "CURRENT", "HEARTBEAT", "WORKER"], rows)
+        {
+            RightAligned = new HashSet<int> { 1, 2 },
+            Priority = [900, 600, 1000, 500, 700, 400],
+            Shrinkable = new HashSet<int> { 0, 3, 5 },
+        };
     }
 
     public TableData StaleTable() => new(
         ["TRIAL", "HOST", "PID", "LEASE EXPIRED", "ATTEMPT"],
         Stale.Select(t => (IReadOnlyList<string>)[t.Id, t.Host ?? "?", t.Pid?.ToString(CultureInfo.InvariantCulture) ?? "?", Ago(t.LeaseUntil),
-            $"{t.Attempts}/{t.MaxAttempts}"]).ToList());
+            $"{t.Attempts}/{t.MaxAttempts}"]).ToList()) { Priority = [1000, 900, 600, 800, 700], Shrinkable = new HashSet<int> { 1 } };
 
     private string Ago(DateTimeOffset? time) => time is { } t ? DurationParser.Format(Progress.Now - t < TimeSpan.Zero ? TimeSpan.Zero : Progress.Now - t) + " ago" : "-";
 

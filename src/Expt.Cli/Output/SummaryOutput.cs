@@ -42,7 +42,48 @@ internal static class SummaryOutput
             return (IReadOnlyList<string>)row;
         }).ToList();
         var first = names.Count + (multi ? 1 : 0);
-        return new TableData(headers, rows) { RightAligned = Enumerable.Range(first, headers.Count - first - (adaptive is null ? 0 : 1)).Where(i => i != first + 4).ToHashSet() };
+        // On a narrow terminal: the mean and rank stay, then what tells the rows apart, the interval, n, the spread;
+        // sem, min, median, max and the counts of failed and missing go first.
+        var statPriority = new[] { 600, 1000, 500, 200, 700, 300, 250, 290, 900, 450, 350 };
+        var priority = names.Select((_, i) => i == 0 ? 920 : 800 - i).Concat(multi ? [880] : []).Concat(statPriority).Concat(nonFinite ? [400] : []).Concat(adaptive is null ? [] : [850]).ToList();
+        var right = Enumerable.Range(first, headers.Count - first - (adaptive is null ? 0 : 1)).Where(i => i != first + 4).ToHashSet();
+        var constants = TableData.ConstantColumns(rows, Enumerable.Range(0, names.Count));
+        return new TableData(headers, rows) { RightAligned = right, Priority = priority, Constants = constants, Shrinkable = multi ? new HashSet<int> { names.Count } : new HashSet<int>(), Narrow = NarrowTable(groups, names, multi, adaptive, constants) };
+    }
+
+    // Mean and the half-width of its 95% interval in one cell ("3.218 ± 1.052"), n, rank and failures: what a 60- or
+    // 80-column terminal can hold.
+    private static TableData NarrowTable(IReadOnlyList<GroupSummary> groups, List<string> names, bool multi, Adaptive.AdaptiveReport? adaptive, IReadOnlySet<int> constants)
+    {
+        static string G4(double value) => double.IsNaN(value) ? "-" : value.ToString("G4", CultureInfo.InvariantCulture);
+        static string G3(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
+        var headers = names.Concat(multi ? ["metric"] : []).Concat(["n", "mean ± 95% ci", "rank", "failed"]).Concat(adaptive is null ? [] : ["adaptive"]).ToList();
+        var rows = groups.Select(g =>
+        {
+            var s = g.Stats;
+            var row = names.Select(n => g.Key.TryGetValue(n, out var v) ? ParamValues.Format(v) : string.Empty).ToList();
+            if (multi)
+            {
+                row.Add(g.Metric);
+            }
+            var half = double.IsNaN(s.CiHigh) ? double.NaN : (s.CiHigh - s.CiLow) / 2;
+            row.AddRange([s.N.ToString(CultureInfo.InvariantCulture), double.IsNaN(half) ? G4(s.Mean) : $"{G4(s.Mean)} ± {G3(half)}",
+                g.Rank?.ToString(CultureInfo.InvariantCulture) ?? "-", g.Failed.ToString(CultureInfo.InvariantCulture)]);
+            if (adaptive is not null)
+            {
+                row.Add(adaptive.RowFor(g.Key) is { } point ? adaptive.StatusOf(point) : string.Empty);
+            }
+            return (IReadOnlyList<string>)row;
+        }).ToList();
+        var first = names.Count + (multi ? 1 : 0);
+        var priority = names.Select((_, i) => i == 0 ? 920 : 800 - i).Concat(multi ? [880] : []).Concat([600, 1000, 700, 450]).Concat(adaptive is null ? [] : [850]).ToList();
+        return new TableData(headers, rows)
+        {
+            RightAligned = Enumerable.Range(first, 4).ToHashSet(),
+            Priority = priority,
+            Constants = constants,
+            Shrinkable = multi ? new HashSet<int> { names.Count } : new HashSet<int>(),
+        };
     }
 
     /// <summary>

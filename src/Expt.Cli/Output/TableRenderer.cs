@@ -1,6 +1,7 @@
 using System.Text;
 using Expt.Text;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Expt.Cli.Output;
 
@@ -40,36 +41,85 @@ internal static class TableRenderer
     }
 
     /// <summary>
-    /// The table as it fits a terminal of <paramref name="width"/> columns: no cell is wrapped (a number or a word is
-    /// never split across lines); columns that do not fit are left out from the right, and a caption says how many and
-    /// how to see them. A single column wider than the terminal is cut with an ellipsis.
+    /// The table as it fits a terminal of <paramref name="width"/> columns, never wrapping a cell (a number or a word is
+    /// never split across lines): columns with one value in every row are said once above it; then, while it is too
+    /// wide, the narrow form replaces it, shrinkable text is cut with an ellipsis (to 12 characters at the least), and
+    /// the least important columns are left out, with a caption that says which and how to see them. A single column
+    /// wider than the terminal is cut with an ellipsis.
     /// </summary>
-    internal static Table Fit(TableData table, int width)
+    internal static IRenderable Fit(TableData table, int width)
     {
-        // A rounded table costs one border column, plus a space on each side and a border after every column.
-        var widths = table.Headers.Select((h, i) => Math.Max(h.Length, table.Rows.Count == 0 ? 0 : table.Rows.Max(r => r[i].Length))).ToArray();
-        var shown = widths.Length;
-        while (shown > 1 && 1 + widths.Take(shown).Sum(w => w + 3) > width)
+        var lines = new List<IRenderable>();
+        if (table.Preamble is { } preamble)
         {
-            shown--;
+            lines.Add(new Spectre.Console.Text(preamble));
+        }
+        if (table.Constants.Count > 0 && table.Rows.Count > 1)
+        {
+            lines.Add(new Spectre.Console.Text("every row: " + string.Join(' ', table.Constants.Order().Select(i => $"{table.Headers[i]}={table.Rows[0][i]}"))));
+            var narrow = table.Narrow is { } n ? n.Select([.. Enumerable.Range(0, n.Headers.Count).Where(i => !n.Constants.Contains(i))]) : null;
+            table = table.Select([.. Enumerable.Range(0, table.Headers.Count).Where(i => !table.Constants.Contains(i))]) with { Narrow = narrow };
+        }
+        lines.Add(FitColumns(table, width));
+        return lines.Count == 1 ? lines[0] : new Rows(lines);
+    }
+
+    // A rounded table costs one border column, plus a space on each side and a border after every column.
+    private static int Needed(IEnumerable<int> widths) => 1 + widths.Sum(w => w + 3);
+
+    private static Table FitColumns(TableData table, int width)
+    {
+        var widths = table.Headers.Select((h, i) => Math.Max(h.Length, table.Rows.Count == 0 ? 0 : table.Rows.Max(r => r[i].Length))).ToArray();
+        if (Needed(widths) > width && table.Narrow is { } narrow)
+        {
+            return FitColumns(narrow, width);
+        }
+        // Prose wraps at spaces into what the other columns leave.
+        foreach (var i in table.Wrappable.Where(_ => Needed(widths) > width))
+        {
+            widths[i] = Math.Max(table.Headers[i].Length, Math.Max(16, widths[i] - (Needed(widths) - width)));
+        }
+        // Cut the widest text first, down to what still says something.
+        const int Shortest = 12;
+        while (Needed(widths) > width && table.Shrinkable.Where(i => widths[i] > Math.Max(Shortest, table.Headers[i].Length)).OrderByDescending(i => widths[i]).FirstOrDefault(-1) is var widest and >= 0)
+        {
+            widths[widest] = Math.Max(Math.Max(Shortest, table.Headers[widest].Length), widths[widest] - (Needed(widths) - width));
+        }
+        // Then leave out the columns that matter least (by default the rightmost), keeping the order of the others.
+        var priority = table.Priority ?? [.. Enumerable.Range(0, widths.Length).Select(i => -i)];
+        var shown = Enumerable.Range(0, widths.Length).ToList();
+        while (shown.Count > 1 && Needed(shown.Select(i => widths[i])) > width)
+        {
+            shown.Remove(shown.OrderBy(i => priority[i]).ThenByDescending(i => i).First());
         }
         var spectre = new Table().Border(TableBorder.Rounded);
-        for (var i = 0; i < shown; i++)
+        foreach (var i in shown)
         {
-            var column = new TableColumn(new Markup($"[bold]{Markup.Escape(table.Headers[i])}[/]")).NoWrap();
+            var column = new TableColumn(new Markup($"[bold]{Markup.Escape(table.Headers[i])}[/]"));
+            if (!table.Wrappable.Contains(i))
+            {
+                column.NoWrap();
+            }
+            if (table.Shrinkable.Contains(i) || table.Wrappable.Contains(i))
+            {
+                column.Width(widths[i]);
+            }
             spectre.AddColumn(table.RightAligned.Contains(i) ? column.RightAligned() : column);
         }
         foreach (var row in table.Rows)
         {
-            spectre.AddRow(row.Take(shown).Select(c => (Spectre.Console.Rendering.IRenderable)new Markup(Style(c)) { Overflow = Overflow.Ellipsis }).ToArray());
+            spectre.AddRow([.. shown.Select(i => table.Wrappable.Contains(i) ? new Markup(Markup.Escape(row[i])) : (IRenderable)new Markup(Style(Cut(row[i], widths[i]))) { Overflow = Overflow.Ellipsis })]);
         }
-        if (shown < widths.Length)
+        if (shown.Count < widths.Length)
         {
-            var hidden = table.Headers.Skip(shown).ToList();
+            var hidden = Enumerable.Range(0, widths.Length).Where(i => !shown.Contains(i)).Select(i => table.Headers[i]).ToList();
             spectre.Caption($"{Expt.Text.Counted.Of(hidden.Count, "more column")} not shown ({Markup.Escape(Expt.Spec.InputLimits.Quote(string.Join(", ", hidden)))}): widen the terminal, or use --format csv or --style plain");
         }
         return spectre;
     }
+
+    // A cell longer than its column ends in an ellipsis (Spectre would otherwise wrap a no-wrap column's long word).
+    private static string Cut(string cell, int width) => cell.Length <= width ? cell : cell[..Math.Max(0, width - 1)] + "…";
 
     private static string Style(string cell) => cell switch
     {
