@@ -71,7 +71,7 @@ public sealed class ResultsEndToEndTests : IDisposable
 
         var typo = await _cli.RunAsync("summary", "res", "-m", "valu");
         typo.ExitCode.ShouldBe(2);
-        typo.Stderr.Trim().ShouldBe("error: --metric: no completed trial has a numeric result 'valu' (did you mean 'value'?); results: value; what trials used: usage.cpu_seconds, usage.cpu_efficiency, usage.peak_memory_mb, usage.wall_seconds, usage.gpu_peak_memory_mb, usage.gpu_utilization");
+        typo.Stderr.Trim().ShouldBe("error: --metric: no completed trial has a numeric result 'valu' (did you mean 'value'?); results: value; what trials used: usage.cpu_seconds, usage.cpu_efficiency, usage.peak_memory_mb, usage.wall_seconds, usage.gpu_peak_memory_mb, usage.gpu_utilization, usage.energy_wh, usage.co2_g");
     }
 
     [Fact]
@@ -172,7 +172,7 @@ public sealed class ResultsEndToEndTests : IDisposable
         var csv = await _cli.RunAsync("export", "res");
         csv.ExitCode.ShouldBe(0, csv.ToString());
         var lines = csv.Stdout.Trim().Split('\n');
-        lines[0].ShouldBe("id,study,status,x,opt,replicate,seed,value,result.opt,duration,attempts,error,needs,gpus,usage.cpu_seconds,usage.cpu_efficiency,usage.peak_memory_mb,usage.wall_seconds");
+        lines[0].ShouldBe("id,study,status,x,opt,replicate,seed,value,result.opt,duration,attempts,error,needs,gpus,usage.cpu_seconds,usage.cpu_efficiency,usage.peak_memory_mb,usage.wall_seconds,usage.energy_wh,usage.co2_g,usage.energy_method");
         lines.Length.ShouldBe(19);
 
         var latex = await _cli.RunAsync("export", "res", "--what", "summary", "-m", "value", "--by", "x", "--format", "latex");

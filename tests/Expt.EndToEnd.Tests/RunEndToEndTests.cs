@@ -84,7 +84,7 @@ public sealed class RunEndToEndTests : IDisposable
 
         var csv = await _cli.RunAsync("ls", "--where", "lr > 1 and model.depth == 4", "--format", "csv");
         csv.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(3);
-        csv.Stdout.ShouldStartWith("id,study,status,lr,name,model.depth,replicate,seed,value,result.name,depth,argv,duration,attempts,needs,gpus,usage.cpu_seconds,usage.cpu_efficiency,usage.peak_memory_mb,usage.wall_seconds\n");
+        csv.Stdout.ShouldStartWith("id,study,status,lr,name,model.depth,replicate,seed,value,result.name,depth,argv,duration,attempts,needs,gpus,usage.cpu_seconds,usage.cpu_efficiency,usage.peak_memory_mb,usage.wall_seconds,usage.energy_wh,usage.co2_g,usage.energy_method\n");
 
         var studies = await _cli.RunAsync("studies", "--format", "json");
         var study = studies.Json().EnumerateArray().Single();
