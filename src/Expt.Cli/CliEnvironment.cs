@@ -28,6 +28,9 @@ internal sealed record CliEnvironment
 
     public ExperimentCatalog Experiments { get; init; } = new();
 
+    /// <summary>The kinds of store <c>--store</c> may name (<see cref="Defaults.Stores"/>, plus a host's own).</summary>
+    public Storage.StoreProviders Stores { get; init; } = Defaults.Stores();
+
     /// <summary>How to start this program again as a worker process (for isolation): the executable and leading arguments.</summary>
     public IReadOnlyList<string> SelfCommand { get; init; } = [];
 

@@ -1,5 +1,5 @@
 using Expt.Analysis;
-using Expt.Storage.Sqlite;
+using Expt.Storage;
 
 namespace Expt;
 
@@ -21,7 +21,7 @@ public static class ExptResults
         {
             throw new FileNotFoundException($"no store at {Path.GetFullPath(path)}", path);
         }
-        var opened = await SqliteStore.OpenAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var opened = await Cli.Defaults.Stores().OpenAsync(new StoreOpenRequest(path) { MustExist = true }, cancellationToken).ConfigureAwait(false);
         return await StudyResults.LoadOwningAsync(opened, study, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -11,7 +11,7 @@ namespace Expt.Storage.Sqlite;
 /// by any statement): it is then marked damaged (a file beside it), and no Expt process writes to it again until
 /// <c>expt doctor</c> finds it healthy.
 /// </summary>
-public sealed partial class SqliteStore : IExptStore, IIntegrityCheck
+public sealed partial class SqliteStore : IExptStore, IIntegrityCheck, ILocalStoreFile
 {
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);

@@ -15,6 +15,9 @@ public sealed class InProcessCli : IDisposable
     /// <summary>The terminal's width in columns, when <see cref="Terminal"/>.</summary>
     public int Width { get; set; } = 80;
 
+    /// <summary>The kinds of store <c>--store</c> may name (Expt's defaults unless set).</summary>
+    public Storage.StoreProviders? Stores { get; set; }
+
     /// <summary>The clock commands see (the system's unless set).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 
@@ -34,6 +37,7 @@ public sealed class InProcessCli : IDisposable
         {
             Out = console,
             Time = Time,
+            Stores = Stores ?? Defaults.Stores(),
             Error = error,
             WorkingDirectory = Directory,
             GetEnvironmentVariable = _ => null,

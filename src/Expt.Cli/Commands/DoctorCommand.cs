@@ -45,7 +45,7 @@ internal sealed class DoctorCommand(CliEnvironment env, GlobalOptions globals) :
         var clock = Stopwatch.StartNew();
         var checks = new List<(string Check, bool Ok, string Detail)>();
         var damaged = false;
-        if (store is IIntegrityCheck integrity)
+        if (store.GetCapability<IIntegrityCheck>() is { } integrity)
         {
             var mark = integrity.DamageMark;
             IReadOnlyList<string> problems;

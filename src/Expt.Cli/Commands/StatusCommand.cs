@@ -102,7 +102,7 @@ internal sealed class StatusCommand(CliEnvironment env, GlobalOptions globals) :
     {
         var progress = await store.GetProgressAsync(summary.Study.Id, Env.Time.GetUtcNow() - RateWindow, cancellationToken).ConfigureAwait(false);
         var firstStarted = summary.FirstStarted ?? progress.Running.Select(t => t.Started).Min();
-        var connections = store is IServerInfo server ? await server.GetConnectionsAsync(cancellationToken).ConfigureAwait(false) : null;
+        var connections = store.GetCapability<IServerInfo>() is { } server ? await server.GetConnectionsAsync(cancellationToken).ConfigureAwait(false) : null;
         var enqueue = await Execution.EnqueueProgress.ReadAsync(store, summary.Study.Id, progress.Counts.Values.Sum(), cancellationToken).ConfigureAwait(false);
         var cancelled = new Dictionary<CancelReason, int>();
         if (progress.Counts.GetValueOrDefault(TrialStatus.Cancelled) > 0)

@@ -11,4 +11,12 @@ public interface IExptStore : IStudyCatalog, ITrialQueue, ITrialQuery, IAsyncDis
 
     /// <summary>A description for humans, without any secret (for example the file path).</summary>
     string Description { get; }
+
+    /// <summary>
+    /// An optional capability of this store (<see cref="IIntegrityCheck"/>, <see cref="IServerInfo"/>,
+    /// <see cref="ILocalStoreFile"/>, or a third party's), or null when it has none: callers ask, never assume a backend.
+    /// A store that wraps another answers for it.
+    /// </summary>
+    T? GetCapability<T>()
+        where T : class => this as T;
 }

@@ -5,7 +5,6 @@ using Expt.Execution;
 using Expt.Provenance;
 using Expt.Slurm;
 using Expt.Spec;
-using Expt.Storage.Postgres;
 
 namespace Expt.Cli.Commands.Slurm;
 
@@ -67,15 +66,16 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
         _leases.Apply(new WorkerOptions(), parseResult, keepFilesInStore: false); // validates --lease/--heartbeat early
         CheckSbatchValues(parseResult);
         var settings = StoreOption(parseResult);
-        var location = settings.Location ?? Env.GetEnvironmentVariable("EXPT_STORE") ?? StoreOpener.DefaultPath;
-        // PostgreSQL: a job array of workers, each claiming from the database. Anything else (a SQLite file on a
-        // shared filesystem): one job under mpiexec whose rank 0 is the only writer, ranks 1..N run the trials.
-        var mpi = !PostgresLocation.IsPostgres(location);
+        var location = StoreOpener.Location(settings, Env);
+        var provider = StoreOpener.Provider(settings, Env);
+        // A shared store (PostgreSQL): a job array of workers, each claiming from the database. Anything else (a SQLite
+        // file on a shared filesystem): one job under mpiexec whose rank 0 is the only writer, ranks 1..N run the trials.
+        var mpi = !provider.IsShared;
         await using var store = await StoreOpener.OpenAsync(settings, Env, cancellationToken).ConfigureAwait(false);
         var directory = SlurmJobs.Directory(store, spec.Name);
         var script = mpi
             ? MpiScript(parseResult, spec, Path.GetFullPath(location, Env.WorkingDirectory), workers, cpus, directory)
-            : Script(parseResult, spec, location, workers, cpus, directory);
+            : Script(parseResult, spec, provider.ForWorkers(location), workers, cpus, directory);
         if (parseResult.GetValue(_dryRun))
         {
             await Env.Out.Profile.Out.Writer.WriteAsync(script).ConfigureAwait(false);
@@ -167,9 +167,7 @@ internal sealed class SlurmSubmitCommand(CliEnvironment env, GlobalOptions globa
     {
         // The password never goes into the script: workers find it as this command did (--credentials, PGPASSWORD,
         // ~/.pgpass; sbatch passes the environment on).
-        var target = PostgresLocation.Parse(location, null, _ => null);
-        target.Connection.Password = null;
-        var worker = new List<string>(Env.SelfCommand) { "worker", "--store", target.ToLocation(), "--study", spec.Name, "-j", cpus.ToString(CultureInfo.InvariantCulture) };
+        var worker = new List<string>(Env.SelfCommand) { "worker", "--store", location, "--study", spec.Name, "-j", cpus.ToString(CultureInfo.InvariantCulture) };
         foreach (var (option, value) in new[] { ("--lease", parseResult.GetValue(_leases.Lease)), ("--heartbeat", parseResult.GetValue(_leases.Heartbeat)) })
         {
             if (value is not null)

@@ -1,0 +1,15 @@
+using Expt.Storage;
+using Expt.Storage.Postgres;
+using Expt.Storage.Sqlite;
+
+namespace Expt.Cli;
+
+/// <summary>
+/// Expt's own parts, registered as a third party's would be: the one place the command line names a concrete store.
+/// PostgreSQL first (it claims URLs and connection strings), SQLite last (any other location is a file path).
+/// </summary>
+internal static class Defaults
+{
+    /// <summary>The stores Expt opens out of the box.</summary>
+    public static StoreProviders Stores() => new StoreProviders().Add(new PostgresStoreProvider()).Add(new SqliteStoreProvider());
+}
