@@ -92,22 +92,17 @@ internal sealed class AddCommand(CliEnvironment env, GlobalOptions globals) : Ex
         var batch = new List<NewTrial>();
         // An adaptive study's points leave room in the sequence for the replicates added as results come in.
         var stride = Math.Max(stored.Replications, Adaptive.AdaptiveRules.For(study)?.Plan.MaxReplicates ?? 0);
+        var factory = new TrialFactory(study.Seed, study.Name, stored.TrialName, stored.Resources, stored.Retries + 1, stride);
+        // Each point starts on a stride boundary, so {point} in a name is its index as for planned points.
+        seq = (seq + stride - 1) / stride * stride;
         foreach (var point in full)
         {
             var canonical = point.ToCanonicalJson();
-            var first = seq;
-            seq += stride;
             for (var r = 0; r < stored.Replications; r++)
             {
-                var key = TrialIdentity.Key(canonical, r);
-                var seed = TrialIdentity.Seed(study.Seed, key);
-                var (needs, priority) = stored.Resources.For(point, first + r);
-                batch.Add(new NewTrial(key, first + r, r, point.ToFlatJson(), seed, stored.Retries + 1, priority)
-                {
-                    Name = stored.TrialName is { } template ? TrialNames.Render(template, point, r, seed, study.Name, first / Math.Max(1, stride)) : null,
-                    Needs = needs,
-                });
+                batch.Add(factory.Create(point, r, seq, canonical));
             }
+            seq += stride;
         }
         // Recorded before the first batch and after the last: an add cut short says so (and the same add finishes it).
         var keys = existing.Select(t => t.Key).ToHashSet(StringComparer.Ordinal);

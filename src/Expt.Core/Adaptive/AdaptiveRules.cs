@@ -231,16 +231,11 @@ public sealed class AdaptiveRules
     private void AddReplicates(PointTrials point, int from, int to, Builder step)
     {
         var template = point.Template;
+        var factory = new TrialFactory(_studySeed, _studyName, _trialName, _resources, template.MaxAttempts, Plan.MaxReplicates);
         for (var r = from; r < to; r++)
         {
-            var key = TrialIdentity.Key(point.Canonical, r);
-            var seed = TrialIdentity.Seed(_studySeed, key);
-            var priority = _resources.For(point.Params, point.Seq0 + r).Priority;
-            step.Add(new NewTrial(key, point.Seq0 + r, r, template.ParamsJson, seed, template.MaxAttempts, priority)
-            {
-                Name = _trialName is null ? null : TrialNames.Render(_trialName, point.Params, r, seed, _studyName, point.Seq0 / Math.Max(1, Plan.MaxReplicates)),
-                Needs = template.Needs, // as learned (memory: auto) by the point's latest replicate
-            });
+            // The stored JSON as it is, and the needs as learned (memory: auto) by the point's latest replicate.
+            step.Add(factory.Create(point.Params, r, point.Seq0, point.Canonical) with { ParamsJson = template.ParamsJson, Needs = template.Needs });
         }
     }
 

@@ -53,18 +53,14 @@ public static class StudyPreparation
         // Pipelined: the next batch is serialized while the store writes earlier ones, two at a time (a server store
         // uses two connections and both of its cores; SQLite takes them in turn).
         var writing = new Queue<Task<int>>();
+        var factory = TrialFactory.For(spec);
         foreach (var chunk in TrialPlan.Enumerate(spec).Chunk(EnqueueBatch))
         {
             count += chunk.Length;
             var batch = chunk.Select(t =>
             {
                 narrowing?.Planned(t.Params);
-                var (needs, priority) = spec.Resources.For(t.Params, t.Seq);
-                return new NewTrial(t.Key, t.Seq, t.Replicate, t.Params.ToFlatJson(), t.Seed, spec.Retries + 1, priority)
-                {
-                    Name = spec.TrialName is { } template ? TrialNames.Render(template, t.Params, t.Replicate, t.Seed, spec.Name, t.PointIndex, t.Sample) : null,
-                    Needs = needs,
-                };
+                return factory.Create(t);
             }).ToList();
             if (writing.Count == 2)
             {
