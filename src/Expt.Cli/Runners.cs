@@ -4,9 +4,9 @@ using Expt.Storage;
 namespace Expt.Cli;
 
 /// <summary>
-/// What every command that runs trials does around its worker: first recover the runners of this host that died
-/// (their leftover processes ended, their trials back in the queue at once), then record itself, and remove its record
-/// when it ends normally.
+/// What every command that runs trials does around its worker, said to the user: first recovery
+/// (<see cref="RunnerRecovery"/>: the spool, the runners of this host that died), then record itself, and remove its
+/// record when it ends normally.
 /// </summary>
 internal sealed class Runners(CliEnvironment env, IExptStore store, string spoolPath) : IDisposable
 {
@@ -22,32 +22,25 @@ internal sealed class Runners(CliEnvironment env, IExptStore store, string spool
     /// </summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        var kept = OutcomeSpool.Read(spoolPath);
-        if (kept.Count > 0)
+        RunnerRecovery.Report report;
+        try
         {
-            IReadOnlyList<bool> accepted;
-            try
-            {
-                accepted = await store.CompleteAsync(kept, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException)
-            {
-                throw new UserException($"the store still cannot be written ({ex.Message}); {Text.Counted.Of(kept.Count, "trial outcome")} stay kept in {spoolPath}", ExitCodes.StoreError);
-            }
-            OutcomeSpool.Clear(spoolPath);
-            var recorded = accepted.Count(a => a);
-            await env.Error.WriteLineAsync($"recorded {Text.Counted.Of(recorded, "trial outcome")} kept in {spoolPath} while the store could not be written" +
-                (recorded < kept.Count ? $"; {Text.Counted.Of(kept.Count - recorded, "was", "were")} no longer needed (their trials had run again)" : string.Empty)).ConfigureAwait(false);
+            report = await RunnerRecovery.RecoverAsync(store, spoolPath, _registry, cancellationToken).ConfigureAwait(false);
         }
-        foreach (var dead in _registry.RecoverDead(store.Description))
+        catch (StoreUnavailableException ex)
         {
-            var given = await store.InterruptAsync(dead.Workers, AttemptPolicy.RunnerDied(Environment.MachineName, dead.Pid), cancellationToken).ConfigureAwait(false);
-            if (given > 0 || dead.ProcessesEnded > 0)
-            {
-                await env.Error.WriteLineAsync(
-                    $"a runner on this host died (pid {dead.Pid}): its running trials were given back ({given}), without using up a retry" +
-                    (dead.ProcessesEnded > 0 ? $"; {dead.ProcessesEnded} of its processes were still running and were ended" : string.Empty)).ConfigureAwait(false);
-            }
+            throw new UserException(ex.Message, ExitCodes.StoreError);
+        }
+        if (report.Kept > 0)
+        {
+            await env.Error.WriteLineAsync($"recorded {Text.Counted.Of(report.Recorded, "trial outcome")} kept in {spoolPath} while the store could not be written" +
+                (report.Recorded < report.Kept ? $"; {Text.Counted.Of(report.Kept - report.Recorded, "was", "were")} no longer needed (their trials had run again)" : string.Empty)).ConfigureAwait(false);
+        }
+        foreach (var dead in report.Dead.Where(d => d.GivenBack > 0 || d.ProcessesEnded > 0))
+        {
+            await env.Error.WriteLineAsync(
+                $"a runner on this host died (pid {dead.Pid}): its running trials were given back ({dead.GivenBack}), without using up a retry" +
+                (dead.ProcessesEnded > 0 ? $"; {dead.ProcessesEnded} of its processes were still running and were ended" : string.Empty)).ConfigureAwait(false);
         }
     }
 

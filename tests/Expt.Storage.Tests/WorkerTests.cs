@@ -144,6 +144,34 @@ public abstract class WorkerTests<TFactory> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Recovery_records_what_an_earlier_runner_kept_in_its_spool_and_a_host_can_call_it()
+    {
+        var spec = Spec("name: spooled\nparams:\n  x: range(3)\n");
+        var prepared = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        var leases = await _store.ClaimAsync(new ClaimRequest(new WorkerIdentity("gone", "h", 1), 3, TimeSpan.FromMinutes(5), prepared.Study.Id));
+        var spool = Path.Combine(Path.GetTempPath(), $"expt-spool-{Guid.NewGuid():N}.spool");
+        try
+        {
+            using (var kept = OutcomeSpool.Open(spool, reserve: false)!)
+            {
+                foreach (var lease in leases)
+                {
+                    kept.TryAdd(new TrialCompletion(lease, new TrialOutcome(TrialStatus.Completed, TimeSpan.FromSeconds(1), """{"y":1}"""))).ShouldBeTrue();
+                }
+            }
+            var registry = new RunnerRegistry(Directory.CreateTempSubdirectory("expt-runners-").FullName);
+            var report = await RunnerRecovery.RecoverAsync(_store, spool, registry);
+            (report.Kept, report.Recorded, report.Dead.Count).ShouldBe((3, 3, 0));
+            (await _store.CountAsync(prepared.Study.Id))[TrialStatus.Completed].ShouldBe(3);
+            OutcomeSpool.Read(spool).ShouldBeEmpty();
+        }
+        finally
+        {
+            File.Delete(spool);
+        }
+    }
+
+    [Fact]
     public async Task Runs_every_trial_and_stores_results_and_metrics()
     {
         var spec = Spec("name: all\nparams:\n  x: range(10)\nreplications: 3\nseed: 1\n");

@@ -184,7 +184,7 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             if (spec.Resources.AutoMemory)
             {
                 options = options with { AutoMemoryStudies = new HashSet<string>(StringComparer.Ordinal) { prepared.Study.Id } };
-                await RelearnMemoryAsync(store, prepared, cancellationToken).ConfigureAwait(false);
+                await MemoryRelearning.RelearnAsync(store, prepared, cancellationToken).ConfigureAwait(false);
             }
             await Env.Error.WriteLineAsync($"resources: {pool.Capacity}; each trial needs {DescribeNeeds(spec)}").ConfigureAwait(false);
         }
@@ -388,28 +388,6 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
             report = await worker.RunAsync(interruptions.Stop, interruptions.Abort, interruptions.Preempt).ConfigureAwait(false);
         }
         return new RunReport(report, interruptions.Interrupted);
-    }
-
-    /// <summary>
-    /// <c>memory: auto</c> on a resumed study: what its trials measured becomes the need of the pending ones (new points
-    /// included); when nothing was measured and the probe trial no longer waits, they run with no memory need.
-    /// </summary>
-    private static async Task RelearnMemoryAsync(IExptStore store, PreparedStudy prepared, CancellationToken cancellationToken)
-    {
-        if (prepared.Created)
-        {
-            return;
-        }
-        var trials = await store.ListTrialsAsync(new TrialFilter { StudyId = prepared.Study.Id, PreviewChars = 0 }, cancellationToken).ConfigureAwait(false);
-        var peak = trials.Select(t => Resources.TrialUsage.FromJson(t.UsageJson)?.PeakMemoryBytes).Max();
-        if (peak is { } measured)
-        {
-            await store.LearnMemoryAsync(prepared.Study.Id, (long)Math.Ceiling(measured * Resources.ResourcePlan.AutoMargin), cancellationToken).ConfigureAwait(false);
-        }
-        else if (!trials.Any(t => t.Status is TrialStatus.Pending or TrialStatus.Running && t.Needs.MemoryBytes == 0))
-        {
-            await store.LearnMemoryAsync(prepared.Study.Id, 0, cancellationToken).ConfigureAwait(false);
-        }
     }
 
     private async Task SayNarrowingAsync(string study, NarrowingReport narrowing)
