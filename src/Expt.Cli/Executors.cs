@@ -1,5 +1,6 @@
 using Expt.Execution;
 using Expt.Isolation;
+using Expt.Plugins;
 
 namespace Expt.Cli;
 
@@ -11,6 +12,18 @@ internal static class Executors
 {
     public static ITrialExecutor Create(CliEnvironment env, string study, ExecutorRecipe recipe, bool isolate, bool verbose)
     {
+        if (recipe.Executor is { } choice)
+        {
+            // A plugin's executor, made as the study's executor: key says.
+            try
+            {
+                return env.Executors.For(choice.Kind, study).Create(new ExecutorRequest(study, recipe, choice.Options) { Time = env.Time, Echo = verbose ? Echo(env) : null });
+            }
+            catch (ExecutorSetupException ex)
+            {
+                throw new UserException(ex.Message);
+            }
+        }
         if (recipe.CommandExecutor(env.Time, verbose ? Echo(env) : null) is { } command)
         {
             return command;

@@ -63,6 +63,18 @@ public static class ExptHost
             return ExitCodes.UsageError;
         }
         env = styled;
+        // Plugins register their parts before any command runs, into the same registry Expt's own parts are in.
+        try
+        {
+            var registry = new Plugins.ExptRegistry(env.Stores);
+            Plugins.PluginLoader.Load(env.GetEnvironmentVariable("EXPT_PLUGINS"), registry);
+            env = env with { Executors = registry.Executors };
+        }
+        catch (Plugins.ExecutorSetupException ex)
+        {
+            await env.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.UsageError;
+        }
         var globals = new GlobalOptions();
         var root = new RootCommand("""
             Expt runs computational experiments (parameter sweeps × replications) in parallel, tracks everything they

@@ -62,7 +62,7 @@ public sealed class StudySpecBinderTests
             bogus: 1
             """);
         errors.Select(e => e.ToString()).ShouldBe([
-            "study.yaml:7: bogus: unknown key; expected one of: name, description, tags, command, shell, workdir, experiment, params, linked, points, exclude, where, samples, replications, seed, parallel, timeout, retries, env, system_info, limits, keep_children, objectives, trial_name, resources, priority, race, python",
+            "study.yaml:7: bogus: unknown key; expected one of: name, description, tags, command, shell, workdir, experiment, params, linked, points, exclude, where, samples, replications, seed, parallel, timeout, retries, env, system_info, limits, keep_children, objectives, trial_name, resources, priority, race, python, executor",
             "study.yaml:4: params.lr: empty list; expected at least one value (or, with points: [], a column filled by expt add)",
             "study.yaml:5: params.bs: range: step must not be zero",
             "study.yaml:6: replications: expected an integer of at least 1, got 'zero'",

@@ -154,7 +154,7 @@ public sealed class RunEndToEndTests : IDisposable
         run.ExitCode.ShouldBe(2, run.ToString());
         var lines = run.Stderr.Trim().Split('\n');
         lines.ShouldBe([
-            "error: bad.yaml:6: replicatons: unknown key (did you mean 'replications'?); expected one of: name, description, tags, command, shell, workdir, experiment, params, linked, points, exclude, where, samples, replications, seed, parallel, timeout, retries, env, system_info, limits, keep_children, objectives, trial_name, resources, priority, race, python",
+            "error: bad.yaml:6: replicatons: unknown key (did you mean 'replications'?); expected one of: name, description, tags, command, shell, workdir, experiment, params, linked, points, exclude, where, samples, replications, seed, parallel, timeout, retries, env, system_info, limits, keep_children, objectives, trial_name, resources, priority, race, python, executor",
             "error: bad.yaml:4: params.lr: empty list; expected at least one value (or, with points: [], a column filled by expt add)",
             "error: bad.yaml:5: params.bs: range(10, 0, 1) is empty: the step goes the wrong way or start equals stop",
             "error: bad.yaml:2: command: unknown placeholder {bss} (did you mean {bs}?); expected a parameter name or one of {seed}, {trial_id}, {replicate}, {trial_dir}, {study}, {params_json}",

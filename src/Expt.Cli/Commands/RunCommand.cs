@@ -64,6 +64,11 @@ internal sealed class RunCommand(CliEnvironment env, GlobalOptions globals, IRea
         // Every option is checked before anything touches the store: bad input leaves nothing half-written.
         _leases.Apply(new WorkerOptions(), parseResult, keepFilesInStore: false);
         _capacity.Parse(parseResult);
+        if (spec.Executor is not null && !parseResult.GetValue(_dryRun))
+        {
+            // A plugin's executor is made once up front: an unknown kind or a bad option stops the run before the store.
+            (CreateExecutor(spec, isolate: false, verbose: false) as IDisposable)?.Dispose();
+        }
         if (parseResult.GetValue(_dryRun))
         {
             PrintPlan(spec, parseResult.GetValue(_format), parseResult.GetValue(_limit) is { } limit ? (limit >= 0 ? limit : throw new UserException($"--limit: expected 0 or more, got {limit}")) : 1000);

@@ -24,18 +24,21 @@ public sealed record ExecutorRecipe(
     string? Experiment,
     PythonTarget? Python = null)
 {
+    /// <summary>The executor a plugin registers, when the study names one.</summary>
+    public ExecutorChoice? Executor { get; init; }
+
     /// <summary>From a study as loaded from its file or C# definition.</summary>
     public static ExecutorRecipe From(StudySpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new(spec.Command, spec.WorkDir, spec.Env, spec.Timeout, spec.Limits, spec.KeepChildren, spec.Experiment, spec.Python);
+        return new(spec.Command, spec.WorkDir, spec.Env, spec.Timeout, spec.Limits, spec.KeepChildren, spec.Experiment, spec.Python) { Executor = spec.Executor };
     }
 
     /// <summary>From a study as the store keeps it.</summary>
     public static ExecutorRecipe From(StoredSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new(spec.Command is { } command ? new CommandTemplate(command, spec.Shell) : null, spec.WorkDir, spec.Env, spec.Timeout, spec.Limits, spec.KeepChildren, spec.Experiment, spec.Python);
+        return new(spec.Command is { } command ? new CommandTemplate(command, spec.Shell) : null, spec.WorkDir, spec.Env, spec.Timeout, spec.Limits, spec.KeepChildren, spec.Experiment, spec.Python) { Executor = spec.Executor };
     }
 
     /// <summary>

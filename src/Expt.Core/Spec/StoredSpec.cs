@@ -25,6 +25,9 @@ public sealed record StoredSpec
     /// <summary>The Python function each trial calls, when trials are Python functions.</summary>
     public PythonTarget? Python { get; init; }
 
+    /// <summary>The executor a plugin registers, when the study names one.</summary>
+    public ExecutorChoice? Executor { get; init; }
+
     /// <summary>Where commands run.</summary>
     public string WorkDir { get; init; } = ".";
 
@@ -113,6 +116,7 @@ public sealed record StoredSpec
             Shell = True("shell"),
             Experiment = Text("experiment"),
             Python = PythonTarget.FromStored(root),
+            Executor = ExecutorChoice.FromStored(root),
             WorkDir = Text("workdir") ?? ".",
             Replications = Math.Max(1, Int("replications", 1)),
             Retries = Math.Max(0, Int("retries", 0)),

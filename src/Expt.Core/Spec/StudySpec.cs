@@ -21,6 +21,9 @@ public sealed record StudySpec
     /// <summary>The Python function each trial calls (<c>python: train:main</c>), when trials are Python functions.</summary>
     public PythonTarget? Python { get; init; }
 
+    /// <summary>The executor a plugin registers, when the study names one (<c>executor:</c>); null for Expt's own.</summary>
+    public ExecutorChoice? Executor { get; init; }
+
     /// <summary>The name of a C# experiment registered with the host, when trials are C# code.</summary>
     public string? Experiment { get; init; }
 
@@ -140,6 +143,7 @@ public sealed record StudySpec
             w.WriteBoolean("shell", Command?.Shell ?? false);
             w.WriteString("experiment", Experiment);
             Python?.WriteTo(w);
+            Executor?.WriteTo(w);
             w.WriteString("workdir", WorkDir);
             w.WriteNumber("replications", Replications);
             w.WriteNumber("seed", Seed);

@@ -13,7 +13,7 @@ public sealed partial class StudySpecBinder
     [
         "name", "description", "tags", "command", "shell", "workdir", "experiment", "params", "linked", "points",
         "exclude", "where", "samples", "replications", "seed", "parallel", "timeout", "retries", "env", "system_info", "limits", "keep_children",
-        "objectives", "trial_name", "resources", "priority", "race", "python",
+        "objectives", "trial_name", "resources", "priority", "race", "python", "executor",
     ];
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$", RegexOptions.CultureInvariant)]
@@ -232,6 +232,7 @@ public sealed partial class StudySpecBinder
             Tags = Tags(root),
             Command = command,
             Python = python,
+            Executor = BindExecutor(root),
             Experiment = commandText is null && python is null ? experiment : null,
             WorkDir = Path.GetFullPath(workdir ?? ".", _options.BaseDirectory),
             Space = space with { Samples = samples },
@@ -323,4 +324,53 @@ public sealed partial class StudySpecBinder
     // {optim} stands for the nested object of optim.lr and optim.name (an axis of mappings, or nested params).
     private static IEnumerable<string> Prefixes(IEnumerable<string> names) =>
         names.SelectMany(n => n.Select((c, i) => c == '.' ? n[..i] : null).OfType<string>()).Distinct(StringComparer.Ordinal);
+
+    // executor: wrap, or executor: {kind: wrap, with: "ssh gpu1"}: a kind a plugin registers, and its options as text.
+    // The kind is checked when the executor is made (plugins are loaded by the program that runs the study).
+    private ExecutorChoice? BindExecutor(ConfigMapping root)
+    {
+        if (root.Find("executor") is not { } entry)
+        {
+            return null;
+        }
+        const string Example = "expected a kind a plugin registers, or a mapping such as {kind: wrap, with: \"ssh gpu1\"}";
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? kind = null;
+        switch (entry.Value)
+        {
+            case ConfigScalar s:
+                kind = s.Text;
+                break;
+            case ConfigMapping map:
+                foreach (var option in map.Entries)
+                {
+                    if (option.Value is not ConfigScalar value)
+                    {
+                        Error(option.Value.Location, $"executor.{option.Key}", "expected a single value (text the plugin reads)");
+                        continue;
+                    }
+                    if (option.Key == "kind")
+                    {
+                        kind = value.Text;
+                    }
+                    else
+                    {
+                        options[option.Key] = value.Text;
+                    }
+                }
+                break;
+            default:
+                Error(entry.Value.Location, "executor", Example);
+                return null;
+        }
+        if (kind is null || !ExecutorKindPattern().IsMatch(kind))
+        {
+            Error(entry.Value.Location, "executor.kind", kind is null ? "missing; " + Example : $"'{InputLimits.Quote(kind)}' is not a kind; expected lower-case letters, digits and '-'");
+            return null;
+        }
+        return new ExecutorChoice(kind, options);
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ExecutorKindPattern();
 }
