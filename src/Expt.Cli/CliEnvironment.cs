@@ -31,7 +31,7 @@ internal sealed record CliEnvironment
     /// <summary>The kinds of store <c>--store</c> may name (<see cref="Defaults.Stores"/>, plus a host's own).</summary>
     public Storage.StoreProviders Stores { get; init; } = Defaults.Stores();
 
-    /// <summary>The executors plugins registered (<c>EXPT_PLUGINS</c>), by the kind a study's <c>executor:</c> names.</summary>
+    /// <summary>The executors by kind: Expt's own and those plugins registered (<c>EXPT_PLUGINS</c>); set when the program starts.</summary>
     public Plugins.ExecutorProviders Executors { get; init; } = new();
 
     /// <summary>How to start this program again as a worker process (for isolation): the executable and leading arguments.</summary>

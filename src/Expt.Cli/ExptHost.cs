@@ -66,7 +66,7 @@ public static class ExptHost
         // Plugins register their parts before any command runs, into the same registry Expt's own parts are in.
         try
         {
-            var registry = new Plugins.ExptRegistry(env.Stores);
+            var registry = new Plugins.ExptRegistry(env.Stores, Defaults.Executors(env.Experiments, env.SelfCommand));
             Plugins.PluginLoader.Load(env.GetEnvironmentVariable("EXPT_PLUGINS"), registry);
             env = env with { Executors = registry.Executors };
         }

@@ -41,7 +41,7 @@ public sealed class PluginEndToEndTests : IDisposable
         // Without the plugin: one line, exit 2, nothing stored.
         var refused = await _cli.RunAsync("run", "s.yaml");
         refused.ExitCode.ShouldBe(2, refused.ToString());
-        refused.Stderr.Trim().ShouldBe("error: study wrapped runs its trials with the executor 'wrap', which no plugin registers; load its plugin with EXPT_PLUGINS=path/to/plugin.dll");
+        refused.Stderr.Trim().ShouldBe("error: study wrapped runs its trials with the executor 'wrap', which no plugin registers; load its plugin with EXPT_PLUGINS=path/to/plugin.dll (registered: command, csharp, python)");
         Directory.Exists(Path.Combine(_cli.Directory, ".expt")).ShouldBeFalse();
 
         var env = new Dictionary<string, string> { ["EXPT_PLUGINS"] = PluginDll() };

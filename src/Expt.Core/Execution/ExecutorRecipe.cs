@@ -42,6 +42,12 @@ public sealed record ExecutorRecipe(
     }
 
     /// <summary>
+    /// The kind of executor the study's trials need: the plugin's its <c>executor:</c> names, else <c>python</c> for a
+    /// Python function, <c>command</c> for a command, <c>csharp</c> for a C# experiment.
+    /// </summary>
+    public string Kind => Executor?.Kind ?? (Python is not null ? Plugins.ExecutorKinds.Python : Command is not null ? Plugins.ExecutorKinds.Command : Plugins.ExecutorKinds.CSharp);
+
+    /// <summary>
     /// The executor of a command, or of a Python function (warm hosts; a fresh interpreter per trial is a command); null
     /// for a C# experiment (its executor depends on the host: in-process or isolated).
     /// </summary>

@@ -8,13 +8,13 @@ public sealed class ExecutorProviders
     /// <summary>The kinds registered.</summary>
     public IReadOnlyCollection<string> Kinds => _providers.Keys;
 
-    /// <summary>Registers a provider; a second one of the same kind is a mistake.</summary>
+    /// <summary>Registers a provider; a second one of the same kind (Expt's own included) is a mistake.</summary>
     public ExecutorProviders Add(IExecutorProvider provider)
     {
         ArgumentNullException.ThrowIfNull(provider);
         if (!_providers.TryAdd(provider.Kind, provider))
         {
-            throw new ExecutorSetupException($"two plugins register the executor '{provider.Kind}'");
+            throw new ExecutorSetupException($"the executor '{provider.Kind}' is registered twice (a plugin's kind may not be one Expt or another plugin has)");
         }
         return this;
     }
@@ -27,6 +27,6 @@ public sealed class ExecutorProviders
         return _providers.TryGetValue(kind, out var provider)
             ? provider
             : throw new ExecutorSetupException($"study {study} runs its trials with the executor '{kind}', which no plugin registers" +
-                (_providers.Count == 0 ? "; load its plugin with EXPT_PLUGINS=path/to/plugin.dll" : $" (registered: {string.Join(", ", _providers.Keys.Order(StringComparer.Ordinal))})"));
+                $"; load its plugin with EXPT_PLUGINS=path/to/plugin.dll (registered: {string.Join(", ", _providers.Keys.Order(StringComparer.Ordinal))})");
     }
 }

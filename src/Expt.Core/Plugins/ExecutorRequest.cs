@@ -11,6 +11,9 @@ public sealed record ExecutorRequest(string Study, ExecutorRecipe Recipe, IReadO
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Run trials in worker processes of their own where the executor can (<c>--isolate</c>).</summary>
+    public bool Isolate { get; init; }
+
     /// <summary>Receives each output line (line, isStderr) while a trial runs, under <c>-v</c>; null otherwise.</summary>
     public Action<TrialContext, string, bool>? Echo { get; init; }
 }
