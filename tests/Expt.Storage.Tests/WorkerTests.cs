@@ -172,6 +172,26 @@ public abstract class WorkerTests<TFactory> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_host_adds_points_to_a_table_and_a_run_of_the_file_keeps_them()
+    {
+        var spec = Spec("name: table\ncommand: run {dataset} {lr}\npoints: []\nparams:\n  dataset: []\n  lr: []\nreplications: 2\n");
+        var prepared = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        ParamSet Point(string dataset, double lr) => new([KeyValuePair.Create<string, object?>("dataset", dataset), KeyValuePair.Create<string, object?>("lr", lr)]);
+
+        Should.Throw<PointRejectedException>(() => PointAdder.Complete(prepared.Study, [new ParamSet([KeyValuePair.Create<string, object?>("datset", "x")])]))
+            .Message.ShouldStartWith("table has no parameter 'datset' (did you mean 'dataset'?)");
+        Should.Throw<PointRejectedException>(() => PointAdder.Complete(prepared.Study, [new ParamSet([KeyValuePair.Create<string, object?>("lr", 0.1)])]))
+            .Message.ShouldBe("missing; every point of table sets dataset, lr");
+
+        var points = PointAdder.Complete(prepared.Study, [Point("iris", 0.1), Point("wine", 0.2)]);
+        (await PointAdder.AddAsync(_store, prepared.Study, points)).ShouldBe(new PointAdder.Report(2, 2, 4, 0));
+        (await PointAdder.AddAsync(_store, prepared.Study, points)).ShouldBe(new PointAdder.Report(2, 2, 0, 4));
+        var again = await StudyPreparation.PrepareAsync(_store, spec, null, requeueCancelled: true);
+        again.Narrowing.Withdrawn.ShouldBe(0);
+        (await _store.CountAsync(prepared.Study.Id))[TrialStatus.Pending].ShouldBe(4);
+    }
+
+    [Fact]
     public async Task Runs_every_trial_and_stores_results_and_metrics()
     {
         var spec = Spec("name: all\nparams:\n  x: range(10)\nreplications: 3\nseed: 1\n");
