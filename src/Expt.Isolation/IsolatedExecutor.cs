@@ -11,7 +11,7 @@ namespace Expt.Isolation;
 /// from trial to trial. A crash (even a stack overflow) fails only its trial; a hung trial is killed at its timeout;
 /// the slot's process is started again for the next trial.
 /// </summary>
-internal sealed class IsolatedExecutor : ITrialExecutor, IAsyncDisposable
+public sealed class IsolatedExecutor : ITrialExecutor, IAsyncDisposable
 {
     private readonly IReadOnlyList<string> _selfCommand;
     private readonly string _experiment;
@@ -81,7 +81,7 @@ internal sealed class IsolatedExecutor : ITrialExecutor, IAsyncDisposable
         }
 
         // One way to end a process tree, Core's: the tree is frozen first, so nothing forks away while it is killed.
-        public void Kill() => ProcessTree.Kill(Process, group: false);
+        public void Kill() => ProcessTrees.Kill(Process);
 
         public void Dispose() => Process.Dispose();
     }

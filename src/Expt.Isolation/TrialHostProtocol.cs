@@ -12,7 +12,7 @@ namespace Expt.Isolation;
 /// worker's stdin (the trial), one JSON response per line on its stdout (the outcome). The worker's own prints go
 /// to its stderr, so they can never corrupt the protocol.
 /// </summary>
-internal static class TrialHostProtocol
+public static class TrialHostProtocol
 {
     /// <summary>The hidden command of the hosting program that runs trials for an isolated study.</summary>
     public const string CommandName = "__trial-host";

@@ -4,7 +4,7 @@ namespace Expt.Mpi;
 /// MPI_COMM_WORLD for this process: its rank and size, and byte messages with tags. Initialised with
 /// MPI_THREAD_MULTIPLE, because the coordinator sends from trial tasks while one thread blocks in a receive.
 /// </summary>
-internal sealed class MpiComm
+public sealed class MpiComm
 {
     private readonly nint _world;
     private readonly nint _byte;

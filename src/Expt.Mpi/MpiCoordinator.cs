@@ -14,7 +14,7 @@ namespace Expt.Mpi;
 /// trials as always (one slot per rank). A trial no rank could ever take fails saying so. One thread blocks in a
 /// receive from any source, so nothing polls.
 /// </summary>
-internal sealed class MpiCoordinator : ITrialExecutor, IDisposable
+public sealed class MpiCoordinator : ITrialExecutor, IDisposable
 {
     private readonly MpiComm _comm;
     private readonly Lock _gate = new();

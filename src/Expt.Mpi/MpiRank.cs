@@ -10,7 +10,7 @@ namespace Expt.Mpi;
 /// A trial rank (1..K-1): runs the trials rank 0 sends, one at a time, with the study's own executor, and sends each
 /// outcome back. It never touches the store.
 /// </summary>
-internal static class MpiRank
+public static class MpiRank
 {
     /// <summary>Runs what rank 0 sends until it says stop; <paramref name="interrupted"/> (SIGTERM/SIGINT forwarded by mpiexec) stops the running trial.</summary>
     public static async Task<int> RunAsync(MpiComm comm, ITrialExecutor executor, CancellationToken interrupted)

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Expt.Slurm;
 
 /// <summary>Slurm's own commands (sbatch, squeue, scancel), run as processes.</summary>
-internal static class SlurmClient
+public static class SlurmClient
 {
     /// <summary>One array task as squeue shows it.</summary>
     public sealed record Task(string JobId, string TaskId, string State, string Reason);

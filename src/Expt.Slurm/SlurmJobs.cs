@@ -7,7 +7,7 @@ namespace Expt.Slurm;
 /// The Slurm jobs submitted for a study, recorded in the store with the study (so status and cancel work from any
 /// machine), and where its Slurm files go (the study's directory).
 /// </summary>
-internal static class SlurmJobs
+public static class SlurmJobs
 {
     public const string EventKind = "slurm.submit";
 

@@ -3,7 +3,7 @@ using Expt.Trials;
 namespace Expt.Execution;
 
 /// <summary>Finished trials counted by how they ended, safe to add to from many slots at once.</summary>
-internal sealed class OutcomeTally
+public sealed class OutcomeTally
 {
     private int _completed, _failed, _timedOut, _cancelled;
 
@@ -19,13 +19,18 @@ internal sealed class OutcomeTally
         }
     }
 
+    /// <summary>Trials that completed.</summary>
     public int Completed => Volatile.Read(ref _completed);
 
+    /// <summary>Trials that failed.</summary>
     public int Failed => Volatile.Read(ref _failed);
 
+    /// <summary>Trials that ran past their time limit.</summary>
     public int TimedOut => Volatile.Read(ref _timedOut);
 
+    /// <summary>Trials that were cancelled or interrupted.</summary>
     public int Cancelled => Volatile.Read(ref _cancelled);
 
+    /// <summary>Every trial counted.</summary>
     public int Finished => Completed + Failed + TimedOut + Cancelled;
 }
