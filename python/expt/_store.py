@@ -159,6 +159,7 @@ def _is_number(value):
 # --- rows -----------------------------------------------------------------------------------------------------------
 
 def _wide(trials):
+    any_usage = any(t.get("usage") for t in trials)
     param_names = list(dict.fromkeys(name for t in trials for name in t["params"]))
     result_names = list(dict.fromkeys(name for t in trials for name in t["results"]))
     rows = []
@@ -173,8 +174,35 @@ def _wide(trials):
             row["result." + name if name in param_names or name in _FIXED else name] = t["results"].get(name)
         row.update(duration=t["duration"], attempts=t["attempts"], name=t["name"], tags=t["tags"], note=t["note"],
                    error=t["error"], started=t["started"], finished=t["finished"])
+        if any_usage:
+            row.update(_usage_columns(t.get("usage") or {}))
         rows.append(row)
     return rows
+
+
+# What a trial used, as `expt export` names it: CPU seconds, peak memory, wall time, and the estimated energy and CO2
+# with the method that estimated them (an estimate is never to be read as a measurement).
+def _usage_columns(usage):
+    cpu = usage.get("cpu_user_seconds")
+    peak = usage.get("peak_memory_bytes")
+    return {
+        "usage.cpu_seconds": None if cpu is None else round(cpu + (usage.get("cpu_system_seconds") or 0), 6),
+        "usage.peak_memory_mb": None if peak is None else round(peak / 1048576.0, 6),
+        "usage.wall_seconds": usage.get("wall_seconds"),
+        "usage.energy_wh": usage.get("energy_wh"),
+        "usage.co2_g": usage.get("co2_g"),
+        "usage.energy_method": usage.get("energy_method"),
+    }
+
+
+def _usage(text):
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 _FIXED = {"id", "study", "status", "replicate", "seed", "duration", "attempts", "name", "tags", "note", "error",
@@ -235,7 +263,7 @@ def _reader(store):
 
 
 _TRIAL_COLUMNS = ("t.id, s.name, t.status, t.params, t.replicate, t.seed, t.results, t.duration_ms, t.attempts, "
-                  "t.name, t.tags, t.note, t.error, t.started, t.finished, t.seq")
+                  "t.name, t.tags, t.note, t.error, t.started, t.finished, t.seq, t.usage")
 
 
 class _SqlReader:
@@ -258,7 +286,7 @@ class _SqlReader:
         return [dict(id=r[0], study=r[1], status=r[2], params=_params(r[3]), replicate=r[4], seed=r[5],
                      results=_results(r[6]), duration=None if r[7] is None else round(r[7] / 1000.0, 6),
                      attempts=r[8], name=r[9], tags=_tags(r[10]), note=r[11], error=r[12], started=_time(r[13]),
-                     finished=_time(r[14]), seq=r[15]) for r in rows]
+                     finished=_time(r[14]), seq=r[15], usage=_usage(r[16])) for r in rows]
 
     def objectives(self, study):
         _, spec = self._study(study)
@@ -360,7 +388,8 @@ class _CliReader:
             out.append(dict(id=t["id"], study=t["study"], status=t["status"], params=t.get("params") or {},
                             replicate=t["replicate"], seed=t["seed"], results=results, duration=t.get("duration"),
                             attempts=t.get("attempts"), name=t.get("name"), tags=t.get("tags") or [], note=t.get("note"),
-                            error=t.get("error"), started=_iso(t.get("started")), finished=_iso(t.get("finished")), seq=seq))
+                            error=t.get("error"), started=_iso(t.get("started")), finished=_iso(t.get("finished")), seq=seq,
+                            usage=t.get("usage") if isinstance(t.get("usage"), dict) else {}))
         return out
 
     def objectives(self, study):

@@ -43,6 +43,9 @@ def make_store(path):
                    "duration_ms, results, error, tags, note, name) VALUES (?, 1, ?, ?, ?, ?, ?, ?, 1, 1000, 1700000000000, 1700000001500, 1500, ?, ?, ?, ?, ?)",
                    (trial_id, trial_id, seq, rep, json.dumps(params), 100 + seq, status, None if results is None else json.dumps(results),
                     error, json.dumps(["x"] if trial_id == "a" else []), "hello" if trial_id == "a" else None, None))
+    usage = {"wall_seconds": 1.5, "cpu_user_seconds": 1.0, "cpu_system_seconds": 0.25, "peak_memory_bytes": 2097152,
+             "energy_wh": 0.0035, "co2_g": 0.0016625, "energy_method": "estimate; cpu: CPU time x 10 W per core (no RAPL)"}
+    db.execute("UPDATE trials SET usage = ? WHERE id = 'a'", (json.dumps(usage),))
     steps = struct.pack("<3q", 0, 1, 2)
     vals = struct.pack("<3d", 1.0, 0.5, math.nan)
     times = struct.pack("<3q", 1700000000000, 1700000000100, 1700000000200)
@@ -61,6 +64,15 @@ class StoreTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.db.close()
+
+    def test_what_a_trial_used_and_its_estimated_energy_come_as_export_names_them(self):
+        rows = {r["id"]: r for r in expt.load("sweep", store=self.path, as_pandas=False)}
+        self.assertEqual(rows["a"]["usage.cpu_seconds"], 1.25)
+        self.assertEqual(rows["a"]["usage.peak_memory_mb"], 2.0)
+        self.assertEqual(rows["a"]["usage.energy_wh"], 0.0035)
+        self.assertEqual(rows["a"]["usage.co2_g"], 0.0016625)
+        self.assertTrue(rows["a"]["usage.energy_method"].startswith("estimate; "))
+        self.assertIsNone(rows["b"]["usage.energy_wh"])
 
     def test_rows_as_export_lists_them(self):
         rows = expt.load("sweep", store=self.path, as_pandas=False)

@@ -300,6 +300,9 @@ public sealed class PythonEndToEndTests : IDisposable
             row.GetProperty("status").GetString().ShouldBe(trial.GetProperty("status").GetString());
             row.GetProperty("seed").GetInt64().ShouldBe(trial.GetProperty("seed").GetInt64());
             row.GetProperty("replicate").GetInt32().ShouldBe(trial.GetProperty("replicate").GetInt32());
+            // What the trial used, and its estimated energy, as export has them.
+            row.GetProperty("usage.energy_wh").GetDouble().ShouldBe(trial.GetProperty("usage").GetProperty("energy_wh").GetDouble());
+            row.GetProperty("usage.energy_method").GetString().ShouldBe(trial.GetProperty("usage").GetProperty("energy_method").GetString());
             foreach (var p in trial.GetProperty("params").EnumerateObject())
             {
                 JsonElement.DeepEquals(row.GetProperty(p.Name), p.Value).ShouldBeTrue(p.Name);
