@@ -78,6 +78,9 @@ public sealed class EnergyEstimateTests : IDisposable
         Zone("intel-rapl:0", 5);
         File.WriteAllText(Path.Combine(_root, "intel-rapl:0", "energy_uj"), "garbage");
         RaplCounter.Read(_root).ShouldBeNull();
+        // A counter file of 20 MB is read by its first bytes only, and is no counter.
+        File.WriteAllText(Path.Combine(_root, "intel-rapl:0", "energy_uj"), new string('7', 20 << 20));
+        RaplCounter.Read(_root).ShouldBeNull();
         EnergyEstimate.Apply(new TrialUsage { WallSeconds = 5 }, null, null, null, new EnergySettings()).EnergyWh.ShouldBeNull();
     }
 

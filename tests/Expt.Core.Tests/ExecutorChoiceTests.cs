@@ -36,6 +36,28 @@ public sealed class ExecutorChoiceTests
         PluginLoader.Load(" ", new ExptRegistry(new Storage.StoreProviders())).ShouldBe(0);
     }
 
+    public sealed class ThrowingPlugin : IExptPlugin
+    {
+        public void Register(ExptRegistry registry) => throw new InvalidOperationException("no licence file");
+    }
+
+    [Fact]
+    public void A_plugin_that_is_not_an_assembly_or_fails_to_register_is_one_line()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "not an assembly");
+            Should.Throw<ExecutorSetupException>(() => PluginLoader.Load(file, new ExptRegistry(new Storage.StoreProviders()))).Message.ShouldContain("is not a .NET assembly Expt can load");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+        Should.Throw<ExecutorSetupException>(() => PluginLoader.Activate(typeof(ThrowingPlugin), new ExptRegistry(new Storage.StoreProviders()))).Message
+            .ShouldBe($"EXPT_PLUGINS: the plugin {typeof(ThrowingPlugin).FullName} failed to register: InvalidOperationException: no licence file");
+    }
+
     private sealed class ExecutorChoiceComparer : IEqualityComparer<ExecutorChoice?>
     {
         public bool Equals(ExecutorChoice? x, ExecutorChoice? y) => x is not null && y is not null && x.Kind == y.Kind && x.Options.Count == y.Options.Count && x.Options.All(o => y.Options.TryGetValue(o.Key, out var v) && v == o.Value);

@@ -35,17 +35,46 @@ public static class PluginLoader
             {
                 throw new ExecutorSetupException($"EXPT_PLUGINS: {full} is not a .NET assembly Expt can load: {ex.Message}", ex);
             }
-            var plugins = assembly.GetExportedTypes().Where(t => typeof(IExptPlugin).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false } && t.GetConstructor(Type.EmptyTypes) is not null).ToList();
+            List<Type> plugins;
+            try
+            {
+                plugins = [.. assembly.GetExportedTypes().Where(t => typeof(IExptPlugin).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false } && t.GetConstructor(Type.EmptyTypes) is not null)];
+            }
+            catch (Exception ex) when (ex is ReflectionTypeLoadException or FileNotFoundException or FileLoadException or TypeLoadException)
+            {
+                throw new ExecutorSetupException($"EXPT_PLUGINS: {full} cannot be loaded (a missing dependency, or built against another Expt?): {ex.Message}", ex);
+            }
             if (plugins.Count == 0)
             {
                 throw new ExecutorSetupException($"EXPT_PLUGINS: {full} has no public {nameof(IExptPlugin)} with a parameterless constructor");
             }
             foreach (var type in plugins)
             {
-                ((IExptPlugin)Activator.CreateInstance(type)!).Register(registry);
+                Activate(type, registry);
                 count++;
             }
         }
         return count;
+    }
+
+    /// <summary>Makes one plugin and lets it register; whatever it throws becomes one line that names it.</summary>
+    internal static void Activate(Type type, ExptRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        try
+        {
+            ((IExptPlugin)Activator.CreateInstance(type)!).Register(registry);
+        }
+        catch (ExecutorSetupException)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // a third party's code: any failure of it is reported, never a crash of expt
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            var inner = ex is TargetInvocationException { InnerException: { } cause } ? cause : ex;
+            throw new ExecutorSetupException($"EXPT_PLUGINS: the plugin {type.FullName} failed to register: {inner.GetType().Name}: {inner.Message}", inner);
+        }
     }
 }

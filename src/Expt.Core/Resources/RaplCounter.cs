@@ -84,6 +84,13 @@ internal sealed record RaplCounter(IReadOnlyList<(string Domain, long MicroJoule
         }
     }
 
-    private static long? ReadLong(string path) =>
-        long.TryParse(File.ReadAllText(path).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= 0 ? value : null;
+    // A counter is a short line; only its first 32 bytes are read, whatever the file holds.
+    private static long? ReadLong(string path)
+    {
+        Span<byte> buffer = stackalloc byte[32];
+        using var file = File.OpenRead(path);
+        var read = file.Read(buffer);
+        var text = System.Text.Encoding.ASCII.GetString(buffer[..read]).Trim();
+        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= 0 ? value : null;
+    }
 }
