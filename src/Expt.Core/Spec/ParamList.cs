@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Text;
 
 namespace Expt.Spec;
 
@@ -27,16 +26,7 @@ public sealed class ParamList : IReadOnlyList<object?>, IEquatable<ParamList>
     public object? this[int index] => _items[index];
 
     /// <summary>Canonical JSON, as it goes into trial keys and commands.</summary>
-    public override string ToString()
-    {
-        if (_json is null)
-        {
-            var sb = new StringBuilder();
-            ParamValues.AppendCanonical(sb, this);
-            _json = sb.ToString();
-        }
-        return _json;
-    }
+    public override string ToString() => _json ??= ParamValues.Canonical(this);
 
     /// <inheritdoc />
     public bool Equals(ParamList? other) =>

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
-using System.Text;
 
 namespace Expt.Spec;
 
@@ -57,16 +56,7 @@ public sealed class ParamMap : IReadOnlyDictionary<string, object?>, IEquatable<
     }
 
     /// <summary>Canonical JSON (keys sorted).</summary>
-    public override string ToString()
-    {
-        if (_json is null)
-        {
-            var sb = new StringBuilder();
-            ParamValues.AppendCanonical(sb, this);
-            _json = sb.ToString();
-        }
-        return _json;
-    }
+    public override string ToString() => _json ??= ParamValues.Canonical(this);
 
     /// <inheritdoc />
     public bool Equals(ParamMap? other) =>

@@ -211,6 +211,14 @@ public static class ParamValues
         _ => element.GetRawText(),
     };
 
+    /// <summary>A value as canonical JSON (see <see cref="AppendCanonical"/>).</summary>
+    public static string Canonical(object? value)
+    {
+        var sb = new StringBuilder();
+        AppendCanonical(sb, value);
+        return sb.ToString();
+    }
+
     /// <summary>
     /// Appends a value as canonical JSON: what trial keys hash, so it must never change for the same value (minimal
     /// string escapes, invariant numbers, floats with a point, mapping keys sorted).
